@@ -1,0 +1,30 @@
+// Bundles the CLI with esbuild. Only zod/mini and zustand are bundled into the one-shot path;
+// everything heavy stays external and is loaded with import() by the commands that need it.
+import { build } from 'esbuild';
+import { readFileSync, rmSync } from 'node:fs';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+const bundled = new Set(['zod', 'zustand']);
+const external = Object.keys(pkg.dependencies).filter((name) => !bundled.has(name));
+
+rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
+await build({
+  entryPoints: {
+    cli: 'src/cli/main.ts',
+    index: 'src/index.ts',
+  },
+  outdir: 'dist',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  external: [...external, ...external.map((name) => `${name}/*`)],
+  jsx: 'automatic',
+  minifySyntax: true,
+  minifyWhitespace: true,
+  legalComments: 'none',
+  chunkNames: 'chunks/[name]-[hash]',
+  define: { __AGENT_VERSION__: JSON.stringify(pkg.version) },
+  logLevel: 'warning',
+});

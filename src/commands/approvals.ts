@@ -1,0 +1,105 @@
+// approvals, approve, reject
+import * as z from 'zod/mini';
+import { decide, resolveApproval } from '../engine/approvals.js';
+import { confirmationText } from '../engine/approval-policy.js';
+import { makeStyle, table } from '../cli/style.js';
+import type { ApprovalRow } from '../store/rows.js';
+import { defineCommand, type CommandContext } from './types.js';
+
+export function approvalView(a: ApprovalRow) {
+  return {
+    id: a.id,
+    status: a.status,
+    category: a.category,
+    action: a.action,
+    summary: a.summary,
+    risk: a.risk,
+    ticketId: a.ticket_id,
+    runId: a.run_id,
+    touches: JSON.parse(a.touches) as string[],
+    gates: JSON.parse(a.gates) as unknown[],
+    confirm: a.confirm === 'typed' ? confirmationText(a) : 'y/n',
+    resumable: a.resume !== null,
+    requestedBy: a.requested_by,
+    requestedAt: new Date(a.requested_at).toISOString(),
+    decidedBy: a.decided_by,
+    decidedAt: a.decided_at ? new Date(a.decided_at).toISOString() : null,
+    reason: a.reason,
+  };
+}
+
+export const approvals = defineCommand({
+  name: 'approvals',
+  summary: 'List approval requests (pending by default)',
+  group: 'review',
+  flags: [{ name: 'all', type: 'boolean', description: 'include decided and expired requests' }],
+  schema: z.object({ all: z.optional(z.boolean()) }),
+  keywords: ['approvals', 'pending', 'waiting'],
+  examples: ['agent approvals', 'agent approvals --all --json'],
+  async run(ctx, args) {
+    const rows = ctx.state().approvals(args.all ? {} : { status: 'pending' });
+    if (!rows.length) ctx.out.print(args.all ? 'No approval requests yet.' : 'No pending approvals.');
+    else
+      ctx.out.print(
+        table(
+          ['ID', 'STATUS', 'RISK', 'TICKET', 'ACTION'],
+          rows.map((a) => [a.id, a.status, a.risk, a.ticket_id ?? '-', a.action]),
+          makeStyle(ctx.out.color),
+        ),
+      );
+    return { data: { approvals: rows.map(approvalView) } };
+  },
+});
+
+export const approve = defineCommand({
+  name: 'approve',
+  summary: 'Approve a pending request (by approval id, or a ticket with one pending request) and carry it out',
+  group: 'review',
+  args: [
+    { name: 'id', description: 'an approval id (APR-3) or a ticket id', required: true, complete: 'approval' },
+    { name: 'action', description: 'words that pick among several pending requests of a ticket', variadic: true },
+  ],
+  flags: [
+    { name: 'confirm', type: 'string', placeholder: 'TICKET-ID', description: 'the typed confirmation that production, destructive and emergency actions need' },
+    { name: 'reason', type: 'string', placeholder: 'TEXT', description: 'why, for the audit trail' },
+  ],
+  schema: z.object({ id: z.string(), action: z.optional(z.string()), confirm: z.optional(z.string()), reason: z.optional(z.string()) }),
+  keywords: ['approve', 'accept', 'go ahead', 'ship it'],
+  examples: ['agent approve APR-3', 'agent approve BUG-2026-001', 'agent approve APR-4 --confirm BUG-2026-001'],
+  async run(ctx, args) {
+    const state = ctx.state();
+    const row = resolveApproval(state, args.id, args.action);
+    // Naming the ticket itself on the command line is the typed confirmation.
+    const typed = args.confirm ?? (row.ticket_id && args.id.toUpperCase() === row.ticket_id.toUpperCase() ? row.ticket_id : undefined);
+    const decided = decide(state, row.id, 'approved', { by: ctx.initiator, reason: args.reason ?? null, typed });
+    ctx.out.line('ORCHESTRATOR', 'ok', `Approved ${decided.id}: ${decided.action}`, { ticketId: decided.ticket_id ?? undefined });
+    const resumed = await resume(ctx, decided);
+    return { data: { approval: approvalView(decided), resumed } };
+  },
+});
+
+/** Carries out the approved action: the command that asked, run again with the approval. */
+async function resume(ctx: CommandContext, approval: ApprovalRow): Promise<unknown> {
+  if (!approval.resume) return null;
+  const { command, args } = JSON.parse(approval.resume) as { command: string; args: Record<string, unknown> };
+  ctx.out.line('ORCHESTRATOR', 'info', `Carrying out: agent ${command}`, { ticketId: approval.ticket_id ?? undefined });
+  return (await ctx.dispatch(command, args, approval)).data ?? null;
+}
+
+export const reject = defineCommand({
+  name: 'reject',
+  summary: 'Reject a pending request; the waiting command stops',
+  group: 'review',
+  args: [{ name: 'id', description: 'an approval id (APR-3) or a ticket id', required: true, complete: 'approval' }],
+  flags: [{ name: 'reason', type: 'string', placeholder: 'TEXT', description: 'why, for the audit trail and the requester' }],
+  schema: z.object({ id: z.string(), reason: z.optional(z.string()) }),
+  keywords: ['reject', 'deny', 'decline'],
+  examples: ['agent reject APR-3 --reason "not during business hours"'],
+  async run(ctx, args) {
+    const state = ctx.state();
+    const row = resolveApproval(state, args.id);
+    const decided = decide(state, row.id, 'rejected', { by: ctx.initiator, reason: args.reason ?? null });
+    ctx.out.line('ORCHESTRATOR', 'warn', `Rejected ${decided.id}: ${decided.action}${args.reason ? ` (${args.reason})` : ''}`, { ticketId: decided.ticket_id ?? undefined });
+    return { data: { approval: approvalView(decided) } };
+  },
+});

@@ -1,0 +1,90 @@
+// Runs one command: validates its input with the command's schema, builds the context every
+// front end shares, and calls the handler. The CLI, the dashboard prompt and MCP all come here.
+import { join } from 'node:path';
+import { UsageError } from '../errors.js';
+import { formatPath, expectation, describeValue, valueAt } from '../config/zod-issue.js';
+import type { ProjectContext } from '../config/project.js';
+import type { Secrets } from '../config/secrets.js';
+import { StateDb } from '../store/state-db.js';
+import { requireApproval, type AskFn } from '../engine/approvals.js';
+import type { ApprovalRow } from '../store/rows.js';
+import type { CommandContext, CommandDef, CommandResult, Reporter } from './types.js';
+
+export interface ContextOptions {
+  project: ProjectContext;
+  secrets: Secrets;
+  out: Reporter;
+  signal: AbortSignal;
+  interactive: boolean;
+  initiator: string;
+  ask?: AskFn;
+  preApproved?: ApprovalRow;
+  /** An already-open state database (the dashboard keeps one). */
+  state?: StateDb;
+}
+
+export interface OpenContext extends CommandContext {
+  /** The state database if a command opened it (for closing and for event persistence). */
+  openedState(): StateDb | null;
+  close(): void;
+}
+
+export function statePath(project: ProjectContext): string {
+  return join(project.agentDir, 'state.db');
+}
+
+export function createContext(opts: ContextOptions): OpenContext {
+  let state: StateDb | null = opts.state ?? null;
+  const owned = !opts.state;
+  const getState = () => (state ??= new StateDb(statePath(opts.project)));
+  const ctx: OpenContext = {
+    project: opts.project,
+    secrets: opts.secrets,
+    out: opts.out,
+    signal: opts.signal,
+    interactive: opts.interactive,
+    initiator: opts.initiator,
+    state: getState,
+    openedState: () => state,
+    requireApproval: (request) =>
+      requireApproval(
+        {
+          state: getState(),
+          config: opts.project.config(),
+          out: opts.out,
+          signal: opts.signal,
+          initiator: opts.initiator,
+          ask: opts.ask,
+          preApproved: opts.preApproved,
+        },
+        request,
+      ),
+    dispatch: async (command, input, preApproved) => {
+      const { COMMANDS } = await import('./registry.js');
+      const def = COMMANDS.find((c) => c.name === command);
+      if (!def) throw new UsageError(`unknown command "${command}"`);
+      const inner = createContext({ ...opts, state: getState(), preApproved });
+      return runCommand(def, inner, input);
+    },
+    close: () => {
+      if (owned) state?.close();
+    },
+  };
+  return ctx;
+}
+
+/** Validates raw input against the command's schema; errors name the flag or argument. */
+export function validateInput<A>(def: CommandDef<A>, input: Record<string, unknown>): A {
+  const parsed = def.schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const key = String(issue.path[0] ?? '');
+  const flag = def.flags?.find((f) => f.name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) === key);
+  const what = flag ? `--${flag.name}` : key ? `<${key}>` : formatPath(issue.path);
+  throw new UsageError(`\`agent ${def.name}\` ${what}: expected ${expectation(issue)}, got ${describeValue(valueAt(input, issue.path))}`);
+}
+
+export async function runCommand<A>(def: CommandDef<A>, ctx: CommandContext, input: Record<string, unknown>): Promise<CommandResult> {
+  const args = validateInput(def, input);
+  return (await def.run(ctx, args)) ?? {};
+}

@@ -1,0 +1,156 @@
+// status, logs, health
+import * as z from 'zod/mini';
+import { UsageError } from '../errors.js';
+import { ago, HEALTH_LABEL, readStatus, type StatusSnapshot } from '../engine/status.js';
+import { makeStyle, type Style } from '../cli/style.js';
+import { sleep } from '../engine/orchestrator.js';
+import { defineCommand } from './types.js';
+import { eventView, formatEventLine } from './views.js';
+import type { EventQuery } from '../store/state-db.js';
+
+export const status = defineCommand({
+  name: 'status',
+  summary: 'System health, active agents, queue, last deployment, recent activity, pending approvals',
+  group: 'observe',
+  schema: z.object({}),
+  keywords: ['status', 'overview', 'how is everything', 'what is running', 'whats running', 'summary'],
+  examples: ['agent status', 'agent status --json'],
+  async run(ctx) {
+    const snap = readStatus(ctx.state(), ctx.project.config(), ctx.project.root);
+    ctx.out.print(renderStatus(snap, makeStyle(ctx.out.color)));
+    return { data: snap };
+  },
+});
+
+export function renderStatus(s: StatusSnapshot, style: Style, now = Date.now()): string {
+  const health =
+    s.health.overall === 'unknown'
+      ? `${HEALTH_LABEL.unknown} (run \`agent health\`)`
+      : `${HEALTH_LABEL[s.health.overall]} (checked ${ago(s.health.checkedAt!, now)})`;
+  const failing = s.health.checks.filter((c) => c.status === 'failing');
+  const dep = s.lastDeployment
+    ? `${ago(s.lastDeployment.at, now)}: ${s.lastDeployment.id} → ${s.lastDeployment.target} (${s.lastDeployment.status})`
+    : 'none yet';
+  const out = [
+    style.bold(`CRM AGENT STATUS · ${s.project.name}`),
+    `System Health:     ${health}`,
+    ...failing.map((c) => `                   ${style.red('✗')} ${c.name}: ${c.detail}`),
+    `Active Agents:     ${s.agents.active}/${s.agents.max}`,
+    ...s.agents.list.map((a) => `                   ${a.id} ${a.ticketId ?? ''} ${style.dim(a.phase ?? a.state)}`),
+    `Queue Size:        ${s.queue.size}`,
+    `Last Deployment:   ${dep}`,
+    `Open Tickets:      ${s.tickets.open} of ${s.tickets.total}`,
+    `Pending Approvals: ${s.pendingApprovals.length}`,
+    ...s.pendingApprovals.map((a) => `                   ${style.yellow(a.id)} ${a.action} (${a.risk} risk)`),
+  ];
+  if (s.interruptedRuns.length) {
+    out.push('Interrupted Runs:');
+    for (const r of s.interruptedRuns) {
+      out.push(`  ${style.yellow('⚠')} ${r.id} ${r.command}: completed ${r.completed.length ? r.completed.join(', ') : 'nothing'}`);
+    }
+  }
+  out.push('Recent Activity:');
+  if (!s.recentActivity.length) out.push(style.dim('  (nothing yet)'));
+  for (const e of s.recentActivity) {
+    const sym = e.level === 'ok' ? style.green('✓') : e.level === 'warn' ? style.yellow('⚠') : style.red('✗');
+    out.push(`  ${sym} ${e.ticketId ? e.ticketId + ': ' : ''}${e.message} (${e.ts.slice(11, 16)})`);
+  }
+  return out.join('\n');
+}
+
+const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+
+/** "30s", "15m", "1h", "2d" or an ISO date -> epoch ms. */
+export function parseSince(text: string, now = Date.now()): number {
+  const m = /^(\d+)\s*(s|m|h|d)$/.exec(text.trim());
+  if (m) return now - Number(m[1]) * { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3 }[m[2] as 's' | 'm' | 'h' | 'd'];
+  const t = Date.parse(text);
+  if (!Number.isNaN(t)) return t;
+  throw new UsageError(`--since ${text}: expected a duration like 30s, 15m, 1h, 2d or an ISO date`);
+}
+
+export const logs = defineCommand({
+  name: 'logs',
+  summary: "Events of an agent, ticket or run (or all), filtered by level and age; --follow streams",
+  group: 'observe',
+  args: [{ name: 'target', description: 'an agent id (bughunter-1), agent name (MIGRATOR), ticket id or run id', complete: 'agent' }],
+  flags: [
+    { name: 'level', type: 'string', values: LEVELS, description: 'lowest level to show (default info)' },
+    { name: 'since', type: 'string', placeholder: '1h', description: 'only events newer than this (30s, 15m, 1h, 2d, or a date)' },
+    { name: 'follow', type: 'boolean', short: 'f', description: 'keep printing new events until Ctrl-C' },
+    { name: 'limit', type: 'string', placeholder: 'N', description: 'at most the last N events (default 200)' },
+  ],
+  schema: z.object({
+    target: z.optional(z.string()),
+    level: z.optional(z.enum(LEVELS)),
+    since: z.optional(z.string()),
+    follow: z.optional(z.boolean()),
+    limit: z.optional(z.string().check(z.regex(/^[1-9]\d*$/, 'a positive whole number'))),
+  }),
+  keywords: ['logs', 'log', 'events', 'history', 'errors'],
+  examples: ['agent logs', 'agent logs BUG-2026-001 --level warn', 'agent logs migrator-1 --since 1h --follow'],
+  async run(ctx, args) {
+    const state = ctx.state();
+    const q: EventQuery = { minLevel: args.level ?? 'info' };
+    if (args.since) q.sinceTs = parseSince(args.since);
+    if (args.target) {
+      const t = args.target;
+      if (state.ticket(t)) q.ticketId = state.ticket(t)!.id;
+      else if (/^RUN-\d+$/i.test(t)) q.runId = t.toUpperCase();
+      else if (state.agent(t)) q.agentId = state.agent(t)!.id;
+      else if (/^[a-z]+$/i.test(t) && state.events({ agent: t, limit: 1 }).length) q.agent = t;
+      else throw new UsageError(`${t}: no ticket, agent or run by that id; see \`agent status\` or \`agent tickets\``);
+    }
+    const style = makeStyle(ctx.out.color);
+    const limit = Number(args.limit ?? 200);
+    const emit = (rows: ReturnType<typeof state.events>) => {
+      for (const e of rows) {
+        if (ctx.out.json) process.stdout.write(JSON.stringify(eventView(e)) + '\n');
+        else ctx.out.print(formatEventLine(e, style));
+      }
+    };
+    const first = state.events({ ...q, tail: true, limit });
+    emit(first);
+    let count = first.length;
+    if (args.follow) {
+      let last = first.length ? first[first.length - 1]!.id : state.maxEventId();
+      while (!ctx.signal.aborted) {
+        try {
+          await sleep(200, ctx.signal);
+        } catch {
+          break;
+        }
+        const more = state.events({ ...q, afterId: last });
+        if (more.length) {
+          emit(more);
+          count += more.length;
+          last = more[more.length - 1]!.id;
+        }
+      }
+    }
+    return { data: { count } };
+  },
+});
+
+export const health = defineCommand({
+  name: 'health',
+  summary: 'Check every dependency: ok, not configured, or failing and why (exit 1 if any fails)',
+  group: 'observe',
+  schema: z.object({}),
+  keywords: ['health', 'healthy', 'check', 'dependencies', 'credentials'],
+  examples: ['agent health', 'agent health --json'],
+  async run(ctx) {
+    const { runHealthChecks } = await import('../integrations/health.js');
+    const results = await ctx.out.spin('Checking dependencies…', runHealthChecks(ctx));
+    ctx.state().saveHealth(results.map((r) => ({ name: r.name, status: r.status, detail: r.detail, checked_at: Date.now() })));
+    const style = makeStyle(ctx.out.color);
+    const width = Math.max(...results.map((r) => r.name.length));
+    for (const r of results) {
+      const sym = r.status === 'ok' ? style.green('✓') : r.status === 'failing' ? style.red('✗') : style.dim('–');
+      const label = r.status === 'not_configured' ? 'not configured' : r.status;
+      ctx.out.print(`${sym} ${r.name.padEnd(width)}  ${label}: ${r.detail}${style.dim(` (${r.ms} ms)`)}`);
+    }
+    const failing = results.filter((r) => r.status === 'failing');
+    return { data: { checks: results }, exitCode: failing.length ? 1 : 0 };
+  },
+});

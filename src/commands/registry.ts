@@ -1,0 +1,34 @@
+// THE command registry. The CLI, the dashboard prompt and the MCP server dispatch through it;
+// help, completion and the README's command table are generated from it.
+// Keep this module light: handlers import their heavy parts with import() when they run.
+import type { CommandDef } from './types.js';
+import { createTicket, listTickets, showTicket } from './tickets.js';
+import { health, logs, status } from './observe.js';
+import { approvals, approve, reject } from './approvals.js';
+import { audit, auditVerify } from './audit.js';
+
+export const COMMANDS: CommandDef[] = [
+  createTicket,
+  listTickets,
+  showTicket,
+  status,
+  logs,
+  health,
+  approvals,
+  approve,
+  reject,
+  audit,
+  auditVerify,
+];
+
+export const GROUP_TITLES: Record<string, string> = {
+  tickets: 'Tickets',
+  agents: 'Agents',
+  review: 'Review and approval',
+  database: 'Database',
+  deploy: 'Deploy',
+  observe: 'Observe',
+  admin: 'Administration',
+  emergency: 'Emergency',
+  setup: 'Setup',
+};

@@ -1,0 +1,175 @@
+// agent.config.json: its schema, the embedded defaults, and errors that name the JSON path.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as z from 'zod/mini';
+import { UsageError } from '../errors.js';
+import { formatIssue } from './zod-issue.js';
+
+export const CONFIG_FILE = 'agent.config.json';
+
+const percent = z.number().check(z.minimum(0), z.maximum(100));
+const count = z.int().check(z.minimum(0));
+const httpUrl = z.string().check(z.regex(/^https?:\/\/\S+$/, 'an http(s) URL'));
+
+const environment = z.strictObject({
+  url: z.optional(httpUrl),
+  healthUrl: z.optional(httpUrl),
+  deploy: z.optional(z.array(z.string().check(z.minLength(1)))),
+});
+
+export const configSchema = z.strictObject({
+  $schema: z.optional(z.string()),
+  project: z.optional(z.strictObject({ name: z.optional(z.string().check(z.minLength(1))) })),
+  agents: z.optional(
+    z.strictObject({
+      maxConcurrent: z.optional(z.int().check(z.minimum(1), z.maximum(50))),
+      heartbeatMs: z.optional(z.int().check(z.minimum(100), z.maximum(60_000))),
+      staleAfterMs: z.optional(z.int().check(z.minimum(1_000), z.maximum(3_600_000))),
+    }),
+  ),
+  gates: z.optional(
+    z.strictObject({
+      understandingConfidence: z.optional(percent),
+      maxCriticalCycles: z.optional(count),
+      requireMitigations: z.optional(z.boolean()),
+      testCoverage: z.optional(percent),
+      requirePreconditions: z.optional(z.boolean()),
+      maxPostErrors: z.optional(count),
+    }),
+  ),
+  approvals: z.optional(
+    z.strictObject({
+      databaseDestructive: z.optional(z.boolean()),
+      productionDeployment: z.optional(z.boolean()),
+      credentialChange: z.optional(z.boolean()),
+      agentConfigChange: z.optional(z.boolean()),
+      stagingDeployment: z.optional(z.boolean()),
+      codeGeneration: z.optional(z.boolean()),
+      waitForDashboardMs: z.optional(z.int().check(z.minimum(0), z.maximum(3_600_000))),
+    }),
+  ),
+  environments: z.optional(z.strictObject({ staging: z.optional(environment), production: z.optional(environment) })),
+  mcp: z.optional(
+    z.strictObject({
+      url: z.optional(httpUrl),
+      protocol: z.optional(z.enum(['streamable-http', 'edge-function'])),
+    }),
+  ),
+  email: z.optional(z.strictObject({ to: z.optional(z.string()), from: z.optional(z.string()) })),
+  test: z.optional(z.strictObject({ command: z.optional(z.string().check(z.minLength(1))) })),
+  health: z.optional(z.strictObject({ timeoutMs: z.optional(z.int().check(z.minimum(100), z.maximum(60_000))) })),
+});
+
+export type ConfigFile = z.infer<typeof configSchema>;
+
+export interface EnvironmentConfig {
+  url?: string;
+  healthUrl?: string;
+  deploy: string[];
+}
+
+/** The config every command sees: the file merged over these embedded defaults. */
+export interface AgentConfig {
+  source: string | null;
+  project: { name: string };
+  agents: { maxConcurrent: number; heartbeatMs: number; staleAfterMs: number };
+  gates: {
+    understandingConfidence: number;
+    maxCriticalCycles: number;
+    requireMitigations: boolean;
+    testCoverage: number;
+    requirePreconditions: boolean;
+    maxPostErrors: number;
+  };
+  approvals: {
+    databaseDestructive: boolean;
+    productionDeployment: boolean;
+    credentialChange: boolean;
+    agentConfigChange: boolean;
+    stagingDeployment: boolean;
+    codeGeneration: boolean;
+    waitForDashboardMs: number;
+  };
+  environments: { staging: EnvironmentConfig; production: EnvironmentConfig };
+  mcp: { url?: string; protocol: 'streamable-http' | 'edge-function' };
+  email: { to: string; from: string };
+  test: { command?: string };
+  health: { timeoutMs: number };
+}
+
+export function defaultConfig(projectName: string): AgentConfig {
+  return {
+    source: null,
+    project: { name: projectName },
+    agents: { maxConcurrent: 5, heartbeatMs: 1000, staleAfterMs: 15_000 },
+    // Seed section 6.3.
+    gates: {
+      understandingConfidence: 95,
+      maxCriticalCycles: 0,
+      requireMitigations: true,
+      testCoverage: 80,
+      requirePreconditions: true,
+      maxPostErrors: 0,
+    },
+    // Seed section 7.2.
+    approvals: {
+      databaseDestructive: true,
+      productionDeployment: true,
+      credentialChange: true,
+      agentConfigChange: false,
+      stagingDeployment: false,
+      codeGeneration: false,
+      waitForDashboardMs: 600_000,
+    },
+    environments: { staging: { deploy: [] }, production: { deploy: [] } },
+    mcp: { protocol: 'edge-function' },
+    email: { to: 'admin@localhost', from: 'crm-agent <agent@localhost>' },
+    test: {},
+    health: { timeoutMs: 3000 },
+  };
+}
+
+export function parseConfig(text: string, projectName: string, source = CONFIG_FILE): AgentConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`${source}: not valid JSON (${(err as Error).message}); fix the syntax or delete the file to use the defaults`);
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new UsageError(`${source}: ${formatIssue(issue, raw)}`);
+  }
+  return mergeConfig(defaultConfig(projectName), parsed.data, source);
+}
+
+export function mergeConfig(base: AgentConfig, file: ConfigFile, source: string): AgentConfig {
+  const env = (b: EnvironmentConfig, f?: z.infer<typeof environment>) => ({
+    ...b,
+    ...f,
+    deploy: f?.deploy ?? b.deploy,
+  });
+  return {
+    source,
+    project: { name: file.project?.name ?? base.project.name },
+    agents: { ...base.agents, ...file.agents },
+    gates: { ...base.gates, ...file.gates },
+    approvals: { ...base.approvals, ...file.approvals },
+    environments: {
+      staging: env(base.environments.staging, file.environments?.staging),
+      production: env(base.environments.production, file.environments?.production),
+    },
+    mcp: { ...base.mcp, ...file.mcp },
+    email: { ...base.email, ...file.email },
+    test: { ...base.test, ...file.test },
+    health: { ...base.health, ...file.health },
+  };
+}
+
+export function loadConfig(root: string): AgentConfig {
+  const path = join(root, CONFIG_FILE);
+  const name = root.split(/[\\/]/).filter(Boolean).pop() ?? 'project';
+  if (!existsSync(path)) return defaultConfig(name);
+  return parseConfig(readFileSync(path, 'utf8'), name);
+}

@@ -1,0 +1,84 @@
+// The quality gates of seed section 6.3 as pure verdicts over a phase's measured evidence.
+import type { AgentConfig } from '../config/config.js';
+
+export const PHASES = ['understand', 'analyze', 'plan', 'validate', 'execute', 'verify'] as const;
+export type Phase = (typeof PHASES)[number];
+
+/** What a phase measured. Each phase fills in the figures its gate reads. */
+export interface PhaseMetrics {
+  /** understand: 0..100, how sure the agent is of what is asked. */
+  confidence?: number;
+  /** analyze: dependency cycles that would make the change unsafe. */
+  criticalCycles?: number;
+  /** plan: failure scenarios and how many have a mitigation. */
+  scenarios?: number;
+  mitigated?: number;
+  /** validate: test coverage of the touched code, 0..100 (null: not measurable here). */
+  coverage?: number | null;
+  /** execute: preconditions checked and how many held. */
+  preconditions?: number;
+  preconditionsMet?: number;
+  /** verify: errors seen after executing. */
+  postErrors?: number;
+}
+
+export type GateVerdict =
+  | { type: 'pass'; gate: string; detail: string }
+  | { type: 'block'; gate: string; reason: string };
+
+export const GATE_NAMES: Record<Phase, string> = {
+  understand: 'understanding-confidence',
+  analyze: 'no-critical-cycles',
+  plan: 'all-scenarios-mitigated',
+  validate: 'test-coverage',
+  execute: 'preconditions-met',
+  verify: 'zero-post-errors',
+};
+
+export function evaluateGate(phase: Phase, m: PhaseMetrics, gates: AgentConfig['gates']): GateVerdict {
+  const gate = GATE_NAMES[phase];
+  const missing = (what: string): GateVerdict => ({ type: 'block', gate, reason: `the ${phase} phase reported no ${what}` });
+  switch (phase) {
+    case 'understand':
+      if (m.confidence === undefined) return missing('confidence');
+      return m.confidence >= gates.understandingConfidence
+        ? { type: 'pass', gate, detail: `confidence ${m.confidence}% >= ${gates.understandingConfidence}%` }
+        : { type: 'block', gate, reason: `confidence ${m.confidence}% is below the required ${gates.understandingConfidence}%` };
+    case 'analyze':
+      if (m.criticalCycles === undefined) return missing('dependency analysis');
+      return m.criticalCycles <= gates.maxCriticalCycles
+        ? { type: 'pass', gate, detail: `${m.criticalCycles} critical circular dependencies` }
+        : { type: 'block', gate, reason: `${m.criticalCycles} critical circular dependencies (at most ${gates.maxCriticalCycles} allowed)` };
+    case 'plan': {
+      if (m.scenarios === undefined) return missing('failure scenarios');
+      const mitigated = m.mitigated ?? 0;
+      if (!gates.requireMitigations || mitigated >= m.scenarios) {
+        return { type: 'pass', gate, detail: `${mitigated}/${m.scenarios} failure scenarios mitigated` };
+      }
+      return { type: 'block', gate, reason: `${m.scenarios - mitigated} of ${m.scenarios} failure scenarios have no mitigation` };
+    }
+    case 'validate':
+      if (m.coverage === undefined) return missing('test coverage');
+      if (m.coverage === null) {
+        return gates.testCoverage === 0
+          ? { type: 'pass', gate, detail: 'coverage not measured; threshold is 0%' }
+          : { type: 'block', gate, reason: `test coverage could not be measured (required ${gates.testCoverage}%)` };
+      }
+      return m.coverage >= gates.testCoverage
+        ? { type: 'pass', gate, detail: `coverage ${m.coverage}% >= ${gates.testCoverage}%` }
+        : { type: 'block', gate, reason: `test coverage ${m.coverage}% is below the required ${gates.testCoverage}%` };
+    case 'execute': {
+      if (m.preconditions === undefined) return missing('preconditions');
+      const met = m.preconditionsMet ?? 0;
+      if (!gates.requirePreconditions || met >= m.preconditions) {
+        return { type: 'pass', gate, detail: `${met}/${m.preconditions} preconditions met` };
+      }
+      return { type: 'block', gate, reason: `${m.preconditions - met} of ${m.preconditions} preconditions not met` };
+    }
+    case 'verify':
+      if (m.postErrors === undefined) return missing('post-execution check');
+      return m.postErrors <= gates.maxPostErrors
+        ? { type: 'pass', gate, detail: `${m.postErrors} post-execution errors` }
+        : { type: 'block', gate, reason: `${m.postErrors} post-execution errors (at most ${gates.maxPostErrors} allowed)` };
+  }
+}

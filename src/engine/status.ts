@@ -1,0 +1,91 @@
+// The status block of seed section 5.3, computed once for `agent status`, its --json form and
+// the dashboard header.
+import type { AgentConfig } from '../config/config.js';
+import type { StateDb } from '../store/state-db.js';
+import { recoverInterrupted } from './recovery.js';
+
+export type Overall = 'optimal' | 'degraded' | 'failing' | 'unknown';
+
+export interface StatusSnapshot {
+  project: { name: string; root: string };
+  health: { overall: Overall; checkedAt: string | null; checks: Array<{ name: string; status: string; detail: string }> };
+  agents: {
+    active: number;
+    max: number;
+    list: Array<{ id: string; type: string; ticketId: string | null; runId: string; state: string; phase: string | null; startedAt: string }>;
+  };
+  queue: { size: number };
+  lastDeployment: { id: string; target: string; status: string; ticketId: string | null; at: string } | null;
+  pendingApprovals: Array<{ id: string; action: string; category: string; risk: string; ticketId: string | null; requestedAt: string }>;
+  recentActivity: Array<{ ts: string; level: string; agent: string | null; ticketId: string | null; message: string }>;
+  interruptedRuns: Array<{ id: string; command: string; ticketId: string | null; completed: string[]; error: string | null; at: string }>;
+  tickets: { open: number; total: number };
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const CLOSED = new Set(['deployed', 'closed', 'rolled_back']);
+
+export function readStatus(state: StateDb, config: AgentConfig, root: string): StatusSnapshot {
+  recoverInterrupted(state, config.agents.staleAfterMs);
+  const health = state.health();
+  const failing = health.filter((h) => h.status === 'failing');
+  const overall: Overall = health.length === 0 ? 'unknown' : failing.some((h) => h.name === 'state database') ? 'failing' : failing.length ? 'degraded' : 'optimal';
+  const checkedAt = health.length ? Math.max(...health.map((h) => h.checked_at)) : null;
+  const active = state.agents({ state: ['running', 'starting'] });
+  const waiting = state.agents({ state: ['waiting'] });
+  const queuedRuns = state.runs({ status: ['queued'] });
+  const dep = state.lastDeployment();
+  const tickets = state.tickets();
+  const interrupted = state.runs({ status: ['interrupted'], limit: 5 });
+  return {
+    project: { name: config.project.name, root },
+    health: { overall, checkedAt: checkedAt === null ? null : iso(checkedAt), checks: health.map((h) => ({ name: h.name, status: h.status, detail: h.detail })) },
+    agents: {
+      active: active.length,
+      max: config.agents.maxConcurrent,
+      list: active.map((a) => ({ id: a.id, type: a.type, ticketId: a.ticket_id, runId: a.run_id, state: a.state, phase: a.phase, startedAt: iso(a.started_at) })),
+    },
+    queue: { size: waiting.length + queuedRuns.length },
+    lastDeployment: dep ? { id: dep.id, target: dep.target, status: dep.status, ticketId: dep.ticket_id, at: iso(dep.finished_at ?? dep.started_at) } : null,
+    pendingApprovals: state.approvals({ status: 'pending' }).map((a) => ({
+      id: a.id,
+      action: a.action,
+      category: a.category,
+      risk: a.risk,
+      ticketId: a.ticket_id,
+      requestedAt: iso(a.requested_at),
+    })),
+    recentActivity: state
+      .events({ levels: ['ok', 'warn', 'error'], tail: true, limit: 8 })
+      .map((e) => ({ ts: iso(e.ts), level: e.level, agent: e.agent, ticketId: e.ticket_id, message: e.message })),
+    interruptedRuns: interrupted.map((r) => ({
+      id: r.id,
+      command: r.command,
+      ticketId: r.ticket_id,
+      completed: JSON.parse(r.completed) as string[],
+      error: r.error,
+      at: iso(r.finished_at ?? r.created_at),
+    })),
+    tickets: { open: tickets.filter((t) => !CLOSED.has(t.status)).length, total: tickets.length },
+  };
+}
+
+/** "2 hours ago", "just now" */
+export function ago(fromIso: string, now = Date.now()): string {
+  const s = Math.max(0, Math.round((now - Date.parse(fromIso)) / 1000));
+  if (s < 10) return 'just now';
+  if (s < 60) return `${s} seconds ago`;
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m} minute${m === 1 ? '' : 's'} ago`;
+  const h = Math.round(m / 60);
+  if (h < 48) return `${h} hour${h === 1 ? '' : 's'} ago`;
+  const d = Math.round(h / 24);
+  return `${d} days ago`;
+}
+
+export const HEALTH_LABEL: Record<Overall, string> = {
+  optimal: '🟢 OPTIMAL',
+  degraded: '🟡 DEGRADED',
+  failing: '🔴 FAILING',
+  unknown: '⚪ UNKNOWN',
+};

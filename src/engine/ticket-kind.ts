@@ -1,0 +1,49 @@
+// Infers a ticket's kind from its text. Pure; scored keyword stems, ties broken BUG > MIG > OPS > FEAT.
+import type { TicketKind } from '../store/rows.js';
+
+const SIGNALS: Record<TicketKind, RegExp[]> = {
+  BUG: [
+    /\bbugs?\b/, /\berrors?\b/, /\bfail(s|ed|ing|ure)?\b/, /\bbroken\b/, /\bcrash/, /\bnot (working|persisting|saving|showing|loading|sent|created)\b/,
+    /\bdoes(n't| not)\b/, /\bexception\b/, /\b500\b/, /\bwrong\b/, /\bmissing\b/, /\bregression\b/, /\bfix\b/, /\bno record\b/, /\bnever\b/, /\bstuck\b/,
+  ],
+  MIG: [
+    /\bmigrations?\b/, /\bschema\b/, /\btables?\b/, /\bcolumns?\b/, /\bindex(es)?\b/, /\bforeign key\b/, /\bconstraint\b/, /\brls\b/, /\bjsonb\b/, /\bnot null\b/,
+  ],
+  OPS: [
+    /\bdeploy(ment|s)?\b/, /\bbackups?\b/, /\brestore\b/, /\bserver\b/, /\bmemory\b/, /\bcpu\b/, /\bdisk\b/, /\bssl\b/, /\bdns\b/, /\boutage\b/,
+    /\bdowntime\b/, /\bcron\b/, /\bcertificate\b/, /\bmonitoring\b/, /\blatency\b/, /\brestart\b/, /\bmaintenance\b/,
+  ],
+  FEAT: [/\badd\b/, /\bnew\b/, /\bfeature\b/, /\bsupport\b/, /\ballow\b/, /\bcreate\b/, /\bbuild\b/, /\bimplement\b/, /\bportal\b/, /\bendpoint\b/, /\bpage\b/, /\bwant\b/],
+};
+const ORDER: TicketKind[] = ['BUG', 'MIG', 'OPS', 'FEAT'];
+
+export function scoreKinds(text: string): Record<TicketKind, number> {
+  const t = text.toLowerCase();
+  const scores = { BUG: 0, MIG: 0, OPS: 0, FEAT: 0 } as Record<TicketKind, number>;
+  for (const kind of ORDER) for (const re of SIGNALS[kind]) if (re.test(t)) scores[kind]++;
+  return scores;
+}
+
+export function inferKind(text: string): TicketKind {
+  const scores = scoreKinds(text);
+  let best: TicketKind = 'FEAT';
+  let bestScore = 0;
+  for (const kind of ORDER) {
+    if (scores[kind] > bestScore) {
+      best = kind;
+      bestScore = scores[kind];
+    }
+  }
+  return best;
+}
+
+/** "AI-EST-142" and the like: a reference to the admin's own tracker, kept beside our id. */
+export function externalRef(text: string): string | null {
+  return /\b([A-Z][A-Z0-9]{1,9}(?:-[A-Z0-9]{1,9})*-\d{1,6})\b/.exec(text)?.[1] ?? null;
+}
+
+export function titleOf(text: string): string {
+  const firstSentence = text.trim().split(/(?<=[.!?])\s+/)[0] ?? text;
+  const t = firstSentence.replace(/\s+/g, ' ').trim();
+  return t.length > 80 ? `${t.slice(0, 77)}...` : t;
+}

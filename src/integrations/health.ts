@@ -1,0 +1,185 @@
+// `agent health`: one check per dependency, each with a timeout. Checks never print secrets:
+// they report names of variables and HTTP statuses, never values.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { promisify } from 'node:util';
+import type { CommandContext } from '../commands/types.js';
+import { statePath } from '../commands/dispatch.js';
+
+const run = promisify(execFile);
+
+export type CheckStatus = 'ok' | 'not_configured' | 'failing';
+export interface CheckResult {
+  name: string;
+  status: CheckStatus;
+  detail: string;
+  ms: number;
+}
+
+type Check = { name: string; fn: (signal: AbortSignal) => Promise<Omit<CheckResult, 'name' | 'ms'>> };
+
+const ok = (detail: string) => ({ status: 'ok' as const, detail });
+const missing = (detail: string) => ({ status: 'not_configured' as const, detail });
+const failing = (detail: string) => ({ status: 'failing' as const, detail });
+
+export async function runHealthChecks(ctx: CommandContext): Promise<CheckResult[]> {
+  const config = ctx.project.config();
+  const timeoutMs = config.health.timeoutMs;
+  const s = ctx.secrets;
+  const checks: Check[] = [
+    { name: 'state database', fn: async () => checkState(ctx) },
+    { name: 'git repository', fn: (signal) => checkGit(ctx.project.root, signal) },
+    { name: 'app database', fn: (signal) => checkAppDatabase(ctx, signal) },
+    {
+      name: 'supabase',
+      fn: async (signal) => {
+        const url = s.get('SUPABASE_URL');
+        const key = s.get('SUPABASE_SERVICE_ROLE_KEY');
+        if (!url && !key) return missing('set SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY (env or .env)');
+        if (!url) return missing('SUPABASE_SERVICE_ROLE_KEY is set but SUPABASE_URL is not');
+        if (!key) return missing('SUPABASE_URL is set but SUPABASE_SERVICE_ROLE_KEY is not');
+        return httpCheck(`${trimSlash(url)}/rest/v1/`, { apikey: key, authorization: `Bearer ${key}` }, signal, 'service-role key');
+      },
+    },
+    {
+      name: 'resend',
+      fn: async (signal) => {
+        const key = s.get('RESEND_API_KEY');
+        if (!key) return missing(`set RESEND_API_KEY to send with Resend; until then email goes to ${relative(ctx.project.root, join(ctx.project.agentDir, 'outbox'))}/`);
+        const base = trimSlash(s.get('RESEND_BASE_URL') ?? 'https://api.resend.com');
+        const res = await fetchStatus(`${base}/domains`, { authorization: `Bearer ${key}` }, signal);
+        if (res.ok) return ok(`key accepted by ${hostOf(base)}`);
+        // A sending-only key may not list domains; it is still a working key.
+        if (res.status === 401 && /restricted_api_key/.test(res.body)) return ok(`sending-only key accepted by ${hostOf(base)}`);
+        return failing(`${hostOf(base)} answered ${res.status}${res.status === 401 || res.status === 403 ? ' (RESEND_API_KEY rejected)' : ''}`);
+      },
+    },
+    {
+      name: 'anthropic',
+      fn: async (signal) => {
+        const key = s.get('ANTHROPIC_API_KEY');
+        if (!key) return missing('set ANTHROPIC_API_KEY to let Claude reason for the agents; they run offline until then');
+        const base = trimSlash(s.get('ANTHROPIC_BASE_URL') ?? 'https://api.anthropic.com');
+        return httpCheck(`${base}/v1/models?limit=1`, { 'x-api-key': key, 'anthropic-version': '2023-06-01' }, signal, 'ANTHROPIC_API_KEY');
+      },
+    },
+    {
+      name: 'mcp server',
+      fn: async (signal) => {
+        const url = config.mcp.url ?? s.get('MCP_SERVER_URL') ?? (s.get('SUPABASE_URL') ? `${trimSlash(s.get('SUPABASE_URL')!)}/functions/v1/mcp-server` : undefined);
+        if (!url) return missing('set mcp.url in agent.config.json (or MCP_SERVER_URL, or SUPABASE_URL for the edge function)');
+        const key = s.get('SUPABASE_SERVICE_ROLE_KEY');
+        const res = await fetchStatus(url, key ? { authorization: `Bearer ${key}` } : {}, signal, 'POST', JSON.stringify({ tool: 'list_tools', arguments: {} }));
+        if (res.status >= 500) return failing(`${hostOf(url)} answered ${res.status}`);
+        if (res.status === 401 || res.status === 403) return failing(`${hostOf(url)} refused the service-role bearer (${res.status})`);
+        return ok(`${hostOf(url)} reachable (HTTP ${res.status}, ${config.mcp.protocol})`);
+      },
+    },
+    ...(['staging', 'production'] as const).map(
+      (env): Check => ({
+        name: `${env} app`,
+        fn: async (signal) => {
+          const url = config.environments[env].healthUrl;
+          if (!url) return missing(`set environments.${env}.healthUrl in agent.config.json`);
+          return httpCheck(url, {}, signal, 'health URL');
+        },
+      }),
+    ),
+  ];
+  return Promise.all(checks.map((c) => timed(c, timeoutMs)));
+}
+
+async function timed(check: Check, timeoutMs: number): Promise<CheckResult> {
+  const started = performance.now();
+  const signal = AbortSignal.timeout(timeoutMs);
+  try {
+    const r = await Promise.race([
+      check.fn(signal),
+      new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error(`no answer within ${timeoutMs} ms`)), { once: true })),
+    ]);
+    return { name: check.name, ...r, ms: Math.round(performance.now() - started) };
+  } catch (err) {
+    return { name: check.name, ...failing(describeError(err, timeoutMs)), ms: Math.round(performance.now() - started) };
+  }
+}
+
+function checkState(ctx: CommandContext): Omit<CheckResult, 'name' | 'ms'> {
+  const state = ctx.state();
+  const integrity = state.db.pragma('quick_check', { simple: true }) as string;
+  if (integrity !== 'ok') return failing(`quick_check: ${integrity}`);
+  const mode = state.db.pragma('journal_mode', { simple: true }) as string;
+  return ok(`${relative(ctx.project.root, statePath(ctx.project))}, schema v${state.schemaVersion}, ${mode}, ${state.countEvents()} events`);
+}
+
+async function checkGit(root: string, signal: AbortSignal) {
+  try {
+    const branch = (await run('git', ['-C', root, 'rev-parse', '--abbrev-ref', 'HEAD'], { signal })).stdout.trim();
+    const head = (await run('git', ['-C', root, 'rev-parse', '--short', 'HEAD'], { signal }).catch(() => ({ stdout: '' }))).stdout.trim();
+    const dirty = (await run('git', ['-C', root, 'status', '--porcelain'], { signal })).stdout.split('\n').filter(Boolean).length;
+    return ok(`${branch}${head ? ` @ ${head}` : ' (no commits yet)'}, ${dirty ? `${dirty} uncommitted change(s)` : 'clean'}`);
+  } catch (err) {
+    const msg = (err as { stderr?: string }).stderr?.trim() || (err as Error).message;
+    if (/ENOENT/.test(msg)) return failing('git is not installed or not on PATH');
+    if (/unknown revision|ambiguous argument 'HEAD'/.test(msg)) return ok('repository with no commits yet');
+    return failing(msg.split('\n')[0]!);
+  }
+}
+
+async function checkAppDatabase(ctx: CommandContext, signal: AbortSignal) {
+  const url = ctx.secrets.get('DATABASE_URL');
+  if (url) {
+    const { default: pg } = await import('pg');
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: ctx.project.config().health.timeoutMs });
+    signal.addEventListener('abort', () => void client.end().catch(() => undefined), { once: true });
+    try {
+      await client.connect();
+      const r = await client.query<{ v: string }>('select current_setting($1) as v', ['server_version']);
+      return ok(`DATABASE_URL reachable (${hostOf(url)}), Postgres ${r.rows[0]?.v ?? '?'}`);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+  const dir = join(ctx.project.agentDir, 'pgdata');
+  const rel = relative(ctx.project.root, dir);
+  try {
+    await import('@electric-sql/pglite');
+  } catch {
+    return failing('embedded PGlite is not installed (npm ci) and DATABASE_URL is not set');
+  }
+  return ok(`embedded PGlite, data dir ${rel} ${existsSync(dir) ? 'present' : 'created on first use'} (set DATABASE_URL for a real server)`);
+}
+
+async function fetchStatus(url: string, headers: Record<string, string>, signal: AbortSignal, method = 'GET', body?: string) {
+  const res = await fetch(url, { method, headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) }, body, signal });
+  const text = await res.text().catch(() => '');
+  return { ok: res.ok, status: res.status, body: text.slice(0, 2000) };
+}
+
+async function httpCheck(url: string, headers: Record<string, string>, signal: AbortSignal, what: string) {
+  const res = await fetchStatus(url, headers, signal);
+  if (res.ok) return ok(`${hostOf(url)} answered ${res.status}`);
+  if (res.status === 401 || res.status === 403) return failing(`${hostOf(url)} answered ${res.status} (${what} rejected)`);
+  return failing(`${hostOf(url)} answered ${res.status}`);
+}
+
+function describeError(err: unknown, timeoutMs: number): string {
+  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (e.name === 'TimeoutError' || e.name === 'AbortError') return `no answer within ${timeoutMs} ms`;
+  const code = e.cause?.code;
+  if (code === 'ECONNREFUSED') return 'connection refused';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host not found';
+  return (e.cause?.message ?? e.message ?? String(err)).split('\n')[0]!;
+}
+
+function trimSlash(u: string): string {
+  return u.replace(/\/+$/, '');
+}
+
+function hostOf(u: string): string {
+  try {
+    return new URL(u).host;
+  } catch {
+    return 'the server';
+  }
+}

@@ -1,0 +1,152 @@
+// The state database's own versioned schema (PRAGMA user_version). Append a step; never edit one.
+export const SCHEMA_STEPS: readonly string[] = [
+  // 1: the foundation
+  `
+  CREATE TABLE events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    ts INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    level TEXT NOT NULL,
+    agent TEXT,
+    agent_id TEXT,
+    ticket_id TEXT,
+    run_id TEXT,
+    message TEXT NOT NULL,
+    data TEXT,
+    pid INTEGER NOT NULL
+  );
+  CREATE INDEX events_ticket ON events(ticket_id, id);
+  CREATE INDEX events_run ON events(run_id, id);
+  CREATE INDEX events_agent ON events(agent_id, id);
+  CREATE INDEX events_ts ON events(ts);
+  CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+    BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+
+  CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+
+  CREATE TABLE tickets (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    description TEXT NOT NULL,
+    status TEXT NOT NULL,
+    priority TEXT NOT NULL,
+    external_ref TEXT,
+    created_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    UNIQUE (kind, year, seq)
+  );
+
+  CREATE TABLE runs (
+    id TEXT PRIMARY KEY,
+    ticket_id TEXT,
+    command TEXT NOT NULL,
+    status TEXT NOT NULL,
+    priority INTEGER NOT NULL DEFAULT 0,
+    pid INTEGER,
+    heartbeat_at INTEGER,
+    created_at INTEGER NOT NULL,
+    started_at INTEGER,
+    finished_at INTEGER,
+    resources TEXT NOT NULL DEFAULT '[]',
+    completed TEXT NOT NULL DEFAULT '[]',
+    error TEXT
+  );
+  CREATE INDEX runs_status ON runs(status);
+
+  CREATE TABLE agents (
+    id TEXT PRIMARY KEY,
+    run_id TEXT NOT NULL,
+    ticket_id TEXT,
+    type TEXT NOT NULL,
+    state TEXT NOT NULL,
+    phase TEXT,
+    started_at INTEGER NOT NULL,
+    finished_at INTEGER
+  );
+  CREATE INDEX agents_run ON agents(run_id);
+  CREATE INDEX agents_state ON agents(state);
+
+  CREATE TABLE checklist (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id TEXT NOT NULL,
+    agent_id TEXT NOT NULL,
+    phase TEXT NOT NULL,
+    item TEXT NOT NULL,
+    ok INTEGER NOT NULL,
+    evidence TEXT NOT NULL,
+    ts INTEGER NOT NULL
+  );
+  CREATE INDEX checklist_agent ON checklist(agent_id, id);
+
+  CREATE TABLE approvals (
+    id TEXT PRIMARY KEY,
+    ticket_id TEXT,
+    run_id TEXT,
+    category TEXT NOT NULL,
+    action TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    risk TEXT NOT NULL,
+    touches TEXT NOT NULL DEFAULT '[]',
+    gates TEXT NOT NULL DEFAULT '[]',
+    resume TEXT,
+    confirm TEXT,
+    status TEXT NOT NULL,
+    requested_by TEXT NOT NULL,
+    requested_at INTEGER NOT NULL,
+    decided_by TEXT,
+    decided_at INTEGER,
+    reason TEXT
+  );
+  CREATE INDEX approvals_status ON approvals(status);
+
+  CREATE TABLE deployments (
+    id TEXT PRIMARY KEY,
+    ticket_id TEXT,
+    target TEXT NOT NULL,
+    status TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    finished_at INTEGER,
+    data TEXT NOT NULL DEFAULT '{}'
+  );
+
+  CREATE TABLE audit (
+    seq INTEGER PRIMARY KEY,
+    ts INTEGER NOT NULL,
+    initiator TEXT NOT NULL,
+    agent TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT,
+    files TEXT NOT NULL,
+    approval TEXT,
+    result TEXT NOT NULL,
+    detail TEXT,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+  );
+
+  CREATE TABLE locks (
+    resource TEXT PRIMARY KEY,
+    run_id TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    acquired_at INTEGER NOT NULL
+  );
+
+  CREATE TABLE health (
+    name TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    checked_at INTEGER NOT NULL
+  );
+
+  CREATE TABLE sessions (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    heartbeat_at INTEGER NOT NULL
+  );
+  `,
+];

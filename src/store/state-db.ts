@@ -1,0 +1,433 @@
+// SQLite is the source of truth for everything the agents do. Several processes share one
+// `.agent/state.db` (WAL, busy timeout); the dashboard notices others' commits via data_version.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { redact, redactDeep } from '../config/redact.js';
+import { SCHEMA_STEPS } from './schema.js';
+import type {
+  AgentRow,
+  ApprovalRow,
+  AuditRow,
+  ChecklistRow,
+  DeploymentRow,
+  EventInput,
+  EventRow,
+  HealthRow,
+  RunRow,
+  TicketRow,
+} from './rows.js';
+
+export type * from './rows.js';
+
+export interface EventQuery {
+  afterId?: number;
+  beforeId?: number;
+  ticketId?: string;
+  runId?: string;
+  agentId?: string;
+  /** Matches either the agent's id or its speaker name (BUGHUNTER). */
+  agent?: string;
+  minLevel?: string;
+  levels?: string[];
+  sinceTs?: number;
+  limit?: number;
+  /** Newest first (for tails); results are still returned oldest first. */
+  tail?: boolean;
+}
+
+const LEVEL_RANK: Record<string, number> = { debug: 0, info: 1, ok: 1, warn: 2, error: 3 };
+export function levelRank(level: string): number {
+  return LEVEL_RANK[level] ?? 1;
+}
+
+const json = (v: unknown) => JSON.stringify(redactDeep(v ?? null));
+
+export class StateDb {
+  readonly db: Database.Database;
+  private lastDataVersion = -1;
+
+  constructor(readonly path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('busy_timeout = 10000');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    this.migrate();
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    if (version >= SCHEMA_STEPS.length) return;
+    this.db.transaction(() => {
+      // Re-read inside the write lock: another process may have migrated meanwhile.
+      const current = this.db.pragma('user_version', { simple: true }) as number;
+      for (let v = current; v < SCHEMA_STEPS.length; v++) this.db.exec(SCHEMA_STEPS[v]!);
+      this.db.pragma(`user_version = ${SCHEMA_STEPS.length}`);
+    }).immediate();
+  }
+
+  get schemaVersion(): number {
+    return this.db.pragma('user_version', { simple: true }) as number;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  /** Runs `fn` in a write transaction taken up front (no lock upgrades, no SQLITE_BUSY mid-way). */
+  tx<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  /** True when any connection (this one or another process) committed since the last call. */
+  changed(): boolean {
+    const v = this.db.pragma('data_version', { simple: true }) as number;
+    const latest = this.maxEventId();
+    const key = v * 1e9 + latest;
+    if (key === this.lastDataVersion) return false;
+    this.lastDataVersion = key;
+    return true;
+  }
+
+  nextCounter(name: string): number {
+    const row = this.db
+      .prepare('INSERT INTO counters(name, value) VALUES (?, 1) ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value')
+      .get(name) as { value: number };
+    return row.value;
+  }
+
+  // ---- events (append-only) ----
+
+  appendEvent(e: EventInput): EventRow {
+    const row = {
+      ts: e.ts ?? Date.now(),
+      kind: e.kind,
+      level: e.level,
+      agent: e.agent ?? null,
+      agent_id: e.agentId ?? null,
+      ticket_id: e.ticketId ?? null,
+      run_id: e.runId ?? null,
+      message: redact(e.message),
+      data: e.data === undefined ? null : json(e.data),
+      pid: process.pid,
+    };
+    const info = this.db
+      .prepare(
+        `INSERT INTO events (ts, kind, level, agent, agent_id, ticket_id, run_id, message, data, pid)
+         VALUES (@ts, @kind, @level, @agent, @agent_id, @ticket_id, @run_id, @message, @data, @pid)`,
+      )
+      .run(row);
+    return { id: Number(info.lastInsertRowid), ...row };
+  }
+
+  maxEventId(): number {
+    return (this.db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM events').get() as { id: number }).id;
+  }
+
+  countEvents(): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM events').get() as { n: number }).n;
+  }
+
+  events(q: EventQuery = {}): EventRow[] {
+    const where: string[] = [];
+    const params: Record<string, unknown> = {};
+    if (q.afterId !== undefined) (where.push('id > @afterId'), (params.afterId = q.afterId));
+    if (q.beforeId !== undefined) (where.push('id < @beforeId'), (params.beforeId = q.beforeId));
+    if (q.ticketId) (where.push('ticket_id = @ticketId'), (params.ticketId = q.ticketId));
+    if (q.runId) (where.push('run_id = @runId'), (params.runId = q.runId));
+    if (q.agentId) (where.push('agent_id = @agentId'), (params.agentId = q.agentId));
+    if (q.agent) (where.push('(agent_id = @agent OR upper(agent) = upper(@agent))'), (params.agent = q.agent));
+    if (q.sinceTs !== undefined) (where.push('ts >= @sinceTs'), (params.sinceTs = q.sinceTs));
+    if (q.minLevel) {
+      const levels = Object.keys(LEVEL_RANK).filter((l) => levelRank(l) >= levelRank(q.minLevel!));
+      where.push(`level IN (${levels.map((l) => `'${l}'`).join(',')})`);
+    }
+    if (q.levels?.length) where.push(`level IN (${q.levels.map((l) => `'${l.replace(/'/g, '')}'`).join(',')})`);
+    const order = q.tail ? 'DESC' : 'ASC';
+    const limit = q.limit ? `LIMIT ${Math.max(1, Math.floor(q.limit))}` : '';
+    const sql = `SELECT * FROM events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id ${order} ${limit}`;
+    const rows = this.db.prepare(sql).all(params) as EventRow[];
+    return q.tail ? rows.reverse() : rows;
+  }
+
+  // ---- tickets ----
+
+  insertTicket(t: Omit<TicketRow, 'seq' | 'id'> & { idPrefix: string }): TicketRow {
+    return this.tx(() => {
+      const { n } = this.db
+        .prepare('SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM tickets WHERE kind = ? AND year = ?')
+        .get(t.kind, t.year) as { n: number };
+      const id = `${t.idPrefix}-${t.year}-${String(n).padStart(3, '0')}`;
+      const row: TicketRow = {
+        id,
+        kind: t.kind,
+        year: t.year,
+        seq: n,
+        title: redact(t.title),
+        description: redact(t.description),
+        status: t.status,
+        priority: t.priority,
+        external_ref: t.external_ref,
+        created_by: t.created_by,
+        created_at: t.created_at,
+        updated_at: t.updated_at,
+      };
+      this.db
+        .prepare(
+          `INSERT INTO tickets (id, kind, year, seq, title, description, status, priority, external_ref, created_by, created_at, updated_at)
+           VALUES (@id, @kind, @year, @seq, @title, @description, @status, @priority, @external_ref, @created_by, @created_at, @updated_at)`,
+        )
+        .run(row);
+      return row;
+    });
+  }
+
+  ticket(id: string): TicketRow | undefined {
+    return this.db.prepare('SELECT * FROM tickets WHERE id = ? COLLATE NOCASE OR external_ref = ? COLLATE NOCASE').get(id, id) as
+      | TicketRow
+      | undefined;
+  }
+
+  tickets(filter: { status?: string; kind?: string; limit?: number } = {}): TicketRow[] {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.status) (where.push('status = ?'), params.push(filter.status));
+    if (filter.kind) (where.push('kind = ?'), params.push(filter.kind));
+    return this.db
+      .prepare(
+        `SELECT * FROM tickets ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_at DESC, id DESC LIMIT ?`,
+      )
+      .all(...params, filter.limit ?? 1000) as TicketRow[];
+  }
+
+  setTicketStatus(id: string, status: string): void {
+    this.db.prepare('UPDATE tickets SET status = ?, updated_at = ? WHERE id = ?').run(status, Date.now(), id);
+  }
+
+  // ---- runs and agents ----
+
+  insertRun(r: Pick<RunRow, 'id' | 'ticket_id' | 'command' | 'priority'> & { resources: string[] }): void {
+    this.db
+      .prepare(
+        `INSERT INTO runs (id, ticket_id, command, status, priority, pid, heartbeat_at, created_at, resources)
+         VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?)`,
+      )
+      .run(r.id, r.ticket_id, redact(r.command), r.priority, process.pid, Date.now(), Date.now(), JSON.stringify(r.resources));
+  }
+
+  updateRun(id: string, patch: Partial<Pick<RunRow, 'status' | 'started_at' | 'finished_at' | 'error' | 'heartbeat_at'>>): void {
+    const keys = Object.keys(patch);
+    if (!keys.length) return;
+    const values = keys.map((k) => {
+      const v = patch[k as keyof typeof patch];
+      return typeof v === 'string' ? redact(v) : v;
+    });
+    this.db.prepare(`UPDATE runs SET ${keys.map((k) => `${k} = ?`).join(', ')} WHERE id = ?`).run(...values, id);
+  }
+
+  addRunCompleted(id: string, step: string): void {
+    this.db.prepare(`UPDATE runs SET completed = json_insert(completed, '$[#]', ?) WHERE id = ?`).run(step, id);
+  }
+
+  heartbeat(pid: number, now = Date.now()): void {
+    this.db.prepare(`UPDATE runs SET heartbeat_at = ? WHERE pid = ? AND status IN ('queued', 'running', 'waiting')`).run(now, pid);
+  }
+
+  run(id: string): RunRow | undefined {
+    return this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
+  }
+
+  runs(filter: { status?: string[]; ticketId?: string; limit?: number } = {}): RunRow[] {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.status?.length) (where.push(`status IN (${filter.status.map(() => '?').join(',')})`), params.push(...filter.status));
+    if (filter.ticketId) (where.push('ticket_id = ?'), params.push(filter.ticketId));
+    return this.db
+      .prepare(`SELECT * FROM runs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_at DESC LIMIT ?`)
+      .all(...params, filter.limit ?? 1000) as RunRow[];
+  }
+
+  insertAgent(a: Pick<AgentRow, 'id' | 'run_id' | 'ticket_id' | 'type'>): void {
+    this.db
+      .prepare(`INSERT INTO agents (id, run_id, ticket_id, type, state, phase, started_at) VALUES (?, ?, ?, ?, 'starting', NULL, ?)`)
+      .run(a.id, a.run_id, a.ticket_id, a.type, Date.now());
+  }
+
+  updateAgent(id: string, patch: Partial<Pick<AgentRow, 'state' | 'phase' | 'finished_at'>>): void {
+    const keys = Object.keys(patch);
+    if (!keys.length) return;
+    this.db
+      .prepare(`UPDATE agents SET ${keys.map((k) => `${k} = ?`).join(', ')} WHERE id = ?`)
+      .run(...keys.map((k) => patch[k as keyof typeof patch]), id);
+  }
+
+  agents(filter: { state?: string[]; runId?: string; limit?: number } = {}): AgentRow[] {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.state?.length) (where.push(`state IN (${filter.state.map(() => '?').join(',')})`), params.push(...filter.state));
+    if (filter.runId) (where.push('run_id = ?'), params.push(filter.runId));
+    return this.db
+      .prepare(`SELECT * FROM agents ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY started_at DESC LIMIT ?`)
+      .all(...params, filter.limit ?? 1000) as AgentRow[];
+  }
+
+  /** Agents running in other processes (their runs' pids), for the shared concurrency limit. */
+  runningAgentsElsewhere(pid: number): number {
+    return (
+      this.db
+        .prepare(`SELECT COUNT(*) AS n FROM agents a JOIN runs r ON r.id = a.run_id WHERE a.state = 'running' AND r.pid != ?`)
+        .get(pid) as { n: number }
+    ).n;
+  }
+
+  agent(id: string): AgentRow | undefined {
+    return this.db.prepare('SELECT * FROM agents WHERE id = ? COLLATE NOCASE').get(id) as AgentRow | undefined;
+  }
+
+  addChecklistItem(c: Omit<ChecklistRow, 'id' | 'ts'>): void {
+    this.db
+      .prepare('INSERT INTO checklist (run_id, agent_id, phase, item, ok, evidence, ts) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(c.run_id, c.agent_id, c.phase, redact(c.item), c.ok ? 1 : 0, redact(c.evidence), Date.now());
+  }
+
+  checklist(filter: { runId?: string; agentId?: string }): ChecklistRow[] {
+    if (filter.agentId) return this.db.prepare('SELECT * FROM checklist WHERE agent_id = ? ORDER BY id').all(filter.agentId) as ChecklistRow[];
+    return this.db.prepare('SELECT * FROM checklist WHERE run_id = ? ORDER BY id').all(filter.runId ?? '') as ChecklistRow[];
+  }
+
+  // ---- locks ----
+
+  /** Takes every resource or none. Returns the run ids currently holding what we wanted. */
+  tryLock(runId: string, resources: string[]): { ok: true } | { ok: false; heldBy: string[] } {
+    return this.tx(() => {
+      const holders = new Set<string>();
+      const stmt = this.db.prepare('SELECT run_id, pid FROM locks WHERE resource = ?');
+      for (const r of resources) {
+        const row = stmt.get(r) as { run_id: string; pid: number } | undefined;
+        if (row && row.run_id !== runId) {
+          if (isAlive(row.pid)) holders.add(row.run_id);
+          else this.db.prepare('DELETE FROM locks WHERE resource = ?').run(r); // its process died
+        }
+      }
+      if (holders.size) return { ok: false as const, heldBy: [...holders] };
+      const ins = this.db.prepare('INSERT OR REPLACE INTO locks (resource, run_id, pid, acquired_at) VALUES (?, ?, ?, ?)');
+      for (const r of resources) ins.run(r, runId, process.pid, Date.now());
+      return { ok: true as const };
+    });
+  }
+
+  unlock(runId: string): void {
+    this.db.prepare('DELETE FROM locks WHERE run_id = ?').run(runId);
+  }
+
+  // ---- approvals ----
+
+  insertApproval(a: ApprovalRow): void {
+    this.db
+      .prepare(
+        `INSERT INTO approvals (id, ticket_id, run_id, category, action, summary, risk, touches, gates, resume, confirm, status, requested_by, requested_at, decided_by, decided_at, reason)
+         VALUES (@id, @ticket_id, @run_id, @category, @action, @summary, @risk, @touches, @gates, @resume, @confirm, @status, @requested_by, @requested_at, @decided_by, @decided_at, @reason)`,
+      )
+      .run(redactDeep(a));
+  }
+
+  approval(id: string): ApprovalRow | undefined {
+    return this.db.prepare('SELECT * FROM approvals WHERE id = ? COLLATE NOCASE').get(id) as ApprovalRow | undefined;
+  }
+
+  approvals(filter: { status?: string; ticketId?: string; limit?: number } = {}): ApprovalRow[] {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.status) (where.push('status = ?'), params.push(filter.status));
+    if (filter.ticketId) (where.push('ticket_id = ? COLLATE NOCASE'), params.push(filter.ticketId));
+    return this.db
+      .prepare(`SELECT * FROM approvals ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY requested_at DESC, id DESC LIMIT ?`)
+      .all(...params, filter.limit ?? 1000) as ApprovalRow[];
+  }
+
+  /** Decides a pending approval; false when it was no longer pending (someone else decided). */
+  decideApproval(id: string, status: 'approved' | 'rejected' | 'expired', by: string, reason: string | null): boolean {
+    const info = this.db
+      .prepare(`UPDATE approvals SET status = ?, decided_by = ?, decided_at = ?, reason = ? WHERE id = ? AND status = 'pending'`)
+      .run(status, by, Date.now(), reason === null ? null : redact(reason), id);
+    return info.changes === 1;
+  }
+
+  // ---- deployments ----
+
+  insertDeployment(d: DeploymentRow): void {
+    this.db
+      .prepare(`INSERT INTO deployments (id, ticket_id, target, status, started_at, finished_at, data) VALUES (@id, @ticket_id, @target, @status, @started_at, @finished_at, @data)`)
+      .run(redactDeep(d));
+  }
+
+  lastDeployment(): DeploymentRow | undefined {
+    return this.db.prepare(`SELECT * FROM deployments ORDER BY started_at DESC, id DESC LIMIT 1`).get() as DeploymentRow | undefined;
+  }
+
+  // ---- audit rows (the chain itself lives in engine/audit.ts) ----
+
+  lastAudit(): AuditRow | undefined {
+    return this.db.prepare('SELECT * FROM audit ORDER BY seq DESC LIMIT 1').get() as AuditRow | undefined;
+  }
+
+  insertAudit(row: AuditRow): void {
+    this.db
+      .prepare(
+        `INSERT INTO audit (seq, ts, initiator, agent, action, target, files, approval, result, detail, prev_hash, hash)
+         VALUES (@seq, @ts, @initiator, @agent, @action, @target, @files, @approval, @result, @detail, @prev_hash, @hash)`,
+      )
+      .run(row);
+  }
+
+  audit(filter: { limit?: number } = {}): AuditRow[] {
+    return this.db.prepare('SELECT * FROM audit ORDER BY seq ASC LIMIT ?').all(filter.limit ?? -1) as AuditRow[];
+  }
+
+  // ---- health and sessions ----
+
+  saveHealth(rows: HealthRow[]): void {
+    const stmt = this.db.prepare('INSERT OR REPLACE INTO health (name, status, detail, checked_at) VALUES (@name, @status, @detail, @checked_at)');
+    this.tx(() => rows.forEach((r) => stmt.run(redactDeep(r))));
+  }
+
+  health(): HealthRow[] {
+    return this.db.prepare('SELECT * FROM health ORDER BY rowid').all() as HealthRow[];
+  }
+
+  touchSession(id: string, kind: string): void {
+    this.db
+      .prepare('INSERT INTO sessions (id, kind, pid, heartbeat_at) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at')
+      .run(id, kind, process.pid, Date.now());
+  }
+
+  endSession(id: string): void {
+    this.db.prepare('DELETE FROM sessions WHERE id = ?').run(id);
+  }
+
+  /** Live sessions of a kind (a dashboard that can answer approvals). */
+  liveSessions(kind: string, staleAfterMs: number): Array<{ id: string; pid: number }> {
+    const rows = this.db.prepare('SELECT id, pid, heartbeat_at FROM sessions WHERE kind = ?').all(kind) as Array<{
+      id: string;
+      pid: number;
+      heartbeat_at: number;
+    }>;
+    return rows.filter((r) => Date.now() - r.heartbeat_at < staleAfterMs && isAlive(r.pid));
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function openStateDb(path: string): StateDb {
+  return new StateDb(path);
+}
