@@ -11,4 +11,3 @@ export { loadSecrets } from './config/secrets.js';
 export { createReporter } from './cli/output.js';
 export { makeStyle } from './cli/style.js';
 export * from './errors.js';
-export * as z from 'zod/mini';

@@ -1,5 +1,4 @@
 // The audit trail (seed 7.3): every action, SHA-256 hash-chained so any edit is detectable.
-import { createHash } from 'node:crypto';
 import { redact, redactDeep } from '../config/redact.js';
 import type { AuditRow, StateDb } from '../store/state-db.js';
 
@@ -22,6 +21,8 @@ export function hashRow(row: Hashed): string {
   const canonical = JSON.stringify([
     row.seq, row.ts, row.initiator, row.agent, row.action, row.target, row.files, row.approval, row.result, row.detail, row.prev_hash,
   ]);
+  // node:crypto costs ~4 ms to load; only commands that write or verify the chain pay for it.
+  const { createHash } = process.getBuiltinModule('node:crypto') as typeof import('node:crypto');
   return createHash('sha256').update(canonical).digest('hex');
 }
 

@@ -1,0 +1,63 @@
+// `npm run bench`: cold-start and throughput figures, each against a baseline in the same run.
+// Prints ratios; never part of the tests.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const cli = join(root, 'dist', 'cli.js');
+const only = process.argv.slice(2);
+const want = (name) => only.length === 0 || only.includes(name);
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** Runs the commands interleaved (so machine noise hits all alike) and returns median ms each. */
+function timeCommands(cmds, runs, opts) {
+  const times = cmds.map(() => []);
+  for (let r = 0; r < runs + 2; r++) {
+    cmds.forEach(([, argv], i) => {
+      const t = process.hrtime.bigint();
+      const res = spawnSync(process.execPath, argv, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
+      const ms = Number(process.hrtime.bigint() - t) / 1e6;
+      if (res.status !== 0) throw new Error(`${argv.join(' ')} exited ${res.status}: ${res.stderr}`);
+      if (r >= 2) times[i].push(ms); // the first two runs warm the file cache
+    });
+  }
+  return times.map(median);
+}
+
+function report(title, rows, target) {
+  console.log(`\n${title}`);
+  const base = rows[0][1];
+  for (const [name, ms] of rows) console.log(`  ${name.padEnd(36)} ${ms.toFixed(1).padStart(7)} ms  ${(ms / base).toFixed(2)}x`);
+  if (target) console.log(`  target: ${target}`);
+}
+
+const benches = {
+  async 'cold-start'() {
+    const project = mkdtempSync(join(tmpdir(), 'crm-agent-bench-'));
+    spawnSync('git', ['init', '-q', project]);
+    spawnSync(process.execPath, [cli, 'create', 'ticket', 'bench ticket for status'], { cwd: project });
+    try {
+      const [base, status, version] = timeCommands(
+        [
+          ['node -e 0', ['-e', '0']],
+          ['agent status --json', [cli, 'status', '--json']],
+          ['agent --version', [cli, '--version']],
+        ],
+        Number(process.env.BENCH_RUNS ?? 25),
+        { cwd: project },
+      );
+      report('Cold start (median of interleaved runs)', [['node -e 0', base], ['agent status --json', status], ['agent --version', version]], 'agent status --json <= 1.6x node -e 0');
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
+  },
+};
+
+for (const [name, fn] of Object.entries(benches)) if (want(name)) await fn();
