@@ -137,7 +137,8 @@ export function parseArgv(argv: readonly string[], commands: readonly CommandDef
   if (!match) {
     if (lead.length === 0) return { type: 'help', topic: [], globals };
     // One or two words that are not a command: a typo, not a sentence.
-    if (positional.length <= 2 && !positional.join(' ').includes('?')) {
+    const wordCount = positional.join(' ').trim().split(/\s+/).length;
+    if (wordCount <= 2 && !positional.join(' ').includes('?')) {
       const near = suggestCommands(positional.join(' '), commands);
       throw new UsageError(
         `unknown command "${positional.join(' ')}"${near.length ? `; did you mean \`agent ${near[0]}\`?` : ''} (see \`agent --help\`)`,

@@ -46,9 +46,12 @@ export const createTicket = defineCommand({
       created_at: now,
       updated_at: now,
     });
-    state.appendEvent({ kind: 'ticket.created', level: 'debug', ticketId: ticket.id, message: `ticket ${ticket.id} created`, data: { kind, inferred: !args.kind } });
     appendAudit(state, { initiator: ctx.initiator, agent: 'ORCHESTRATOR', action: 'ticket.create', target: ticket.id, result: 'created' });
-    ctx.out.line('ORCHESTRATOR', 'ok', `Ticket created: ${ticket.id}${ticket.external_ref ? ` (ref ${ticket.external_ref})` : ''}`, { ticketId: ticket.id });
+    ctx.out.line('ORCHESTRATOR', 'ok', `Ticket created: ${ticket.id}${ticket.external_ref ? ` (ref ${ticket.external_ref})` : ''}`, {
+      ticketId: ticket.id,
+      kind,
+      inferred: !args.kind,
+    });
     return { data: { ticket: ticketView(ticket) } };
   },
 });

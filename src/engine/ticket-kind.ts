@@ -5,6 +5,7 @@ const SIGNALS: Record<TicketKind, RegExp[]> = {
   BUG: [
     /\bbugs?\b/, /\berrors?\b/, /\bfail(s|ed|ing|ure)?\b/, /\bbroken\b/, /\bcrash/, /\bnot (working|persisting|saving|showing|loading|sent|created)\b/,
     /\bdoes(n't| not)\b/, /\bexception\b/, /\b500\b/, /\bwrong\b/, /\bmissing\b/, /\bregression\b/, /\bfix\b/, /\bno record\b/, /\bnever\b/, /\bstuck\b/,
+    /\bdrop(s|ped|ping)\b/, /\bsilent(ly)?\b/, /\blost\b/, /\bdisappear/, /\btimes? out\b/, /\bslow\b/, /\bincorrect\b/,
   ],
   MIG: [
     /\bmigrations?\b/, /\bschema\b/, /\btables?\b/, /\bcolumns?\b/, /\bindex(es)?\b/, /\bforeign key\b/, /\bconstraint\b/, /\brls\b/, /\bjsonb\b/, /\bnot null\b/,
