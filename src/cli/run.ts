@@ -69,7 +69,7 @@ export async function runCli(argv: readonly string[], opts: RunOptions = {}): Pr
     process.on('SIGTERM', onSigint);
     const interactive = Boolean(process.stdin.isTTY && sink.isTTY && !env.CI);
     const ask = interactive ? (await import('./ask.js')).askOnTerminal : undefined;
-    const ctx = createContext({ project, secrets, out, signal: abort.signal, interactive, initiator: opts.initiator ?? 'admin', ask });
+    const ctx = createContext({ project, secrets, out, signal: abort.signal, interactive, initiator: opts.initiator ?? 'admin', ask, commands });
     ctxRef = ctx;
     try {
       if (routed) out.line('ORCHESTRATOR', 'info', routed);

@@ -4,6 +4,7 @@ import { decide, resolveApproval } from '../engine/approvals.js';
 import { confirmationText } from '../engine/approval-policy.js';
 import { makeStyle, table } from '../cli/style.js';
 import type { ApprovalRow } from '../store/rows.js';
+import { isAlive } from '../store/state-db.js';
 import { defineCommand, type CommandContext } from './types.js';
 
 export function approvalView(a: ApprovalRow) {
@@ -81,6 +82,12 @@ export const approve = defineCommand({
 /** Carries out the approved action: the command that asked, run again with the approval. */
 async function resume(ctx: CommandContext, approval: ApprovalRow): Promise<unknown> {
   if (!approval.resume) return null;
+  // The process that asked is still waiting for this decision: it carries the action out itself.
+  const run = approval.run_id ? ctx.state().run(approval.run_id) : undefined;
+  if (run && run.status === 'waiting' && run.pid !== null && isAlive(run.pid)) {
+    ctx.out.line('ORCHESTRATOR', 'info', `${run.id} (process ${run.pid}) was waiting for ${approval.id} and continues now`, { ticketId: approval.ticket_id ?? undefined });
+    return null;
+  }
   const { command, args } = JSON.parse(approval.resume) as { command: string; args: Record<string, unknown> };
   ctx.out.line('ORCHESTRATOR', 'info', `Carrying out: agent ${command}`, { ticketId: approval.ticket_id ?? undefined });
   return (await ctx.dispatch(command, args, approval)).data ?? null;

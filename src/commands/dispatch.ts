@@ -19,6 +19,8 @@ export interface ContextOptions {
   initiator: string;
   ask?: AskFn;
   preApproved?: ApprovalRow;
+  /** The registry to dispatch through (the built-in one plus any an embedder added). */
+  commands?: readonly CommandDef[];
   /** An already-open state database (the dashboard keeps one). */
   state?: StateDb;
 }
@@ -60,8 +62,8 @@ export function createContext(opts: ContextOptions): OpenContext {
         request,
       ),
     dispatch: async (command, input, preApproved) => {
-      const { COMMANDS } = await import('./registry.js');
-      const def = COMMANDS.find((c) => c.name === command);
+      const commands = opts.commands ?? (await import('./registry.js')).COMMANDS;
+      const def = commands.find((c) => c.name === command);
       if (!def) throw new UsageError(`unknown command "${command}"`);
       const inner = createContext({ ...opts, state: getState(), preApproved });
       return runCommand(def, inner, input);

@@ -71,12 +71,12 @@ export class Orchestrator {
     return { id, ticketId, command: opts.command };
   }
 
-  finishRun(run: Run, outcome: { status: 'succeeded' | 'failed' | 'blocked' | 'cancelled'; error?: string }): void {
+  finishRun(run: Run, outcome: { status: 'succeeded' | 'failed' | 'blocked' | 'cancelled' | 'needs_approval'; error?: string }): void {
     this.state.updateRun(run.id, { status: outcome.status, finished_at: Date.now(), error: outcome.error ?? null });
     this.state.unlock(run.id);
     this.state.appendEvent({
       kind: 'run.finished',
-      level: outcome.status === 'succeeded' ? 'debug' : 'error',
+      level: outcome.status === 'succeeded' || outcome.status === 'needs_approval' ? 'debug' : 'error',
       runId: run.id,
       ticketId: run.ticketId,
       message: `run ${run.id} ${outcome.status}${outcome.error ? ': ' + outcome.error : ''}`,
@@ -95,7 +95,8 @@ export class Orchestrator {
       return result;
     } catch (err) {
       const code = err instanceof AgentError ? err.code : 'failed';
-      const status = code === 'gate_blocked' ? 'blocked' : code === 'interrupted' ? 'cancelled' : 'failed';
+      const status =
+        code === 'gate_blocked' ? 'blocked' : code === 'interrupted' ? 'cancelled' : code === 'approval_required' ? 'needs_approval' : 'failed';
       this.finishRun(run, { status, error: (err as Error).message });
       throw err;
     }

@@ -44,7 +44,7 @@ export interface TicketRow {
   updated_at: number;
 }
 
-export type RunStatus = 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'blocked' | 'cancelled' | 'interrupted';
+export type RunStatus = 'queued' | 'running' | 'waiting' | 'needs_approval' | 'succeeded' | 'failed' | 'blocked' | 'cancelled' | 'interrupted';
 
 export interface RunRow {
   id: string;
