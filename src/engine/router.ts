@@ -8,6 +8,7 @@ export type Route =
 
 const TICKET_ID = /\b(BUG|FEAT|MIG|OPS)-\d{4}-\d{3,}\b/i;
 const APPROVAL_ID = /\bAPR-\d+\b/i;
+const AGENT_ID = /\b(bughunter|codesmith|migrator|stageagent|testagent)-\d+\b/i;
 const STOP = new Set(['the', 'a', 'an', 'to', 'for', 'of', 'me', 'my', 'please', 'i', 'need', 'want', 'can', 'you', 'and', 'on', 'in', 'is', 'it', 'this', 'that', 'with', 'what', 'show', 'give', 'let', 'see']);
 
 interface Scored {
@@ -60,6 +61,7 @@ function fillArgs(def: CommandDef, text: string): Record<string, unknown> | null
     let value: string | undefined;
     if (arg.complete === 'ticket') value = TICKET_ID.exec(text)?.[0]?.toUpperCase();
     else if (arg.complete === 'approval') value = APPROVAL_ID.exec(text)?.[0]?.toUpperCase() ?? TICKET_ID.exec(text)?.[0]?.toUpperCase();
+    else if (arg.complete === 'agent') value = TICKET_ID.exec(text)?.[0]?.toUpperCase() ?? /\bRUN-\d+\b/i.exec(text)?.[0]?.toUpperCase() ?? AGENT_ID.exec(text)?.[0]?.toLowerCase();
     else if (arg.variadic) value = textAfterCommandWords(def, text);
     if (value) input[arg.name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())] = value;
     else if (arg.required) return null;
