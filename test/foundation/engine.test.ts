@@ -219,3 +219,34 @@ describe('audit', () => {
     expect(bad.stdout.trim()).toBe('[AUDIT] ✗ Audit chain broken at entry #2: entry #2 was modified after it was written (hash mismatch)');
   });
 });
+
+describe('cancellation and following', () => {
+  it('stops a run on Ctrl-C with exit 130 and records it as cancelled', async () => {
+    const dir = makeProject();
+    await agent(['status'], { cwd: dir });
+    const child = startAgent(['fixture', 'run', '--phase-ms', '300'], { cwd: dir, script: FIXTURE });
+    await waitFor(() => /understand done/.test(child.output()), 15_000, 'the first phase');
+    child.kill('SIGINT');
+    const code = await new Promise((r) => child.on('close', r));
+    expect(code).toBe(130);
+    const db = new StateDb(join(dir, '.agent', 'state.db'));
+    const [run] = db.runs();
+    const [ag] = db.agents();
+    db.close();
+    expect(run!.status).toBe('cancelled');
+    expect(ag!.state).toBe('cancelled');
+  });
+
+  it('follows new events of a ticket as another process writes them', async () => {
+    const dir = makeProject();
+    await agent(['create', 'ticket', 'Estimates fail to save'], { cwd: dir });
+    const ticket = `BUG-${year}-001`;
+    const follower = startAgent(['logs', ticket, '--follow'], { cwd: dir });
+    await waitFor(() => /Ticket created/.test(follower.output()), 10_000, 'the existing event');
+    await fixture(['fixture', 'run', ticket], dir);
+    await waitFor(() => /verify done/.test(follower.output()), 10_000, 'the followed events');
+    follower.kill('SIGINT');
+    await new Promise((r) => follower.on('close', r));
+    expect(follower.output()).toMatch(/understand done[\s\S]*verify done/);
+  });
+});
