@@ -137,3 +137,15 @@ export interface HealthRow {
   detail: string;
   checked_at: number;
 }
+
+export type ChangeSetStatus = 'staged' | 'approved' | 'deployed' | 'rejected' | 'rolled_back' | 'superseded';
+
+export interface ChangeSetRow {
+  id: string;
+  ticket_id: string | null;
+  dir: string;
+  status: ChangeSetStatus;
+  requires_approval: number;
+  created_at: number;
+  manifest: string;
+}

@@ -149,4 +149,17 @@ export const SCHEMA_STEPS: readonly string[] = [
     heartbeat_at INTEGER NOT NULL
   );
   `,
+  // 2: staged change sets and their review state
+  `
+  CREATE TABLE change_sets (
+    id TEXT PRIMARY KEY,
+    ticket_id TEXT,
+    dir TEXT NOT NULL,
+    status TEXT NOT NULL,
+    requires_approval INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    manifest TEXT NOT NULL
+  );
+  CREATE INDEX change_sets_ticket ON change_sets(ticket_id, created_at);
+  `,
 ];

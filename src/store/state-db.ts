@@ -7,6 +7,7 @@ import { redact, redactDeep } from '../config/redact.js';
 import { SCHEMA_STEPS } from './schema.js';
 import type {
   AgentRow,
+  ChangeSetRow,
   ApprovalRow,
   AuditRow,
   ChecklistRow,
@@ -355,12 +356,45 @@ export class StateDb {
     return info.changes === 1;
   }
 
+  // ---- change sets ----
+
+  insertChangeSet(c: ChangeSetRow): void {
+    this.db
+      .prepare('INSERT INTO change_sets (id, ticket_id, dir, status, requires_approval, created_at, manifest) VALUES (@id, @ticket_id, @dir, @status, @requires_approval, @created_at, @manifest)')
+      .run(redactDeep(c));
+  }
+
+  /** The newest change set of a ticket (or by its id). */
+  changeSet(ref: string): ChangeSetRow | undefined {
+    return this.db
+      .prepare('SELECT * FROM change_sets WHERE id = ? OR ticket_id = ? COLLATE NOCASE ORDER BY created_at DESC LIMIT 1')
+      .get(ref, ref) as ChangeSetRow | undefined;
+  }
+
+  setChangeSetStatus(id: string, status: ChangeSetRow['status']): void {
+    this.db.prepare('UPDATE change_sets SET status = ? WHERE id = ?').run(status, id);
+  }
+
   // ---- deployments ----
 
   insertDeployment(d: DeploymentRow): void {
     this.db
       .prepare(`INSERT INTO deployments (id, ticket_id, target, status, started_at, finished_at, data) VALUES (@id, @ticket_id, @target, @status, @started_at, @finished_at, @data)`)
       .run(redactDeep(d));
+  }
+
+  deployments(filter: { limit?: number } = {}): DeploymentRow[] {
+    return this.db.prepare('SELECT * FROM deployments ORDER BY started_at DESC, id DESC LIMIT ?').all(filter.limit ?? 1000) as DeploymentRow[];
+  }
+
+  deployment(id: string): DeploymentRow | undefined {
+    return this.db.prepare('SELECT * FROM deployments WHERE id = ? COLLATE NOCASE').get(id) as DeploymentRow | undefined;
+  }
+
+  updateDeployment(id: string, patch: Partial<Pick<DeploymentRow, 'status' | 'finished_at' | 'data'>>): void {
+    const keys = Object.keys(patch);
+    if (!keys.length) return;
+    this.db.prepare(`UPDATE deployments SET ${keys.map((k) => `${k} = ?`).join(', ')} WHERE id = ?`).run(...keys.map((k) => redactDeep(patch[k as keyof typeof patch])), id);
   }
 
   lastDeployment(): DeploymentRow | undefined {

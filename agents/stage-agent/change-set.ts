@@ -1,0 +1,139 @@
+// Pure parts of a staged change set: its name, manifest and REVIEW.md. No I/O here.
+
+export interface ChangeFile {
+  /** Path inside the project, forward slashes. */
+  path: string;
+  /** New content; null deletes the file. */
+  content: string | null;
+  /** Why this file changes, in one line. */
+  reason: string;
+  /** The agent that produced it: CODESMITH, MIGRATOR, … */
+  agent: string;
+}
+
+export interface StagedMigration {
+  version: string;
+  name: string;
+  /** Paths (inside the project) of the up file and of its rollback. */
+  upPath: string;
+  downPath: string;
+  up: string;
+  down: string;
+  /** Safety findings of the linter: rule id, severity, line, message. */
+  findings: Array<{ ruleId: string; severity: string; line: number; message: string }>;
+  destructive: boolean;
+}
+
+export interface GateResult {
+  agent: string;
+  phase: string;
+  gate: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface ChangeSetInput {
+  ticket: { id: string; title: string; kind: string } | null;
+  title: string;
+  summary: string;
+  files: ChangeFile[];
+  migrations: StagedMigration[];
+  rootCauses?: Array<{ summary: string; evidence: string[] }>;
+  gates: GateResult[];
+  tests?: { command: string; passed: number; failed: number; ok: boolean };
+  baseSha: string | null;
+}
+
+export interface Manifest {
+  id: string;
+  dir: string;
+  ticketId: string | null;
+  title: string;
+  summary: string;
+  createdAt: string;
+  baseSha: string | null;
+  files: Array<{ path: string; action: 'create' | 'modify' | 'delete'; agent: string; reason: string; bytes: number }>;
+  migrations: Array<{ version: string; name: string; upPath: string; downPath: string; destructive: boolean; findings: number }>;
+  gates: GateResult[];
+  tests?: ChangeSetInput['tests'];
+  requiresApproval: boolean;
+}
+
+export function slugify(text: string, max = 40): string {
+  const slug = text
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  return (slug.slice(0, max).replace(/-+$/, '') || 'change');
+}
+
+/** `2026-11-25_14-30-22` in UTC, the timestamp part of a staged directory's name. */
+export function stampOf(date: Date): string {
+  return date.toISOString().slice(0, 19).replace('T', '_').replace(/:/g, '-');
+}
+
+export function changeSetDirName(date: Date, title: string): string {
+  return `${stampOf(date)}_${slugify(title)}`;
+}
+
+export function buildManifest(input: ChangeSetInput, dir: string, createdAt: Date, existing: ReadonlySet<string>): Manifest {
+  return {
+    id: dir,
+    dir: `staged/${dir}`,
+    ticketId: input.ticket?.id ?? null,
+    title: input.title,
+    summary: input.summary,
+    createdAt: createdAt.toISOString(),
+    baseSha: input.baseSha,
+    files: input.files.map((f) => ({
+      path: f.path,
+      action: f.content === null ? 'delete' : existing.has(f.path) ? 'modify' : 'create',
+      agent: f.agent,
+      reason: f.reason,
+      bytes: f.content === null ? 0 : Buffer.byteLength(f.content),
+    })),
+    migrations: input.migrations.map((m) => ({
+      version: m.version,
+      name: m.name,
+      upPath: m.upPath,
+      downPath: m.downPath,
+      destructive: m.destructive,
+      findings: m.findings.length,
+    })),
+    gates: input.gates,
+    ...(input.tests ? { tests: input.tests } : {}),
+    requiresApproval: input.migrations.some((m) => m.destructive),
+  };
+}
+
+export function renderReview(m: Manifest, input: ChangeSetInput): string {
+  const lines = [
+    `# ${m.ticketId ? `${m.ticketId}: ` : ''}${m.title}`,
+    '',
+    m.summary,
+    '',
+    `Staged ${m.createdAt} on top of ${m.baseSha ? m.baseSha.slice(0, 12) : 'an empty repository'}.`,
+  ];
+  if (input.rootCauses?.length) {
+    lines.push('', '## Root causes', '');
+    for (const c of input.rootCauses) {
+      lines.push(`- ${c.summary}`);
+      for (const e of c.evidence) lines.push(`  - evidence: \`${e}\``);
+    }
+  }
+  lines.push('', '## Changes', '');
+  m.files.forEach((f, i) => lines.push(`${i + 1}. \`${f.path}\` (${f.action}, ${f.agent}): ${f.reason}`));
+  if (m.migrations.length) {
+    lines.push('', '## Migrations', '');
+    for (const mig of input.migrations) {
+      lines.push(`- \`${mig.upPath}\` with rollback \`${mig.downPath}\`${mig.destructive ? ' — **destructive: deploying it needs approval**' : ''}`);
+      for (const f of mig.findings) lines.push(`  - ${f.severity} ${f.ruleId} (line ${f.line}): ${f.message}`);
+    }
+  }
+  lines.push('', '## Quality gates', '', '| agent | phase | gate | result |', '|---|---|---|---|');
+  for (const g of m.gates) lines.push(`| ${g.agent} | ${g.phase} | ${g.gate} | ${g.ok ? 'passed' : 'BLOCKED'}: ${g.detail.replace(/\|/g, '\\|')} |`);
+  if (m.tests) lines.push('', `## Tests`, '', `\`${m.tests.command}\`: ${m.tests.passed} passed, ${m.tests.failed} failed.`);
+  lines.push('', '## Next', '', m.ticketId ? `- \`agent review ${m.ticketId}\` shows the diff; \`agent approve ${m.ticketId} deploy to staging\` deploys it.` : '- `agent review` shows the diff.');
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,87 @@
+// A thin, honest wrapper over the git CLI (no library: git itself is the real thing).
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WorkFailedError } from '../errors.js';
+
+export interface GitResult {
+  stdout: string;
+  stderr: string;
+}
+
+export function git(cwd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; signal?: AbortSignal } = {}): Promise<GitResult> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      'git',
+      args,
+      { cwd, env: { ...process.env, ...opts.env, GIT_TERMINAL_PROMPT: '0' }, maxBuffer: 64 * 1024 * 1024, signal: opts.signal },
+      (err, stdout, stderr) => {
+        if (err) {
+          const msg = (stderr || err.message).trim().split('\n').slice(0, 3).join(' ');
+          reject(new WorkFailedError(`git ${args[0]} failed: ${msg}`));
+        } else resolve({ stdout, stderr });
+      },
+    );
+    if (opts.input !== undefined) child.stdin?.end(opts.input);
+  });
+}
+
+export async function headSha(cwd: string): Promise<string | null> {
+  try {
+    return (await git(cwd, ['rev-parse', 'HEAD'])).stdout.trim();
+  } catch {
+    return null;
+  }
+}
+
+export async function currentBranch(cwd: string): Promise<string> {
+  return (await git(cwd, ['rev-parse', '--abbrev-ref', 'HEAD'])).stdout.trim();
+}
+
+export async function isClean(cwd: string): Promise<boolean> {
+  return (await git(cwd, ['status', '--porcelain', '--untracked-files=no'])).stdout.trim() === '';
+}
+
+export async function branchExists(cwd: string, branch: string): Promise<boolean> {
+  try {
+    await git(cwd, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The content of a file at a revision, or null when it does not exist there. */
+export async function showFile(cwd: string, rev: string, path: string): Promise<string | null> {
+  try {
+    return (await git(cwd, ['show', `${rev}:${path}`])).stdout;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A unified diff of `files` (path -> new content, null to delete) against HEAD, computed in a
+ * throw-away index so neither the working tree nor the real index is touched.
+ */
+export async function diffAgainstHead(cwd: string, files: ReadonlyArray<{ path: string; content: string | null }>): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'crm-agent-index-'));
+  const env = { GIT_INDEX_FILE: join(dir, 'index') };
+  try {
+    const head = await headSha(cwd);
+    if (head) await git(cwd, ['read-tree', 'HEAD'], { env });
+    for (const f of files) {
+      if (f.content === null) {
+        await git(cwd, ['update-index', '--force-remove', '--', f.path], { env });
+        continue;
+      }
+      const blob = (await git(cwd, ['hash-object', '-w', '--stdin'], { input: f.content })).stdout.trim();
+      await git(cwd, ['update-index', '--add', '--cacheinfo', `100644,${blob},${f.path}`], { env });
+    }
+    const base = head ?? (await git(cwd, ['hash-object', '-t', 'tree', '/dev/null'])).stdout.trim();
+    return (await git(cwd, ['diff', '--cached', '--no-color', '--no-ext-diff', base], { env })).stdout;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,55 @@
+// Runs the project's own commands (tests, deploy steps) with execa, streaming each output line
+// to the caller (which logs it), and keeping the tail for error messages.
+import { WorkFailedError } from '../errors.js';
+
+export interface ShellResult {
+  exitCode: number;
+  output: string;
+  ms: number;
+}
+
+export async function runShell(
+  command: string,
+  opts: { cwd: string; signal?: AbortSignal; env?: Record<string, string>; onLine?: (line: string) => void; timeoutMs?: number },
+): Promise<ShellResult> {
+  const { execa } = await import('execa');
+  const started = performance.now();
+  const lines: string[] = [];
+  const child = execa({
+    shell: true,
+    cwd: opts.cwd,
+    all: true,
+    reject: false,
+    cancelSignal: opts.signal,
+    timeout: opts.timeoutMs ?? 15 * 60_000,
+    env: { FORCE_COLOR: '0', NO_COLOR: '1', CI: 'true', ...opts.env },
+    stdin: 'ignore',
+  })`${command}`;
+  for await (const line of child.iterable({ from: 'all' })) {
+    const text = String(line);
+    lines.push(text);
+    if (lines.length > 400) lines.shift();
+    opts.onLine?.(text);
+  }
+  const result = await child;
+  if (result.isCanceled) throw new WorkFailedError(`${command}: cancelled`);
+  if (result.timedOut) throw new WorkFailedError(`${command}: timed out`);
+  return { exitCode: result.exitCode ?? 1, output: lines.join('\n'), ms: Math.round(performance.now() - started) };
+}
+
+/** Passed/failed counts from the summary line of vitest, jest, node --test or mocha. */
+export function parseTestCounts(output: string): { passed: number; failed: number } | null {
+  // eslint-disable-next-line no-control-regex
+  const text = output.replace(/\x1b\[[0-9;]*m/g, '');
+  const vitest = /Tests\s+(?:(\d+) failed\s*\|\s*)?(\d+) passed/.exec(text);
+  if (vitest) return { passed: Number(vitest[2]), failed: Number(vitest[1] ?? 0) };
+  const vitestFailOnly = /Tests\s+(\d+) failed/.exec(text);
+  if (vitestFailOnly) return { passed: 0, failed: Number(vitestFailOnly[1]) };
+  const jest = /Tests:\s+(?:(\d+) failed,\s*)?(?:\d+ skipped,\s*)?(\d+) passed/.exec(text);
+  if (jest) return { passed: Number(jest[2]), failed: Number(jest[1] ?? 0) };
+  const node = /# pass (\d+)[\s\S]*# fail (\d+)/.exec(text);
+  if (node) return { passed: Number(node[1]), failed: Number(node[2]) };
+  const plain = /(\d+) passed,\s*(\d+) failed/.exec(text);
+  if (plain) return { passed: Number(plain[1]), failed: Number(plain[2]) };
+  return null;
+}
