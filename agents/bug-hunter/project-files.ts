@@ -1,0 +1,28 @@
+// Reads the project's source files (tracked and untracked, respecting .gitignore).
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { git } from '../../src/integrations/git.js';
+
+export interface SourceFile {
+  path: string;
+  content: string;
+}
+
+const SOURCE = /(\.(ts|tsx|js|jsx|mjs|cjs|sql|json|md)$)|((^|\/)\.env(\.[a-z]+)?$)/;
+const SKIP = /(^|\/)(node_modules|dist|build|\.next|\.agent|staged|coverage)\//;
+
+export async function readProjectFiles(root: string, maxBytes = 400_000): Promise<SourceFile[]> {
+  const out = (await git(root, ['ls-files', '--cached', '--others', '--exclude-standard', '-z'])).stdout;
+  const files: SourceFile[] = [];
+  for (const path of out.split('\0').filter(Boolean)) {
+    if (!SOURCE.test(path) || SKIP.test(path) || path.endsWith('package-lock.json')) continue;
+    const full = join(root, path);
+    try {
+      if (statSync(full).size > maxBytes) continue;
+      files.push({ path, content: readFileSync(full, 'utf8') });
+    } catch {
+      // deleted but still in the index: nothing to read
+    }
+  }
+  return files;
+}

@@ -1,0 +1,28 @@
+// Reads a test run's failures from its output (vitest's and jest's default reporters). Pure.
+
+export interface TestFailure {
+  file: string;
+  name: string;
+  message: string;
+  /** file:line of the failing assertion when the reporter printed one. */
+  location: string | null;
+}
+
+// eslint-disable-next-line no-control-regex
+const strip = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');
+
+export function parseFailures(output: string): TestFailure[] {
+  const text = strip(output);
+  const failures: TestFailure[] = [];
+  const blocks = text.split(/\n(?=\s*FAIL\s)/);
+  for (const block of blocks) {
+    const head = /^\s*FAIL\s+(\S+\.(?:test|spec)\.[jt]sx?)\s+>\s+(.+)$/m.exec(block);
+    if (!head) continue;
+    const message = /^\s*((?:AssertionError|Error|TypeError|ReferenceError)[^\n]*)$/m.exec(block)?.[1]?.trim() ?? block.split('\n').slice(1).find((l) => l.trim())?.trim() ?? '';
+    const loc = /❯\s+(\S+\.[jt]sx?):(\d+)(?::\d+)?/.exec(block) ?? /at .*?\(?([^\s()]+\.[jt]sx?):(\d+):\d+\)?/.exec(block);
+    const name = head[2]!.trim();
+    if (failures.some((f) => f.file === head[1] && f.name === name)) continue;
+    failures.push({ file: head[1]!, name, message, location: loc ? `${loc[1]}:${loc[2]}` : null });
+  }
+  return failures;
+}

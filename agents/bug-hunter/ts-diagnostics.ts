@@ -1,0 +1,46 @@
+// TypeScript diagnostics through the compiler API, with the project's own tsconfig.json.
+import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+export interface Diagnostic {
+  path: string;
+  line: number;
+  column: number;
+  code: number;
+  message: string;
+}
+
+export async function typeCheck(root: string, extraFiles: ReadonlyMap<string, string> = new Map()): Promise<{ diagnostics: Diagnostic[]; files: number }> {
+  const { default: ts } = await import('typescript');
+  const configPath = join(root, 'tsconfig.json');
+  let options: import('typescript').CompilerOptions = { strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, skipLibCheck: true, lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'] };
+  let fileNames: string[] = [];
+  if (existsSync(configPath)) {
+    const parsed = ts.getParsedCommandLineOfConfigFile(configPath, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined });
+    if (parsed) {
+      options = { ...parsed.options, noEmit: true };
+      fileNames = parsed.fileNames;
+    }
+  }
+  // Files a change set adds or replaces are checked as they would be, without touching disk.
+  const overlay = new Map([...extraFiles].map(([p, c]) => [join(root, p), c]));
+  for (const p of overlay.keys()) if (!fileNames.includes(p) && /\.(ts|tsx)$/.test(p)) fileNames.push(p);
+  const host = ts.createCompilerHost(options);
+  const readFile = host.readFile.bind(host);
+  const fileExists = host.fileExists.bind(host);
+  host.readFile = (f) => overlay.get(f) ?? readFile(f);
+  host.fileExists = (f) => overlay.has(f) || fileExists(f);
+  const program = ts.createProgram({ rootNames: fileNames, options, host });
+  const diagnostics = ts.getPreEmitDiagnostics(program).map((d): Diagnostic => {
+    const file = d.file;
+    const pos = file && d.start !== undefined ? file.getLineAndCharacterOfPosition(d.start) : { line: 0, character: 0 };
+    return {
+      path: file ? relative(root, file.fileName) : '(project)',
+      line: pos.line + 1,
+      column: pos.character + 1,
+      code: d.code,
+      message: ts.flattenDiagnosticMessageText(d.messageText, ' '),
+    };
+  });
+  return { diagnostics: diagnostics.filter((d) => !d.path.startsWith('..') && !d.path.includes('node_modules')), files: fileNames.length };
+}
