@@ -4,6 +4,7 @@ import { rankFiles, terms } from '../../agents/bug-hunter/ranker.js';
 import { findUnresolved, routePatterns } from '../../agents/bug-hunter/references.js';
 import { parseFailures } from '../../agents/bug-hunter/test-failures.js';
 import { parseTestCounts } from '../../src/integrations/shell.js';
+import { buildGraph, cyclesThrough, dependents, testReach } from '../../agents/bug-hunter/import-graph.js';
 
 const files = [
   { path: 'lib/voice/estimate-intent.ts', content: "export async function onEstimate(c){ const r = await client.callTool('create_estimate_record', {}); return r.ok }\nconst url = process.env.MCP_URL;" },
@@ -69,5 +70,22 @@ AssertionError: expected [] to have a length of 1 but got +0
     expect(parseTestCounts(vitest)).toEqual({ passed: 11, failed: 1 });
     expect(parseTestCounts('Tests  12 passed (12)')).toEqual({ passed: 12, failed: 0 });
     expect(parseTestCounts('# pass 3\n# fail 0')).toEqual({ passed: 3, failed: 0 });
+  });
+});
+
+describe('import graph', () => {
+  const g = buildGraph([
+    { path: 'lib/a.ts', content: "import { b } from './b.js';" },
+    { path: 'lib/b.ts', content: "import { a } from './a';\nexport * from '../util/index';" },
+    { path: 'util/index.ts', content: 'export const x = 1;' },
+    { path: 'lib/c.ts', content: "const m = await import('./b');" },
+    { path: 'lib/c.test.ts', content: "import { c } from './c';" },
+    { path: 'lib/lonely.ts', content: 'export {}' },
+  ]);
+  it('finds cycles through a file and what tests reach', () => {
+    expect(cyclesThrough(g, ['lib/a.ts'])).toEqual([['lib/a.ts', 'lib/b.ts', 'lib/a.ts']]);
+    expect(cyclesThrough(g, ['lib/c.ts'])).toEqual([]);
+    expect([...dependents(g, 'util/index.ts')].sort()).toEqual(['lib/a.ts', 'lib/b.ts', 'lib/c.test.ts', 'lib/c.ts']);
+    expect(testReach(g, ['lib/a.ts', 'lib/lonely.ts'])).toEqual({ percent: 50, untested: ['lib/lonely.ts'] });
   });
 });
