@@ -1,0 +1,175 @@
+// The staged change set and the deploy/rollback saga on a real git repository.
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cleanupProjects, makeProject } from '../helpers.js';
+import { writeChangeSet } from '../../agents/stage-agent/writer.js';
+import type { ChangeSetInput } from '../../agents/stage-agent/change-set.js';
+import { createContext } from '../../src/commands/dispatch.js';
+import { openProject } from '../../src/config/project.js';
+import { loadSecrets } from '../../src/config/secrets.js';
+import { createReporter } from '../../src/cli/output.js';
+import { makeStyle } from '../../src/cli/style.js';
+import { deploy, rollback, type MigrationApplier, type MigrationToApply } from '../../src/engine/deploy.js';
+import { runSaga } from '../../src/engine/saga.js';
+
+afterAll(cleanupProjects);
+
+function sh(cwd: string, ...args: string[]) {
+  const r = spawnSync('git', args, { cwd, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return r.stdout.trim();
+}
+
+/** A tiny project with a real test script that checks the file the change set adds. */
+function project(testScript = "node -e \"process.exit(require('fs').existsSync('app/api/estimates/route.ts') ? 0 : 1)\"") {
+  const dir = makeProject();
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'crm', scripts: { test: testScript } }));
+  writeFileSync(join(dir, 'README.md'), '# crm\n');
+  sh(dir, 'add', '-A');
+  sh(dir, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'init');
+  return dir;
+}
+
+function context(dir: string) {
+  const lines: string[] = [];
+  const out = createReporter({ json: false, verbose: false, style: makeStyle(false), sink: { out: (t) => lines.push(t), err: (t) => lines.push(t), isTTY: false }, state: () => ctx.openedState() });
+  const ctx = createContext({ project: openProject({ cwd: dir }), secrets: loadSecrets(dir, {}), out, signal: new AbortController().signal, interactive: false, initiator: 'admin' });
+  return { ctx, lines };
+}
+
+function input(overrides: Partial<ChangeSetInput> = {}): ChangeSetInput {
+  return {
+    ticket: { id: 'BUG-2026-001', title: 'AI estimate fix', kind: 'BUG' },
+    title: 'AI estimate fix',
+    summary: 'Adds the estimates endpoint.',
+    files: [{ path: 'app/api/estimates/route.ts', content: 'export async function POST() { return new Response(null, { status: 201 }); }\n', reason: 'the endpoint the voice agent needs', agent: 'CODESMITH' }],
+    migrations: [],
+    gates: [{ agent: 'CODESMITH', phase: 'verify', gate: 'zero-post-errors', ok: true, detail: '0 post-execution errors' }],
+    baseSha: null,
+    ...overrides,
+  };
+}
+
+/** A fake-free applier over a real file: each migration appends/removes its version line. */
+function fileApplier(dir: string): () => Promise<MigrationApplier> {
+  const path = join(dir, 'applied.txt');
+  return async () => ({
+    description: 'a file',
+    async apply(ms: MigrationToApply[]) {
+      for (const m of ms) writeFileSync(path, (existsSync(path) ? readFileSync(path, 'utf8') : '') + m.version + '\n');
+      return ms.map((m) => m.version);
+    },
+    async revert(ms: MigrationToApply[]) {
+      let text = existsSync(path) ? readFileSync(path, 'utf8') : '';
+      for (const m of ms) text = text.replace(m.version + '\n', '');
+      writeFileSync(path, text);
+    },
+    async close() {},
+  });
+}
+
+function stage(ctx: ReturnType<typeof context>['ctx'], dir: string, inp: ChangeSetInput) {
+  return writeChangeSet(dir, inp, new Date('2026-12-01T14:30:22Z')).then((m) => {
+    ctx.state().insertChangeSet({ id: m.id, ticket_id: m.ticketId, dir: m.dir, status: 'staged', requires_approval: m.requiresApproval ? 1 : 0, created_at: Date.now(), manifest: JSON.stringify(m) });
+    return ctx.state().changeSet(m.id)!;
+  });
+}
+
+describe('staged change set', () => {
+  it('writes manifest, patch, files, migrations and REVIEW.md under staged/<stamp>_<slug>/', async () => {
+    const dir = project();
+    const m = await writeChangeSet(dir, input({
+      migrations: [{ version: '20261201143022', name: 'ai_estimate_fix', upPath: 'supabase/migrations/20261201143022_ai_estimate_fix.sql', downPath: 'supabase/migrations/rollback/20261201143022_ai_estimate_fix.down.sql', up: 'alter table estimates add constraint x foreign key (job_id) references jobs(id) not valid;', down: 'alter table estimates drop constraint x;', findings: [], destructive: false }],
+    }), new Date('2026-12-01T14:30:22Z'));
+    expect(m.dir).toBe('staged/2026-12-01_14-30-22_bug-2026-001-ai-estimate-fix');
+    const base = join(dir, m.dir);
+    expect(JSON.parse(readFileSync(join(base, 'manifest.json'), 'utf8'))).toMatchObject({ ticketId: 'BUG-2026-001', files: [{ path: 'app/api/estimates/route.ts', action: 'create' }] });
+    expect(readFileSync(join(base, 'changes.patch'), 'utf8')).toMatch(/^diff --git a\/app\/api\/estimates\/route\.ts b\/app\/api\/estimates\/route\.ts\nnew file mode 100644/);
+    expect(readFileSync(join(base, 'files/app/api/estimates/route.ts'), 'utf8')).toContain('status: 201');
+    expect(readFileSync(join(base, 'migrations/20261201143022_ai_estimate_fix.down.sql'), 'utf8')).toContain('drop constraint');
+    expect(readFileSync(join(base, 'REVIEW.md'), 'utf8')).toMatch(/# BUG-2026-001: AI estimate fix[\s\S]*1\. `app\/api\/estimates\/route\.ts` \(create, CODESMITH\)/);
+    // The working tree itself is untouched until a deploy.
+    expect(existsSync(join(dir, 'app'))).toBe(false);
+  });
+
+  it('refuses a path outside the project and leaves nothing behind', async () => {
+    const dir = project();
+    await expect(writeChangeSet(dir, input({ files: [{ path: '../escape.ts', content: 'x', reason: 'r', agent: 'CODESMITH' }] }))).rejects.toThrow(/outside the project root/);
+    expect(existsSync(join(dir, 'staged'))).toBe(false);
+  });
+});
+
+describe('deploy and rollback', () => {
+  it('deploys to staging on a branch with the tests passing, then rolls back', async () => {
+    const dir = project();
+    const { ctx, lines } = context(dir);
+    const cs = await stage(ctx, dir, input({ migrations: [{ version: '20261201143022', name: 'fix', upPath: 'a', downPath: 'b', up: 'select 1', down: 'select 2', findings: [], destructive: false }] }));
+    const dep = await deploy(ctx, { changeSet: cs, target: 'staging', database: fileApplier(dir) });
+    expect(dep.status).toBe('succeeded');
+    const data = JSON.parse(dep.data);
+    expect(data.tests).toMatchObject({ ok: true });
+    expect(sh(dir, 'show', '--stat', '--format=%s', 'agent/bug-2026-001')).toMatch(/agent: BUG-2026-001 AI estimate fix[\s\S]*app\/api\/estimates\/route\.ts/);
+    expect(readFileSync(join(dir, 'applied.txt'), 'utf8')).toBe('20261201143022\n');
+    expect(lines.join('')).toContain('[ORCHESTRATOR] ✓ Staging deployment successful: DEPLOY-');
+    const rb = await rollback(ctx, dep, fileApplier(dir));
+    expect(rb.steps).toEqual(['migrations', 'branch']);
+    expect(readFileSync(join(dir, 'applied.txt'), 'utf8')).toBe('');
+    expect(spawnSync('git', ['rev-parse', '--verify', 'agent/bug-2026-001'], { cwd: dir }).status).not.toBe(0);
+    expect(ctx.state().deployment(dep.id)!.status).toBe('rolled_back');
+    ctx.close();
+  });
+
+  it('undoes the branch and the migrations when a later step fails', async () => {
+    const dir = project();
+    writeFileSync(join(dir, 'agent.config.json'), JSON.stringify({ environments: { staging: { deploy: ['echo deploying', 'exit 7'] } } }));
+    const { ctx, lines } = context(dir);
+    const cs = await stage(ctx, dir, input({ migrations: [{ version: '1', name: 'm', upPath: 'a', downPath: 'b', up: 'u', down: 'd', findings: [], destructive: false }] }));
+    await expect(deploy(ctx, { changeSet: cs, target: 'staging', database: fileApplier(dir) })).rejects.toThrow(/failed at deploy steps: deploy step failed \(exit 7\): exit 7.*undid migrations, branch/);
+    expect(readFileSync(join(dir, 'applied.txt'), 'utf8')).toBe('');
+    expect(spawnSync('git', ['rev-parse', '--verify', 'agent/bug-2026-001'], { cwd: dir }).status).not.toBe(0);
+    expect(ctx.state().deployments()[0]!.status).toBe('failed');
+    expect(lines.join('')).toContain('Undoing migrations');
+    ctx.close();
+  });
+
+  it('stops at failing tests before touching the database', async () => {
+    const dir = project('node -e "process.exit(3)"');
+    const { ctx } = context(dir);
+    const cs = await stage(ctx, dir, input({ migrations: [{ version: '1', name: 'm', upPath: 'a', downPath: 'b', up: 'u', down: 'd', findings: [], destructive: false }] }));
+    await expect(deploy(ctx, { changeSet: cs, target: 'staging', database: fileApplier(dir) })).rejects.toThrow(/failed at tests: tests failed \(exit 3\)/);
+    expect(existsSync(join(dir, 'applied.txt'))).toBe(false);
+    ctx.close();
+  });
+
+  it('merges into the main branch for production and reverts on rollback', async () => {
+    const dir = project();
+    const { ctx } = context(dir);
+    const cs = await stage(ctx, dir, input());
+    const before = sh(dir, 'rev-parse', 'HEAD');
+    const dep = await deploy(ctx, { changeSet: cs, target: 'production' });
+    expect(existsSync(join(dir, 'app/api/estimates/route.ts'))).toBe(true);
+    expect(JSON.parse(dep.data)).toMatchObject({ previousSha: before, mainBranch: 'main' });
+    await rollback(ctx, dep);
+    expect(existsSync(join(dir, 'app/api/estimates/route.ts'))).toBe(false);
+    expect(sh(dir, 'log', '-1', '--format=%s')).toMatch(/^Revert "Deploy DEPLOY-/);
+    ctx.close();
+  });
+});
+
+describe('saga', () => {
+  it('reports an undo that fails as well as the ones that worked', async () => {
+    const order: string[] = [];
+    const r = await runSaga(
+      [
+        { name: 'a', run: async () => async () => void order.push('undo a') },
+        { name: 'b', run: async () => async () => { throw new Error('stuck'); } },
+        { name: 'c', run: async () => { throw new Error('boom'); } },
+      ],
+      {},
+    );
+    expect(r).toMatchObject({ ok: false, failed: 'c', undone: ['a'], undoErrors: [{ step: 'b', error: 'stuck' }] });
+    expect(order).toEqual(['undo a']);
+  });
+});
