@@ -33,6 +33,7 @@ export function renderStatus(s: StatusSnapshot, style: Style, now = Date.now()):
     : 'none yet';
   const out = [
     style.bold(`CRM AGENT STATUS · ${s.project.name}`),
+    ...(s.maintenance?.on ? [style.yellow(`⚠ MAINTENANCE MODE since ${s.maintenance.since.slice(0, 16).replace('T', ' ')} (${s.maintenance.by}): deploys paused`)] : []),
     `System Health:     ${health}`,
     ...failing.map((c) => `                   ${style.red('✗')} ${c.name}: ${c.detail}`),
     `Active Agents:     ${s.agents.active}/${s.agents.max}`,

@@ -6,6 +6,7 @@ import { createTicket, listTickets, showTicket } from './tickets.js';
 import { health, logs, status } from './observe.js';
 import { approvals, approve, reject } from './approvals.js';
 import { audit, auditVerify } from './audit.js';
+import { agentsPurgeLogs, agentsUpdateConfig, emergencyMaintenance, emergencyStop, systemLogs, systemStatus } from './admin.js';
 
 export const COMMANDS: CommandDef[] = [
   createTicket,
@@ -19,6 +20,12 @@ export const COMMANDS: CommandDef[] = [
   reject,
   audit,
   auditVerify,
+  systemStatus,
+  systemLogs,
+  agentsUpdateConfig,
+  agentsPurgeLogs,
+  emergencyStop,
+  emergencyMaintenance,
 ];
 
 export const GROUP_TITLES: Record<string, string> = {

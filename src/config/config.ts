@@ -15,6 +15,9 @@ const environment = z.strictObject({
   url: z.optional(httpUrl),
   healthUrl: z.optional(httpUrl),
   deploy: z.optional(z.array(z.string().check(z.minLength(1)))),
+  maintenance: z.optional(
+    z.strictObject({ on: z.optional(z.array(z.string().check(z.minLength(1)))), off: z.optional(z.array(z.string().check(z.minLength(1)))) }),
+  ),
 });
 
 export const configSchema = z.strictObject({
@@ -66,6 +69,8 @@ export interface EnvironmentConfig {
   url?: string;
   healthUrl?: string;
   deploy: string[];
+  /** Commands that take the app offline and bring it back (`emergency maintenance on|off`). */
+  maintenance?: { on?: string[]; off?: string[] };
 }
 
 /** The config every command sees: the file merged over these embedded defaults. */

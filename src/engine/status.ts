@@ -20,6 +20,7 @@ export interface StatusSnapshot {
   recentActivity: Array<{ ts: string; level: string; agent: string | null; ticketId: string | null; message: string }>;
   interruptedRuns: Array<{ id: string; command: string; ticketId: string | null; completed: string[]; error: string | null; at: string }>;
   tickets: { open: number; total: number };
+  maintenance: { on: boolean; since: string; by: string } | null;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -67,6 +68,7 @@ export function readStatus(state: StateDb, config: AgentConfig, root: string): S
       at: iso(r.finished_at ?? r.created_at),
     })),
     tickets: { open: tickets.filter((t) => !CLOSED.has(t.status)).length, total: tickets.length },
+    maintenance: state.getKv<StatusSnapshot['maintenance']>('maintenance') ?? null,
   };
 }
 

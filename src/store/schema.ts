@@ -162,4 +162,8 @@ export const SCHEMA_STEPS: readonly string[] = [
   );
   CREATE INDEX change_sets_ticket ON change_sets(ticket_id, created_at);
   `,
+  // 3: small named settings (maintenance mode, the last loaded config)
+  `
+  CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at INTEGER NOT NULL);
+  `,
 ];

@@ -420,6 +420,22 @@ export class StateDb {
     return this.db.prepare('SELECT * FROM audit ORDER BY seq ASC LIMIT ?').all(filter.limit ?? -1) as AuditRow[];
   }
 
+  // ---- settings ----
+
+  getKv<T>(key: string): T | undefined {
+    const row = this.db.prepare('SELECT value FROM kv WHERE key = ?').get(key) as { value: string } | undefined;
+    return row ? (JSON.parse(row.value) as T) : undefined;
+  }
+
+  setKv(key: string, value: unknown): void {
+    this.db.prepare('INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at').run(key, json(value), Date.now());
+  }
+
+  /** Deletes events older than `beforeTs`; returns how many. The one sanctioned delete. */
+  purgeEvents(beforeTs: number): number {
+    return this.db.prepare('DELETE FROM events WHERE ts < ?').run(beforeTs).changes;
+  }
+
   // ---- health and sessions ----
 
   saveHealth(rows: HealthRow[]): void {

@@ -1,0 +1,155 @@
+// The admin set: system …, agents …, emergency stop/maintenance.
+import * as z from 'zod/mini';
+import { UsageError } from '../errors.js';
+import { appendAudit } from '../engine/audit.js';
+import { loadConfig, type AgentConfig } from '../config/config.js';
+import { isAlive } from '../store/state-db.js';
+import { makeStyle } from '../cli/style.js';
+import { defineCommand } from './types.js';
+import { health, logs, parseSince, renderStatus } from './observe.js';
+import { readStatus } from '../engine/status.js';
+
+export const MAINTENANCE_KEY = 'maintenance';
+const CONFIG_KEY = 'config.snapshot';
+
+export interface MaintenanceState {
+  on: boolean;
+  since: string;
+  by: string;
+}
+
+export const systemStatus = defineCommand({
+  name: 'system status',
+  summary: 'Complete system health: every dependency checked now, then the status block',
+  group: 'admin',
+  schema: z.object({}),
+  keywords: ['system', 'complete', 'everything'],
+  examples: ['agent system status'],
+  async run(ctx) {
+    const checked = (await health.run(ctx, {})) ?? {};
+    ctx.out.print('');
+    const snap = readStatus(ctx.state(), ctx.project.config(), ctx.project.root);
+    ctx.out.print(renderStatus(snap, makeStyle(ctx.out.color)));
+    return { data: { status: snap, checks: (checked.data as { checks: unknown }).checks }, exitCode: checked.exitCode };
+  },
+});
+
+export const systemLogs = defineCommand({ ...logs, name: 'system logs', summary: 'Same as `agent logs`, across every agent (e.g. --level error)', keywords: ['system logs'] });
+
+/** Pure: the keys whose values differ between two configs, as "path: before -> after". */
+export function configChanges(before: unknown, after: unknown, path = ''): string[] {
+  if (JSON.stringify(before) === JSON.stringify(after)) return [];
+  const isObj = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v);
+  if (isObj(before) && isObj(after)) {
+    const keys = [...new Set([...Object.keys(before as object), ...Object.keys(after as object)])].sort();
+    return keys.flatMap((k) => configChanges((before as Record<string, unknown>)[k], (after as Record<string, unknown>)[k], path ? `${path}.${k}` : k));
+  }
+  return [`${path}: ${JSON.stringify(before) ?? '(unset)'} -> ${JSON.stringify(after) ?? '(unset)'}`];
+}
+
+export const agentsUpdateConfig = defineCommand({
+  name: 'agents update config',
+  summary: 'Reload and validate agent.config.json, and show what changed since it was last loaded',
+  group: 'agents',
+  policy: 'agentConfigChange',
+  schema: z.object({}),
+  keywords: ['config', 'reload', 'configuration'],
+  examples: ['agent agents update config'],
+  async run(ctx) {
+    const next: AgentConfig = loadConfig(ctx.project.root); // throws a one-line error naming the JSON path
+    const state = ctx.state();
+    const before = state.getKv<AgentConfig>(CONFIG_KEY);
+    const { source: _s, ...comparable } = next;
+    const changes = before ? configChanges(before, comparable) : [];
+    if (changes.length) {
+      await ctx.requireApproval({ category: 'agentConfigChange', action: `apply ${changes.length} agent config change(s)`, touches: ['agent.config.json'], summary: changes.join('\n'), requestedBy: 'ORCHESTRATOR', resume: { command: 'agents update config', args: {} } });
+    }
+    state.setKv(CONFIG_KEY, comparable);
+    appendAudit(state, { initiator: ctx.initiator, agent: 'ORCHESTRATOR', action: 'agents.update-config', target: 'agent.config.json', files: ['agent.config.json'], result: before ? `${changes.length} change(s)` : 'first snapshot' });
+    if (!before) ctx.out.line('ORCHESTRATOR', 'ok', `Config is valid (${next.source ?? 'embedded defaults'}); recorded as the baseline for future changes`);
+    else if (!changes.length) ctx.out.line('ORCHESTRATOR', 'ok', 'Config is valid; nothing changed since it was last loaded');
+    else {
+      ctx.out.line('ORCHESTRATOR', 'ok', `Config is valid; ${changes.length} change(s) applied:`);
+      ctx.out.print(changes.map((c) => `  ${c}`).join('\n'));
+    }
+    return { data: { valid: true, changes, source: next.source } };
+  },
+});
+
+export const agentsPurgeLogs = defineCommand({
+  name: 'agents purge logs',
+  summary: 'Delete events older than a cutoff (default 30d); tickets, approvals and the audit trail stay',
+  group: 'agents',
+  flags: [{ name: 'older-than', type: 'string', placeholder: '30d', description: 'age cutoff: 12h, 7d, 30d …' }],
+  schema: z.object({ olderThan: z.optional(z.string()) }),
+  keywords: ['purge', 'clean', 'logs'],
+  examples: ['agent agents purge logs', 'agent agents purge logs --older-than 7d'],
+  async run(ctx, args) {
+    const spec = args.olderThan ?? '30d';
+    if (!/^\d+\s*[smhd]$/.test(spec.trim())) throw new UsageError(`--older-than ${spec}: expected an age like 12h or 30d`);
+    const cutoff = parseSince(spec);
+    const state = ctx.state();
+    const removed = state.purgeEvents(cutoff);
+    state.db.pragma('wal_checkpoint(TRUNCATE)');
+    appendAudit(state, { initiator: ctx.initiator, agent: 'ORCHESTRATOR', action: 'agents.purge-logs', target: `events before ${new Date(cutoff).toISOString()}`, result: `${removed} removed` });
+    ctx.out.line('ORCHESTRATOR', 'ok', `Purged ${removed} event(s) older than ${spec}`);
+    return { data: { removed, before: new Date(cutoff).toISOString() } };
+  },
+});
+
+export const emergencyStop = defineCommand({
+  name: 'emergency stop all',
+  summary: 'Stop every running agent in every process (each run ends cancelled); needs a typed confirmation',
+  group: 'emergency',
+  policy: 'emergency',
+  schema: z.object({}),
+  keywords: ['stop', 'halt', 'kill'],
+  examples: ['agent emergency stop all'],
+  async run(ctx) {
+    const state = ctx.state();
+    await ctx.requireApproval({ category: 'emergency', action: 'stop all running agents', requestedBy: 'ORCHESTRATOR', resume: { command: 'emergency stop all', args: {} } });
+    const runs = state.runs({ status: ['queued', 'running', 'waiting'] }).filter((r) => r.pid !== null && r.pid !== process.pid && isAlive(r.pid));
+    const pids = [...new Set(runs.map((r) => r.pid!))];
+    for (const pid of pids) process.kill(pid, 'SIGINT'); // each process cancels its runs and records them
+    ctx.out.line('ORCHESTRATOR', runs.length ? 'warn' : 'ok', runs.length ? `Stop sent to ${runs.length} run(s) in ${pids.length} process(es): ${runs.map((r) => r.id).join(', ')}` : 'Nothing was running');
+    appendAudit(state, { initiator: ctx.initiator, agent: 'ORCHESTRATOR', action: 'emergency.stop-all', result: `${runs.length} run(s) stopped` });
+    return { data: { stopped: runs.map((r) => r.id), processes: pids.length } };
+  },
+});
+
+export const emergencyMaintenance = defineCommand({
+  name: 'emergency maintenance',
+  summary: 'Maintenance mode on or off: deploys pause (hotfixes excepted) and the configured maintenance commands run',
+  group: 'emergency',
+  policy: 'emergency',
+  args: [{ name: 'mode', description: 'on or off', required: true, complete: ['on', 'off'] }],
+  schema: z.object({ mode: z.enum(['on', 'off']) }),
+  keywords: ['maintenance', 'offline'],
+  examples: ['agent emergency maintenance on', 'agent emergency maintenance off'],
+  async run(ctx, args) {
+    const state = ctx.state();
+    const current = state.getKv<MaintenanceState>(MAINTENANCE_KEY);
+    const on = args.mode === 'on';
+    if ((current?.on ?? false) === on) {
+      ctx.out.line('ORCHESTRATOR', 'ok', `Maintenance mode is already ${args.mode}`);
+      return { data: { maintenance: current ?? { on: false } } };
+    }
+    await ctx.requireApproval({ category: 'emergency', action: `maintenance mode ${args.mode}`, requestedBy: 'ORCHESTRATOR', resume: { command: 'emergency maintenance', args: { mode: args.mode } } });
+    const commands = ctx.project.config().environments.production.maintenance?.[args.mode] ?? [];
+    if (commands.length) {
+      const { runShell } = await import('../integrations/shell.js');
+      for (const command of commands) {
+        ctx.out.line('ORCHESTRATOR', 'info', `Running: ${command}`);
+        const r = await runShell(command, { cwd: ctx.project.root, signal: ctx.signal });
+        if (r.exitCode !== 0) throw new UsageError(`maintenance ${args.mode} command failed (exit ${r.exitCode}): ${command}`);
+      }
+    }
+    const next: MaintenanceState = { on, since: new Date().toISOString(), by: ctx.initiator };
+    state.setKv(MAINTENANCE_KEY, next);
+    appendAudit(state, { initiator: ctx.initiator, agent: 'ORCHESTRATOR', action: `emergency.maintenance-${args.mode}`, result: commands.length ? `${commands.length} command(s) ran` : 'recorded' });
+    ctx.out.line('ORCHESTRATOR', on ? 'warn' : 'ok', `Maintenance mode ${args.mode}${on ? ': deploys are paused (emergency hotfixes excepted)' : ': deploys resume'}`);
+    if (!commands.length) ctx.out.line('ORCHESTRATOR', 'info', 'No maintenance commands configured: set environments.production.maintenance.on/off in agent.config.json to take the app itself offline');
+    return { data: { maintenance: next, commands } };
+  },
+});
+

@@ -1,0 +1,92 @@
+// The admin set through the real CLI: system, agents and emergency commands.
+import { afterAll, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { agent, cleanupProjects, FIXTURE, makeProject, parseNdjson, startAgent, waitFor } from '../helpers.js';
+import { StateDb } from '../../src/store/state-db.js';
+import { configChanges } from '../../src/commands/admin.js';
+
+afterAll(cleanupProjects);
+
+describe('agents update config', () => {
+  it('validates, records a baseline, then shows exactly what changed', async () => {
+    const dir = makeProject();
+    const first = await agent(['agents', 'update', 'config'], { cwd: dir });
+    expect(first.stdout).toContain('Config is valid (embedded defaults); recorded as the baseline');
+    writeFileSync(join(dir, 'agent.config.json'), JSON.stringify({ agents: { maxConcurrent: 3 }, gates: { testCoverage: 70 } }));
+    const second = await agent(['agents', 'update', 'config'], { cwd: dir });
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain('  agents.maxConcurrent: 5 -> 3\n  gates.testCoverage: 80 -> 70');
+    const same = await agent(['agents', 'update', 'config'], { cwd: dir });
+    expect(same.stdout).toContain('nothing changed');
+    writeFileSync(join(dir, 'agent.config.json'), JSON.stringify({ agents: { maxConcurrent: 0 } }));
+    const bad = await agent(['agents', 'update', 'config'], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim()).toBe('error: agent.config.json: agents.maxConcurrent: expected a number >= 1, got 0');
+  });
+
+  it('diffs nested values purely', () => {
+    expect(configChanges({ a: { b: 1, c: [1] } }, { a: { b: 2, c: [1] }, d: true })).toEqual(['a.b: 1 -> 2', 'd: (unset) -> true']);
+  });
+});
+
+describe('agents purge logs', () => {
+  it('deletes only events older than the cutoff and keeps the audit trail', async () => {
+    const dir = makeProject();
+    await agent(['create', 'ticket', 'Jobs page is broken'], { cwd: dir });
+    const db = new StateDb(join(dir, '.agent', 'state.db'));
+    for (let i = 0; i < 5; i++) db.appendEvent({ kind: 'line', level: 'info', agent: 'OLD', message: `old ${i}`, ts: Date.now() - 40 * 86_400_000 });
+    db.close();
+    const r = await agent(['agents', 'purge', 'logs', '--json'], { cwd: dir });
+    expect(parseNdjson(r.stdout).at(-1)).toMatchObject({ ok: true, data: { removed: 5 } });
+    const logs = await agent(['logs'], { cwd: dir });
+    expect(logs.stdout).toContain('Ticket created');
+    expect((await agent(['audit', '--verify'], { cwd: dir })).code).toBe(0);
+    expect((await agent(['agents', 'purge', 'logs', '--older-than', 'soon'], { cwd: dir })).code).toBe(2);
+  });
+});
+
+describe('emergency', () => {
+  it('stop all needs a typed approval, then cancels runs in other processes', async () => {
+    const dir = makeProject();
+    await agent(['status'], { cwd: dir });
+    const running = startAgent(['fixture', 'run', '--phase-ms', '2000'], { cwd: dir, script: FIXTURE });
+    const ask = await agent(['emergency', 'stop', 'all'], { cwd: dir });
+    expect(ask.code).toBe(3);
+    expect(ask.stderr).toContain('agent approve APR-1');
+    const wrong = await agent(['approve', 'APR-1'], { cwd: dir });
+    expect(wrong.stderr.trim()).toBe('error: APR-1 (emergency) needs a typed confirmation: pass --confirm APR-1');
+    await waitFor(async () => {
+      const s = JSON.parse((await agent(['status', '--json'], { cwd: dir })).stdout);
+      return s.data.agents.active === 1;
+    }, 15_000, 'the fixture agent to run');
+    const ok = await agent(['approve', 'APR-1', '--confirm', 'APR-1'], { cwd: dir });
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/Stop sent to 1 run\(s\) in 1 process\(es\): RUN-1/);
+    const code = await new Promise((r) => running.on('close', r));
+    expect(code).toBe(130);
+  });
+
+  it('maintenance mode shows in status and runs the configured commands', async () => {
+    const dir = makeProject();
+    writeFileSync(join(dir, 'agent.config.json'), JSON.stringify({ environments: { production: { maintenance: { on: ['touch maintenance.flag'], off: ['rm maintenance.flag'] } } } }));
+    expect((await agent(['emergency', 'maintenance', 'on'], { cwd: dir })).code).toBe(3);
+    const ok = await agent(['approve', 'APR-1', '--confirm', 'APR-1'], { cwd: dir });
+    expect(ok.stdout).toContain('Maintenance mode on: deploys are paused');
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(join(dir, 'maintenance.flag'))).toBe(true);
+    expect((await agent(['status'], { cwd: dir })).stdout).toMatch(/⚠ MAINTENANCE MODE since .* \(admin\): deploys paused/);
+    expect((await agent(['emergency', 'maintenance', 'sideways'], { cwd: dir })).code).toBe(2);
+  });
+});
+
+describe('system', () => {
+  it('system status checks every dependency and prints the status block', async () => {
+    const dir = makeProject();
+    const r = await agent(['system', 'status'], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/✓ state database[\s\S]*CRM AGENT STATUS[\s\S]*System Health:\s+🟢 OPTIMAL/);
+    const logs = await agent(['system', 'logs', '--level', 'error'], { cwd: dir });
+    expect(logs.code).toBe(0);
+  });
+});
