@@ -30,11 +30,16 @@ export function route(text: string, commands: readonly CommandDef[]): Route {
     if (def.hidden) continue;
     const nameWords = def.name.split(' ');
     const nameHits = nameWords.filter((w) => tokens.has(w) || tokens.has(w + 's')).length;
-    let score = nameHits * 2;
+    // Every name word the text lacks counts against a command ("status" is not "system status").
+    let score = nameHits * 2 - (nameWords.length - nameHits) * 1.5;
+    let keywordHits = 0;
     for (const k of def.keywords ?? []) {
-      if (k.includes(' ') ? lower.includes(k) : tokens.has(k)) score += k.includes(' ') ? 2 : 1;
+      if (k.includes(' ') ? lower.includes(k) : tokens.has(k)) {
+        score += k.includes(' ') ? 2 : 1;
+        keywordHits++;
+      }
     }
-    if (score === 0) continue;
+    if (nameHits === 0 && keywordHits === 0) continue;
     scored.push({ def, score, nameHits, input: fillArgs(def, text) });
   }
   scored.sort((a, b) => b.score - a.score || b.nameHits - a.nameHits);
