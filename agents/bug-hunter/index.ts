@@ -1,0 +1,123 @@
+// BugHunter: finds why a ticket's symptom happens, with evidence (file:line) and a computed
+// confidence. Offline it reads code, types, tests and the schema; it changes nothing.
+import type { AgentTask } from '../../src/engine/orchestrator.js';
+import { item, type PhaseOutcome } from '../../src/engine/phases.js';
+import type { TicketRow } from '../../src/store/rows.js';
+import { parseTestCounts, runShell } from '../../src/integrations/shell.js';
+import { buildGraph, cyclesThrough } from './import-graph.js';
+import { readProjectFiles, type SourceFile } from './project-files.js';
+import { rankFiles, terms, type Ranked } from './ranker.js';
+import { findUnresolved, type UnresolvedReference } from './references.js';
+import { findRootCauses, relevantCauses, type RootCause, type SchemaFinding } from './root-cause.js';
+import { parseFailures, type TestFailure } from './test-failures.js';
+import { typeCheck, type Diagnostic } from './ts-diagnostics.js';
+
+export interface BugHunterInput {
+  root: string;
+  ticket: TicketRow;
+  testCommand: string | null;
+  /** Schema lints over the database the migrations build (the Migrator's scan). */
+  scanSchema: () => Promise<SchemaFinding[]>;
+}
+
+export interface Analysis {
+  ticketId: string;
+  ranked: Ranked[];
+  rootCauses: RootCause[];
+  unresolved: UnresolvedReference[];
+  schema: SchemaFinding[];
+  failures: TestFailure[];
+  diagnostics: Diagnostic[];
+  tests: { command: string; passed: number | null; failed: number | null; exitCode: number } | null;
+  confidence: number;
+}
+
+export function bugHunter(input: BugHunterInput, done: (a: Analysis) => void): AgentTask {
+  let files: SourceFile[] = [];
+  let ranked: Ranked[] = [];
+  let analysis: Analysis;
+  const text = `${input.ticket.title} ${input.ticket.description}`;
+  return {
+    type: 'BugHunter',
+    priority: 10,
+    phases: {
+      async understand(ctx): Promise<PhaseOutcome> {
+        ctx.log('info', 'Analyzing issue...');
+        files = await readProjectFiles(input.root);
+        ranked = rankFiles(files, text);
+        const ticketTerms = terms(text);
+        const symptom = /\b(but|instead|never|not|no|fails?|error|missing|without)\b/i.test(text);
+        const items = [
+          item('Identified affected components', ranked.length > 0, ranked.length ? `top files: ${ranked.slice(0, 3).map((r) => `${r.path} (${r.hits.join(', ')})`).join('; ')}` : `no file mentions ${ticketTerms.join(', ')}`),
+          item('Mapped current vs desired state', symptom, symptom ? 'the ticket states what happens and what should' : 'the ticket names no failing behaviour'),
+          item('Understood business impact', ticketTerms.length >= 2, `${ticketTerms.length} domain terms: ${ticketTerms.slice(0, 8).join(', ')}`),
+          item('Confirmed requirements clarity', files.length > 0, `${files.length} project files read`),
+        ];
+        const confidence = Math.round((items.filter((i) => i.ok).length / items.length) * 100);
+        return { items, metrics: { confidence } };
+      },
+      async analyze(ctx): Promise<PhaseOutcome> {
+        const overlay = new Map<string, string>();
+        const [types, schema, tests] = await Promise.all([
+          typeCheck(input.root, overlay),
+          input.scanSchema().catch((err: Error) => {
+            ctx.log('warn', `Schema scan unavailable: ${err.message}`);
+            return [] as SchemaFinding[];
+          }),
+          input.testCommand ? runShell(input.testCommand, { cwd: input.root, signal: ctx.signal }) : Promise.resolve(null),
+        ]);
+        const failures = tests ? parseFailures(tests.output) : [];
+        const counts = tests ? parseTestCounts(tests.output) : null;
+        const unresolved = findUnresolved(files);
+        const rootCauses = relevantCauses(findRootCauses({ ticketText: text, unresolved, schema, failures, diagnostics: types.diagnostics }));
+        for (const c of rootCauses) ctx.log('ok', c.fix === 'mcp-tool' ? `Missing MCP tool: ${c.subject}` : `Root cause found: ${c.summary}`);
+        const graph = buildGraph(files);
+        const cycles = cyclesThrough(graph, ranked.slice(0, 5).map((r) => r.path));
+        analysis = {
+          ticketId: input.ticket.id,
+          ranked,
+          rootCauses,
+          unresolved,
+          schema,
+          failures,
+          diagnostics: types.diagnostics,
+          tests: tests && input.testCommand ? { command: input.testCommand, passed: counts?.passed ?? null, failed: counts?.failed ?? null, exitCode: tests.exitCode } : null,
+          confidence: rootCauses[0]?.confidence ?? 0,
+        };
+        return {
+          items: [
+            item('Built complete dependency graph', graph.size > 0, `${graph.size} modules, ${[...graph.values()].reduce((n, s) => n + s.size, 0)} imports`),
+            item('Identified circular dependencies', cycles.length === 0, cycles.length ? cycles.map((c) => c.join(' -> ')).join('; ') : 'no import cycle through the affected files'),
+            item('Assessed breakage risk for each dependency', types.files > 0, `${types.diagnostics.length} type errors in ${types.files} files; ${failures.length} failing tests${counts ? ` of ${counts.passed + counts.failed}` : ''}; ${schema.length} schema findings`),
+            item('Documented all touch points', rootCauses.length > 0, rootCauses.length ? rootCauses.flatMap((c) => c.evidence).slice(0, 6).join('; ') : 'no root cause found'),
+          ],
+          metrics: { criticalCycles: cycles.length },
+          output: analysis,
+        };
+      },
+      async plan(): Promise<PhaseOutcome> {
+        const fixable = analysis.rootCauses.filter((c) => c.fix !== 'type-error' || c.confidence >= 70);
+        return {
+          items: fixable.map((c) => item(`Fix planned: ${c.summary.split(' (')[0]}`, true, c.fix === 'foreign-key' ? `migration with NOT VALID + VALIDATE and a rollback${c.fixSql ? `: ${c.fixSql.split('\n')[0]}` : ''}` : `${c.fix} generated from the project's own patterns, type-checked and tested`)),
+          metrics: { scenarios: fixable.length, mitigated: fixable.length },
+        };
+      },
+      async validate(): Promise<PhaseOutcome> {
+        // BugHunter changes nothing; its evidence is validated by being reproducible.
+        const reproduced = analysis.rootCauses.filter((c) => c.evidence.length > 0);
+        return {
+          items: [item('Every root cause has evidence', reproduced.length === analysis.rootCauses.length, `${reproduced.length}/${analysis.rootCauses.length} with file:line evidence`)],
+          metrics: { coverage: analysis.rootCauses.length ? Math.round((reproduced.length / analysis.rootCauses.length) * 100) : null },
+        };
+      },
+      async execute(): Promise<PhaseOutcome> {
+        const recorded = analysis.ranked.length > 0 && analysis.rootCauses.length > 0;
+        return { items: [item('Complete execution log', recorded, `${analysis.ranked.length} ranked files and ${analysis.rootCauses.length} root cause(s) recorded`)], metrics: { preconditions: 1, preconditionsMet: recorded ? 1 : 0 } };
+      },
+      async verify(): Promise<PhaseOutcome> {
+        done(analysis);
+        return { items: [item('Report produced', analysis.rootCauses.length > 0, `${analysis.rootCauses.length} root cause(s), top confidence ${analysis.confidence}%`)], metrics: { postErrors: analysis.rootCauses.length ? 0 : 1 } };
+      },
+    },
+  };
+}
