@@ -7,6 +7,7 @@ import { health, logs, status } from './observe.js';
 import { approvals, approve, reject } from './approvals.js';
 import { audit, auditVerify } from './audit.js';
 import { agentsPurgeLogs, agentsUpdateConfig, emergencyMaintenance, emergencyStop, systemLogs, systemStatus } from './admin.js';
+import { email, init, mcp } from './frontdoor.js';
 
 export const COMMANDS: CommandDef[] = [
   createTicket,
@@ -26,6 +27,9 @@ export const COMMANDS: CommandDef[] = [
   agentsPurgeLogs,
   emergencyStop,
   emergencyMaintenance,
+  email,
+  init,
+  mcp,
 ];
 
 export const GROUP_TITLES: Record<string, string> = {

@@ -67,13 +67,13 @@ export async function runHealthChecks(ctx: CommandContext): Promise<CheckResult[
     {
       name: 'mcp server',
       fn: async (signal) => {
-        const url = config.mcp.url ?? s.get('MCP_SERVER_URL') ?? (s.get('SUPABASE_URL') ? `${trimSlash(s.get('SUPABASE_URL')!)}/functions/v1/mcp-server` : undefined);
-        if (!url) return missing('set mcp.url in agent.config.json (or MCP_SERVER_URL, or SUPABASE_URL for the edge function)');
-        const key = s.get('SUPABASE_SERVICE_ROLE_KEY');
-        const res = await fetchStatus(url, key ? { authorization: `Bearer ${key}` } : {}, signal, 'POST', JSON.stringify({ tool: 'list_tools', arguments: {} }));
-        if (res.status >= 500) return failing(`${hostOf(url)} answered ${res.status}`);
-        if (res.status === 401 || res.status === 403) return failing(`${hostOf(url)} refused the service-role bearer (${res.status})`);
-        return ok(`${hostOf(url)} reachable (HTTP ${res.status}, ${config.mcp.protocol})`);
+        const { mcpTarget, probeMcp } = await import('./mcp-client.js');
+        const target = mcpTarget(config, s);
+        if (!target) return missing('set mcp.url in agent.config.json (or MCP_SERVER_URL, or SUPABASE_URL for the edge function)');
+        const probe = await probeMcp(target, signal);
+        if (probe.type === 'failing') return failing(probe.detail);
+        if (probe.type === 'no-list') return ok(`${probe.host} reachable (${probe.protocol}); it does not list its tools (HTTP ${probe.status})`);
+        return ok(`${probe.host} reachable (${probe.protocol}), ${probe.tools} tool${probe.tools === 1 ? '' : 's'}`);
       },
     },
     ...(['staging', 'production'] as const).map(

@@ -1,0 +1,103 @@
+// mcp, init, email: Claude Code as the front door, and notifications to the admin.
+// Handlers import their heavy parts (the MCP SDK, resend) with import() when they run.
+import * as z from 'zod/mini';
+import { UsageError, WorkFailedError } from '../errors.js';
+import { appendAudit } from '../engine/audit.js';
+import { defineCommand } from './types.js';
+
+export const mcp = defineCommand({
+  name: 'mcp',
+  summary: "Serve this project's commands as MCP tools over stdio, for Claude Code (`agent init` registers it)",
+  group: 'setup',
+  schema: z.object({}),
+  examples: ['agent mcp', 'claude mcp add crm-agent -- npx agent mcp'],
+  async run(ctx) {
+    if (process.stdin.isTTY) {
+      process.stderr.write('agent mcp speaks the Model Context Protocol on stdin and stdout; Claude Code starts it (see `agent init`). Ctrl-C stops it.\n');
+    }
+    const [{ serveStdio }, { COMMANDS }, { VERSION }] = await Promise.all([import('../mcp/server.js'), import('./registry.js'), import('../cli/run.js')]);
+    await serveStdio({ project: ctx.project, secrets: ctx.secrets, commands: COMMANDS, version: VERSION, signal: ctx.signal });
+  },
+});
+
+export const init = defineCommand({
+  name: 'init',
+  summary: 'Set up this project: agent.config.json, Claude Code\'s .mcp.json and /agent command, .gitignore lines; never overwrites your edits',
+  group: 'setup',
+  schema: z.object({}),
+  keywords: ['init', 'initialize', 'initialise', 'set up', 'setup'],
+  examples: ['agent init'],
+  async run(ctx) {
+    const { chooseLaunch, initProject } = await import('../mcp/setup.js');
+    const launch = chooseLaunch(ctx.project.root);
+    const files = initProject({ root: ctx.project.root, projectName: ctx.project.root.split(/[\\/]/).filter(Boolean).pop() ?? 'project', launch });
+    const verb = { created: 'Created', updated: 'Updated', unchanged: 'Unchanged', 'left alone': 'Left alone' } as const;
+    for (const f of files) {
+      const level = f.action === 'created' || f.action === 'updated' ? 'ok' : f.action === 'left alone' ? 'warn' : 'info';
+      ctx.out.line('ORCHESTRATOR', level, `${verb[f.action]} ${f.path}: ${f.detail}`);
+    }
+    const changed = files.filter((f) => f.action === 'created' || f.action === 'updated');
+    if (changed.length) {
+      appendAudit(ctx.state(), { initiator: ctx.initiator, agent: 'ORCHESTRATOR', action: 'project.init', files: changed.map((f) => f.path), result: 'written' });
+    }
+    ctx.out.line('ORCHESTRATOR', 'info', 'In Claude Code: approve the crm-agent server when asked (or `/mcp`), then type `/agent <request>`');
+    return { data: { files, launch: { command: launch.command, args: launch.args, kind: launch.kind } } };
+  },
+});
+
+const ADDRESS = /^(?:[^<>\r\n]*<[^<>@\s]+@[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+)$/;
+
+export const email = defineCommand({
+  name: 'email',
+  summary: 'Send a notification email (Resend when RESEND_API_KEY is set, otherwise a .eml file in .agent/outbox/)',
+  group: 'admin',
+  args: [{ name: 'message', description: 'the text of the email', required: true, variadic: true }],
+  flags: [
+    { name: 'to', type: 'string', placeholder: 'ADDR', description: 'recipient (default: email.to in agent.config.json)' },
+    { name: 'subject', type: 'string', placeholder: 'TEXT', description: 'subject line (default: the start of the message)' },
+  ],
+  schema: z.object({
+    message: z.string().check(z.minLength(1), z.maxLength(100_000)),
+    to: z.optional(z.string().check(z.regex(ADDRESS, 'an email address'))),
+    subject: z.optional(z.string().check(z.minLength(1), z.maxLength(300))),
+  }),
+  keywords: ['email', 'e-mail', 'mail', 'notify', 'send an email'],
+  examples: ['agent email "Staging is green for BUG-2026-001"', 'agent email --to ops@example.com --subject "Deploy done" "BUG-2026-001 is live"'],
+  async run(ctx, args) {
+    const config = ctx.project.config();
+    // A model driving the MCP tools may notify the admin, not write to anyone it likes.
+    if (ctx.initiator === 'mcp' && args.to && args.to.trim().toLowerCase() !== config.email.to.trim().toLowerCase()) {
+      throw new UsageError(`over MCP, email goes only to the admin (email.to in agent.config.json); leave "to" out, or run \`agent email --to ${args.to} …\` in a shell`);
+    }
+    const subject = args.subject ?? subjectOf(args.message, config.project.name);
+    const { sendEmail } = await import('../integrations/email.js');
+    const state = ctx.state();
+    let sent;
+    try {
+      sent = await ctx.out.spin('Sending email…', sendEmail({ project: ctx.project, secrets: ctx.secrets, signal: ctx.signal }, { to: args.to, subject, text: args.message }));
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      appendAudit(state, { initiator: ctx.initiator, agent: 'ORCHESTRATOR', action: 'email.send', target: args.to ?? config.email.to, result: 'failed', detail: { subject, error: why } });
+      throw err instanceof WorkFailedError ? err : new WorkFailedError(`email not sent: ${why}`);
+    }
+    const where = sent.via === 'outbox' ? sent.path : sent.id;
+    appendAudit(state, {
+      initiator: ctx.initiator,
+      agent: 'ORCHESTRATOR',
+      action: 'email.send',
+      target: sent.to,
+      files: sent.via === 'outbox' ? [sent.path] : [],
+      result: `sent via ${sent.via}`,
+      detail: { subject: sent.subject, ...(sent.via === 'resend' ? { id: sent.id } : {}) },
+    });
+    ctx.out.line('ORCHESTRATOR', 'ok', sent.via === 'outbox' ? `Email sent via outbox: ${where}` : `Email sent via Resend (id ${where})`, { via: sent.via, to: sent.to });
+    return { data: sent };
+  },
+});
+
+/** The first line of the message, clipped: "Staging is green for BUG-2026-001". */
+export function subjectOf(message: string, projectName: string): string {
+  const first = message.trim().split(/\r?\n/)[0]!.trim();
+  if (!first) return `crm-agent notification (${projectName})`;
+  return first.length > 78 ? `${first.slice(0, 75).trimEnd()}…` : first;
+}
