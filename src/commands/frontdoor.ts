@@ -3,6 +3,7 @@
 import * as z from 'zod/mini';
 import { UsageError, WorkFailedError } from '../errors.js';
 import { appendAudit } from '../engine/audit.js';
+import { redact } from '../config/redact.js';
 import { defineCommand } from './types.js';
 
 export const mcp = defineCommand({
@@ -69,7 +70,8 @@ export const email = defineCommand({
     if (ctx.initiator === 'mcp' && args.to && args.to.trim().toLowerCase() !== config.email.to.trim().toLowerCase()) {
       throw new UsageError(`over MCP, email goes only to the admin (email.to in agent.config.json); leave "to" out, or run \`agent email --to ${args.to} …\` in a shell`);
     }
-    const subject = args.subject ?? subjectOf(args.message, config.project.name);
+    // Redact before clipping: a clipped secret would no longer be recognised as one.
+    const subject = args.subject ?? subjectOf(redact(args.message), config.project.name);
     const { sendEmail } = await import('../integrations/email.js');
     const state = ctx.state();
     let sent;
@@ -95,9 +97,13 @@ export const email = defineCommand({
   },
 });
 
-/** The first line of the message, clipped: "Staging is green for BUG-2026-001". */
+/** A subject from the message: its first line, or its first sentence, or its start clipped at a word. */
 export function subjectOf(message: string, projectName: string): string {
   const first = message.trim().split(/\r?\n/)[0]!.trim();
   if (!first) return `crm-agent notification (${projectName})`;
-  return first.length > 78 ? `${first.slice(0, 75).trimEnd()}…` : first;
+  if (first.length <= 78) return first;
+  const sentence = /^.{10,77}?[.!?](?=\s)/.exec(first)?.[0];
+  if (sentence) return sentence;
+  const cut = first.slice(0, 76);
+  return `${cut.includes(' ') ? cut.slice(0, cut.lastIndexOf(' ')) : cut}…`;
 }
