@@ -67,12 +67,12 @@ export async function runHealthChecks(ctx: CommandContext): Promise<CheckResult[
     {
       name: 'mcp server',
       fn: async (signal) => {
-        const { mcpTarget, probeMcp } = await import('./mcp-client.js');
+        const { describeStatuses, mcpTarget, probeMcp } = await import('./mcp-client.js');
         const target = mcpTarget(config, s);
         if (!target) return missing('set mcp.url in agent.config.json (or MCP_SERVER_URL, or SUPABASE_URL for the edge function)');
         const probe = await probeMcp(target, signal);
         if (probe.type === 'failing') return failing(probe.detail);
-        if (probe.type === 'no-list') return ok(`${probe.host} reachable (${probe.protocol}); it does not list its tools (HTTP ${probe.status})`);
+        if (probe.type === 'no-list') return ok(`${probe.host} reachable (${probe.protocol}); it does not list its tools (${describeStatuses(probe.statuses)})`);
         return ok(`${probe.host} reachable (${probe.protocol}), ${probe.tools} tool${probe.tools === 1 ? '' : 's'}`);
       },
     },

@@ -34,9 +34,13 @@ export interface McpClient {
 }
 
 export class ToolListUnavailableError extends WorkFailedError {
-  constructor(readonly status: number, url: string) {
-    super(`${hostOf(url)} is reachable but does not list its tools (list_tools and GET answered ${status})`);
+  constructor(readonly statuses: { listTools: number; get: number }, url: string) {
+    super(`${hostOf(url)} is reachable but does not list its tools (${describeStatuses(statuses)})`);
   }
+}
+
+export function describeStatuses(s: { listTools: number; get: number }): string {
+  return `list_tools: HTTP ${s.listTools}, GET: HTTP ${s.get}`;
 }
 
 export class McpHttpError extends WorkFailedError {
@@ -125,7 +129,7 @@ function edgeFunctionClient(target: McpTarget, opts: ConnectOptions): McpClient 
       const fromGet = got.ok ? toolsIn(got.json) : null;
       if (fromGet) return fromGet;
       if (got.status === 401 || got.status === 403 || got.status >= 500) throw new McpHttpError(got.status, target.url, 'GET', got.text);
-      throw new ToolListUnavailableError(posted.ok ? got.status : posted.status, target.url);
+      throw new ToolListUnavailableError({ listTools: posted.status, get: got.status }, target.url);
     },
     async callTool(name, args = {}) {
       const res = await send('POST', { tool: name, arguments: args });
@@ -159,7 +163,7 @@ export function toolsIn(body: unknown): RemoteTool[] | null {
 /** `agent health`'s view of the server. */
 export type McpProbe =
   | { type: 'ok'; tools: number; protocol: McpProtocol; host: string }
-  | { type: 'no-list'; status: number; protocol: McpProtocol; host: string }
+  | { type: 'no-list'; statuses: { listTools: number; get: number }; protocol: McpProtocol; host: string }
   | { type: 'failing'; detail: string };
 
 export async function probeMcp(target: McpTarget, signal: AbortSignal): Promise<McpProbe> {
@@ -170,7 +174,7 @@ export async function probeMcp(target: McpTarget, signal: AbortSignal): Promise<
     const tools = await client.listTools();
     return { type: 'ok', tools: tools.length, protocol: target.protocol, host };
   } catch (err) {
-    if (err instanceof ToolListUnavailableError) return { type: 'no-list', status: err.status, protocol: target.protocol, host };
+    if (err instanceof ToolListUnavailableError) return { type: 'no-list', statuses: err.statuses, protocol: target.protocol, host };
     if (err instanceof WorkFailedError) return { type: 'failing', detail: err.message };
     throw err;
   } finally {
