@@ -27,6 +27,6 @@ export async function closeClients(): Promise<void> {
   await Promise.all(open.splice(0).map((c) => c.close().catch(() => undefined)));
 }
 
-export function textOf(result: { content?: unknown }): string {
-  return ((result.content ?? []) as Array<{ type: string; text?: string }>).map((c) => c.text ?? '').join('\n');
+export function textOf(result: object): string {
+  return (((result as { content?: unknown }).content ?? []) as Array<{ type: string; text?: string }>).map((c) => c.text ?? '').join('\n');
 }
