@@ -13,8 +13,9 @@ export const mcp = defineCommand({
   schema: z.object({}),
   examples: ['agent mcp', 'claude mcp add crm-agent -- npx agent mcp'],
   async run(ctx) {
+    // A person at a terminal (or free text the router sent here) would just see a silent wait.
     if (process.stdin.isTTY) {
-      process.stderr.write('agent mcp speaks the Model Context Protocol on stdin and stdout; Claude Code starts it (see `agent init`). Ctrl-C stops it.\n');
+      throw new UsageError('`agent mcp` speaks MCP over a pipe and is started by Claude Code (`agent init` registers it); `agent health` checks your own MCP server');
     }
     const [{ serveStdio }, { COMMANDS }, { VERSION }] = await Promise.all([import('../mcp/server.js'), import('./registry.js'), import('../cli/run.js')]);
     await serveStdio({ project: ctx.project, secrets: ctx.secrets, commands: COMMANDS, version: VERSION, signal: ctx.signal });
