@@ -8,6 +8,7 @@ import { approvals, approve, reject } from './approvals.js';
 import { audit, auditVerify } from './audit.js';
 import { agentsPurgeLogs, agentsUpdateConfig, emergencyMaintenance, emergencyStop, systemLogs, systemStatus } from './admin.js';
 import { email, init, mcp } from './frontdoor.js';
+import { dashboard } from './dashboard.js';
 
 export const COMMANDS: CommandDef[] = [
   createTicket,
@@ -30,6 +31,7 @@ export const COMMANDS: CommandDef[] = [
   email,
   init,
   mcp,
+  dashboard,
 ];
 
 export const GROUP_TITLES: Record<string, string> = {

@@ -1,0 +1,21 @@
+// Recent activity: the newest ✓ ⚠ ✗ lines and the agents that finished.
+import { memo } from 'react';
+import { Box, Text } from 'ink';
+import { useData, useUi } from './context.js';
+import { Line } from './Line.js';
+import { activityLines } from './view.js';
+
+export const ActivityPane = memo(function ActivityPane({ height }: { height: number }) {
+  const status = useData((s) => s.status);
+  const agents = useData((s) => s.agents);
+  useUi((s) => s.tick);
+  const lines = activityLines(status, agents, Date.now(), Math.max(1, height - 3));
+  return (
+    <Box borderStyle="round" borderColor="gray" flexDirection="column" height={height} flexGrow={1} paddingX={1} overflow="hidden">
+      <Text bold>Recent Activity</Text>
+      {lines.map((l, i) => (
+        <Line key={i} segs={l} />
+      ))}
+    </Box>
+  );
+});

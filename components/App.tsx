@@ -1,0 +1,59 @@
+// The dashboard's root: the layout (one row shorter than the terminal, so Ink never clears the
+// screen), the one input hook that feeds the key router, and the panes.
+import { useCallback } from 'react';
+import { Box, useInput, type Key } from 'ink';
+import type { Dashboard } from './controller.js';
+import { DashboardContext, useDashboard, useData, useUi } from './context.js';
+import { Header } from './Header.js';
+import { AgentsPane } from './AgentsPane.js';
+import { ActivityPane } from './ActivityPane.js';
+import { LogPane } from './LogPane.js';
+import { HelpOverlay } from './HelpOverlay.js';
+import { DialogManager } from './DialogManager.js';
+import { Footer } from './Footer.js';
+
+export function App({ dashboard }: { dashboard: Dashboard }) {
+  return (
+    <DashboardContext.Provider value={dashboard}>
+      <Screen />
+    </DashboardContext.Provider>
+  );
+}
+
+function Screen() {
+  const d = useDashboard();
+  const onInput = useCallback((input: string, key: Key) => void d.router.dispatch(input, key), [d]);
+  useInput(onInput);
+  // What the layout depends on: terminal size, overlays, the dialog, how many agents show.
+  const columns = useUi((s) => s.columns);
+  useUi((s) => s.rows);
+  useUi((s) => s.help.open);
+  useUi((s) => s.logsMaximized);
+  useUi((s) => s.confirm);
+  useUi((s) => s.snoozed);
+  useUi((s) => s.deployChooser);
+  useUi((s) => s.tick);
+  useData((s) => s.pendingApprovals);
+  useData((s) => s.agents);
+  const layout = d.layout();
+  return (
+    <Box flexDirection="column" width={columns} height={layout.height} overflow="hidden">
+      <Header height={layout.header} />
+      {layout.help > 0 ? (
+        <HelpOverlay height={layout.help} />
+      ) : (
+        <>
+          {layout.top > 0 ? (
+            <Box height={layout.top} flexShrink={0}>
+              <AgentsPane height={layout.top} width="58%" />
+              <ActivityPane height={layout.top} />
+            </Box>
+          ) : null}
+          <LogPane height={layout.log} visible={layout.logVisible} />
+        </>
+      )}
+      <DialogManager height={layout.bottom} />
+      <Footer />
+    </Box>
+  );
+}

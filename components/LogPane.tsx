@@ -1,0 +1,36 @@
+// The log: a window of lines over SQLite. Only the visible rows are rendered; scrolling past the
+// loaded ones pages more in from the database (the store does that), so memory stays bounded.
+import { memo, useMemo } from 'react';
+import { Box, Text } from 'ink';
+import { logLines } from '../src/store/store.js';
+import { useData, useUi } from './context.js';
+import { Line } from './Line.js';
+import { logLine } from './view.js';
+
+export const LogPane = memo(function LogPane({ height, visible }: { height: number; visible: number }) {
+  const log = useData((s) => s.log);
+  const consoleLines = useData((s) => s.console);
+  const focused = useUi((s) => s.focus === 'panes');
+  const lines = useMemo(
+    () => logLines(log.rows, consoleLines, log),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [log.rows, consoleLines, log.hasOlder, log.hasNewer],
+  );
+  const end = Math.max(0, lines.length - log.offset);
+  const start = Math.max(0, end - visible);
+  const shown = lines.slice(start, end);
+  const where = log.follow
+    ? 'following'
+    : `scrolled back${log.unseen ? ` · ${log.unseen.toLocaleString('en-US')} new below` : ''} · F follows`;
+  return (
+    <Box borderStyle="round" borderColor={focused ? 'cyan' : 'gray'} flexDirection="column" height={height} paddingX={1} overflow="hidden" flexShrink={0}>
+      <Text wrap="truncate">
+        <Text bold>Log</Text>
+        <Text dimColor>{` · ${log.filter.agent ?? 'all agents'} · ${log.filter.minLevel}+ · ${where}${start > 0 || log.hasOlder ? ' · ↑ older' : ''}`}</Text>
+      </Text>
+      {shown.map((row, i) => (
+        <Line key={i} segs={logLine(row)} />
+      ))}
+    </Box>
+  );
+});

@@ -1,0 +1,426 @@
+// The dashboard's headless core: the two stores, the key router, the prompt's command runner (the
+// same registry, parser and router as the CLI, with a Reporter that writes into the store), the
+// approval decisions of the modal, and the timers (sync, heartbeat, throttled tick).
+// No ink or react here: everything below can be driven and tested without a terminal.
+import { randomBytes } from 'node:crypto';
+import type { ProjectContext } from '../src/config/project.js';
+import type { Secrets } from '../src/config/secrets.js';
+import type { AgentConfig } from '../src/config/config.js';
+import type { CommandContext, CommandDef, CommandResult, Level, LineData, Reporter } from '../src/commands/types.js';
+import { createContext, runCommand } from '../src/commands/dispatch.js';
+import { parseArgv, splitWords } from '../src/cli/argv.js';
+import { helpFor } from '../src/cli/help.js';
+import { makeStyle } from '../src/cli/style.js';
+import { VERSION } from '../src/cli/run.js';
+import { route } from '../src/engine/router.js';
+import { DASHBOARD_SESSION, decide } from '../src/engine/approvals.js';
+import { confirmationText } from '../src/engine/approval-policy.js';
+import { redact } from '../src/config/redact.js';
+import { AgentError, EXIT, UsageError, exitCodeOf } from '../src/errors.js';
+import { isAlive, type ApprovalRow, type StateDb } from '../src/store/state-db.js';
+import { createAgentStore, type AgentStore } from '../src/store/store.js';
+import { createUiStore, type UiStore } from './ui-store.js';
+import { KeyRouter } from './keys.js';
+import { chooseDialog, computeLayout, type Dialog, type Layout } from './screen.js';
+import { approvalLines, deployChooserLines, visibleAgents } from './view.js';
+import { complete } from './complete.js';
+import { installKeys } from './key-handlers.js';
+
+export interface DashboardOptions {
+  project: ProjectContext;
+  secrets: Secrets;
+  /** The open state database; the dashboard and the commands it runs share it. */
+  state: StateDb;
+  /** The registry to dispatch through. */
+  commands: readonly CommandDef[];
+  columns?: number;
+  rows?: number;
+  /** How often to poll SQLite for what other processes did (ms). */
+  syncMs?: number;
+}
+
+export interface Dashboard {
+  readonly data: AgentStore;
+  readonly ui: UiStore;
+  readonly router: KeyRouter;
+  readonly commands: readonly CommandDef[];
+  readonly config: AgentConfig;
+  readonly state: StateDb;
+  readonly sessionId: string;
+  /** Resolves when the admin asked to quit (q, Ctrl-C, a signal). */
+  readonly quitting: Promise<void>;
+  start(): void;
+  /** Stops timers, cancels running commands, ends the dashboard session. Idempotent. */
+  stop(): void;
+  /** Runs one prompt line exactly like the CLI would; resolves when the command finished. */
+  submit(line: string): Promise<void>;
+  /** The single modal the DialogManager shows now. */
+  dialog(): Dialog;
+  /** y / n / Enter in the approval dialog. */
+  decide(decision: 'approved' | 'rejected'): Promise<void>;
+  /** D: the deploy-target chooser, or a notice that deploying does not exist yet. */
+  deploy(): void;
+  chooseDeploy(target: string): Promise<void>;
+  refresh(): void;
+  completePrompt(): void;
+  /** Ctrl-C: cancels running commands, or quits when none runs. */
+  interrupt(): void;
+  quit(): void;
+  layout(): Layout;
+  /** Resolves when no prompt command is running (or after `timeoutMs`). */
+  settle(timeoutMs?: number): Promise<void>;
+}
+
+const HISTORY_KEY = 'dashboard.history';
+const NOTICE_MS = 8000;
+
+export function createDashboard(opts: DashboardOptions): Dashboard {
+  const { state, project, secrets, commands } = opts;
+  const config = project.config();
+  const data = createAgentStore(state, config, project.root);
+  const history = safe(() => state.getKv<string[]>(HISTORY_KEY), []) ?? [];
+  const ui = createUiStore({ columns: opts.columns, rows: opts.rows, history: Array.isArray(history) ? history : [] });
+  const router = new KeyRouter();
+  const sessionId = `dashboard-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const startedAt = Date.now();
+  const running = new Map<number, { abort: AbortController; done: Promise<void> }>();
+  /** Approvals that commands run from this prompt asked for: they wait here and carry on themselves. */
+  const askedHere = new Set<string>();
+  const timers: NodeJS.Timeout[] = [];
+  let stopped = false;
+  let syncQueued = false;
+  let resolveQuit!: () => void;
+  const quitting = new Promise<void>((r) => (resolveQuit = r));
+
+  const sync = () => {
+    try {
+      data.getState().sync();
+    } catch (err) {
+      if (!stopped) ui.getState().notify(`could not read the state database: ${(err as Error).message}`, 'error');
+    }
+  };
+  /** Our own writes show at once (coalesced), not only on the next poll. */
+  const queueSync = () => {
+    if (syncQueued || stopped) return;
+    syncQueued = true;
+    setImmediate(() => {
+      syncQueued = false;
+      if (!stopped) sync();
+    });
+  };
+
+  const print = (text: string, level = 'info') => {
+    sync();
+    data.getState().print(redact(text), level);
+  };
+
+  const printError = (err: unknown) => {
+    const code = exitCodeOf(err);
+    const message = redact(err instanceof Error ? err.message : String(err));
+    const prefix = code === EXIT.usage ? 'error:' : code === EXIT.approvalRequired ? '⚠' : code === EXIT.interrupted ? '⏹' : '✗';
+    const level = code === EXIT.approvalRequired || code === EXIT.interrupted ? 'warn' : 'error';
+    print(`${prefix} ${message}`, level);
+    if (!(err instanceof AgentError) && process.env.AGENT_DEBUG && err instanceof Error && err.stack) print(redact(err.stack), 'error');
+    ui.getState().notify(`${prefix} ${message}`, level === 'warn' ? 'warn' : 'error');
+  };
+
+  /** A Reporter that writes into the store: lines become events (as in the CLI), blocks go to the log pane. */
+  const reporter = (commandId: number | null): Reporter => ({
+    json: false,
+    color: false,
+    line(agent: string, level: Level, message: string, lineData?: LineData) {
+      const { ticketId, runId, agentId, ...rest } = lineData ?? {};
+      if (typeof rest.approvalId === 'string' && commandId !== null) askedHere.add(rest.approvalId);
+      state.appendEvent({
+        kind: 'line',
+        level,
+        agent,
+        agentId: agentId ?? null,
+        ticketId: ticketId ?? null,
+        runId: runId ?? null,
+        message,
+        data: Object.keys(rest).length ? rest : undefined,
+      });
+      queueSync();
+    },
+    print(text: string) {
+      print(text);
+    },
+    async spin<T>(label: string, work: Promise<T>): Promise<T> {
+      if (commandId === null) return work;
+      ui.getState().setCommandLabel(commandId, label);
+      try {
+        return await work;
+      } finally {
+        ui.getState().setCommandLabel(commandId, null);
+      }
+    },
+  });
+
+  /** Runs `work` as a tracked command with its own context and abort signal. */
+  const track = async (line: string, work: (ctx: CommandContext) => Promise<CommandResult>, label?: string): Promise<void> => {
+    const ui0 = ui.getState();
+    const id = ui0.startCommand(line);
+    const abort = new AbortController();
+    const out = reporter(id);
+    const ctx = createContext({ project, secrets, out, signal: abort.signal, interactive: false, initiator: 'dashboard', commands, state });
+    let resolveDone!: () => void;
+    running.set(id, { abort, done: new Promise<void>((r) => (resolveDone = r)) });
+    try {
+      const result = await work(ctx);
+      const code = result.exitCode ?? EXIT.ok;
+      if (abort.signal.aborted) print(`⏹ ${label ?? line}: cancelled`, 'warn');
+      else if (code !== EXIT.ok) {
+        print(`✗ ${label ?? line} exited ${code}`, 'error');
+        ui.getState().notify(`✗ ${label ?? line} exited ${code}`, 'error');
+      }
+    } catch (err) {
+      if (!stopped) printError(err);
+    } finally {
+      running.delete(id);
+      if (!stopped) {
+        ui.getState().finishCommand(id);
+        queueSync();
+      }
+      resolveDone();
+    }
+  };
+
+  const d: Dashboard = {
+    data,
+    ui,
+    router,
+    commands,
+    config,
+    state,
+    sessionId,
+    quitting,
+
+    start() {
+      state.touchSession(sessionId, DASHBOARD_SESSION);
+      sync();
+      const every = (ms: number, fn: () => void) => {
+        const t = setInterval(() => {
+          if (!stopped) fn();
+        }, ms);
+        t.unref();
+        timers.push(t);
+      };
+      every(opts.syncMs ?? 150, sync);
+      // The heartbeat that tells non-interactive commands a dashboard can answer their approvals.
+      every(Math.min(config.agents.heartbeatMs, Math.floor(config.agents.staleAfterMs / 3)), () => safe(() => state.touchSession(sessionId, DASHBOARD_SESSION), undefined));
+      // Spinners and elapsed times: 4 frames a second while something runs, one otherwise.
+      let n = 0;
+      every(250, () => {
+        const u = ui.getState();
+        const busy = u.running.length > 0 || visibleAgents(data.getState().agents, Date.now()).length > 0;
+        if (busy || ++n % 4 === 0) u.advanceTick();
+        if (u.notice && Date.now() - u.notice.at > NOTICE_MS) u.clearNotice();
+      });
+    },
+
+    stop() {
+      if (stopped) return;
+      for (const r of running.values()) r.abort.abort();
+      stopped = true;
+      for (const t of timers.splice(0)) clearInterval(t);
+      safe(() => state.endSession(sessionId), undefined);
+    },
+
+    async submit(raw) {
+      const text = raw.replace(/[\r\n]+/g, ' ').trim();
+      const u = ui.getState();
+      u.pushHistory(text);
+      if (!text) return;
+      safe(() => state.setKv(HISTORY_KEY, ui.getState().prompt.history), undefined);
+      print(`› ${text}`, 'input');
+      let parsed;
+      try {
+        parsed = parseArgv(splitWords(text), commands);
+      } catch (err) {
+        printError(err);
+        return;
+      }
+      if (parsed.type === 'version') return print(VERSION);
+      if (parsed.type === 'help') {
+        if (!parsed.topic.length) return ui.getState().openHelp();
+        try {
+          print(helpFor(parsed.topic, commands, makeStyle(false), VERSION));
+        } catch (err) {
+          printError(err);
+        }
+        return;
+      }
+      let routed: string | null = null;
+      let def: CommandDef;
+      let input: Record<string, unknown>;
+      if (parsed.type === 'text') {
+        const r = route(parsed.text, commands);
+        if (r.type === 'suggest') {
+          const list = r.suggestions.map((s) => `\`${s}\``).join(' or ');
+          printError(new UsageError(`not sure what "${clip(parsed.text)}" asks for (${r.reason})${list ? `; did you mean ${list}?` : '; press H for the commands'}`));
+          return;
+        }
+        def = commands.find((c) => c.name === r.name)!;
+        input = r.input;
+        routed = `Understood as \`agent ${r.name}\` (confidence ${Math.round(r.confidence * 100)}%)`;
+      } else {
+        def = parsed.def;
+        input = parsed.input;
+        if (parsed.globals.json) return printError(new UsageError('--json has no place in the dashboard: its output is this screen (for machine-readable output run `agent status --json` in a shell)'));
+        if (parsed.globals.project) return printError(new UsageError(`--project: this dashboard works on ${project.root}; start another dashboard there with \`agent dashboard --project DIR\``));
+      }
+      if (def.name === 'dashboard') {
+        ui.getState().notify('You are in the dashboard already.', 'info');
+        return;
+      }
+      await track(text, async (ctx) => {
+        if (routed) ctx.out.line('ORCHESTRATOR', 'info', routed);
+        return runCommand(def, ctx, input);
+      }, `agent ${def.name}`);
+    },
+
+    dialog() {
+      const u = ui.getState();
+      return chooseDialog(data.getState().pendingApprovals, u.snoozed, u.deployChooser);
+    },
+
+    async decide(decision) {
+      const dlg = d.dialog();
+      if (dlg?.type !== 'approval') return;
+      const a = dlg.approval;
+      const u = ui.getState();
+      const typed = u.confirm.approvalId === a.id ? u.confirm.text : '';
+      if (decision === 'approved' && a.confirm === 'typed') {
+        const want = confirmationText(a);
+        if (typed.trim().toUpperCase() !== want.toUpperCase()) {
+          u.setConfirm(a.id, typed, typed.trim() ? `"${typed.trim()}" is not ${want}: type ${want} exactly to approve` : `type ${want} to approve (n rejects)`);
+          return;
+        }
+      }
+      let row: ApprovalRow;
+      try {
+        // The dialog checked the typed confirmation itself, so decide() need not.
+        row = decide(state, a.id, decision, { by: 'dashboard', reason: decision === 'rejected' ? 'rejected in the dashboard' : null, confirmed: true });
+      } catch (err) {
+        u.setConfirm(null, '');
+        printError(err);
+        sync();
+        return;
+      }
+      ui.getState().setConfirm(null, '');
+      sync();
+      ui.getState().notify(`${decision === 'approved' ? '✓ Approved' : '✗ Rejected'} ${row.id}: ${row.action}`, decision === 'approved' ? 'ok' : 'warn');
+      if (decision === 'approved') await carryOut(row);
+    },
+
+    deploy() {
+      const def = commands.find((c) => c.name === 'deploy');
+      if (!def) {
+        ui.getState().notify('Deploying is not available yet: the `deploy` command arrives with a later issue.', 'warn');
+        return;
+      }
+      const target = def.args?.find((a) => Array.isArray(a.complete));
+      if (!target) {
+        ui.getState().setPrompt('deploy ', true);
+        ui.getState().setFocus('prompt');
+        return;
+      }
+      ui.getState().openDeployChooser([...(target.complete as readonly string[])]);
+    },
+
+    async chooseDeploy(target) {
+      ui.getState().closeDeployChooser();
+      await d.submit(`deploy ${target}`);
+    },
+
+    refresh() {
+      try {
+        data.getState().refresh();
+        data.getState().followLog();
+        sync();
+        ui.getState().notify('Refreshed from the state database.', 'ok');
+      } catch (err) {
+        printError(err);
+      }
+    },
+
+    completePrompt() {
+      const u = ui.getState();
+      const s = data.getState();
+      const agents = [...new Set([...s.agents.map((a) => a.id), ...s.events.map((e) => e.agent).filter((x): x is string => !!x)])];
+      const result = complete(u.prompt.value, commands, { tickets: s.ticketIds, approvals: s.pendingApprovals.map((a) => a.id), agents });
+      if (result.value !== u.prompt.value) u.setPrompt(result.value, true);
+      u.setCandidates(result.candidates.length > 1 ? result.candidates : []);
+    },
+
+    interrupt() {
+      if (running.size) {
+        for (const r of running.values()) r.abort.abort();
+        ui.getState().notify(`Cancelling ${running.size} running command${running.size === 1 ? '' : 's'}; Ctrl-C again quits.`, 'warn');
+        return;
+      }
+      d.quit();
+    },
+
+    quit() {
+      for (const r of running.values()) r.abort.abort();
+      resolveQuit();
+    },
+
+    layout() {
+      const u = ui.getState();
+      const dlg = d.dialog();
+      const dialogLines =
+        dlg?.type === 'approval'
+          ? approvalLines(dlg.approval, u.confirm, dlg.others, Date.now()).length
+          : dlg?.type === 'deploy'
+            ? deployChooserLines(dlg.choices).length
+            : 0;
+      return computeLayout(u.rows, {
+        agents: visibleAgents(data.getState().agents, Date.now()).length,
+        logsMaximized: u.logsMaximized,
+        helpOpen: u.help.open,
+        dialogLines,
+      });
+    },
+
+    async settle(timeoutMs = 2000) {
+      const all = Promise.all([...running.values()].map((r) => r.done));
+      await Promise.race([all, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+    },
+  };
+
+  /** After an approval: the process that asked carries on by itself if it is still waiting. */
+  async function carryOut(row: ApprovalRow): Promise<void> {
+    if (!row.resume || askedHere.has(row.id)) return;
+    const run = row.run_id ? state.run(row.run_id) : undefined;
+    const ticketId = row.ticket_id ?? undefined;
+    if (run && run.status === 'waiting' && run.pid !== null && isAlive(run.pid)) {
+      reporter(null).line('ORCHESTRATOR', 'info', `${run.id} (process ${run.pid}) was waiting for ${row.id} and continues now`, { ticketId });
+      return;
+    }
+    // Without a run to look at: a request made while this dashboard was live is being waited for.
+    if (!run && row.requested_at >= startedAt) return;
+    const { command, args } = JSON.parse(row.resume) as { command: string; args: Record<string, unknown> };
+    await track(`agent ${command}`, async (ctx) => {
+      ctx.out.line('ORCHESTRATOR', 'info', `Carrying out: agent ${command}`, { ticketId });
+      return ctx.dispatch(command, args, row);
+    });
+  }
+
+  installKeys(d);
+  return d;
+}
+
+function safe<T>(fn: () => T, fallback: T): T {
+  try {
+    return fn();
+  } catch {
+    return fallback;
+  }
+}
+
+function clip(s: string): string {
+  return s.length > 60 ? s.slice(0, 57) + '...' : s;
+}

@@ -1,0 +1,142 @@
+// `agent dashboard`'s terminal life: the alternate screen on the way in and out of every exit path
+// (quit, Ctrl-C, a signal, a crash: the error then prints below the restored screen), a full
+// repaint on resize, and the dashboard session that lets other processes' approvals pop up here.
+// Loaded with import() by src/commands/dashboard.ts only: ink and react cost ~330 ms to import.
+import { writeSync } from 'node:fs';
+import { format } from 'node:util';
+import { render, type Instance } from 'ink';
+import type { CommandContext, CommandDef, CommandResult } from '../src/commands/types.js';
+import { COMMANDS } from '../src/commands/registry.js';
+import { redact } from '../src/config/redact.js';
+import { App } from './App.js';
+import { createDashboard, type Dashboard } from './controller.js';
+import { FrameWriter } from './frame-writer.js';
+
+const ENTER_ALT = '\x1b[?1049h\x1b[?25l\x1b[H\x1b[2J';
+const LEAVE_ALT = '\x1b[?25h\x1b[?1049l';
+
+/** Enters the alternate screen once and leaves it exactly once, whichever way the process goes. */
+export class AltScreen {
+  private active = false;
+  constructor(private readonly out: NodeJS.WriteStream) {}
+  enter(): void {
+    if (this.active) return;
+    this.active = true;
+    this.out.write(ENTER_ALT);
+  }
+  /** Synchronous, so it also works from process.on('exit'). */
+  leave(): void {
+    if (!this.active) return;
+    this.active = false;
+    try {
+      writeSync((this.out as NodeJS.WriteStream & { fd: number }).fd ?? 1, LEAVE_ALT);
+    } catch {
+      this.out.write(LEAVE_ALT);
+    }
+  }
+}
+
+export interface RunDashboardOptions {
+  commands?: readonly CommandDef[];
+  stdout?: NodeJS.WriteStream;
+  stdin?: NodeJS.ReadStream;
+  stderr?: NodeJS.WriteStream;
+}
+
+export async function runDashboard(ctx: CommandContext, opts: RunDashboardOptions = {}): Promise<CommandResult> {
+  const stdout = opts.stdout ?? process.stdout;
+  const stdin = opts.stdin ?? process.stdin;
+  const stderr = opts.stderr ?? process.stderr;
+  const d = createDashboard({
+    project: ctx.project,
+    secrets: ctx.secrets,
+    state: ctx.state(),
+    commands: opts.commands ?? COMMANDS,
+    columns: stdout.columns || 80,
+    rows: stdout.rows || 24,
+  });
+  const screen = new AltScreen(stdout);
+
+  let crash: unknown = null;
+  let resolveCrash!: () => void;
+  const crashed = new Promise<void>((r) => (resolveCrash = r));
+  const fail = (err: unknown) => {
+    crash ??= err;
+    resolveCrash();
+  };
+  const onExit = () => {
+    d.stop();
+    screen.leave();
+    try {
+      stdin.setRawMode?.(false);
+    } catch {
+      // the terminal may be gone already
+    }
+  };
+  const onUncaught = (err: unknown) => fail(err);
+  process.on('exit', onExit);
+  process.on('uncaughtException', onUncaught);
+  process.on('unhandledRejection', onUncaught);
+  const onAbort = () => d.quit();
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+
+  // Anything written with console.* would scribble over the frame: it goes to the log pane instead.
+  const saved = { log: console.log, info: console.info, warn: console.warn, error: console.error, debug: console.debug };
+  const toLog = (level: string) => (...args: unknown[]) => d.data.getState().print(redact(format(...args)), level);
+  Object.assign(console, { log: toLog('info'), info: toLog('info'), debug: toLog('info'), warn: toLog('warn'), error: toLog('error') });
+
+  // Ink renders whole frames (its debug mode: no throttle, no cursor arithmetic of its own); the
+  // frame writer puts only the changed rows on the screen, at most 30 times a second.
+  const writer = new FrameWriter(stdout, { columns: stdout.columns || 80, rows: stdout.rows || 24 }, { maxFps: 30 });
+  let instance: Instance | null = null;
+  const mount = () => {
+    const inst = render(<App dashboard={d} />, {
+      stdout: writer.stream as unknown as NodeJS.WriteStream,
+      stdin,
+      stderr,
+      debug: true,
+      exitOnCtrlC: false, // Ctrl-C goes through the key router: it cancels a running command first
+      patchConsole: false,
+    });
+    inst.waitUntilExit().catch(fail); // a render error unmounts Ink and lands here
+    return inst;
+  };
+  const onResize = () => {
+    const columns = stdout.columns || 80;
+    const rows = stdout.rows || 24;
+    writer.resize(columns, rows);
+    d.ui.getState().setSize(columns, rows);
+  };
+
+  try {
+    screen.enter();
+    d.start();
+    instance = mount();
+    stdout.on('resize', onResize);
+    await Promise.race([d.quitting, crashed]);
+  } catch (err) {
+    fail(err);
+  } finally {
+    stdout.off('resize', onResize);
+    await d.settle(1500).catch(() => undefined);
+    d.stop();
+    writer.close();
+    try {
+      instance?.unmount();
+      instance?.cleanup();
+    } catch (err) {
+      crash ??= err;
+    }
+    screen.leave();
+    Object.assign(console, saved);
+    process.off('exit', onExit);
+    process.off('uncaughtException', onUncaught);
+    process.off('unhandledRejection', onUncaught);
+    ctx.signal.removeEventListener('abort', onAbort);
+  }
+  // The screen is restored: a crash is reported below it by the CLI (exit 1).
+  if (crash) throw crash instanceof Error ? crash : new Error(String(crash));
+  return { exitCode: 0 };
+}
+
+export type { Dashboard };

@@ -1,0 +1,51 @@
+// The DialogManager's choice and the screen's layout, as pure functions of the two stores.
+import type { ApprovalRow } from '../src/store/rows.js';
+
+export type Dialog =
+  | { type: 'approval'; approval: ApprovalRow; others: number }
+  | { type: 'deploy'; choices: string[] }
+  | null;
+
+/** The single modal to show: the oldest pending approval not put off, else the deploy chooser. */
+export function chooseDialog(pending: readonly ApprovalRow[], snoozed: readonly string[], deployChooser: { choices: string[] } | null): Dialog {
+  const waiting = pending
+    .filter((a) => a.status === 'pending' && !snoozed.includes(a.id))
+    .sort((a, b) => a.requested_at - b.requested_at || a.id.localeCompare(b.id, 'en', { numeric: true }));
+  if (waiting[0]) return { type: 'approval', approval: waiting[0], others: waiting.length - 1 };
+  if (deployChooser) return { type: 'deploy', choices: deployChooser.choices };
+  return null;
+}
+
+export interface Layout {
+  /** The whole frame: one line shorter than the terminal, so Ink never clears the screen. */
+  height: number;
+  header: number;
+  /** Agents and recent activity, side by side (0 when the log is maximized or the screen is short). */
+  top: number;
+  /** The log pane, borders included (0 while help is open). */
+  log: number;
+  /** Log lines that fit in the log pane. */
+  logVisible: number;
+  /** The help overlay's height (0 when closed). */
+  help: number;
+  /** The prompt or the dialog in its place, borders included. */
+  bottom: number;
+  footer: number;
+}
+
+export const HEADER_HEIGHT = 4;
+export const PROMPT_HEIGHT = 4;
+export const FOOTER_HEIGHT = 1;
+
+export function computeLayout(rows: number, o: { agents: number; logsMaximized: boolean; helpOpen: boolean; dialogLines: number }): Layout {
+  const height = Math.max(10, rows - 1);
+  const header = HEADER_HEIGHT;
+  const footer = FOOTER_HEIGHT;
+  const maxBottom = height - header - footer - 3;
+  const bottom = o.dialogLines > 0 ? Math.min(maxBottom, o.dialogLines + 2) : PROMPT_HEIGHT;
+  const remaining = height - header - footer - bottom;
+  if (o.helpOpen) return { height, header, top: 0, log: 0, logVisible: 0, help: remaining, bottom, footer };
+  const top = o.logsMaximized || remaining < 12 ? 0 : 2 + Math.min(6, Math.max(3, o.agents));
+  const log = remaining - top;
+  return { height, header, top, log, logVisible: Math.max(0, log - 3), help: 0, bottom, footer };
+}

@@ -1,0 +1,183 @@
+// The dashboard's own UI state (focus, overlays, the prompt and its history, the modal's typed
+// text) as a zustand vanilla store. The data itself lives in the agent store (src/store/store.ts).
+// Headless: components select from it, the controller and key handlers call its actions.
+import { createStore, type StoreApi } from 'zustand/vanilla';
+
+export type Focus = 'prompt' | 'panes';
+
+export interface Notice {
+  text: string;
+  level: 'info' | 'ok' | 'warn' | 'error';
+  at: number;
+}
+
+export interface RunningCommand {
+  id: number;
+  line: string;
+  startedAt: number;
+  /** The label of a spinner the command asked for (Reporter.spin). */
+  label: string | null;
+}
+
+export interface UiState {
+  columns: number;
+  rows: number;
+  focus: Focus;
+  help: { open: boolean; scroll: number };
+  /** The log pane fills the body (L). */
+  logsMaximized: boolean;
+  prompt: {
+    value: string;
+    /** Bumped when the value is set from outside (history, completion) so the input re-mounts with the cursor at the end. */
+    rev: number;
+    history: string[];
+    /** Position while browsing the history with ↑/↓; null when editing a fresh line. */
+    historyIndex: number | null;
+    draft: string;
+    /** Completion candidates shown under the prompt. */
+    candidates: string[];
+  };
+  /** Approval ids the admin put off with Esc; they return with P. */
+  snoozed: string[];
+  /** What has been typed into a typed-confirmation dialog, per approval id. */
+  confirm: { approvalId: string | null; text: string; error: string | null };
+  /** The deploy-target chooser (D), when open. */
+  deployChooser: { choices: string[] } | null;
+  notice: Notice | null;
+  running: RunningCommand[];
+  /** Advances on a throttled timer: spinners and elapsed times read it. */
+  tick: number;
+
+  setSize(columns: number, rows: number): void;
+  setFocus(focus: Focus): void;
+  toggleFocus(): void;
+  openHelp(): void;
+  closeHelp(): void;
+  scrollHelp(delta: number, max: number): void;
+  toggleLogs(): void;
+  setPrompt(value: string, fromOutside?: boolean): void;
+  setCandidates(candidates: string[]): void;
+  /** Records a submitted line and resets the prompt. */
+  pushHistory(line: string): void;
+  historyPrev(): void;
+  historyNext(): void;
+  snooze(id: string): void;
+  unsnoozeAll(): void;
+  setConfirm(approvalId: string | null, text: string, error?: string | null): void;
+  openDeployChooser(choices: string[]): void;
+  closeDeployChooser(): void;
+  notify(text: string, level?: Notice['level']): void;
+  clearNotice(): void;
+  startCommand(line: string): number;
+  setCommandLabel(id: number, label: string | null): void;
+  finishCommand(id: number): void;
+  advanceTick(): void;
+}
+
+export type UiStore = StoreApi<UiState>;
+
+export const HISTORY_MAX = 200;
+
+export function createUiStore(init: { columns?: number; rows?: number; history?: string[] } = {}): UiStore {
+  let commandSeq = 0;
+  return createStore<UiState>()((set, get) => ({
+    columns: init.columns ?? 80,
+    rows: init.rows ?? 24,
+    focus: 'prompt',
+    help: { open: false, scroll: 0 },
+    logsMaximized: false,
+    prompt: { value: '', rev: 0, history: init.history ?? [], historyIndex: null, draft: '', candidates: [] },
+    snoozed: [],
+    confirm: { approvalId: null, text: '', error: null },
+    deployChooser: null,
+    notice: null,
+    running: [],
+    tick: 0,
+
+    setSize(columns, rows) {
+      if (columns !== get().columns || rows !== get().rows) set({ columns, rows });
+    },
+    setFocus(focus) {
+      set({ focus });
+    },
+    toggleFocus() {
+      set({ focus: get().focus === 'prompt' ? 'panes' : 'prompt' });
+    },
+    openHelp() {
+      set({ help: { open: true, scroll: 0 } });
+    },
+    closeHelp() {
+      set({ help: { open: false, scroll: 0 } });
+    },
+    scrollHelp(delta, max) {
+      const scroll = Math.max(0, Math.min(Math.max(0, max), get().help.scroll + delta));
+      set({ help: { open: true, scroll } });
+    },
+    toggleLogs() {
+      set({ logsMaximized: !get().logsMaximized });
+    },
+    setPrompt(value, fromOutside = false) {
+      const p = get().prompt;
+      set({ prompt: { ...p, value, rev: fromOutside ? p.rev + 1 : p.rev, candidates: fromOutside ? p.candidates : [] } });
+    },
+    setCandidates(candidates) {
+      set({ prompt: { ...get().prompt, candidates } });
+    },
+    pushHistory(line) {
+      const p = get().prompt;
+      const trimmed = line.trim();
+      let history = p.history;
+      if (trimmed && history[history.length - 1] !== trimmed) history = [...history, trimmed].slice(-HISTORY_MAX);
+      set({ prompt: { value: '', rev: p.rev + 1, history, historyIndex: null, draft: '', candidates: [] } });
+    },
+    historyPrev() {
+      const p = get().prompt;
+      if (!p.history.length) return;
+      const index = p.historyIndex === null ? p.history.length - 1 : Math.max(0, p.historyIndex - 1);
+      const draft = p.historyIndex === null ? p.value : p.draft;
+      set({ prompt: { ...p, historyIndex: index, draft, value: p.history[index]!, rev: p.rev + 1, candidates: [] } });
+    },
+    historyNext() {
+      const p = get().prompt;
+      if (p.historyIndex === null) return;
+      const index = p.historyIndex + 1;
+      if (index >= p.history.length) set({ prompt: { ...p, historyIndex: null, value: p.draft, draft: '', rev: p.rev + 1, candidates: [] } });
+      else set({ prompt: { ...p, historyIndex: index, value: p.history[index]!, rev: p.rev + 1, candidates: [] } });
+    },
+    snooze(id) {
+      if (!get().snoozed.includes(id)) set({ snoozed: [...get().snoozed, id], confirm: { approvalId: null, text: '', error: null } });
+    },
+    unsnoozeAll() {
+      set({ snoozed: [] });
+    },
+    setConfirm(approvalId, text, error = null) {
+      set({ confirm: { approvalId, text, error } });
+    },
+    openDeployChooser(choices) {
+      set({ deployChooser: { choices } });
+    },
+    closeDeployChooser() {
+      set({ deployChooser: null });
+    },
+    notify(text, level = 'info') {
+      set({ notice: { text, level, at: Date.now() } });
+    },
+    clearNotice() {
+      set({ notice: null });
+    },
+    startCommand(line) {
+      const id = ++commandSeq;
+      set({ running: [...get().running, { id, line, startedAt: Date.now(), label: null }] });
+      return id;
+    },
+    setCommandLabel(id, label) {
+      set({ running: get().running.map((r) => (r.id === id ? { ...r, label } : r)) });
+    },
+    finishCommand(id) {
+      set({ running: get().running.filter((r) => r.id !== id) });
+    },
+    advanceTick() {
+      set({ tick: get().tick + 1 });
+    },
+  }));
+}

@@ -1,0 +1,232 @@
+// Pure view models: store state in, lines of coloured segments out. The components only lay
+// these out, so what each pane shows is testable without a terminal and the layout's heights are
+// known before rendering (the live region must stay shorter than the screen).
+import { PHASES } from '../src/engine/gates.js';
+import { ago, HEALTH_LABEL, type StatusSnapshot } from '../src/engine/status.js';
+import { confirmationText } from '../src/engine/approval-policy.js';
+import type { AgentRow, ApprovalRow } from '../src/store/rows.js';
+import type { CommandDef } from '../src/commands/types.js';
+import { isConsoleLine, type LogRow } from '../src/store/store.js';
+
+export type Tone = 'green' | 'yellow' | 'red' | 'cyan' | 'gray' | 'magenta' | 'blue';
+export interface Seg {
+  text: string;
+  color?: Tone;
+  dim?: boolean;
+  bold?: boolean;
+  inverse?: boolean;
+}
+export type Line = Seg[];
+
+/** One row of text: no newlines, tabs or control characters (they would break the row count). */
+export const clean = (text: string): string =>
+  text.replace(/\r?\n/g, ' ⏎ ').replace(/\t/g, '  ').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/[\x00-\x1f\x7f]/g, '');
+const seg = (text: string, style: Omit<Seg, 'text'> = {}): Seg => ({ text: clean(text), ...style });
+export const lineText = (line: Line): string => line.map((s) => s.text).join('');
+
+export const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+/** A finished agent stays (dimmed) in the agents pane this long, then lives on in recent activity. */
+export const FADE_MS = 5000;
+const FINISHED = new Set(['done', 'failed', 'blocked', 'cancelled', 'interrupted']);
+
+export function elapsed(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
+}
+
+export const clock = (ts: number) => new Date(ts).toISOString().slice(11, 19);
+
+const LEVEL_SYMBOL: Record<string, Seg> = {
+  ok: seg('✓', { color: 'green' }),
+  warn: seg('⚠', { color: 'yellow' }),
+  error: seg('✗', { color: 'red' }),
+};
+
+// ---- header: seed section 5.3 ----
+
+export function headerLines(s: StatusSnapshot | null, now: number, eventsSeen: number): Line[] {
+  if (!s) return [[seg('CRM AGENT', { bold: true }), seg(' · loading…', { dim: true })], []];
+  const healthTone: Tone = s.health.overall === 'optimal' ? 'green' : s.health.overall === 'degraded' ? 'yellow' : s.health.overall === 'failing' ? 'red' : 'gray';
+  const checked = s.health.checkedAt ? ` (checked ${ago(s.health.checkedAt, now)})` : ' (run `health`)';
+  const first: Line = [
+    seg('CRM AGENT', { bold: true }),
+    seg(` · ${s.project.name}  `, { dim: true }),
+    seg('System Health: '),
+    seg(HEALTH_LABEL[s.health.overall], { color: healthTone, bold: true }),
+    seg(checked, { dim: true }),
+  ];
+  const failing = s.health.checks.filter((c) => c.status === 'failing');
+  if (failing.length) first.push(seg(`  ✗ ${failing.map((c) => c.name).join(', ')}`, { color: 'red' }));
+  if (s.maintenance?.on) first.push(seg('  ⚠ MAINTENANCE: deploys paused', { color: 'yellow', bold: true }));
+  const dep = s.lastDeployment;
+  const second: Line = [
+    seg('Active Agents: '),
+    seg(`${s.agents.active}/${s.agents.max}`, { bold: true, color: s.agents.active ? 'cyan' : undefined }),
+    seg('  Queue: '),
+    seg(String(s.queue.size), { bold: true }),
+    seg('  Last Deployment: '),
+    dep
+      ? seg(`${dep.id} → ${dep.target} (${dep.status}) ${ago(dep.at, now)}`, { color: dep.status === 'succeeded' ? undefined : 'yellow' })
+      : seg('none yet', { dim: true }),
+    seg('  Tickets: '),
+    seg(`${s.tickets.open} open`),
+  ];
+  if (s.pendingApprovals.length) second.push(seg(`  ⚠ ${s.pendingApprovals.length} approval${s.pendingApprovals.length === 1 ? '' : 's'} pending`, { color: 'yellow', bold: true }));
+  second.push(seg(`  ${eventsSeen.toLocaleString('en-US')} events`, { dim: true }));
+  return [first, second];
+}
+
+// ---- agents pane ----
+
+export function phaseBar(phase: string | null): { bar: string; index: number } {
+  const i = phase ? PHASES.indexOf(phase as (typeof PHASES)[number]) : -1;
+  const done = i < 0 ? 0 : i + 1;
+  return { bar: '▰'.repeat(done) + '▱'.repeat(PHASES.length - done), index: done };
+}
+
+/** Agents that are running, waiting, or finished within FADE_MS (dimmed), newest first. */
+export function visibleAgents(agents: readonly AgentRow[], now: number): AgentRow[] {
+  return agents.filter((a) => !FINISHED.has(a.state) || (a.finished_at !== null && now - a.finished_at < FADE_MS));
+}
+
+export function agentLines(agents: readonly AgentRow[], now: number, tick: number): Line[] {
+  const shown = visibleAgents(agents, now);
+  if (!shown.length) return [[seg('No agents running. Start work with a command below.', { dim: true })]];
+  return shown.map((a) => {
+    const finished = FINISHED.has(a.state);
+    const { bar, index } = phaseBar(a.phase);
+    const took = elapsed((a.finished_at ?? now) - a.started_at);
+    const sym = finished
+      ? a.state === 'done'
+        ? seg('✓', { color: 'green' })
+        : seg('✗', { color: 'red' })
+      : a.state === 'waiting' || a.state === 'starting'
+        ? seg('…', { color: 'yellow' })
+        : seg(SPINNER[tick % SPINNER.length]!, { color: 'cyan' });
+    const phase = finished ? a.state : a.state === 'waiting' && !a.phase ? 'waiting for a slot' : (a.phase ?? a.state);
+    return [
+      sym,
+      seg(` ${a.id.padEnd(14)} `, { bold: !finished, dim: finished }),
+      seg(`${(a.ticket_id ?? '-').padEnd(13)} `, { dim: finished }),
+      seg(bar, { color: finished ? undefined : 'cyan', dim: finished }),
+      seg(` ${phase.padEnd(10)} ${index}/${PHASES.length} `, { dim: finished }),
+      seg(took, { dim: true }),
+    ];
+  });
+}
+
+// ---- recent activity ----
+
+export function activityLines(s: StatusSnapshot | null, agents: readonly AgentRow[], now: number, max: number): Line[] {
+  type Item = { ts: number; line: Line };
+  const items: Item[] = [];
+  for (const e of s?.recentActivity ?? []) {
+    items.push({
+      ts: Date.parse(e.ts),
+      line: [LEVEL_SYMBOL[e.level] ?? seg('·'), seg(` ${e.ticketId ? e.ticketId + ': ' : ''}${e.message}`), seg(` ${e.ts.slice(11, 16)}`, { dim: true })],
+    });
+  }
+  // Finished agents fade out of the agents pane into here.
+  for (const a of agents) {
+    if (!FINISHED.has(a.state) || a.finished_at === null || now - a.finished_at < FADE_MS) continue;
+    const sym = a.state === 'done' ? LEVEL_SYMBOL.ok! : a.state === 'interrupted' || a.state === 'cancelled' ? LEVEL_SYMBOL.warn! : LEVEL_SYMBOL.error!;
+    const verb = a.state === 'done' ? 'finished' : a.state;
+    items.push({
+      ts: a.finished_at,
+      line: [sym, seg(` ${a.id} ${verb}${a.ticket_id ? ` (${a.ticket_id})` : ''} after ${elapsed(a.finished_at - a.started_at)}`), seg(` ${clock(a.finished_at).slice(0, 5)}`, { dim: true })],
+    });
+  }
+  items.sort((a, b) => b.ts - a.ts);
+  if (!items.length) return [[seg('Nothing yet.', { dim: true })]];
+  return items.slice(0, Math.max(1, max)).map((i) => i.line);
+}
+
+// ---- log pane ----
+
+export function logLine(row: LogRow): Line {
+  if (isConsoleLine(row)) {
+    if (row.level === 'input') return [seg(row.message, { color: 'cyan', bold: true })];
+    if (row.level === 'error') return [seg(row.message, { color: 'red' })];
+    if (row.level === 'warn') return [seg(row.message, { color: 'yellow' })];
+    return [seg(row.message)];
+  }
+  const sym = LEVEL_SYMBOL[row.level];
+  return [
+    seg(clock(row.ts), { dim: true }),
+    seg(` [${row.agent ?? 'SYSTEM'}] `, { color: 'cyan' }),
+    ...(sym ? [sym, seg(' ')] : []),
+    seg(row.message, { dim: row.level === 'debug', color: row.level === 'error' ? 'red' : undefined }),
+    ...(row.ticket_id ? [seg(`  (${row.ticket_id})`, { dim: true })] : []),
+  ];
+}
+
+// ---- approval dialog ----
+
+export function approvalLines(a: ApprovalRow, confirm: { text: string; error: string | null }, others: number, now: number): Line[] {
+  const riskTone: Tone = a.risk === 'critical' || a.risk === 'high' ? 'red' : a.risk === 'medium' ? 'yellow' : 'green';
+  const touches = JSON.parse(a.touches) as string[];
+  const gates = JSON.parse(a.gates) as Array<{ gate: string; ok: boolean; detail: string }>;
+  const lines: Line[] = [
+    [seg('APPROVAL REQUIRED ', { bold: true, color: 'yellow' }), seg(`${a.id}`, { bold: true }), seg(`  ${a.category} · requested by ${a.requested_by} ${ago(new Date(a.requested_at).toISOString(), now)}`, { dim: true })],
+    [seg('Action:  '), seg(a.action, { bold: true })],
+  ];
+  if (a.summary && a.summary !== a.action) lines.push([seg('         '), seg(a.summary, { dim: true })]);
+  lines.push([seg('Risk:    '), seg(a.risk.toUpperCase(), { bold: true, color: riskTone }), seg(a.ticket_id ? `   Ticket: ${a.ticket_id}` : '')]);
+  lines.push([seg('Touches: '), seg(touches.length ? touches.slice(0, 4).join(', ') + (touches.length > 4 ? ` (+${touches.length - 4} more)` : '') : 'nothing named', { dim: !touches.length })]);
+  if (gates.length) {
+    lines.push([seg('Gates:   '), ...gates.slice(0, 6).flatMap((g, i) => [seg(i ? '  ' : ''), seg(g.ok ? '✓' : '✗', { color: g.ok ? 'green' : 'red' }), seg(` ${g.gate}`)])]);
+  } else lines.push([seg('Gates:   '), seg('none reported', { dim: true })]);
+  if (a.confirm === 'typed') {
+    const want = confirmationText(a);
+    lines.push([seg(`Type ${want} and press Enter to approve: `), seg(confirm.text, { bold: true }), seg(' ', { inverse: true })]);
+    lines.push(
+      confirm.error
+        ? [seg(confirm.error, { color: 'red' })]
+        : [seg('n', { bold: true }), seg(' reject · '), seg('Esc', { bold: true }), seg(' decide later', { dim: false }), seg(others ? ` · ${others} more waiting` : '', { dim: true })],
+    );
+  } else {
+    lines.push([seg('y', { bold: true, color: 'green' }), seg(' approve · '), seg('n', { bold: true, color: 'red' }), seg(' reject · '), seg('Esc', { bold: true }), seg(' decide later'), seg(others ? ` · ${others} more waiting` : '', { dim: true })]);
+    if (confirm.error) lines.push([seg(confirm.error, { color: 'red' })]);
+  }
+  return lines;
+}
+
+export function deployChooserLines(choices: readonly string[]): Line[] {
+  return [
+    [seg('DEPLOY', { bold: true, color: 'yellow' }), seg(' · which target?')],
+    choices.map((c, i) => seg(`${i ? '   ' : ''}[${i + 1}] ${c}`, { bold: true })),
+    [seg('press a number (or the first letter) · Esc cancels', { dim: true })],
+  ];
+}
+
+// ---- help overlay: every key and every command ----
+
+export interface KeyHelp {
+  keys: string;
+  what: string;
+  when: string;
+}
+
+export function helpLines(keys: readonly KeyHelp[], commands: readonly CommandDef[], groupTitles: Record<string, string>, usage: (c: CommandDef) => string): Line[] {
+  const lines: Line[] = [[seg('Keys', { bold: true })]];
+  let when = '';
+  for (const k of keys) {
+    if (k.when !== when) {
+      when = k.when;
+      lines.push([seg(`  ${when}`, { dim: true })]);
+    }
+    lines.push([seg(`    ${k.keys.padEnd(18)}`, { bold: true }), seg(k.what)]);
+  }
+  lines.push([], [seg('Commands', { bold: true }), seg(' (type them at the prompt, as in the CLI; a leading @agent is fine; free text goes to the router)', { dim: true })]);
+  const groups = new Map<string, CommandDef[]>();
+  for (const c of commands) if (!c.hidden) groups.set(c.group, [...(groups.get(c.group) ?? []), c]);
+  const width = Math.max(...commands.filter((c) => !c.hidden).map((c) => c.name.length), 8) + 2;
+  for (const [group, defs] of groups) {
+    lines.push([seg(`  ${groupTitles[group] ?? group}`, { dim: true })]);
+    for (const c of defs) lines.push([seg(`    ${c.name.padEnd(width)}`, { bold: true }), seg(c.summary), seg(`  ${usage(c).replace(/^agent /, '')}`, { dim: true })]);
+  }
+  return lines;
+}
