@@ -7,7 +7,7 @@ import { parseTestCounts, runShell } from '../../src/integrations/shell.js';
 import { buildGraph, cyclesThrough } from './import-graph.js';
 import { readProjectFiles, type SourceFile } from './project-files.js';
 import { rankFiles, terms, type Ranked } from './ranker.js';
-import { findUnresolved, type UnresolvedReference } from './references.js';
+import { findUnresolved, tablesWithoutWrites, type UnresolvedReference } from './references.js';
 import { findRootCauses, relevantCauses, type RootCause, type SchemaFinding } from './root-cause.js';
 import { parseFailures, type TestFailure } from './test-failures.js';
 import { typeCheck, type Diagnostic } from './ts-diagnostics.js';
@@ -16,8 +16,8 @@ export interface BugHunterInput {
   root: string;
   ticket: TicketRow;
   testCommand: string | null;
-  /** Schema lints over the database the migrations build (the Migrator's scan). */
-  scanSchema: () => Promise<SchemaFinding[]>;
+  /** Schema lints over the database the migrations build (the Migrator's scan), and its tables. */
+  scanSchema: () => Promise<{ findings: SchemaFinding[]; tables: string[] }>;
 }
 
 export interface Analysis {
@@ -58,19 +58,21 @@ export function bugHunter(input: BugHunterInput, done: (a: Analysis) => void): A
       },
       async analyze(ctx): Promise<PhaseOutcome> {
         const overlay = new Map<string, string>();
-        const [types, schema, tests] = await Promise.all([
+        const [types, scan, tests] = await Promise.all([
           typeCheck(input.root, overlay),
           input.scanSchema().catch((err: Error) => {
             ctx.log('warn', `Schema scan unavailable: ${err.message}`);
-            return [] as SchemaFinding[];
+            return { findings: [] as SchemaFinding[], tables: [] as string[] };
           }),
           input.testCommand ? runShell(input.testCommand, { cwd: input.root, signal: ctx.signal }) : Promise.resolve(null),
         ]);
+        const schema = scan.findings;
         const failures = tests ? parseFailures(tests.output) : [];
         const counts = tests ? parseTestCounts(tests.output) : null;
         const unresolved = findUnresolved(files);
-        const rootCauses = relevantCauses(findRootCauses({ ticketText: text, unresolved, schema, failures, diagnostics: types.diagnostics }));
-        for (const c of rootCauses) ctx.log('ok', c.fix === 'mcp-tool' ? `Missing MCP tool: ${c.subject}` : `Root cause found: ${c.summary}`);
+        const unwritten = tablesWithoutWrites(files, scan.tables);
+        const rootCauses = relevantCauses(findRootCauses({ ticketText: text, unresolved, schema, failures, diagnostics: types.diagnostics, unwritten }));
+        for (const c of rootCauses) ctx.log('ok', c.fix === 'mcp-tool' ? `Missing MCP tool: ${c.subject}` : c.fix === 'foreign-key' ? `Root cause found: missing foreign key ${c.subject.replace(/^public\./, '')}` : `Root cause found: ${c.summary}`);
         const graph = buildGraph(files);
         const cycles = cyclesThrough(graph, ranked.slice(0, 5).map((r) => r.path));
         analysis = {

@@ -86,3 +86,11 @@ export function findUnresolved(files: readonly SourceFile[]): UnresolvedReferenc
   }
   return out;
 }
+
+/** Tables the migrations create that no code writes to (no `.from('t').insert(` or INSERT INTO). */
+export function tablesWithoutWrites(files: readonly SourceFile[], tables: readonly string[]): Array<{ table: string; createdIn: string | null }> {
+  const code = files.filter((f) => isCode(f.path) && !isTest(f.path));
+  return tables
+    .filter((t) => !code.some((f) => new RegExp(`from\\(\\s*['"\`]${t}['"\`]\\s*\\)\\s*\\.\\s*(insert|upsert)\\b|insert\\s+into\\s+(public\\.)?${t}\\b`, 'i').test(f.content)))
+    .map((t) => ({ table: t, createdIn: files.find((f) => f.path.endsWith('.sql') && new RegExp(`create table (if not exists )?(public\\.)?${t}\\b`, 'i').test(f.content))?.path ?? null }));
+}

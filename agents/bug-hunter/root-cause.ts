@@ -36,6 +36,8 @@ export interface Evidence {
   schema: SchemaFinding[];
   failures: TestFailure[];
   diagnostics: Diagnostic[];
+  /** Tables the migrations create that no code inserts into. */
+  unwritten: Array<{ table: string; createdIn: string | null }>;
 }
 
 const mentions = (text: string, ticketTerms: string[]) => {
@@ -81,7 +83,22 @@ export function findRootCauses(e: Evidence): RootCause[] {
       fixSql: f.fixSql,
     });
   }
+  for (const u of e.unwritten) {
+    // Only tables the ticket is about: a write-less audit table is not this ticket's problem.
+    if (!mentions(u.table.replace(/s$/, ''), ticketTerms) && !ticketTerms.some((t) => u.table.startsWith(t))) continue;
+    const related = e.failures.filter((t) => mentions(`${t.name} ${t.message}`, [u.table.replace(/s$/, '')]));
+    causes.push({
+      id: `write:${u.table}`,
+      summary: `No write path for ${u.table}: no API route or tool inserts into it`,
+      fix: 'api-route',
+      subject: u.table,
+      evidence: [`${u.createdIn ?? 'migrations'}: creates ${u.table}; no \`from('${u.table}').insert\` anywhere in the code`, ...related.map((t) => `${t.location ?? t.file}: test "${t.name}" fails`)],
+      confidence: confidenceOf(2 + related.length, true),
+    });
+  }
   for (const d of e.diagnostics.slice(0, 5)) {
+    // A type error is this ticket's cause only where the ticket's terms point.
+    if (!mentions(`${d.path} ${d.message}`, ticketTerms)) continue;
     causes.push({ id: `ts:${d.path}:${d.line}`, summary: `Type error TS${d.code}: ${d.message}`, fix: 'type-error', subject: `${d.path}:${d.line}`, evidence: [`${d.path}:${d.line}:${d.column}: ${d.message}`], confidence: confidenceOf(1, mentions(d.path, ticketTerms)) });
   }
   return causes.sort((a, b) => b.confidence - a.confidence);

@@ -28,8 +28,11 @@ export async function typeCheck(root: string, extraFiles: ReadonlyMap<string, st
   const host = ts.createCompilerHost(options);
   const readFile = host.readFile.bind(host);
   const fileExists = host.fileExists.bind(host);
+  const overlayDirs = new Set([...overlay.keys()].flatMap((p) => p.split('/').map((_, i, parts) => parts.slice(0, i).join('/')).filter(Boolean)));
+  const directoryExists = host.directoryExists?.bind(host);
   host.readFile = (f) => overlay.get(f) ?? readFile(f);
   host.fileExists = (f) => overlay.has(f) || fileExists(f);
+  host.directoryExists = (d) => overlayDirs.has(d.replace(/\/$/, '')) || (directoryExists ? directoryExists(d) : true);
   const program = ts.createProgram({ rootNames: fileNames, options, host });
   const diagnostics = ts.getPreEmitDiagnostics(program).map((d): Diagnostic => {
     const file = d.file;

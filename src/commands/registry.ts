@@ -3,6 +3,8 @@
 // Keep this module light: handlers import their heavy parts with import() when they run.
 import type { CommandDef } from './types.js';
 import { createTicket, listTickets, showTicket } from './tickets.js';
+import { analyzeTicket, fixTicket } from './work.js';
+import { deployCmd, metrics, review, rollbackCmd } from './pipeline.js';
 import { health, logs, status } from './observe.js';
 import { approvals, approve, reject } from './approvals.js';
 import { audit, auditVerify } from './audit.js';
@@ -14,6 +16,12 @@ export const COMMANDS: CommandDef[] = [
   createTicket,
   listTickets,
   showTicket,
+  analyzeTicket,
+  fixTicket,
+  review,
+  deployCmd,
+  rollbackCmd,
+  metrics,
   status,
   logs,
   health,

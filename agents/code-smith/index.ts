@@ -1,0 +1,141 @@
+// CodeSmith: writes the code a fix needs (an MCP tool registered in the project's registry, an
+// API endpoint, their tests) in the project's own style, and checks it with the compiler.
+// It writes nothing to the project: its files go into the staged change set.
+import { posix } from 'node:path';
+import type { AgentTask } from '../../src/engine/orchestrator.js';
+import { item, type PhaseOutcome } from '../../src/engine/phases.js';
+import type { ChangeFile } from '../stage-agent/change-set.js';
+import type { RootCause } from '../bug-hunter/root-cause.js';
+import { readProjectFiles, type SourceFile } from '../bug-hunter/project-files.js';
+import { buildGraph, cyclesThrough, testReach } from '../bug-hunter/import-graph.js';
+import { typeCheck } from '../bug-hunter/ts-diagnostics.js';
+import { findRoutePattern, findToolPattern, type RoutePattern, type ToolPattern } from './patterns.js';
+import { addTool, fieldsFor, registerToolsFile, routeFile, routeTest, toolObject, toolTest, validatorTypes, type Column } from './generate.js';
+
+export interface CodeSmithInput {
+  root: string;
+  causes: RootCause[];
+  /** Columns of a table in the database the migrations build. */
+  columns: (table: string) => Promise<Column[]>;
+  tables: string[];
+}
+
+interface Job {
+  cause: RootCause;
+  kind: 'mcp-tool' | 'api-route';
+  table: string | null;
+}
+
+/** Which table a tool like create_estimate_record writes: the longest table name in it. */
+export function tableForTool(tool: string, tables: readonly string[]): string | null {
+  const words = tool.split('_');
+  const hits = tables.filter((t) => words.some((w) => w === t || `${w}s` === t || `${w}es` === t || w === t.replace(/s$/, '')));
+  return hits.sort((a, b) => b.length - a.length)[0] ?? null;
+}
+
+const rel = (from: string, to: string) => {
+  const r = posix.relative(posix.dirname(from), to).replace(/\.ts$/, '');
+  return r.startsWith('.') ? r : `./${r}`;
+};
+
+export function codeSmith(input: CodeSmithInput, done: (files: ChangeFile[]) => void): AgentTask {
+  let files: SourceFile[] = [];
+  let jobs: Job[] = [];
+  let toolP: ToolPattern | null = null;
+  let routeP: RoutePattern | null = null;
+  const out = new Map<string, ChangeFile>();
+  const put = (path: string, content: string, reason: string) => out.set(path, { path, content, reason, agent: 'CODESMITH' });
+  const generatedSources = () => [...out.keys()].filter((p) => !/\.test\.ts$/.test(p));
+  return {
+    type: 'CodeSmith',
+    priority: 5,
+    phases: {
+      async understand(): Promise<PhaseOutcome> {
+        files = await readProjectFiles(input.root);
+        jobs = input.causes
+          .filter((c) => c.fix === 'mcp-tool' || c.fix === 'api-route')
+          .map((c) => ({ cause: c, kind: c.fix as Job['kind'], table: c.fix === 'api-route' ? c.subject : tableForTool(c.subject, input.tables) }));
+        const resolved = jobs.filter((j) => j.table);
+        return {
+          items: jobs.map((j) => item(`Identified target for ${j.cause.subject}`, Boolean(j.table), j.table ? `writes public.${j.table}` : `no table matches ${j.cause.subject}`)),
+          metrics: { confidence: jobs.length ? Math.round((resolved.length / jobs.length) * 100) : 100 },
+        };
+      },
+      async analyze(ctx): Promise<PhaseOutcome> {
+        toolP = findToolPattern(files);
+        routeP = findRoutePattern(files);
+        const items = [];
+        if (jobs.some((j) => j.kind === 'mcp-tool')) items.push(item('Found the project pattern for MCP tools', Boolean(toolP), toolP ? `sibling ${toolP.sibling.path}, registry ${toolP.registry?.path ?? 'none'}` : 'no tools/*_tools.ts file'));
+        if (jobs.some((j) => j.kind === 'api-route')) items.push(item('Found the project pattern for API routes', Boolean(routeP), routeP ? `sibling ${routeP.sibling.path}` : 'no app/api/*/route.ts with POST'));
+        ctx.log('ok', `Analyzing existing patterns (${[toolP?.sibling.path, routeP?.sibling.path].filter(Boolean).join(', ')})`);
+        return { items, metrics: { criticalCycles: 0 } };
+      },
+      async plan(ctx): Promise<PhaseOutcome> {
+        const known = validatorTypes(files);
+        const byPath = new Map(files.map((f) => [f.path, f.content]));
+        for (const j of jobs) {
+          if (!j.table) continue;
+          const fields = fieldsFor(await input.columns(j.table), known);
+          if (j.kind === 'mcp-tool' && toolP) {
+            const entity = j.table.replace(/ies$/, 'y').replace(/s$/, '');
+            const path = toolP.fileFor(entity);
+            const exportName = toolP.exportFor(entity);
+            const current = out.get(path)?.content ?? byPath.get(path) ?? null;
+            put(path, addTool(current, toolObject(j.cause.subject, j.table, fields, toolP), exportName, toolP), `adds the MCP tool ${j.cause.subject} the code calls`);
+            if (!current && toolP.registry) put(toolP.registry.path, registerToolsFile(toolP.registry.content, exportName, `./${posix.relative(posix.dirname(toolP.registry.path), path).replace(/\.ts$/, '')}`), `registers ${exportName}`);
+            const dbFile = files.find((f) => /(^|\/)lib\/db\.ts$/.test(f.path));
+            if (dbFile && toolP.registry) {
+              const testPath = path.replace(/\.ts$/, '.test.ts');
+              put(testPath, toolTest(j.cause.subject, j.table, fields, { db: rel(testPath, dbFile.path), registry: rel(testPath, toolP.registry.path) }), `tests ${j.cause.subject}`);
+            }
+            ctx.log('ok', `Created MCP tool: ${j.cause.subject}`);
+          }
+          if (j.kind === 'api-route' && routeP) {
+            const dir = posix.dirname(posix.dirname(routeP.sibling.path));
+            const path = `${dir}/${j.table}/route.ts`;
+            put(path, routeFile(j.table, fields, routeP), `the API endpoint for ${j.table} (GET, POST)`);
+            const dbFile = files.find((f) => /(^|\/)lib\/db\.ts$/.test(f.path));
+            if (dbFile) put(path.replace(/\.ts$/, '.test.ts'), routeTest(j.table, fields, rel(path, dbFile.path)), `tests /api/${j.table}`);
+            ctx.log('ok', `Generated API endpoint: POST /${path.replace(/^(src\/)?app\//, '').replace(/\/route\.ts$/, '')}`);
+          }
+        }
+        const planned = jobs.filter((j) => j.table && (j.kind === 'mcp-tool' ? toolP : routeP));
+        return {
+          items: [...out.values()].map((f) => item(`Planned ${f.path}`, true, f.reason)),
+          metrics: { scenarios: jobs.length, mitigated: planned.length },
+        };
+      },
+      async validate(ctx): Promise<PhaseOutcome> {
+        const overlay = new Map([...out.values()].map((f) => [f.path, f.content!]));
+        const before = await typeCheck(input.root);
+        const after = await typeCheck(input.root, overlay);
+        const fresh = after.diagnostics.filter((d) => !before.diagnostics.some((b) => b.path === d.path && b.message === d.message));
+        for (const d of fresh.slice(0, 5)) ctx.log('error', `${d.path}:${d.line}: TS${d.code} ${d.message}`);
+        const all = [...files.filter((f) => !overlay.has(f.path)), ...[...overlay].map(([path, content]) => ({ path, content }))];
+        const graph = buildGraph(all);
+        const reach = testReach(graph, generatedSources());
+        const cycles = cyclesThrough(graph, generatedSources());
+        return {
+          items: [
+            item('Static analysis passed', fresh.length === 0, `tsc over ${after.files} files: ${fresh.length} new diagnostics`),
+            item('No new import cycles', cycles.length === 0, cycles.length ? cycles.map((c) => c.join(' -> ')).join('; ') : 'none through the generated files'),
+            item('Test coverage of generated code', (reach.percent ?? 0) >= 80, reach.percent === null ? 'no generated source' : `${reach.percent}% of generated files reached by a test${reach.untested.length ? `; untested: ${reach.untested.join(', ')}` : ''}`),
+          ],
+          metrics: { coverage: fresh.length ? 0 : reach.percent ?? 100 },
+        };
+      },
+      async execute(): Promise<PhaseOutcome> {
+        const existing = new Set(files.map((f) => f.path));
+        const bad = [...out.values()].filter((f) => f.path.startsWith('..') || posix.isAbsolute(f.path));
+        return {
+          items: [item('Changes assembled for staging', bad.length === 0, `${[...out.keys()].filter((p) => !existing.has(p)).length} new, ${[...out.keys()].filter((p) => existing.has(p)).length} modified file(s); nothing written to the project`)],
+          metrics: { preconditions: out.size, preconditionsMet: out.size - bad.length },
+        };
+      },
+      async verify(): Promise<PhaseOutcome> {
+        done([...out.values()]);
+        return { items: [item('Output handed to StageAgent', out.size > 0, `${out.size} file(s)`)], metrics: { postErrors: jobs.length && !out.size ? 1 : 0 } };
+      },
+    },
+  };
+}

@@ -1,0 +1,130 @@
+// StageAgent: gathers the other agents' output into one change set, proves it (types, the
+// project's tests in a scratch worktree), and writes it to ./staged/ for review.
+import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AgentTask } from '../../src/engine/orchestrator.js';
+import { item, type PhaseOutcome } from '../../src/engine/phases.js';
+import { diffAgainstHead, git, headSha } from '../../src/integrations/git.js';
+import { parseTestCounts, runShell } from '../../src/integrations/shell.js';
+import { typeCheck } from '../bug-hunter/ts-diagnostics.js';
+import { parseFailures } from '../bug-hunter/test-failures.js';
+import type { ChangeSetInput, GateResult, Manifest } from './change-set.js';
+import { readProjectFiles } from '../bug-hunter/project-files.js';
+import { buildGraph, testReach } from '../bug-hunter/import-graph.js';
+import { writeChangeSet } from './writer.js';
+
+export interface StageInput {
+  root: string;
+  change: Omit<ChangeSetInput, 'gates' | 'tests' | 'baseSha'>;
+  /** Gate results of the agents that produced the change (shown in REVIEW.md). */
+  gates: () => GateResult[];
+  testCommand: string | null;
+}
+
+/** Runs the project's tests on HEAD plus the change, in a throw-away worktree. */
+export async function testWithChange(root: string, patch: string, command: string, signal: AbortSignal) {
+  const dir = mkdtempSync(join(tmpdir(), 'crm-agent-verify-'));
+  const wt = join(dir, 'wt');
+  try {
+    await git(root, ['worktree', 'add', '-q', '--detach', wt, 'HEAD']);
+    if (existsSync(join(root, 'node_modules')) && !existsSync(join(wt, 'node_modules'))) symlinkSync(join(root, 'node_modules'), join(wt, 'node_modules'), 'dir');
+    if (patch.trim()) await git(wt, ['apply', '--whitespace=nowarn', '-'], { input: patch });
+    const r = await runShell(command, { cwd: wt, signal });
+    return { ...r, counts: parseTestCounts(r.output), failures: parseFailures(r.output) };
+  } finally {
+    await git(root, ['worktree', 'remove', '--force', wt]).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function stageAgent(input: StageInput, done: (m: Manifest) => void): AgentTask {
+  let baseSha: string | null = null;
+  let patch = '';
+  let tests: ChangeSetInput['tests'];
+  let manifest: Manifest | null = null;
+  let typesClean = false;
+  let testsPass = false;
+  const files = input.change.files;
+  return {
+    type: 'StageAgent',
+    speaker: 'STAGE',
+    priority: 1,
+    resources: files.map((f) => `file:${f.path}`),
+    phases: {
+      async understand(): Promise<PhaseOutcome> {
+        baseSha = await headSha(input.root);
+        return {
+          items: [item('Collected the agents’ changes', files.length > 0, `${files.length} file(s), ${input.change.migrations.length} migration(s)`), item('Base revision known', baseSha !== null, baseSha ? `HEAD ${baseSha.slice(0, 12)}` : 'the repository has no commits')],
+          metrics: { confidence: files.length && baseSha ? 100 : 0 },
+        };
+      },
+      async analyze(): Promise<PhaseOutcome> {
+        const paths = files.map((f) => f.path);
+        const dupes = paths.filter((p, i) => paths.indexOf(p) !== i);
+        patch = await diffAgainstHead(input.root, files);
+        return { items: [item('No two agents changed the same file', dupes.length === 0, dupes.length ? dupes.join(', ') : `${paths.length} distinct paths`), item('Patch computed against HEAD', patch.length > 0, `${patch.split('\n').length} lines`)], metrics: { criticalCycles: dupes.length } };
+      },
+      async plan(): Promise<PhaseOutcome> {
+        const withDown = input.change.migrations.filter((m) => m.down.trim());
+        return {
+          items: [item('Planned rollback procedures', withDown.length === input.change.migrations.length, `${withDown.length}/${input.change.migrations.length} migrations carry rollback SQL; code reverts with git`)],
+          metrics: { scenarios: 1 + input.change.migrations.length, mitigated: 1 + withDown.length },
+        };
+      },
+      async validate(ctx): Promise<PhaseOutcome> {
+        const overlay = new Map(files.filter((f) => f.content !== null).map((f) => [f.path, f.content!]));
+        const [before, after] = [await typeCheck(input.root), await typeCheck(input.root, overlay)];
+        const fresh = after.diagnostics.filter((d) => !before.diagnostics.some((b) => b.path === d.path && b.message === d.message));
+        const items = [item('Static analysis passed', fresh.length === 0, `${fresh.length} new type errors across ${after.files} files`)];
+        let failed = 0;
+        if (input.testCommand) {
+          ctx.log('info', `Running the project's tests with the change: ${input.testCommand}`);
+          const r = await ctx.signal.aborted ? null : await testWithChange(input.root, patch, input.testCommand, ctx.signal);
+          if (r) {
+            failed = r.exitCode === 0 ? 0 : Math.max(1, r.counts?.failed ?? 1);
+            tests = { command: input.testCommand, passed: r.counts?.passed ?? 0, failed: r.counts?.failed ?? (r.exitCode === 0 ? 0 : 1), ok: r.exitCode === 0 };
+            for (const f of r.failures.slice(0, 5)) ctx.log('error', `Test still failing: ${f.name} (${f.location ?? f.file}): ${f.message}`);
+            items.push(item('All tests passing', r.exitCode === 0, r.counts ? `${r.counts.passed} passed, ${r.counts.failed} failed` : `exit ${r.exitCode}`));
+            if (r.exitCode === 0) ctx.log('ok', `All tests passing${r.counts ? ` (${r.counts.passed})` : ''}`);
+          }
+        } else items.push(item('All tests passing', false, 'no test command: set test.command in agent.config.json'));
+        typesClean = fresh.length === 0;
+        testsPass = Boolean(tests?.ok) && failed === 0;
+        const project = await readProjectFiles(input.root);
+        const graph = buildGraph([...project.filter((f) => !overlay.has(f.path)), ...[...overlay].map(([path, content]) => ({ path, content }))]);
+        const reach = testReach(graph, files.map((f) => f.path));
+        items.push(item('Test coverage of the changed code', (reach.percent ?? 100) >= 80, reach.percent === null ? 'no code files changed' : `${reach.percent}% of changed code files are reached by a test${reach.untested.length ? `; untested: ${reach.untested.join(', ')}` : ''}`));
+        return { items, metrics: { coverage: reach.percent ?? 100 } };
+      },
+      async execute(ctx): Promise<PhaseOutcome> {
+        const pre = [
+          item('Precondition: base revision', baseSha !== null, baseSha ?? 'no commit'),
+          item('Precondition: no new type errors', typesClean, typesClean ? 'tsc clean for the change' : 'the change adds type errors'),
+          item("Precondition: the project's tests pass with the change", testsPass, tests ? `${tests.passed} passed, ${tests.failed} failed` : 'tests were not run'),
+        ];
+        const met = pre.filter((p) => p.ok).length;
+        // Nothing is written unless every precondition holds; the gate then names what failed.
+        if (met === pre.length) {
+          manifest = await writeChangeSet(input.root, { ...input.change, gates: input.gates(), tests, baseSha });
+          ctx.log('ok', `Created staged environment: ./${manifest.dir}/`);
+          pre.push(item('All changes written atomically', true, `${manifest.dir} (assembled in a temp dir, then renamed)`));
+        }
+        return { items: pre, metrics: { preconditions: pre.length > 3 ? 3 : pre.length, preconditionsMet: met } };
+      },
+      async verify(ctx): Promise<PhaseOutcome> {
+        let applies = true;
+        let why = 'git apply --check against HEAD succeeded';
+        try {
+          await git(input.root, ['apply', '--check', '--whitespace=nowarn', join(input.root, manifest!.dir, 'changes.patch')]);
+        } catch (err) {
+          applies = false;
+          why = (err as Error).message;
+        }
+        if (applies) ctx.log('ok', 'All changes ready for review');
+        done(manifest!);
+        return { items: [item('The staged patch applies cleanly', applies, why)], metrics: { postErrors: applies ? 0 : 1 } };
+      },
+    },
+  };
+}

@@ -1,0 +1,176 @@
+// review, deploy, rollback, metrics: what happens to a staged change set after the agents.
+import * as z from 'zod/mini';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UsageError } from '../errors.js';
+import { makeStyle } from '../cli/style.js';
+import type { ChangeSetRow, DeploymentRow } from '../store/rows.js';
+import type { Manifest } from '../../agents/stage-agent/change-set.js';
+import { defineCommand, type CommandContext } from './types.js';
+
+const TARGETS = ['staging', 'production'] as const;
+
+export function findChangeSet(ctx: CommandContext, ref: string | undefined): ChangeSetRow {
+  const state = ctx.state();
+  if (ref) {
+    const cs = state.changeSet(ref) ?? (state.ticket(ref) ? state.changeSet(state.ticket(ref)!.id) : undefined);
+    if (!cs) throw new UsageError(`${ref}: no staged change set for that ticket or id; run \`agent fix ticket ${ref}\` first`);
+    return cs;
+  }
+  const latest = state.db.prepare(`SELECT * FROM change_sets WHERE status IN ('staged', 'approved') ORDER BY created_at DESC LIMIT 1`).get() as ChangeSetRow | undefined;
+  if (!latest) throw new UsageError('nothing is staged; name a ticket (`agent deploy staging BUG-2026-001`) or stage a fix first');
+  return latest;
+}
+
+function colorDiff(patch: string, color: boolean): string {
+  if (!color) return patch;
+  const s = makeStyle(true);
+  return patch
+    .split('\n')
+    .map((l) => (l.startsWith('+') && !l.startsWith('+++') ? s.green(l) : l.startsWith('-') && !l.startsWith('---') ? s.red(l) : l.startsWith('@@') ? s.cyan(l) : l))
+    .join('\n');
+}
+
+export const review = defineCommand({
+  name: 'review',
+  summary: 'Show a staged change set: the change list, the diff and the quality gates',
+  group: 'review',
+  args: [{ name: 'id', description: 'a ticket id or change-set id (default: the newest staged set)', complete: 'ticket' }],
+  flags: [{ name: 'stat', type: 'boolean', description: 'the change list and gates only, no diff' }],
+  schema: z.object({ id: z.optional(z.string()), stat: z.optional(z.boolean()) }),
+  keywords: ['review', 'changes', 'diff', 'look at'],
+  examples: ['agent review BUG-2026-001', 'agent review --stat'],
+  async run(ctx, args) {
+    const cs = findChangeSet(ctx, args.id);
+    const m = JSON.parse(cs.manifest) as Manifest;
+    const dir = join(ctx.project.root, cs.dir);
+    const patchPath = join(dir, 'changes.patch');
+    const patch = existsSync(patchPath) ? readFileSync(patchPath, 'utf8') : '';
+    ctx.out.line('ORCHESTRATOR', 'info', `Changes to review (${cs.dir}, ${cs.status}):`, { ticketId: cs.ticket_id ?? undefined });
+    const s = makeStyle(ctx.out.color);
+    const lines = m.files.map((f, i) => `  ${i + 1}. ${f.path} ${s.dim(`(${f.action}, ${f.agent})`)}`);
+    lines.push('', s.bold('Quality gates'));
+    for (const g of m.gates) lines.push(`  ${g.ok ? s.green('✓') : s.red('✗')} ${g.agent} ${g.phase}: ${g.detail}`);
+    if (m.tests) lines.push(`  ${m.tests.ok ? s.green('✓') : s.red('✗')} tests: ${m.tests.passed} passed, ${m.tests.failed} failed (${m.tests.command})`);
+    if (m.requiresApproval) lines.push('', s.yellow('⚠ contains a destructive migration: deploying it needs approval'));
+    if (!args.stat && patch) lines.push('', colorDiff(patch.trimEnd(), ctx.out.color));
+    ctx.out.print(lines.join('\n'));
+    return { data: { changeSet: { id: cs.id, dir: cs.dir, status: cs.status }, manifest: m, patch: args.stat ? undefined : patch } };
+  },
+});
+
+async function database(ctx: CommandContext) {
+  const { openMigrationApplier } = await import('../integrations/migration-applier.js');
+  return () => openMigrationApplier(ctx);
+}
+
+export async function deployChangeSet(ctx: CommandContext, cs: ChangeSetRow, target: 'staging' | 'production', opts: { skipTests?: boolean; emergency?: boolean } = {}) {
+  const m = JSON.parse(cs.manifest) as Manifest;
+  const ticketId = cs.ticket_id ?? undefined;
+  const touches = [...m.files.map((f) => f.path), ...m.migrations.map((x) => `migration ${x.version}_${x.name}`)];
+  const resume = { command: opts.emergency ? 'emergency deploy hotfix' : 'deploy', args: opts.emergency ? { id: cs.ticket_id ?? cs.id } : { target, id: cs.ticket_id ?? cs.id } };
+  if (opts.emergency) {
+    await ctx.requireApproval({ category: 'emergency', action: `emergency hotfix of ${ticketId ?? cs.id} to production without tests`, ticketId, touches, requestedBy: 'ORCHESTRATOR', resume, gates: m.gates.map((g) => ({ gate: g.gate, ok: g.ok, detail: g.detail })) });
+  } else {
+    await ctx.requireApproval({
+      category: target === 'production' ? 'productionDeployment' : 'stagingDeployment',
+      action: `deploy ${ticketId ?? cs.id} to ${target}`,
+      ticketId,
+      touches,
+      requestedBy: 'ORCHESTRATOR',
+      resume,
+      gates: m.gates.map((g) => ({ gate: g.gate, ok: g.ok, detail: g.detail })),
+    });
+  }
+  if (m.requiresApproval) {
+    await ctx.requireApproval({ category: 'databaseDestructive', action: `apply destructive migration(s) of ${ticketId ?? cs.id} on ${target}`, ticketId, touches, requestedBy: 'MIGRATOR', resume });
+  }
+  const { deploy } = await import('../engine/deploy.js');
+  const dep = await deploy(ctx, { changeSet: cs, target, skipTests: opts.skipTests, database: await database(ctx) });
+  const { notifyDeployment } = await import('../engine/notify.js');
+  await notifyDeployment(ctx, dep, m);
+  return dep;
+}
+
+export const deployCmd = defineCommand({
+  name: 'deploy',
+  summary: 'Deploy a staged change set: branch, tests, migrations, deploy steps, record, email (production needs approval)',
+  group: 'deploy',
+  policy: 'productionDeployment',
+  args: [
+    { name: 'target', description: 'staging or production', required: true, complete: TARGETS },
+    { name: 'id', description: 'a ticket or change-set id (default: the newest staged set)', complete: 'ticket' },
+  ],
+  schema: z.object({ target: z.enum(TARGETS), id: z.optional(z.string()) }),
+  keywords: ['deploy', 'ship', 'release', 'staging', 'production'],
+  examples: ['agent deploy staging BUG-2026-001', 'agent deploy production BUG-2026-001'],
+  async run(ctx, args) {
+    const cs = findChangeSet(ctx, args.id);
+    const dep = await deployChangeSet(ctx, cs, args.target);
+    return { data: { deployment: deploymentView(dep) } };
+  },
+});
+
+export function deploymentView(d: DeploymentRow) {
+  const data = JSON.parse(d.data) as Record<string, unknown>;
+  return { id: d.id, ticketId: d.ticket_id, target: d.target, status: d.status, startedAt: new Date(d.started_at).toISOString(), finishedAt: d.finished_at ? new Date(d.finished_at).toISOString() : null, ...data };
+}
+
+export function findDeployment(ctx: CommandContext, ref: string): DeploymentRow {
+  const state = ctx.state();
+  const all = state.deployments();
+  const live = all.filter((d) => d.status === 'succeeded');
+  if (/^(last|latest)$/i.test(ref)) {
+    if (!live[0]) throw new UsageError('no deployment to roll back; see `agent status`');
+    return live[0];
+  }
+  const byId = state.deployment(ref);
+  if (byId) return byId;
+  const ticket = state.ticket(ref);
+  const forTicket = ticket ? live.find((d) => d.ticket_id === ticket.id) : undefined;
+  if (!forTicket) throw new UsageError(`${ref}: no live deployment by that id or ticket; use a DEPLOY-… id, a ticket id or "last"`);
+  return forTicket;
+}
+
+export async function rollbackDeployment(ctx: CommandContext, dep: DeploymentRow, reason: string) {
+  if (dep.status !== 'succeeded') throw new UsageError(`${dep.id} is ${dep.status}; only a live deployment can be rolled back`);
+  ctx.out.line('ORCHESTRATOR', 'ok', `Identified deployment: ${dep.id} (${dep.target}${dep.ticket_id ? `, ${dep.ticket_id}` : ''})`, { ticketId: dep.ticket_id ?? undefined });
+  const { rollback } = await import('../engine/deploy.js');
+  const result = await rollback(ctx, dep, await database(ctx));
+  const { notifyIncident } = await import('../engine/notify.js');
+  await notifyIncident(ctx, ctx.state().deployment(dep.id)!, reason, result.durationMs);
+  return result;
+}
+
+export const rollbackCmd = defineCommand({
+  name: 'rollback',
+  summary: 'Roll a deployment back: down migrations, previous code, timed, with an incident report by email',
+  group: 'deploy',
+  args: [{ name: 'id', description: 'a DEPLOY-… id, a ticket id, or "last"', required: true, complete: 'ticket' }],
+  flags: [{ name: 'reason', type: 'string', placeholder: 'TEXT', description: 'what went wrong, for the incident report' }],
+  schema: z.object({ id: z.string(), reason: z.optional(z.string()) }),
+  keywords: ['rollback', 'roll back', 'revert', 'undo'],
+  examples: ['agent rollback last', 'agent rollback BUG-2026-001 --reason "estimates page 500s"'],
+  async run(ctx, args) {
+    const dep = findDeployment(ctx, args.id);
+    const result = await rollbackDeployment(ctx, dep, args.reason ?? 'rollback requested by the admin');
+    return { data: { deployment: deploymentView(ctx.state().deployment(dep.id)!), ...result } };
+  },
+});
+
+export const metrics = defineCommand({
+  name: 'metrics',
+  summary: "The seed's success metrics from the recorded history: time to resolve, first-time fix rate, deploys a day, rollback time",
+  group: 'observe',
+  flags: [{ name: 'days', type: 'string', placeholder: 'N', description: 'the window in days (default 30)' }],
+  schema: z.object({ days: z.optional(z.string().check(z.regex(/^[1-9]\d*$/, 'a positive whole number'))) }),
+  keywords: ['metrics', 'kpi', 'numbers', 'performance'],
+  examples: ['agent metrics', 'agent metrics --days 7 --json'],
+  async run(ctx, args) {
+    const { computeMetrics, renderMetrics } = await import('../engine/metrics.js');
+    const days = Number(args.days ?? 30);
+    const m = computeMetrics(ctx.state(), Date.now() - days * 86_400_000, Date.now());
+    ctx.out.print(renderMetrics(m, days));
+    return { data: m };
+  },
+});

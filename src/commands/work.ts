@@ -1,0 +1,45 @@
+// analyze ticket, fix ticket: the orchestrator picks the specialist agents and runs them.
+import * as z from 'zod/mini';
+import { UsageError } from '../errors.js';
+import type { CommandContext } from './types.js';
+import { defineCommand } from './types.js';
+import type { TicketRow } from '../store/rows.js';
+
+export function requireTicket(ctx: CommandContext, id: string): TicketRow {
+  const t = ctx.state().ticket(id);
+  if (!t) throw new UsageError(`${id}: no such ticket; see \`agent tickets\` or create one with \`agent create ticket "<description>"\``);
+  return t;
+}
+
+export const analyzeTicket = defineCommand({
+  name: 'analyze ticket',
+  summary: 'BugHunter reads the code, types, tests and schema and reports root causes with evidence',
+  group: 'tickets',
+  args: [{ name: 'id', description: 'a ticket id such as BUG-2026-001', required: true, complete: 'ticket' }],
+  schema: z.object({ id: z.string() }),
+  keywords: ['analyze', 'analyse', 'investigate', 'root cause', 'diagnose'],
+  examples: ['agent analyze ticket BUG-2026-001'],
+  async run(ctx, args) {
+    const ticket = requireTicket(ctx, args.id);
+    const { analyze } = await import('../engine/pipeline.js');
+    const analysis = await analyze(ctx, ticket);
+    return { data: { analysis } };
+  },
+});
+
+export const fixTicket = defineCommand({
+  name: 'fix ticket',
+  summary: 'Analysis, then the fix (code and migrations), validated and staged under ./staged/ for review',
+  group: 'tickets',
+  policy: 'codeGeneration',
+  args: [{ name: 'id', description: 'a ticket id such as BUG-2026-001', required: true, complete: 'ticket' }],
+  schema: z.object({ id: z.string() }),
+  keywords: ['fix', 'repair', 'solve', 'resolve'],
+  examples: ['agent fix ticket BUG-2026-001'],
+  async run(ctx, args) {
+    const ticket = requireTicket(ctx, args.id);
+    const { fix } = await import('../engine/pipeline.js');
+    const result = await fix(ctx, ticket);
+    return { data: result };
+  },
+});

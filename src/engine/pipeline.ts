@@ -1,0 +1,124 @@
+// The ticket pipeline: which agents a request needs, in what order, and what they hand on.
+import type { CommandContext } from '../commands/types.js';
+import type { TicketRow } from '../store/rows.js';
+import { WorkFailedError } from '../errors.js';
+import { Orchestrator, type Run } from './orchestrator.js';
+import { testCommandFor } from './deploy.js';
+import { appendAudit } from './audit.js';
+import type { Analysis } from '../../agents/bug-hunter/index.js';
+
+/** Runs BugHunter inside an open run and returns its analysis. */
+export async function runBugHunter(ctx: CommandContext, orch: Orchestrator, run: Run, ticket: TicketRow): Promise<Analysis> {
+  const state = ctx.state();
+  const { bugHunter } = await import('../../agents/bug-hunter/index.js');
+  const { scanProjectSchema } = await import('../integrations/schema-scan.js');
+  let analysis: Analysis | undefined;
+  state.setTicketStatus(ticket.id, 'analyzing');
+  await orch.runAgent(
+    run,
+    bugHunter(
+      { root: ctx.project.root, ticket, testCommand: testCommandFor(ctx.project.root, ctx.project.config().test.command), scanSchema: () => scanProjectSchema(ctx) },
+      (a) => (analysis = a),
+    ),
+  );
+  const result = analysis!;
+  appendAudit(state, { initiator: ctx.initiator, agent: 'BUGHUNTER', action: 'ticket.analyze', target: ticket.id, files: result.ranked.slice(0, 5).map((r) => r.path), result: `${result.rootCauses.length} root cause(s)` });
+  if (!result.rootCauses.length) throw new WorkFailedError(`no root cause found for ${ticket.id}; \`agent logs ${ticket.id} --level debug\` shows what was checked`);
+  return result;
+}
+
+export async function analyze(ctx: CommandContext, ticket: TicketRow): Promise<Analysis> {
+  const orch = new Orchestrator(ctx.state(), ctx.project.config(), ctx.out, ctx.signal);
+  try {
+    return await orch.withRun({ command: `analyze ticket ${ticket.id}`, ticketId: ticket.id }, (run) => runBugHunter(ctx, orch, run, ticket));
+  } finally {
+    orch.dispose();
+  }
+}
+
+export interface FixResult {
+  ticketId: string;
+  rootCauses: Analysis['rootCauses'];
+  changeSet: { id: string; dir: string; files: string[]; migrations: string[] };
+}
+
+/** analysis -> CodeSmith and Migrator in parallel -> StageAgent. */
+export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixResult> {
+  const state = ctx.state();
+  const config = ctx.project.config();
+  const root = ctx.project.root;
+  const orch = new Orchestrator(state, config, ctx.out, ctx.signal);
+  try {
+    return await orch.withRun({ command: `fix ticket ${ticket.id}`, ticketId: ticket.id }, async (run) => {
+      const ids = { ticketId: ticket.id, runId: run.id };
+      ctx.out.line('ORCHESTRATOR', 'ok', `Ticket received: ${ticket.id}${ticket.external_ref ? ` (${ticket.external_ref})` : ''}`, ids);
+      const analysis = await runBugHunter(ctx, orch, run, ticket);
+      state.setTicketStatus(ticket.id, 'in_progress');
+
+      const { codeSmith } = await import('../../agents/code-smith/index.js');
+      const { migrator } = await import('../../agents/migrator/agent.js');
+      const { stageAgent } = await import('../../agents/stage-agent/index.js');
+      const { openShadow } = await import('../integrations/pg/embedded.js');
+      const { publicTables, readMigrations, replay, tableColumns } = await import('../integrations/pg/migrations.js');
+      const cacheDir = `${ctx.project.agentDir}/cache`;
+
+      const needsCode = analysis.rootCauses.some((c) => c.fix === 'mcp-tool' || c.fix === 'api-route');
+      const needsMigration = analysis.rootCauses.some((c) => c.fix === 'foreign-key');
+      const names = [needsCode && 'CodeSmith Agent (Code Generation)', needsMigration && 'Migrator Agent (Database Operations)', 'StageAgent (Staging)'].filter(Boolean);
+      ctx.out.line('ORCHESTRATOR', 'info', `Spinning up specialist agents: ${names.join(', ')}`, ids);
+
+      // One shadow database answers CodeSmith's questions about the schema.
+      const shadow = await openShadow(cacheDir);
+      let tables: string[] = [];
+      try {
+        await replay(shadow, readMigrations(root).files);
+        tables = await publicTables(shadow);
+        const columns = new Map<string, Awaited<ReturnType<typeof tableColumns>>>();
+        for (const t of tables) columns.set(t, await tableColumns(shadow, t));
+        let code: import('../../agents/stage-agent/change-set.js').ChangeFile[] = [];
+        let db: import('../../agents/migrator/agent.js').MigratorOutput = { files: [], migrations: [] };
+        const outcomes = await Promise.all([
+          needsCode ? orch.runAgent(run, codeSmith({ root, causes: analysis.rootCauses, tables, columns: async (t) => columns.get(t) ?? [] }, (f) => (code = f))) : null,
+          needsMigration ? orch.runAgent(run, migrator({ root, causes: analysis.rootCauses, openShadow: () => openShadow(cacheDir) }, (o) => (db = o))) : null,
+        ]);
+        const gates = outcomes.flatMap((o) =>
+          o ? o.records.map((r) => ({ agent: o.agentId, phase: r.phase, gate: r.gate.gate, ok: r.gate.ok, detail: r.gate.detail })) : [],
+        );
+        let manifest: import('../../agents/stage-agent/change-set.js').Manifest | undefined;
+        await orch.runAgent(
+          run,
+          stageAgent(
+            {
+              root,
+              testCommand: testCommandFor(root, config.test.command),
+              gates: () => gates,
+              change: {
+                ticket: { id: ticket.id, title: ticket.title, kind: ticket.kind },
+                title: ticket.external_ref ? `${ticket.external_ref.toLowerCase()} fix` : 'fix',
+                summary: `Fix for ${ticket.id}: ${ticket.title}`,
+                files: [...db.files, ...code],
+                migrations: db.migrations,
+                rootCauses: analysis.rootCauses.map((c) => ({ summary: c.summary, evidence: c.evidence })),
+              },
+            },
+            (m) => (manifest = m),
+          ),
+        );
+        const m = manifest!;
+        state.insertChangeSet({ id: m.id, ticket_id: ticket.id, dir: m.dir, status: 'staged', requires_approval: m.requiresApproval ? 1 : 0, created_at: Date.now(), manifest: JSON.stringify(m) });
+        state.setTicketStatus(ticket.id, 'staged');
+        appendAudit(state, { initiator: ctx.initiator, agent: 'STAGE', action: 'change-set.stage', target: ticket.id, files: m.files.map((f) => f.path), result: m.dir });
+        ctx.out.line('ORCHESTRATOR', 'ok', `Staged environment ready: ./${m.dir}/ (review with \`agent review ${ticket.id}\`)`, ids);
+        return {
+          ticketId: ticket.id,
+          rootCauses: analysis.rootCauses,
+          changeSet: { id: m.id, dir: m.dir, files: m.files.map((f) => f.path), migrations: m.migrations.map((x) => `${x.version}_${x.name}`) },
+        };
+      } finally {
+        await shadow.close();
+      }
+    });
+  } finally {
+    orch.dispose();
+  }
+}
