@@ -1,0 +1,68 @@
+// PGlite behind the Pg interface. Loaded with import() only here, so nothing on the CLI's
+// one-shot path pays for the WASM module.
+import type { Pg, Queryable, QueryResult } from './types.js';
+import { SHIM_EXTENSIONS } from './supabase-shims.js';
+
+const SUPABASE_SEARCH_PATH = 'search_path="$user", public, extensions';
+import { pgliteExtensions } from './extensions.js';
+
+export interface PgliteOpenOptions {
+  /** A directory on disk; omitted: in memory. */
+  dataDir?: string;
+  /** A data dir dumped with dumpDataDir(): the database starts as that copy (no initdb). */
+  loadDataDir?: Blob;
+  /** Extension names (as in `create extension`) to make available besides the shims' own. */
+  extensions?: Iterable<string>;
+  description?: string;
+}
+
+interface PgliteLike {
+  query<T>(sql: string, params?: unknown[]): Promise<{ rows: T[]; rowCount?: number; affectedRows?: number }>;
+  exec(sql: string): Promise<unknown>;
+}
+
+function rowCountOf(r: { rows: unknown[]; rowCount?: number; affectedRows?: number }): number {
+  return r.rowCount ?? r.affectedRows ?? r.rows.length;
+}
+
+function wrap(q: PgliteLike): Queryable {
+  return {
+    async query<T>(sql: string, params?: unknown[]): Promise<QueryResult<T>> {
+      const r = await q.query<T>(sql, params);
+      return { rows: r.rows, rowCount: rowCountOf(r) };
+    },
+    async exec(sql: string): Promise<void> {
+      await q.exec(sql);
+    },
+  };
+}
+
+/** The raw PGlite instance, for template building (dumpDataDir) and tests. */
+export interface PgliteDb extends Pg {
+  readonly raw: import('@electric-sql/pglite').PGlite;
+}
+
+export async function openPglite(opts: PgliteOpenOptions = {}): Promise<PgliteDb> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const extensions = await pgliteExtensions([...SHIM_EXTENSIONS, ...(opts.extensions ?? [])]);
+  const options: Record<string, unknown> = { extensions };
+  // PGlite pins search_path=public on its command line, which beats `alter database … set`; use
+  // Supabase's path instead so unqualified uuid_generate_v4() and friends resolve as they do there.
+  const defaults = (PGlite as unknown as { defaultStartParams?: string[] }).defaultStartParams;
+  if (Array.isArray(defaults)) options.startParams = defaults.map((p) => (p.startsWith('search_path=') ? SUPABASE_SEARCH_PATH : p));
+  if (opts.dataDir) options.dataDir = opts.dataDir;
+  if (opts.loadDataDir) options.loadDataDir = opts.loadDataDir;
+  const db = await PGlite.create(options);
+  const base = wrap(db as unknown as PgliteLike);
+  return {
+    kind: 'pglite',
+    description: opts.description ?? (opts.dataDir ? `embedded PGlite (${opts.dataDir})` : 'in-memory PGlite'),
+    raw: db,
+    query: base.query,
+    exec: base.exec,
+    transaction: <T>(fn: (tx: Queryable) => Promise<T>) => db.transaction((tx) => fn(wrap(tx as unknown as PgliteLike))),
+    close: async () => {
+      if (!db.closed) await db.close();
+    },
+  };
+}
