@@ -5,13 +5,13 @@ import { useData, useUi } from './context.js';
 import { Line } from './Line.js';
 import { activityLines } from './view.js';
 
-export const ActivityPane = memo(function ActivityPane({ height }: { height: number }) {
+export const ActivityPane = memo(function ActivityPane({ height, width }: { height: number; width: number }) {
   const status = useData((s) => s.status);
   const agents = useData((s) => s.agents);
   useUi((s) => s.tick);
   const lines = activityLines(status, agents, Date.now(), Math.max(1, height - 3));
   return (
-    <Box borderStyle="round" borderColor="gray" flexDirection="column" height={height} flexGrow={1} paddingX={1} overflow="hidden">
+    <Box borderStyle="round" borderColor="gray" flexDirection="column" height={height} width={width} flexShrink={0} paddingX={1} overflow="hidden">
       <Text bold>Recent Activity</Text>
       {lines.map((l, i) => (
         <Line key={i} segs={l} />

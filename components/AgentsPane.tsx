@@ -6,14 +6,14 @@ import { useData, useUi } from './context.js';
 import { Line } from './Line.js';
 import { agentLines } from './view.js';
 
-export const AgentsPane = memo(function AgentsPane({ height, width }: { height: number; width: string }) {
+export const AgentsPane = memo(function AgentsPane({ height, width }: { height: number; width: number }) {
   const agents = useData((s) => s.agents);
   const active = useData((s) => s.status?.agents.active ?? 0);
   const max = useData((s) => s.status?.agents.max ?? 0);
   const tick = useUi((s) => s.tick);
   const lines = agentLines(agents, Date.now(), tick).slice(0, Math.max(1, height - 3));
   return (
-    <Box borderStyle="round" borderColor="gray" flexDirection="column" height={height} width={width} paddingX={1} overflow="hidden">
+    <Box borderStyle="round" borderColor="gray" flexDirection="column" height={height} width={width} flexShrink={0} paddingX={1} overflow="hidden">
       <Text bold wrap="truncate">
         Agents <Text dimColor>{`${active}/${max} active`}</Text>
       </Text>

@@ -45,8 +45,8 @@ function Screen() {
         <>
           {layout.top > 0 ? (
             <Box height={layout.top} flexShrink={0}>
-              <AgentsPane height={layout.top} width="58%" />
-              <ActivityPane height={layout.top} />
+              <AgentsPane height={layout.top} width={Math.floor(columns * 0.6)} />
+              <ActivityPane height={layout.top} width={columns - Math.floor(columns * 0.6)} />
             </Box>
           ) : null}
           <LogPane height={layout.log} visible={layout.logVisible} />

@@ -12,7 +12,7 @@ export const HelpOverlay = memo(function HelpOverlay({ height }: { height: numbe
   const d = useDashboard();
   const scroll = useUi((s) => s.help.scroll);
   const lines = useMemo(() => helpLines(KEY_HELP, d.commands, GROUP_TITLES, usageLine), [d.commands]);
-  const visible = Math.max(1, height - 3);
+  const visible = Math.max(1, height - 3); // borders and the title row
   const top = Math.min(scroll, Math.max(0, lines.length - visible));
   return (
     <Box borderStyle="round" borderColor="cyan" flexDirection="column" height={height} paddingX={1} overflow="hidden" flexShrink={0}>

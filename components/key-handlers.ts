@@ -5,6 +5,7 @@ import { confirmationText } from '../src/engine/approval-policy.js';
 import type { Dashboard } from './controller.js';
 import { isPrintable, PRIORITY, type KeyHandler } from './keys.js';
 import type { KeyHelp } from './view.js';
+import { helpRows } from './screen.js';
 
 export const KEY_HELP: readonly KeyHelp[] = [
   { when: 'Anywhere', keys: 'Ctrl-C', what: 'cancel the running commands; quit when none runs' },
@@ -90,7 +91,7 @@ export function installKeys(d: Dashboard): () => void {
 
   const overlay: KeyHandler = (input, key) => {
     const u = ui.getState();
-    const visible = Math.max(1, d.layout().help - 2);
+    const visible = helpRows(d.layout());
     if (key.escape || key.return || ['h', 'q', '?'].includes(lower(input))) u.closeHelp();
     else if (key.upArrow) u.scrollHelp(-1, Number.MAX_SAFE_INTEGER);
     else if (key.downArrow) u.scrollHelp(1, Number.MAX_SAFE_INTEGER);

@@ -69,7 +69,7 @@ export function headerLines(s: StatusSnapshot | null, now: number, eventsSeen: n
     seg(String(s.queue.size), { bold: true }),
     seg('  Last Deployment: '),
     dep
-      ? seg(`${dep.id} → ${dep.target} (${dep.status}) ${ago(dep.at, now)}`, { color: dep.status === 'succeeded' ? undefined : 'yellow' })
+      ? seg(`${dep.id} → ${dep.target}${dep.status === 'succeeded' ? '' : ` (${dep.status})`} ${ago(dep.at, now)}`, { color: dep.status === 'succeeded' ? undefined : 'yellow' })
       : seg('none yet', { dim: true }),
     seg('  Tickets: '),
     seg(`${s.tickets.open} open`),
@@ -109,11 +109,12 @@ export function agentLines(agents: readonly AgentRow[], now: number, tick: numbe
     const phase = finished ? a.state : a.state === 'waiting' && !a.phase ? 'waiting for a slot' : (a.phase ?? a.state);
     return [
       sym,
-      seg(` ${a.id.padEnd(14)} `, { bold: !finished, dim: finished }),
-      seg(`${(a.ticket_id ?? '-').padEnd(13)} `, { dim: finished }),
+      seg(` ${a.id.padEnd(12)} `, { bold: !finished, dim: finished }),
+      seg(`${(a.ticket_id ?? '-').padEnd(13)}`, { dim: finished }),
       seg(bar, { color: finished ? undefined : 'cyan', dim: finished }),
-      seg(` ${phase.padEnd(10)} ${index}/${PHASES.length} `, { dim: finished }),
-      seg(took, { dim: true }),
+      seg(` ${index}/${PHASES.length} `, { dim: finished }),
+      seg(took.padStart(6), { dim: true }),
+      seg(` ${phase}`, { dim: finished, bold: !finished }),
     ];
   });
 }
@@ -126,7 +127,7 @@ export function activityLines(s: StatusSnapshot | null, agents: readonly AgentRo
   for (const e of s?.recentActivity ?? []) {
     items.push({
       ts: Date.parse(e.ts),
-      line: [LEVEL_SYMBOL[e.level] ?? seg('·'), seg(` ${e.ticketId ? e.ticketId + ': ' : ''}${e.message}`), seg(` ${e.ts.slice(11, 16)}`, { dim: true })],
+      line: [seg(`${clock(Date.parse(e.ts)).slice(0, 5)} `, { dim: true }), LEVEL_SYMBOL[e.level] ?? seg('·'), seg(` ${e.ticketId ? e.ticketId + ': ' : ''}${e.message}`)],
     });
   }
   // Finished agents fade out of the agents pane into here.
@@ -136,7 +137,7 @@ export function activityLines(s: StatusSnapshot | null, agents: readonly AgentRo
     const verb = a.state === 'done' ? 'finished' : a.state;
     items.push({
       ts: a.finished_at,
-      line: [sym, seg(` ${a.id} ${verb}${a.ticket_id ? ` (${a.ticket_id})` : ''} after ${elapsed(a.finished_at - a.started_at)}`), seg(` ${clock(a.finished_at).slice(0, 5)}`, { dim: true })],
+      line: [seg(`${clock(a.finished_at).slice(0, 5)} `, { dim: true }), sym, seg(` ${a.id} ${verb}${a.ticket_id ? ` (${a.ticket_id})` : ''} after ${elapsed(a.finished_at - a.started_at)}`)],
     });
   }
   items.sort((a, b) => b.ts - a.ts);

@@ -1,0 +1,168 @@
+// Each pane rendered from real SQLite state: header figures, agents with their phase, recent
+// activity, the log with its filters and scroll-back, the help overlay from the registry.
+import { afterEach, describe, expect, it } from 'vitest';
+import { cleanupAll, KEY, renderDashboard } from './render.js';
+import { COMMANDS } from '../../src/commands/registry.js';
+import type { StateDb } from '../../src/store/state-db.js';
+
+afterEach(cleanupAll);
+
+const HOUR = 3600_000;
+
+function seedWork(state: StateDb): void {
+  const now = Date.now();
+  state.saveHealth([
+    { name: 'state database', status: 'ok', detail: 'writable', checked_at: now - 120_000 },
+    { name: 'supabase', status: 'ok', detail: 'reachable', checked_at: now - 120_000 },
+  ]);
+  state.insertDeployment({ id: 'DEPLOY-7', ticket_id: 'BUG-2026-001', target: 'production', status: 'succeeded', started_at: now - 2 * HOUR - 60_000, finished_at: now - 2 * HOUR, data: '{}' });
+  state.insertRun({ id: 'RUN-1', ticket_id: 'BUG-2026-001', command: 'fix ticket BUG-2026-001', priority: 0, resources: [] });
+  state.updateRun('RUN-1', { status: 'running', started_at: now });
+  state.insertRun({ id: 'RUN-2', ticket_id: 'MIG-2026-002', command: 'migrate', priority: 0, resources: [] });
+  state.insertAgent({ id: 'bughunter-1', run_id: 'RUN-1', ticket_id: 'BUG-2026-001', type: 'BugHunter' });
+  state.updateAgent('bughunter-1', { state: 'running', phase: 'plan' });
+  state.insertAgent({ id: 'migrator-1', run_id: 'RUN-1', ticket_id: 'MIG-2026-002', type: 'Migrator' });
+  state.updateAgent('migrator-1', { state: 'done', phase: 'verify', finished_at: now - 60_000 });
+  state.appendEvent({ kind: 'line', level: 'ok', agent: 'BUGHUNTER', ticketId: 'BUG-2026-001', message: 'Root cause found in app/api/estimates/route.ts' });
+  state.appendEvent({ kind: 'line', level: 'warn', agent: 'MIGRATOR', ticketId: 'MIG-2026-002', message: 'Destructive change needs approval' });
+  state.appendEvent({ kind: 'line', level: 'error', agent: 'STAGEAGENT', message: 'Tests failed on staging' });
+  state.appendEvent({ kind: 'line', level: 'info', agent: 'ORCHESTRATOR', message: 'Routine info line' });
+  state.appendEvent({ kind: 'phase.started', level: 'debug', agent: 'BUGHUNTER', agentId: 'bughunter-1', message: 'plan started' });
+}
+
+describe('header', () => {
+  it("shows section 5.3's figures: health, active agents n/max, queue, last deployment and how long ago", async () => {
+    const h = await renderDashboard({ seed: seedWork });
+    const f = await h.waitForFrame('OPTIMAL');
+    expect(f).toContain('System Health: 🟢 OPTIMAL (checked 2 minutes ago)');
+    expect(f).toMatch(/Active Agents: 1\/5/);
+    expect(f).toMatch(/Queue: 1\b/); // RUN-2 is queued
+    expect(f).toContain('Last Deployment: DEPLOY-7 → production 2 hours ago');
+  });
+
+  it('says so when health was never checked, and names failing checks', async () => {
+    const h = await renderDashboard({
+      seed: (s) => s.saveHealth([{ name: 'resend', status: 'failing', detail: '401', checked_at: Date.now() }]),
+    });
+    const f = await h.waitForFrame('DEGRADED');
+    expect(f).toContain('✗ resend');
+    expect(f).toContain('Last Deployment: none yet');
+  });
+});
+
+describe('agents and recent activity', () => {
+  it('shows each running agent with its ticket, phase of six and elapsed time; finished ones fade into activity', async () => {
+    const h = await renderDashboard({ seed: seedWork });
+    const f = await h.waitForFrame('bughunter-1');
+    const row = f.split('\n').find((l) => l.includes('bughunter-1'))!;
+    expect(row).toContain('BUG-2026-001');
+    expect(row).toMatch(/▰▰▰▱▱▱ 3\/6 +\d+s plan/);
+    // migrator-1 finished a minute ago: gone from the agents pane, present in recent activity.
+    expect(f).toMatch(/\d\d:\d\d ✓ migrator-1 finished \(MIG/);
+    expect(f.split('\n').filter((l) => l.includes('migrator-1'))).toHaveLength(1);
+  });
+
+  it('lists recent ✓ ⚠ ✗ lines', async () => {
+    const h = await renderDashboard({ seed: seedWork });
+    const f = await h.waitForFrame('Tests failed on staging');
+    expect(f).toMatch(/\d\d:\d\d ✓ BUG-2026-001: Root cause/);
+    expect(f).toMatch(/\d\d:\d\d ⚠ MIG-2026-002: Destructive/);
+    expect(f).toMatch(/\d\d:\d\d ✗ Tests failed on staging/);
+  });
+
+  it('moves an agent through its phases as another writer updates it (live)', async () => {
+    const h = await renderDashboard({ seed: seedWork });
+    await h.waitForFrame(/▰▰▰▱▱▱ 3\/6 +\d+s plan/);
+    h.state.updateAgent('bughunter-1', { phase: 'validate' });
+    h.state.appendEvent({ kind: 'phase.started', level: 'debug', agentId: 'bughunter-1', message: 'validate started' });
+    await h.waitForFrame(/▰▰▰▰▱▱ 4\/6 +\d+s validate/, 1000);
+  });
+});
+
+describe('log pane', () => {
+  it('shows events with their speaker, symbol and ticket; debug only at the debug level', async () => {
+    const h = await renderDashboard({ seed: seedWork });
+    const f = await h.waitForFrame('[BUGHUNTER] ✓ Root cause found');
+    expect(f).toContain('(BUG-2026-001)');
+    expect(f).toContain('[ORCHESTRATOR] Routine info line');
+    expect(f).not.toContain('plan started');
+    await h.press(KEY.esc, 'v'); // panes: level filter cycles info -> warn
+    await h.waitForFrame('warn+');
+    expect(h.frame()).not.toContain('Routine info line');
+    expect(h.frame()).toContain('Tests failed on staging');
+    await h.press('v', 'v'); // error -> debug
+    const dbg = await h.waitForFrame('debug+');
+    expect(dbg).toContain('plan started');
+  });
+
+  it('filters by agent', async () => {
+    const h = await renderDashboard({ seed: seedWork });
+    await h.waitForFrame('Routine info line');
+    await h.press(KEY.esc);
+    await h.waitForFrame('PANES');
+    // Cycle until the filter names BUGHUNTER.
+    for (let i = 0; i < 10 && !h.frame().includes('· BUGHUNTER ·'); i++) {
+      const before = h.frame();
+      await h.press('a');
+      await h.waitFor(() => h.frame() !== before, 2000, 'the filter to change');
+    }
+    const f = await h.waitForFrame('· BUGHUNTER ·');
+    expect(f).toContain('Root cause found');
+    expect(f).not.toContain('Routine info line');
+  });
+
+  it('scrolls back past the in-memory window into SQLite and follows again', async () => {
+    const h = await renderDashboard({
+      rows: 24,
+      seed: (s) =>
+        s.tx(() => {
+          for (let i = 0; i < 5000; i++) s.appendEvent({ kind: 'line', level: 'info', agent: 'FIXTURE', message: `event number ${i}` });
+        }),
+    });
+    await h.waitForFrame('event number 4999');
+    await h.press(KEY.esc);
+    await h.waitForFrame('PANES');
+    // Home goes to the oldest loaded line, paging older ones in from SQLite each time.
+    await h.pressUntil(KEY.home, /event number 0\b/, 20);
+    expect(h.frame()).toContain('scrolled back');
+    expect(h.d.data.getState().log.rows.length).toBeLessThanOrEqual(2000);
+    h.state.appendEvent({ kind: 'line', level: 'info', agent: 'FIXTURE', message: 'arrived while scrolled back' });
+    await h.waitForFrame('1 new below');
+    await h.press('f');
+    await h.waitForFrame('arrived while scrolled back');
+    expect(h.frame()).toContain('following');
+  });
+});
+
+describe('help overlay', () => {
+  it('lists every key and every visible command of the registry', async () => {
+    const h = await renderDashboard({ rows: 30 });
+    await h.press(KEY.esc, 'h');
+    await h.waitForFrame('HELP · keys and commands');
+    const seen = new Set<string>();
+    for (let i = 0; i < 20; i++) {
+      h.frame().split('\n').forEach((l) => seen.add(l));
+      const before = h.frame();
+      await h.press(KEY.pageDown);
+      const moved = await h.waitFor(() => h.frame() !== before, 300, 'the help to scroll').catch(() => false);
+      if (!moved) break; // the end of the help
+    }
+    const text = [...seen].join('\n');
+    for (const c of COMMANDS.filter((c) => !c.hidden)) expect(text, c.name).toMatch(new RegExp(`\\s${c.name}\\s`));
+    for (const k of ['Ctrl-C', 'Tab', 'R ', 'L ', 'D ', 'H or ?', 'Q ', 'y / n']) expect(text).toContain(k);
+    await h.press(KEY.esc);
+    await h.waitForFrame((f) => !f.includes('HELP · keys'));
+  });
+});
+
+describe('layout', () => {
+  it('keeps the frame shorter than the terminal and redraws on resize', async () => {
+    const h = await renderDashboard({ rows: 30, columns: 100, seed: seedWork });
+    await h.waitForFrame('bughunter-1');
+    expect(h.frame().split('\n').length).toBeLessThan(30);
+    h.d.ui.getState().setSize(100, 18);
+    await h.waitFor(() => h.frame().split('\n').length === 17, 2000, 'the smaller frame');
+    h.d.ui.getState().setSize(100, 45);
+    await h.waitFor(() => h.frame().split('\n').length === 44, 2000, 'the taller frame');
+  });
+});
