@@ -55,7 +55,7 @@ export async function runCli(argv: readonly string[], opts: RunOptions = {}): Pr
       routed = `Understood as \`agent ${r.name}\` (confidence ${Math.round(r.confidence * 100)}%)`;
     }
     const { def, input } = parsed;
-    const project = openProject({ cwd: opts.cwd ?? process.cwd(), project: globals.project });
+    const project = openProject({ cwd: opts.cwd ?? process.cwd(), project: globals.project, requireGit: def.needsProject !== false });
     const secrets = loadSecrets(project.root, env);
     let ctxRef: ReturnType<typeof createContext> | null = null;
     const out = createReporter({ json: globals.json, verbose: globals.verbose, style: style(), sink, state: () => ctxRef?.openedState() ?? null });

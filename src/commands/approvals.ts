@@ -5,6 +5,7 @@ import { confirmationText } from '../engine/approval-policy.js';
 import { makeStyle, table } from '../cli/style.js';
 import type { ApprovalRow } from '../store/rows.js';
 import { isAlive } from '../store/state-db.js';
+import { appendAudit } from '../engine/audit.js';
 import { defineCommand, type CommandContext } from './types.js';
 
 export function approvalView(a: ApprovalRow) {
@@ -69,6 +70,8 @@ export const approve = defineCommand({
   examples: ['agent approve APR-3', 'agent approve BUG-2026-001', 'agent approve APR-4 --confirm BUG-2026-001'],
   async run(ctx, args) {
     const state = ctx.state();
+    const staged = stagedApproval(ctx, args.id, args.action);
+    if (staged) return staged;
     const row = resolveApproval(state, args.id, args.action);
     // Naming the ticket itself on the command line is the typed confirmation.
     const typed = args.confirm ?? (row.ticket_id && args.id.toUpperCase() === row.ticket_id.toUpperCase() ? row.ticket_id : undefined);
@@ -110,3 +113,25 @@ export const reject = defineCommand({
     return { data: { approval: approvalView(decided) } };
   },
 });
+
+/**
+ * "approve BUG-2026-001 [deploy to staging]": a ticket with no pending request but a staged
+ * change set. Approving it marks the set approved and, when asked, deploys it.
+ */
+function stagedApproval(ctx: CommandContext, ref: string, words: string | undefined) {
+  const state = ctx.state();
+  const ticket = state.ticket(ref);
+  if (!ticket || state.approvals({ status: 'pending', ticketId: ticket.id }).length) return null;
+  const cs = state.changeSet(ticket.id);
+  if (!cs || (cs.status !== 'staged' && cs.status !== 'approved')) return null;
+  const target = /\bproduction\b|\bprod\b/i.test(words ?? '') ? 'production' : /\bdeploy|staging\b/i.test(words ?? '') ? 'staging' : null;
+  return (async () => {
+    state.setChangeSetStatus(cs.id, 'approved');
+    state.setTicketStatus(ticket.id, 'approved');
+    appendAudit(state, { initiator: ctx.initiator, agent: 'ORCHESTRATOR', action: 'change-set.approve', target: cs.dir, approval: null, result: 'approved' });
+    ctx.out.line('ORCHESTRATOR', 'ok', `Approved ${cs.dir} for ${ticket.id}`, { ticketId: ticket.id });
+    if (!target) return { data: { changeSet: { id: cs.id, status: 'approved' } } };
+    const result = await ctx.dispatch('deploy', { target, id: ticket.id });
+    return { data: { changeSet: { id: cs.id, status: 'approved' }, deployment: (result.data as { deployment?: unknown } | undefined)?.deployment ?? null } };
+  })();
+}

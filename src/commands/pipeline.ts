@@ -67,6 +67,10 @@ async function database(ctx: CommandContext) {
 export async function deployChangeSet(ctx: CommandContext, cs: ChangeSetRow, target: 'staging' | 'production', opts: { skipTests?: boolean; emergency?: boolean } = {}) {
   const m = JSON.parse(cs.manifest) as Manifest;
   const ticketId = cs.ticket_id ?? undefined;
+  const maintenance = ctx.state().getKv<{ on: boolean }>('maintenance');
+  if (maintenance?.on && !opts.emergency) {
+    throw new UsageError('maintenance mode is on: deploys are paused; `agent emergency maintenance off` first, or `agent emergency deploy hotfix <id>`');
+  }
   const touches = [...m.files.map((f) => f.path), ...m.migrations.map((x) => `migration ${x.version}_${x.name}`)];
   const resume = { command: opts.emergency ? 'emergency deploy hotfix' : 'deploy', args: opts.emergency ? { id: cs.ticket_id ?? cs.id } : { target, id: cs.ticket_id ?? cs.id } };
   if (opts.emergency) {
@@ -172,5 +176,49 @@ export const metrics = defineCommand({
     const m = computeMetrics(ctx.state(), Date.now() - days * 86_400_000, Date.now());
     ctx.out.print(renderMetrics(m, days));
     return { data: m };
+  },
+});
+
+export const emergencyRollback = defineCommand({
+  name: 'emergency rollback',
+  summary: 'Roll back the last (or a named) deployment at once; the ticket id is the typed confirmation',
+  group: 'emergency',
+  policy: 'emergency',
+  args: [{ name: 'what', description: '"last deployment" (default), a DEPLOY-… id or a ticket id', variadic: true }],
+  flags: [{ name: 'reason', type: 'string', placeholder: 'TEXT', description: 'what went wrong, for the incident report' }],
+  schema: z.object({ what: z.optional(z.string()), reason: z.optional(z.string()) }),
+  keywords: ['emergency', 'rollback', 'roll back'],
+  examples: ['agent emergency rollback last deployment'],
+  async run(ctx, args) {
+    const ref = !args.what || /^last( deployment)?$/i.test(args.what.trim()) ? 'last' : args.what.trim();
+    const dep = findDeployment(ctx, ref);
+    ctx.out.line('ORCHESTRATOR', 'warn', `Emergency rollback initiated for ${dep.id}`, { ticketId: dep.ticket_id ?? undefined });
+    await ctx.requireApproval({
+      category: 'emergency',
+      action: `emergency rollback of ${dep.id} (${dep.target})`,
+      ticketId: dep.ticket_id ?? undefined,
+      touches: [dep.id],
+      requestedBy: 'ORCHESTRATOR',
+      resume: { command: 'emergency rollback', args: { what: dep.id, reason: args.reason } },
+    });
+    const result = await rollbackDeployment(ctx, dep, args.reason ?? 'emergency rollback requested by the admin');
+    return { data: { deployment: deploymentView(ctx.state().deployment(dep.id)!), ...result } };
+  },
+});
+
+export const emergencyHotfix = defineCommand({
+  name: 'emergency deploy hotfix',
+  summary: 'Deploy a staged fix to production without running the tests (never without the typed confirmation)',
+  group: 'emergency',
+  policy: 'emergency',
+  args: [{ name: 'id', description: 'the ticket or change-set id of the staged fix', required: true, complete: 'ticket' }],
+  schema: z.object({ id: z.string() }),
+  keywords: ['hotfix', 'emergency deploy'],
+  examples: ['agent emergency deploy hotfix BUG-2026-001'],
+  async run(ctx, args) {
+    const cs = findChangeSet(ctx, args.id);
+    ctx.out.line('ORCHESTRATOR', 'warn', `Emergency hotfix of ${cs.ticket_id ?? cs.id}: tests will be skipped`, { ticketId: cs.ticket_id ?? undefined });
+    const dep = await deployChangeSet(ctx, cs, 'production', { skipTests: true, emergency: true });
+    return { data: { deployment: deploymentView(dep) } };
   },
 });

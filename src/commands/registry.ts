@@ -4,7 +4,8 @@
 import type { CommandDef } from './types.js';
 import { createTicket, listTickets, showTicket } from './tickets.js';
 import { analyzeTicket, fixTicket } from './work.js';
-import { deployCmd, metrics, review, rollbackCmd } from './pipeline.js';
+import { demo } from './demo.js';
+import { deployCmd, emergencyHotfix, emergencyRollback, metrics, review, rollbackCmd } from './pipeline.js';
 import { health, logs, status } from './observe.js';
 import { approvals, approve, reject } from './approvals.js';
 import { audit, auditVerify } from './audit.js';
@@ -36,10 +37,13 @@ export const COMMANDS: CommandDef[] = [
   agentsPurgeLogs,
   emergencyStop,
   emergencyMaintenance,
+  emergencyRollback,
+  emergencyHotfix,
   email,
   init,
   mcp,
   dashboard,
+  demo,
 ];
 
 export const GROUP_TITLES: Record<string, string> = {

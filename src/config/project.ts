@@ -26,7 +26,7 @@ export function findGitRoot(start: string): string | null {
   }
 }
 
-export function openProject(opts: { cwd: string; project?: string }): ProjectContext {
+export function openProject(opts: { cwd: string; project?: string; requireGit?: boolean }): ProjectContext {
   let root: string;
   if (opts.project) {
     root = resolve(opts.cwd, opts.project);
@@ -37,7 +37,7 @@ export function openProject(opts: { cwd: string; project?: string }): ProjectCon
       throw new UsageError(`--project ${opts.project}: not a git repository; run \`git init\` there first or point --project at your repository`);
     }
   } else {
-    const found = findGitRoot(opts.cwd);
+    const found = findGitRoot(opts.cwd) ?? (opts.requireGit === false ? resolve(opts.cwd) : null);
     if (!found) {
       throw new UsageError('not inside a git repository: run agent inside your project, or pass --project DIR');
     }

@@ -57,7 +57,7 @@ export function metricsFrom(tickets: TicketRow[], deployments: DeploymentRow[], 
       target: '< 30 minutes for 80% of tickets',
     },
     firstTimeFixRate: { deployedTickets, fixedFirstTime: firstTime, percent: deployedTickets ? Math.round((firstTime / deployedTickets) * 100) : null, target: '> 95%' },
-    deploymentsPerDay: { deployments: ok.length, perDay: round1(ok.length / days), byTarget, target: 'several a day, safely' },
+    deploymentsPerDay: { deployments: ok.length, perDay: Math.round((ok.length / days) * 100) / 100, byTarget, target: 'several a day, safely' },
     rollbackTime: {
       rollbacks: rollbacks.length,
       medianSeconds: median(rollbacks) === null ? null : round1(median(rollbacks)!),

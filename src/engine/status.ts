@@ -24,7 +24,7 @@ export interface StatusSnapshot {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const CLOSED = new Set(['deployed', 'closed', 'rolled_back']);
+const CLOSED = new Set(['deployed', 'closed']);
 
 export function readStatus(state: StateDb, config: AgentConfig, root: string): StatusSnapshot {
   recoverInterrupted(state, config.agents.staleAfterMs);

@@ -1,0 +1,80 @@
+// agent demo: a fresh working copy of examples/crm (its own git repository), then the dashboard
+// on it; without a terminal (or with --script) it plays the seed's example 4.1 instead.
+import * as z from 'zod/mini';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { UsageError } from '../errors.js';
+import { openProject } from '../config/project.js';
+import { loadSecrets } from '../config/secrets.js';
+import { createContext } from './dispatch.js';
+import { defineCommand, type CommandContext } from './types.js';
+
+export const SEED_TICKET = 'AI estimates are generated but not persisting to database. Voice agent says success but no record created. Ticket: AI-EST-142';
+
+/** This package's root (where examples/ and node_modules/ are), from src/ or from dist/. */
+export function packageRoot(from = dirname(fileURLToPath(import.meta.url))): string {
+  let dir = from;
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'crm-agent') return dir;
+    const up = dirname(dir);
+    if (up === dir) throw new Error('cannot find the crm-agent package root');
+    dir = up;
+  }
+}
+
+export async function makeDemoCopy(dest: string): Promise<string> {
+  const root = packageRoot();
+  const source = join(root, 'examples', 'crm');
+  if (existsSync(dest) && readdirSync(dest).length) throw new UsageError(`${dest} is not empty; pass a new directory to \`agent demo <dir>\``);
+  mkdirSync(dest, { recursive: true });
+  cpSync(source, dest, { recursive: true, filter: (src) => !/(^|[\\/])(node_modules|\.agent|staged)([\\/]|$)/.test(src.slice(source.length)) });
+  // The example has no dependencies of its own; its tests and types use crm-agent's vitest and tsc.
+  symlinkSync(join(root, 'node_modules'), join(dest, 'node_modules'), 'dir');
+  const { git } = await import('../integrations/git.js');
+  await git(dest, ['init', '-q', '-b', 'main']);
+  await git(dest, ['add', '-A']);
+  await git(dest, ['-c', 'user.name=crm-agent demo', '-c', 'user.email=demo@localhost', 'commit', '-q', '-m', 'CRM example: initial import']);
+  return dest;
+}
+
+async function step(ctx: CommandContext, shown: string, command: string, input: Record<string, unknown>) {
+  ctx.out.print(`\n$ agent ${shown}`);
+  return ctx.dispatch(command, input);
+}
+
+export const demo = defineCommand({
+  name: 'demo',
+  summary: 'A fresh working copy of the bundled CRM example, then the dashboard on it (or, with --script, the seed example 4.1)',
+  group: 'setup',
+  needsProject: false,
+  args: [{ name: 'dir', description: 'where to make the working copy (default: a new temp directory)' }],
+  flags: [{ name: 'script', type: 'boolean', description: 'play example 4.1 (ticket, fix, approve, staging deploy) instead of opening the dashboard' }],
+  schema: z.object({ dir: z.optional(z.string()), script: z.optional(z.boolean()) }),
+  keywords: ['demo', 'example', 'try'],
+  examples: ['agent demo', 'agent demo --script', 'agent demo ./crm-demo'],
+  async run(ctx, args) {
+    const dest = resolve(args.dir ?? join(tmpdir(), `crm-agent-demo-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}`));
+    await makeDemoCopy(dest);
+    ctx.out.line('ORCHESTRATOR', 'ok', `Demo project ready: ${dest} (a git repository; run agent there with --project ${dest})`);
+    const project = openProject({ cwd: dest });
+    const demoCtx = createContext({ project, secrets: loadSecrets(project.root), out: ctx.out, signal: ctx.signal, interactive: ctx.interactive, initiator: ctx.initiator });
+    try {
+      const ticket = await step(demoCtx, `create ticket "${SEED_TICKET}"`, 'create ticket', { description: SEED_TICKET });
+      const id = (ticket.data as { ticket: { id: string } }).ticket.id;
+      const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !ctx.out.json;
+      if (tty && !args.script) {
+        ctx.out.print(`\nOpening the dashboard on ${dest}. Try: fix ticket ${id}`);
+        return await demoCtx.dispatch('dashboard', {});
+      }
+      await step(demoCtx, `fix ticket ${id}`, 'fix ticket', { id });
+      await step(demoCtx, `review ${id} --stat`, 'review', { id, stat: true });
+      const deployed = await step(demoCtx, `approve ${id} deploy to staging`, 'approve', { id, action: 'deploy to staging' });
+      return { data: { project: dest, ticketId: id, deployment: (deployed.data as { deployment?: unknown }).deployment ?? null } };
+    } finally {
+      demoCtx.close();
+    }
+  },
+});
