@@ -4,7 +4,7 @@ export type Row = Record<string, unknown> & { id: string };
 export type Result<T> = { data: T; error: null } | { data: null; error: { message: string } };
 
 export interface Table {
-  insert(row: Record<string, unknown>): Promise<Result<Row>>;
+  insert(row: object): Promise<Result<Row>>;
   select(match?: Record<string, unknown>): Promise<Result<Row[]>>;
   update(id: string, patch: Record<string, unknown>): Promise<Result<Row>>;
 }

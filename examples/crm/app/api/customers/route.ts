@@ -23,7 +23,7 @@ export async function POST(req: Request): Promise<Response> {
     address: { type: 'string' },
   });
   if (!input.ok) return badRequest(input.errors);
-  const { data, error } = await getDb().from('customers').insert(input.value as unknown as Record<string, unknown>);
+  const { data, error } = await getDb().from('customers').insert(input.value);
   if (error) return serverError(error.message);
   return json({ customer: data }, 201);
 }
