@@ -68,7 +68,7 @@ export function migrator(input: MigratorInput, done: (out: MigratorOutput) => vo
       },
       async plan(): Promise<PhaseOutcome> {
         const parts = targets.map((t) => foreignKeySql(t));
-        up = ["-- Adds the foreign keys the estimates' references were missing; checked without a long lock.", "set lock_timeout = '5s';", ...parts.map((p) => p.up)].join('\n') + '\n';
+        up = [`-- Adds the foreign keys ${[...new Set(targets.map((t) => t.table))].join(', ')} was missing; checked without a long lock.`, "set lock_timeout = '5s';", ...parts.map((p) => p.up)].join('\n') + '\n';
         down = ['-- Rollback: removes the keys and indexes added by the migration of the same version.', ...[...parts].reverse().map((p) => p.down)].join('\n') + '\n';
         const version = versionOf(input.now ?? new Date());
         const tables = [...new Set(targets.map((t) => t.table))];
