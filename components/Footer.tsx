@@ -25,8 +25,8 @@ export const Footer = memo(function Footer() {
   return (
     <Box height={1} flexShrink={0}>
       <Text wrap="truncate">
+        {snoozed > 0 && pending > 0 ? <Text color="yellow">{`⚠ ${snoozed} approval${snoozed === 1 ? '' : 's'} put off (P) · `}</Text> : null}
         <Text color="cyan">{keys}</Text>
-        {snoozed > 0 && pending > 0 ? <Text color="yellow">{`  ⚠ ${snoozed} approval${snoozed === 1 ? '' : 's'} put off (P)`}</Text> : null}
       </Text>
     </Box>
   );

@@ -52,16 +52,16 @@ export function complete(line: string, commands: readonly CommandDef[], src: Com
   const visible = commands.filter((c) => !c.hidden);
   const lower = before.map((w) => w.toLowerCase());
 
-  // Command words: the next word of every command whose name begins with what was typed.
-  const next = visible
+  // Command words: the next word of every command whose name begins with what was typed; when only
+  // one command fits, its whole name.
+  const fitting = visible
     .map((c) => c.name.split(' '))
-    .filter((name) => name.length > lower.length && lower.every((w, i) => name[i] === w))
-    .map((name) => name[lower.length]!)
-    .filter((w) => startsWith(w, current));
+    .filter((name) => name.length > lower.length && lower.every((w, i) => name[i] === w) && startsWith(name[lower.length]!, current));
   const exact = findCommand(before, visible);
-  if (next.length && !(exact && exact.wordCount === before.length && current.startsWith('-'))) {
+  if (fitting.length && !(exact && exact.wordCount === before.length && current.startsWith('-'))) {
+    if (fitting.length === 1) return apply(line, current, [fitting[0]!.slice(lower.length).join(' ')]);
     // A finished command word that is also the start of longer names ("ticket" / "tickets"): offer both.
-    return apply(line, current, next);
+    return apply(line, current, fitting.map((name) => name[lower.length]!));
   }
   const match = exact;
   if (!match) return apply(line, current, TICKET_LIKE.test(current) ? src.tickets.filter((t) => startsWith(t, current)) : []);

@@ -64,6 +64,8 @@ export interface RenderOptions {
   rows?: number;
   columns?: number;
   extraCommands?: CommandDef[];
+  /** The registry to use instead of the real one (extraCommands are added to it). */
+  commands?: readonly CommandDef[];
   /** Prepares the database before the dashboard opens it. */
   seed?: (state: StateDb, dir: string) => void;
 }
@@ -79,7 +81,7 @@ export async function renderDashboard(opts: RenderOptions = {}): Promise<Harness
     project,
     secrets: loadSecrets(dir, {}),
     state,
-    commands: [...COMMANDS, ...(opts.extraCommands ?? [])],
+    commands: [...(opts.commands ?? COMMANDS), ...(opts.extraCommands ?? [])],
     columns: opts.columns ?? 100,
     rows: opts.rows ?? 30,
     syncMs: 50,
