@@ -8,8 +8,6 @@ const STOP = new Set(
 const SYNONYMS: Record<string, string[]> = {
   persist: ['insert', 'save', 'create', 'write', 'store'],
   persisting: ['insert', 'save', 'create', 'write', 'store'],
-  estimate: ['estimates', 'quote'],
-  estimates: ['estimate', 'quote'],
   email: ['resend', 'mail'],
   login: ['auth', 'session', 'signin'],
 };

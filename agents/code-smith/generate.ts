@@ -156,7 +156,7 @@ export function routeFile(table: string, fields: readonly Field[], p: RoutePatte
     shapeLines(fields, '    '),
     '  });',
     '  if (!input.ok) return badRequest(input.errors);',
-    `  const { data, error } = await getDb().from('${table}').insert(input.value as unknown as Record<string, unknown>);`,
+    `  const { data, error } = await getDb().from('${table}').insert(${p.insertArg});`,
     '  if (error) return serverError(error.message);',
     `  return json({ ${entity}: data }, 201);`,
     '}',

@@ -23,6 +23,8 @@ export interface RoutePattern {
   sibling: SourceFile;
   imports: string[];
   usesValidate: boolean;
+  /** How the sibling hands validated input to insert(): `input.value` or with a cast. */
+  insertArg: string;
 }
 
 const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -51,7 +53,8 @@ export function findRoutePattern(files: readonly SourceFile[]): RoutePattern | n
   const routes = files.filter((f) => /^(src\/)?app\/api\/[a-z0-9_-]+\/route\.ts$/.test(f.path) && /export async function POST/.test(f.content));
   const sibling = routes.sort((a, b) => a.content.length - b.content.length)[0];
   if (!sibling) return null;
-  return { sibling, imports: sibling.content.split('\n').filter((l) => l.startsWith('import ')), usesValidate: /\bvalidate(<[^>]*>)?\s*\(/.test(sibling.content) };
+  const insertArg = /\.insert\((input\.value(?: as [^)]+)?)\)/.exec(sibling.content)?.[1] ?? 'input.value';
+  return { sibling, imports: sibling.content.split('\n').filter((l) => l.startsWith('import ')), usesValidate: /\bvalidate(<[^>]*>)?\s*\(/.test(sibling.content), insertArg };
 }
 
 /** A route test next to its route, if the project writes them that way. */
