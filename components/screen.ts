@@ -40,7 +40,7 @@ export const FOOTER_HEIGHT = 1;
 export function computeLayout(rows: number, o: { agents: number; logsMaximized: boolean; helpOpen: boolean; dialogLines: number }): Layout {
   const height = Math.max(10, rows - 1);
   const header = HEADER_HEIGHT;
-  const footer = FOOTER_HEIGHT;
+  const footer = height >= 16 ? FOOTER_HEIGHT : 0; // a tiny terminal keeps its rows for the log
   const maxBottom = height - header - footer - 3;
   const bottom = o.dialogLines > 0 ? Math.min(maxBottom, o.dialogLines + 2) : PROMPT_HEIGHT;
   const remaining = height - header - footer - bottom;

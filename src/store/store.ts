@@ -122,6 +122,7 @@ const countLines = (s: Pick<AgentStoreState, 'log' | 'console'>, rows = s.log.ro
 
 export function createAgentStore(state: StateDb, config: AgentConfig, root: string): AgentStore {
   let consoleSeq = 0;
+  let firstLook = true;
 
   /** The newest events matching `filter`, as a following log view. */
   const tailView = (filter: LogFilter): LogView => {
@@ -155,8 +156,9 @@ export function createAgentStore(state: StateDb, config: AgentConfig, root: stri
       let last = get().lastEventId;
       let events = get().events;
       let log = get().log;
-      if (last === 0 && events.length === 0) {
+      if (firstLook) {
         // First look: only the newest window; the older history stays in SQLite.
+        firstLook = false;
         const tail = state.events({ tail: true, limit: EVENT_WINDOW });
         arrived += tail.length;
         events = tail;
