@@ -1,0 +1,104 @@
+// The dashboard in a real terminal, under a private tmux server: type a command and see its line,
+// watch another process's agent move through its six phases, approve its production deploy in the
+// modal by typing the ticket id, see that process finish, quit with q, find the terminal restored.
+// Needs `npm run build` first (the dashboard and the fixture run from dist/).
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { CLI, cleanupProjects, makeProject, ROOT } from '../helpers.js';
+import { StateDb } from '../../src/store/state-db.js';
+
+const FIXTURE = join(ROOT, 'test', 'e2e', 'fixtures', 'phased-agent.mjs');
+const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+const SOCKET = `crm-agent-e2e-${process.pid}-${randomBytes(3).toString('hex')}`;
+/** A clean environment for the tmux server and everything it starts: no CI flag, no credentials. */
+const ENV: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', SHELL: '/bin/sh', TERM: 'xterm-256color' };
+
+function tmux(...args: string[]): string {
+  const r = spawnSync('tmux', ['-L', SOCKET, '-u', ...args], { env: ENV, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`tmux ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+const screen = (scrollback = false) => tmux('capture-pane', '-p', ...(scrollback ? ['-S', '-'] : []), '-t', 'e2e');
+
+async function waitScreen(what: string, test: (s: string) => boolean, timeoutMs = 15_000, scrollback = false): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const s = screen(scrollback);
+    if (test(s)) return s;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; the screen:\n${s}`);
+    await new Promise((r) => setTimeout(r, 40));
+  }
+}
+
+afterAll(() => {
+  if (hasTmux) spawnSync('tmux', ['-L', SOCKET, 'kill-server'], { env: ENV });
+  cleanupProjects();
+});
+
+describe.skipIf(!hasTmux)(`agent dashboard in a real terminal${hasTmux ? '' : ' (SKIPPED: tmux is not installed; CI installs it)'}`, () => {
+  it('runs a command, follows an agent through its phases, approves in the modal, quits and restores the terminal', { timeout: 90_000 }, async () => {
+    const dir = makeProject();
+    tmux('-f', '/dev/null', 'new-session', '-d', '-s', 'e2e', '-x', '120', '-y', '40', `cd '${dir}' && '${process.execPath}' '${CLI}' dashboard; echo "__EXIT__=$?"`);
+    tmux('set-option', '-t', 'e2e', 'remain-on-exit', 'on');
+    await waitScreen('the dashboard', (s) => s.includes('CRM AGENT') && s.includes('agent ›'));
+    expect(tmux('display-message', '-p', '-t', 'e2e', '#{alternate_on}').trim()).toBe('1');
+
+    // 1. A command typed at the prompt, and its line.
+    const line = 'create ticket "Estimates are not saved when the form is submitted"';
+    tmux('send-keys', '-t', 'e2e', '-l', line);
+    await waitScreen('the typed command', (s) => s.includes('agent › create ticket "Estimates'));
+    tmux('send-keys', '-t', 'e2e', 'Enter');
+    const created = await waitScreen('the new ticket', (s) => /Ticket created: (BUG|FEAT|MIG|OPS)-\d{4}-\d{3}/.test(s));
+    const ticket = /Ticket created: ((?:BUG|FEAT|MIG|OPS)-\d{4}-\d{3})/.exec(created)![1]!;
+
+    // 2. Another process runs an agent through the six phases, then asks for a production deploy.
+    const child = spawn(process.execPath, [FIXTURE, ticket, '700'], { cwd: dir, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+    let childOut = '';
+    child.stdout.on('data', (d) => (childOut += d));
+    child.stderr.on('data', (d) => (childOut += d));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const phases: number[] = [];
+    const modal = await waitScreen(
+      'the agent to pass its phases and the approval dialog',
+      (s) => {
+        const row = s.split('\n').find((l) => /testagent-\d+/.test(l) && /▰/.test(l));
+        const m = row ? / (\d)\/6 /.exec(row) : null;
+        if (m && Number(m[1]) !== phases.at(-1)) phases.push(Number(m[1]));
+        return s.includes('APPROVAL REQUIRED') && s.includes(`Type ${ticket} and press Enter`);
+      },
+      30_000,
+    );
+    expect(phases, `phases seen in the agents pane: ${phases.join(', ')}`).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(modal).toContain(`deploy ${ticket} to production`);
+    expect(modal).toMatch(/Risk: +HIGH/);
+    expect(modal).toContain('Touches: app/api/estimates/route.ts');
+
+    // 3. The waiting process continues once the ticket id is typed in the modal.
+    tmux('send-keys', '-t', 'e2e', '-l', ticket);
+    await waitScreen('the typed confirmation', (s) => s.includes(`to approve: ${ticket}`));
+    tmux('send-keys', '-t', 'e2e', 'Enter');
+    expect(await exited, childOut).toBe(0);
+    expect(childOut).toContain(`Fixture finished ${ticket} after approval`);
+    await waitScreen("the fixture's last line", (s) => s.includes(`Fixture finished ${ticket}`) && !s.includes('APPROVAL REQUIRED'));
+
+    // 4. Quit with q (the panes have the focus after Esc), and the terminal is itself again.
+    tmux('send-keys', '-t', 'e2e', 'Escape');
+    await waitScreen('the panes focused', (s) => s.includes('PANES · R refresh'));
+    tmux('send-keys', '-t', 'e2e', 'q');
+    const after = await waitScreen('the exit marker', (s) => s.includes('__EXIT__='), 15_000, true);
+    expect(after).toContain('__EXIT__=0');
+    const all = screen(true);
+    expect(all).not.toContain('CRM AGENT');
+    expect(all).not.toContain('agent ›');
+    expect(tmux('display-message', '-p', '-t', 'e2e', '#{alternate_on}').trim()).toBe('0');
+
+    const state = new StateDb(join(dir, '.agent', 'state.db'));
+    const approval = state.approvals({ ticketId: ticket })[0]!;
+    expect(approval.status).toBe('approved');
+    expect(approval.decided_by).toBe('dashboard');
+    expect(state.liveSessions('dashboard', 60_000)).toEqual([]); // the session ended with the dashboard
+    state.close();
+  });
+});
