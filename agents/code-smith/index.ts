@@ -50,16 +50,20 @@ export function codeSmith(input: CodeSmithInput, done: (files: ChangeFile[]) => 
     type: 'CodeSmith',
     priority: 5,
     phases: {
-      async understand(): Promise<PhaseOutcome> {
+      async understand(ctx): Promise<PhaseOutcome> {
         files = await readProjectFiles(input.root);
         jobs = input.causes
           .filter((c) => c.fix === 'mcp-tool' || c.fix === 'api-route')
           .map((c) => ({ cause: c, kind: c.fix as Job['kind'], table: c.fix === 'api-route' ? c.subject : tableForTool(c.subject, input.tables) }));
-        const resolved = jobs.filter((j) => j.table);
-        return {
-          items: jobs.map((j) => item(`Identified target for ${j.cause.subject}`, Boolean(j.table), j.table ? `writes public.${j.table}` : `no table matches ${j.cause.subject}`)),
-          metrics: { confidence: jobs.length ? Math.round((resolved.length / jobs.length) * 100) : 100 },
-        };
+        const route = findRoutePattern(files);
+        const routeDir = route ? posix.dirname(posix.dirname(route.sibling.path)) : 'app/api';
+        const exists = (j: Job) => j.kind === 'api-route' && files.some((f) => f.path === `${routeDir}/${j.table}/route.ts`);
+        const items = jobs.map((j) =>
+          item(`Identified target for ${j.cause.subject}`, Boolean(j.table) && !exists(j), !j.table ? `no table matches ${j.cause.subject}` : exists(j) ? `${routeDir}/${j.table}/route.ts already exists; CodeSmith does not overwrite it` : `writes public.${j.table}`),
+        );
+        for (const i of items) if (!i.ok) ctx.log('warn', i.evidence);
+        jobs = jobs.filter((j) => !exists(j));
+        return { items, metrics: { confidence: items.length ? Math.round((items.filter((i) => i.ok).length / items.length) * 100) : 100 } };
       },
       async analyze(ctx): Promise<PhaseOutcome> {
         toolP = findToolPattern(files);

@@ -81,12 +81,23 @@ export function stageAgent(input: StageInput, done: (m: Manifest) => void): Agen
         if (input.testCommand) {
           ctx.log('info', `Running the project's tests with the change: ${input.testCommand}`);
           const r = await ctx.signal.aborted ? null : await testWithChange(input.root, patch, input.testCommand, ctx.signal);
+          if (r && r.exitCode !== 0 && r.failures.length) {
+            // Failures that HEAD already has are not this change's doing: only new ones count.
+            const base = await testWithChange(input.root, '', input.testCommand, ctx.signal);
+            const known = new Set(base.failures.map((f) => `${f.file} > ${f.name}`));
+            const fresh = r.failures.filter((f) => !known.has(`${f.file} > ${f.name}`));
+            if (!fresh.length) {
+              ctx.log('warn', `${r.failures.length} test(s) already failing before this change: ${r.failures.map((f) => f.name).join('; ')}`);
+              r.exitCode = 0;
+              r.failures = [];
+            }
+          }
           if (r) {
             failed = r.exitCode === 0 ? 0 : Math.max(1, r.counts?.failed ?? 1);
             tests = { command: input.testCommand, passed: r.counts?.passed ?? 0, failed: r.counts?.failed ?? (r.exitCode === 0 ? 0 : 1), ok: r.exitCode === 0 };
             for (const f of r.failures.slice(0, 5)) ctx.log('error', `Test still failing: ${f.name} (${f.location ?? f.file}): ${f.message}`);
             items.push(item('All tests passing', r.exitCode === 0, r.counts ? `${r.counts.passed} passed, ${r.counts.failed} failed` : `exit ${r.exitCode}`));
-            if (r.exitCode === 0) ctx.log('ok', `All tests passing${r.counts ? ` (${r.counts.passed})` : ''}`);
+            if (r.exitCode === 0) ctx.log('ok', r.counts?.failed ? `No new test failures (${r.counts.passed} passed, ${r.counts.failed} failing before the change too)` : `All tests passing${r.counts ? ` (${r.counts.passed})` : ''}`);
           }
         } else items.push(item('All tests passing', false, 'no test command: set test.command in agent.config.json'));
         typesClean = fresh.length === 0;

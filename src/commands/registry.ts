@@ -3,7 +3,7 @@
 // Keep this module light: handlers import their heavy parts with import() when they run.
 import type { CommandDef } from './types.js';
 import { createTicket, listTickets, showTicket } from './tickets.js';
-import { analyzeTicket, fixTicket } from './work.js';
+import { analyzeTicket, fixTicket, generateCmd } from './work.js';
 import { demo } from './demo.js';
 import { deployCmd, emergencyHotfix, emergencyRollback, metrics, review, rollbackCmd } from './pipeline.js';
 import { health, logs, status } from './observe.js';
@@ -19,6 +19,7 @@ export const COMMANDS: CommandDef[] = [
   showTicket,
   analyzeTicket,
   fixTicket,
+  generateCmd,
   review,
   deployCmd,
   rollbackCmd,

@@ -43,3 +43,21 @@ export const fixTicket = defineCommand({
     return { data: result };
   },
 });
+
+export const generateCmd = defineCommand({
+  name: 'generate',
+  summary: "CodeSmith writes an API endpoint or an MCP tool (with tests) in the project's own style, staged for review",
+  group: 'tickets',
+  policy: 'codeGeneration',
+  args: [
+    { name: 'kind', description: 'api or mcp-tool', required: true, complete: ['api', 'mcp-tool'] },
+    { name: 'spec', description: 'what to generate, naming the table (or the tool)', required: true, variadic: true },
+  ],
+  schema: z.object({ kind: z.enum(['api', 'mcp-tool']), spec: z.string().check(z.minLength(2)) }),
+  keywords: ['generate', 'scaffold', 'endpoint', 'tool'],
+  examples: ['agent generate api "estimates endpoint"', 'agent generate mcp-tool create_invoice_record'],
+  async run(ctx, args) {
+    const { generate } = await import('../engine/pipeline.js');
+    return { data: await generate(ctx, args.kind, args.spec) };
+  },
+});

@@ -122,3 +122,76 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
     orch.dispose();
   }
 }
+
+export type GenerateKind = 'api' | 'mcp-tool';
+
+/** Understands a generate request offline: which table (and tool name) it is about. Pure. */
+export function understandSpec(kind: GenerateKind, spec: string, tables: readonly string[]): { ok: true; table: string; subject: string } | { ok: false; understood: string; example: string } {
+  const words = spec.toLowerCase().match(/[a-z][a-z0-9_]*/g) ?? [];
+  const parts = words.flatMap((w) => [w, ...w.split('_')]);
+  const table = tables.find((t) => parts.some((w) => w === t || w === t.replace(/s$/, '') || `${w}s` === t));
+  const toolName = words.find((w) => /^[a-z]+(_[a-z0-9]+)+$/.test(w));
+  if (!table) {
+    return {
+      ok: false,
+      understood: `a ${kind === 'api' ? 'API endpoint' : 'MCP tool'} for "${spec}", but no table of the project matches (tables: ${tables.join(', ') || 'none'})`,
+      example: kind === 'api' ? `agent generate api "${tables[0] ?? 'customers'} endpoint"` : `agent generate mcp-tool "create_${(tables[0] ?? 'customer').replace(/s$/, '')}_record"`,
+    };
+  }
+  return { ok: true, table, subject: kind === 'api' ? table : toolName ?? `create_${table.replace(/s$/, '')}_record` };
+}
+
+export async function generate(ctx: CommandContext, kind: GenerateKind, spec: string) {
+  const state = ctx.state();
+  const root = ctx.project.root;
+  const config = ctx.project.config();
+  const { openShadow } = await import('../integrations/pg/embedded.js');
+  const { publicTables, readMigrations, replay, tableColumns } = await import('../integrations/pg/migrations.js');
+  const shadow = await openShadow(`${ctx.project.agentDir}/cache`);
+  let tables: string[];
+  const columns = new Map<string, Awaited<ReturnType<typeof tableColumns>>>();
+  try {
+    await replay(shadow, readMigrations(root).files);
+    tables = await publicTables(shadow);
+    for (const t of tables) columns.set(t, await tableColumns(shadow, t));
+  } finally {
+    await shadow.close();
+  }
+  const u = understandSpec(kind, spec, tables);
+  if (!u.ok) {
+    const { UsageError } = await import('../errors.js');
+    throw new UsageError(`understood ${u.understood}; offline generation builds endpoints and tools for existing tables, e.g. \`${u.example}\` (set ANTHROPIC_API_KEY for free-form specs)`);
+  }
+  await ctx.requireApproval({ category: 'codeGeneration', action: `generate ${kind} for ${u.table}`, requestedBy: 'CODESMITH' });
+  const orch = new Orchestrator(state, config, ctx.out, ctx.signal);
+  try {
+    return await orch.withRun({ command: `generate ${kind} ${spec}` }, async (run) => {
+      const { codeSmith } = await import('../../agents/code-smith/index.js');
+      const { stageAgent } = await import('../../agents/stage-agent/index.js');
+      ctx.out.line('CODESMITH', 'ok', `Analyzing existing ${kind === 'api' ? 'route' : 'tool'} patterns for ${u.table}`, { runId: run.id });
+      const cause = { id: `gen:${u.subject}`, summary: `generate ${kind} ${u.subject}`, fix: kind === 'api' ? ('api-route' as const) : ('mcp-tool' as const), subject: u.subject, evidence: [`requested: ${spec}`], confidence: 100 };
+      let files: import('../../agents/stage-agent/change-set.js').ChangeFile[] = [];
+      const o = await orch.runAgent(run, codeSmith({ root, causes: [cause], tables, columns: async (t) => columns.get(t) ?? [] }, (f) => (files = f)));
+      let manifest: import('../../agents/stage-agent/change-set.js').Manifest | undefined;
+      await orch.runAgent(
+        run,
+        stageAgent(
+          {
+            root,
+            testCommand: testCommandFor(root, config.test.command),
+            gates: () => o.records.map((r) => ({ agent: o.agentId, phase: r.phase, gate: r.gate.gate, ok: r.gate.ok, detail: r.gate.detail })),
+            change: { ticket: null, title: `${kind} ${u.subject}`, summary: `Generated ${kind === 'api' ? 'API endpoint' : 'MCP tool'} for ${u.table}: ${spec}`, files, migrations: [] },
+          },
+          (m) => (manifest = m),
+        ),
+      );
+      const m = manifest!;
+      state.insertChangeSet({ id: m.id, ticket_id: null, dir: m.dir, status: 'staged', requires_approval: 0, created_at: Date.now(), manifest: JSON.stringify(m) });
+      appendAudit(state, { initiator: ctx.initiator, agent: 'CODESMITH', action: `generate.${kind}`, target: u.subject, files: m.files.map((f) => f.path), result: m.dir });
+      ctx.out.line('STAGE', 'ok', `Feature ready: ./${m.dir}/ (review with \`agent review ${m.id}\`)`, { runId: run.id });
+      return { changeSet: { id: m.id, dir: m.dir, files: m.files.map((f) => f.path) } };
+    });
+  } finally {
+    orch.dispose();
+  }
+}
