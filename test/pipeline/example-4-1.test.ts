@@ -123,3 +123,24 @@ describe('example 4.3: emergency rollback, and a deploy that fails half-way', ()
     expect(git(dir, 'status', '--porcelain', '--untracked-files=no').stdout).toBe('');
   });
 });
+
+describe('example 4.2: generate an endpoint', () => {
+  it("stages an endpoint and its test in the project's style, and refuses what it cannot read", async () => {
+    const dir = await freshCopy();
+    const r = await agent(['generate', 'api', 'estimates endpoint', '--json'], { cwd: dir });
+    const result = json(r);
+    expect(result.ok, r.stdout + r.stderr).toBe(true);
+    expect(result.data.changeSet.files.sort()).toEqual(['app/api/estimates/route.test.ts', 'app/api/estimates/route.ts']);
+    const staged = join(dir, result.data.changeSet.dir, 'files', 'app/api/estimates/route.ts');
+    const route = readFileSync(staged, 'utf8');
+    // The sibling routes' imports and validation, reused.
+    expect(route).toContain("import { validate } from '../../../lib/validate';");
+    expect(route).toMatch(/job_id: \{ type: 'uuid', required: true \}/);
+    const refused = await agent(['generate', 'api', 'customer portal login with oauth2'], { cwd: dir });
+    expect(refused.code).toBe(4);
+    expect(refused.stdout).toContain('app/api/customers/route.ts already exists');
+    const unknown = await agent(['generate', 'mcp-tool', 'teleport the van'], { cwd: dir });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/no table of the project matches/);
+  });
+});
