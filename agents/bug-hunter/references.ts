@@ -10,7 +10,7 @@ export interface UnresolvedReference {
   lookedIn: string;
 }
 
-const TOOL_CALL = [/\b(?:callTool|executeTool|invokeTool|runTool|useTool)\s*\(\s*['"`]([a-z][a-z0-9_]+)['"`]/g, /\btool\s*:\s*['"`]([a-z][a-z0-9_]+)['"`]/g];
+const TOOL_CALL = [/\b(?:callTool|executeTool|invokeTool|runTool|useTool)\s*\([^'"`)]*?['"`]([a-z][a-z0-9_]+)['"`]/g, /\btool\s*:\s*['"`]([a-z][a-z0-9_]+)['"`]/g];
 const TOOL_DEF = /\bname\s*:\s*['"`]([a-z][a-z0-9_]+)['"`]/g;
 const ROUTE_USE = /['"`](\/api\/[a-z0-9\-_/[\]]+?)\/?(?:\?[^'"`]*)?['"`]/gi;
 const ENV_USE = [/process\.env\.([A-Z][A-Z0-9_]+)/g, /process\.env\[['"]([A-Z][A-Z0-9_]+)['"]\]/g, /Deno\.env\.get\(\s*['"]([A-Z][A-Z0-9_]+)['"]\s*\)/g];

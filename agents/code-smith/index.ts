@@ -56,6 +56,10 @@ export function codeSmith(input: CodeSmithInput, done: (files: ChangeFile[]) => 
           .filter((c) => c.fix === 'mcp-tool' || c.fix === 'api-route')
           .map((c) => ({ cause: c, kind: c.fix as Job['kind'], table: c.fix === 'api-route' ? c.subject : tableForTool(c.subject, input.tables) }));
         const route = findRoutePattern(files);
+        if (!route && jobs.some((j) => j.kind === 'api-route')) {
+          ctx.log('info', 'The project has no app/api route handlers to follow; no endpoint is generated');
+          jobs = jobs.filter((j) => j.kind !== 'api-route');
+        }
         const routeDir = route ? posix.dirname(posix.dirname(route.sibling.path)) : 'app/api';
         const exists = (j: Job) => j.kind === 'api-route' && files.some((f) => f.path === `${routeDir}/${j.table}/route.ts`);
         const items = jobs.map((j) =>
