@@ -1,0 +1,176 @@
+// Schema lints for `agent bugs scan`, over the database the migrations build (a snapshot): the
+// checks Supabase's advisors run, plus `*_id` columns that name a table but have no foreign key.
+// Each finding has the shared finding shape and, where a safe one exists, the `fixSql` that
+// `agent migrate` could stage. Levels follow Supabase's advisors. Pure (takeSnapshot does the I/O).
+//
+//   unindexed-foreign-key (info)           foreign key without an index that starts with its columns
+//   no-primary-key (info)                  public table without a primary key
+//   rls-disabled-in-public (error)         public table reachable through the API with RLS off
+//   policy-exists-rls-disabled (error)     policies written but RLS off, so they do nothing
+//   rls-enabled-no-policy (info)           RLS on and no policy: the API sees no rows
+//   duplicate-index (warning)              two indexes with the same definition
+//   multiple-permissive-policies (warning) several permissive policies for one role and action
+//   security-definer-view (error)          public view without security_invoker (bypasses RLS)
+//   function-search-path-mutable (warning) public function without a pinned search_path
+//   missing-foreign-key (warning)          `<name>_id` column matching a table, with no foreign key
+import type { Finding, Severity } from './finding.js';
+import { sortFindings } from './finding.js';
+import type { SchemaSnapshot, TableSnapshot } from './schema-snapshot.js';
+import { splitSql } from './sql-split.js';
+import { analyzeStatement } from './linter/statement.js';
+import { objectName, quoteIdent, quoteQualified } from './sql-names.js';
+
+export type Locator = (target: { table: string; column?: string }) => { file: string; line: number } | undefined;
+
+export interface SchemaLintOptions {
+  /** Schemas the API exposes; default ['public']. */
+  schemas?: string[];
+  /** Finds the migration that created an object, for file and line. */
+  locate?: Locator;
+}
+
+/** A locator over migration files: the last `create table` of a table, and a column's line in it. */
+export function locatorFromFiles(files: Array<{ path: string; sql: string }>): Locator {
+  const creates = new Map<string, { file: string; line: number; sql: string }>();
+  for (const f of files) {
+    for (const st of splitSql(f.sql)) {
+      const info = analyzeStatement(st.sql);
+      if (info.kind === 'create-table') creates.set(info.table, { file: f.path, line: st.line, sql: st.sql });
+    }
+  }
+  return ({ table, column }) => {
+    const c = creates.get(table);
+    if (!c) return undefined;
+    if (column) {
+      const lines = c.sql.split('\n');
+      const at = lines.findIndex((l, i) => i > 0 && new RegExp(`^\\s*"?${column.replace(/[^a-z0-9_]/gi, '')}"?\\s`, 'i').test(l));
+      if (at > 0) return { file: c.file, line: c.line + at };
+    }
+    return { file: c.file, line: c.line };
+  };
+}
+
+const singulars = (x: string) => [x, `${x}s`, `${x}es`, x.endsWith('y') ? `${x.slice(0, -1)}ies` : ''].filter(Boolean);
+
+function primaryKey(t: TableSnapshot): string[] | null {
+  const pk = Object.values(t.constraints).find((c) => c.type === 'primary key');
+  return pk ? pk.columns : null;
+}
+
+function ownerColumn(t: TableSnapshot): string | null {
+  for (const c of ['owner_id', 'user_id', 'created_by']) if (t.columns[c]?.type === 'uuid') return c;
+  return null;
+}
+
+export function ownerPolicySql(table: string, column: string): string {
+  const name = `${table.split('.').pop()} owner can do everything`;
+  return `create policy "${name}" on ${quoteQualified(table)} for all to authenticated using ((select auth.uid()) = ${quoteIdent(column)}) with check ((select auth.uid()) = ${quoteIdent(column)});`;
+}
+
+export function foreignKeyFixSql(table: string, column: string, refTable: string, refColumn: string): string {
+  const constraint = objectName(table.split('.').pop() as string, column, 'fkey');
+  return [
+    "set lock_timeout = '5s';",
+    `alter table ${quoteQualified(table)} add constraint ${quoteIdent(constraint)} foreign key (${quoteIdent(column)}) references ${quoteQualified(refTable)} (${quoteIdent(refColumn)}) not valid;`,
+    `alter table ${quoteQualified(table)} validate constraint ${quoteIdent(constraint)};`,
+  ].join('\n');
+}
+
+export function lintSchema(snapshot: SchemaSnapshot, opts: SchemaLintOptions = {}): Finding[] {
+  const schemas = opts.schemas ?? ['public'];
+  const exposed = Object.entries(snapshot.tables).filter(([, t]) => schemas.includes(t.schema));
+  const out: Finding[] = [];
+  const add = (ruleId: string, severity: Severity, object: string, where: { table: string; column?: string } | null, message: string, fix: string, fixSql?: string) => {
+    const f: Finding = { ruleId, severity, object, message, fix };
+    const loc = where ? opts.locate?.(where) : undefined;
+    if (loc) {
+      f.file = loc.file;
+      f.line = loc.line;
+    }
+    if (fixSql) f.fixSql = fixSql;
+    out.push(f);
+  };
+
+  for (const [key, t] of exposed) {
+    const policies = Object.entries(t.policies);
+    // Foreign keys without a covering index
+    for (const [name, c] of Object.entries(t.constraints)) {
+      if (c.type !== 'foreign key') continue;
+      const n = c.columns.length;
+      const covered = Object.values(t.indexes).some((i) => i.valid && i.columns.length >= n && [...i.columns.slice(0, n)].sort().join(',') === [...c.columns].sort().join(','));
+      if (!covered) {
+        const idx = objectName(t.name, ...c.columns, 'idx');
+        add('unindexed-foreign-key', 'info', `${key}.${name}`, { table: key, column: c.columns[0] as string }, `foreign key ${name} on ${key} (${c.columns.join(', ')}) has no index, so joins and deletes on ${c.references?.table ?? 'the parent'} scan ${key}`, `create an index on ${key} (${c.columns.join(', ')})`, `create index concurrently if not exists ${quoteIdent(idx)} on ${quoteQualified(key)} (${c.columns.map(quoteIdent).join(', ')});`);
+      }
+    }
+    if (!primaryKey(t)) {
+      add('no-primary-key', 'info', key, { table: key }, `${key} has no primary key: rows cannot be updated or deleted reliably through the API and replication cannot identify them`, 'add a primary key', t.columns.id && !t.columns.id.nullable ? `alter table ${quoteQualified(key)} add primary key (id);` : undefined);
+    }
+    const enableRls = `alter table ${quoteQualified(key)} enable row level security;`;
+    if (!t.rls) {
+      add('rls-disabled-in-public', 'error', key, { table: key }, `${key} is exposed through the Supabase API with row level security off: anyone with the anon key can read and write every row`, 'enable row level security and add policies for the access the app needs', enableRls);
+      if (policies.length) add('policy-exists-rls-disabled', 'error', key, { table: key }, `${key} has ${policies.length} polic${policies.length === 1 ? 'y' : 'ies'} (${policies.map(([p]) => p).join(', ')}) but row level security is off, so none of them applies`, 'enable row level security', enableRls);
+    } else if (!policies.length) {
+      const owner = ownerColumn(t);
+      add('rls-enabled-no-policy', 'info', key, { table: key }, `${key} has row level security on and no policy, so the API returns no rows to anon or authenticated users`, owner ? `add a policy, e.g. owners manage their rows through ${owner}` : 'add policies for the access the app needs', owner ? ownerPolicySql(key, owner) : undefined);
+    }
+    // Duplicate indexes
+    const groups = new Map<string, string[]>();
+    for (const [name, i] of Object.entries(t.indexes)) {
+      const sig = i.definition.replace(/^CREATE (UNIQUE )?INDEX \S+ ON /, 'CREATE $1INDEX ON ');
+      groups.set(sig, [...(groups.get(sig) ?? []), name]);
+    }
+    for (const names of groups.values()) {
+      if (names.length < 2) continue;
+      const backing = new Set(Object.keys(t.constraints));
+      const keep = names.find((n) => backing.has(n)) ?? names[0];
+      const drop = names.filter((n) => n !== keep && !backing.has(n));
+      add('duplicate-index', 'warning', `${t.schema}.${names.join(', ')}`, { table: key }, `${key} has identical indexes ${names.join(', ')}: every write maintains both`, `keep ${keep} and drop the others`, drop.length ? drop.map((n) => `drop index concurrently if exists ${quoteQualified(`${t.schema}.${n}`)};`).join('\n') : undefined);
+    }
+    // Several permissive policies for one role and action
+    const byRoleAction = new Map<string, string[]>();
+    for (const [name, p] of policies) {
+      if (!p.permissive) continue;
+      const actions = p.command === 'all' ? ['select', 'insert', 'update', 'delete'] : [p.command];
+      for (const role of p.roles) for (const action of actions) byRoleAction.set(`${role}\u0000${action}`, [...(byRoleAction.get(`${role}\u0000${action}`) ?? []), name]);
+    }
+    for (const [k, names] of byRoleAction) {
+      if (names.length < 2) continue;
+      const [role, action] = k.split('\u0000') as [string, string];
+      add('multiple-permissive-policies', 'warning', key, { table: key }, `${key} has ${names.length} permissive policies for role ${role} and ${action} (${names.join(', ')}); Postgres runs all of them on every query`, 'merge them into one policy whose condition ORs theirs');
+    }
+    // `<name>_id` columns that match a table but have no foreign key
+    for (const [col, c] of Object.entries(t.columns)) {
+      const m = /^(.+)_id$/.exec(col);
+      if (!m) continue;
+      const hasFk = Object.values(t.constraints).some((k) => k.type === 'foreign key' && k.columns.includes(col));
+      if (hasFk) continue;
+      const base = m[1] as string;
+      let target: [string, TableSnapshot] | undefined;
+      for (const candidate of singulars(base)) {
+        const hit = snapshot.tables[`${t.schema}.${candidate}`];
+        if (hit && `${t.schema}.${candidate}` !== key) {
+          target = [`${t.schema}.${candidate}`, hit];
+          break;
+        }
+      }
+      if (!target && base === 'user' && snapshot.tables['auth.users']) target = ['auth.users', snapshot.tables['auth.users']];
+      if (!target) continue;
+      const pk = primaryKey(target[1]);
+      if (!pk || pk.length !== 1) continue;
+      const refCol = pk[0] as string;
+      if (target[1].columns[refCol]?.type !== c.type) continue;
+      add('missing-foreign-key', 'warning', `${key}.${col}`, { table: key, column: col }, `${t.name}.${col} refers to ${target[0].replace(/^public\./, '')} by name but has no foreign key, so rows can point at ${target[0].replace(/^public\./, '')} that do not exist`, `add a foreign key ${t.name}.${col} -> ${target[0].replace(/^public\./, '')}.${refCol} (NOT VALID, then VALIDATE), then an index on ${t.name} (${col})`, foreignKeyFixSql(key, col, target[0], refCol));
+    }
+  }
+
+  for (const [key, v] of Object.entries(snapshot.views)) {
+    if (!schemas.includes(v.schema) || v.materialized || v.securityInvoker) continue;
+    add('security-definer-view', 'error', key, null, `view ${key} runs with its owner's rights, so API users bypass the row level security of the tables it reads`, 'make it security_invoker', `alter view ${quoteQualified(key)} set (security_invoker = true);`);
+  }
+  for (const [key, f] of Object.entries(snapshot.functions)) {
+    if (!schemas.includes(f.schema) || f.config.some((c) => c.startsWith('search_path='))) continue;
+    add('function-search-path-mutable', 'warning', key, null, `function ${key} resolves names through the caller's search_path${f.securityDefiner ? ' while running with its owner’s rights' : ''}`, 'pin its search_path', `alter function ${quoteQualified(`${f.schema}.${f.name}`)}(${f.args}) set search_path = public, extensions, pg_temp;`);
+  }
+  return sortFindings(out);
+}
