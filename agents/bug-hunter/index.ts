@@ -11,13 +11,14 @@ import { findUnresolved, tablesWithoutWrites, type UnresolvedReference } from '.
 import { findRootCauses, relevantCauses, type RootCause, type SchemaFinding } from './root-cause.js';
 import { parseFailures, type TestFailure } from './test-failures.js';
 import { typeCheck, type Diagnostic } from './ts-diagnostics.js';
+import type { Column } from '../code-smith/generate.js';
 
 export interface BugHunterInput {
   root: string;
   ticket: TicketRow;
   testCommand: string | null;
   /** Schema lints over the database the migrations build (the Migrator's scan), and its tables. */
-  scanSchema: () => Promise<{ findings: SchemaFinding[]; tables: string[] }>;
+  scanSchema: () => Promise<{ findings: SchemaFinding[]; tables: string[]; columns: Record<string, Column[]> }>;
 }
 
 export interface Analysis {
@@ -30,6 +31,8 @@ export interface Analysis {
   diagnostics: Diagnostic[];
   tests: { command: string; passed: number | null; failed: number | null; exitCode: number } | null;
   confidence: number;
+  /** The schema the migrations build: tables and their columns. */
+  tables: Record<string, Column[]>;
 }
 
 export function bugHunter(input: BugHunterInput, done: (a: Analysis) => void): AgentTask {
@@ -62,7 +65,7 @@ export function bugHunter(input: BugHunterInput, done: (a: Analysis) => void): A
           typeCheck(input.root, overlay),
           input.scanSchema().catch((err: Error) => {
             ctx.log('warn', `Schema scan unavailable: ${err.message}`);
-            return { findings: [] as SchemaFinding[], tables: [] as string[] };
+            return { findings: [] as SchemaFinding[], tables: [] as string[], columns: {} as Record<string, Column[]> };
           }),
           input.testCommand ? runShell(input.testCommand, { cwd: input.root, signal: ctx.signal }) : Promise.resolve(null),
         ]);
@@ -85,6 +88,7 @@ export function bugHunter(input: BugHunterInput, done: (a: Analysis) => void): A
           diagnostics: types.diagnostics,
           tests: tests && input.testCommand ? { command: input.testCommand, passed: counts?.passed ?? null, failed: counts?.failed ?? null, exitCode: tests.exitCode } : null,
           confidence: rootCauses[0]?.confidence ?? 0,
+          tables: scan.columns,
         };
         return {
           items: [

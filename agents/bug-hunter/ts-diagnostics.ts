@@ -10,7 +10,20 @@ export interface Diagnostic {
   message: string;
 }
 
-export async function typeCheck(root: string, extraFiles: ReadonlyMap<string, string> = new Map()): Promise<{ diagnostics: Diagnostic[]; files: number }> {
+// One process checks the same project several times (BugHunter, CodeSmith, StageAgent): the
+// previous program is handed to the next one so unchanged files are not parsed again, and a
+// check of the unchanged project is answered from memory.
+const lastProgram = new Map<string, import('typescript').Program>();
+const plainResult = new Map<string, Promise<{ diagnostics: Diagnostic[]; files: number }>>();
+
+export function typeCheck(root: string, extraFiles: ReadonlyMap<string, string> = new Map()): Promise<{ diagnostics: Diagnostic[]; files: number }> {
+  if (extraFiles.size) return check(root, extraFiles);
+  let cached = plainResult.get(root);
+  if (!cached) plainResult.set(root, (cached = check(root, extraFiles)));
+  return cached;
+}
+
+async function check(root: string, extraFiles: ReadonlyMap<string, string>): Promise<{ diagnostics: Diagnostic[]; files: number }> {
   const { default: ts } = await import('typescript');
   const configPath = join(root, 'tsconfig.json');
   let options: import('typescript').CompilerOptions = { strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, skipLibCheck: true, lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'] };
@@ -33,7 +46,8 @@ export async function typeCheck(root: string, extraFiles: ReadonlyMap<string, st
   host.readFile = (f) => overlay.get(f) ?? readFile(f);
   host.fileExists = (f) => overlay.has(f) || fileExists(f);
   host.directoryExists = (d) => overlayDirs.has(d.replace(/\/$/, '')) || (directoryExists ? directoryExists(d) : true);
-  const program = ts.createProgram({ rootNames: fileNames, options, host });
+  const program = ts.createProgram({ rootNames: fileNames, options, host, oldProgram: lastProgram.get(root) });
+  lastProgram.set(root, program);
   const diagnostics = ts.getPreEmitDiagnostics(program).map((d): Diagnostic => {
     const file = d.file;
     const pos = file && d.start !== undefined ? file.getLineAndCharacterOfPosition(d.start) : { line: 0, character: 0 };

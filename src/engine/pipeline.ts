@@ -59,27 +59,21 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
       const { migrator } = await import('../../agents/migrator/agent.js');
       const { stageAgent } = await import('../../agents/stage-agent/index.js');
       const { openShadow } = await import('../integrations/pg/embedded.js');
-      const { publicTables, readMigrations, replay, tableColumns } = await import('../integrations/pg/migrations.js');
-      const cacheDir = `${ctx.project.agentDir}/cache`;
 
       const needsCode = analysis.rootCauses.some((c) => c.fix === 'mcp-tool' || c.fix === 'api-route');
       const needsMigration = analysis.rootCauses.some((c) => c.fix === 'foreign-key');
       const names = [needsCode && 'CodeSmith Agent (Code Generation)', needsMigration && 'Migrator Agent (Database Operations)', 'StageAgent (Staging)'].filter(Boolean);
       ctx.out.line('ORCHESTRATOR', 'info', `Spinning up specialist agents: ${names.join(', ')}`, ids);
 
-      // One shadow database answers CodeSmith's questions about the schema.
-      const shadow = await openShadow(cacheDir);
-      let tables: string[] = [];
-      try {
-        await replay(shadow, readMigrations(root).files);
-        tables = await publicTables(shadow);
-        const columns = new Map<string, Awaited<ReturnType<typeof tableColumns>>>();
-        for (const t of tables) columns.set(t, await tableColumns(shadow, t));
+      // BugHunter's schema scan already knows every table and column.
+      const tables = Object.keys(analysis.tables);
+      const columns = new Map(Object.entries(analysis.tables));
+      {
         let code: import('../../agents/stage-agent/change-set.js').ChangeFile[] = [];
         let db: import('../../agents/migrator/agent.js').MigratorOutput = { files: [], migrations: [] };
         const outcomes = await Promise.all([
           needsCode ? orch.runAgent(run, codeSmith({ root, causes: analysis.rootCauses, tables, columns: async (t) => columns.get(t) ?? [] }, (f) => (code = f))) : null,
-          needsMigration ? orch.runAgent(run, migrator({ root, causes: analysis.rootCauses, openShadow: () => openShadow(cacheDir) }, (o) => (db = o))) : null,
+          needsMigration ? orch.runAgent(run, migrator({ root, causes: analysis.rootCauses, openShadow: () => openShadow() }, (o) => (db = o))) : null,
         ]);
         const gates = outcomes.flatMap((o) =>
           o ? o.records.map((r) => ({ agent: o.agentId, phase: r.phase, gate: r.gate.gate, ok: r.gate.ok, detail: r.gate.detail })) : [],
@@ -114,8 +108,6 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
           rootCauses: analysis.rootCauses,
           changeSet: { id: m.id, dir: m.dir, files: m.files.map((f) => f.path), migrations: m.migrations.map((x) => `${x.version}_${x.name}`) },
         };
-      } finally {
-        await shadow.close();
       }
     });
   } finally {
@@ -147,7 +139,7 @@ export async function generate(ctx: CommandContext, kind: GenerateKind, spec: st
   const config = ctx.project.config();
   const { openShadow } = await import('../integrations/pg/embedded.js');
   const { publicTables, readMigrations, replay, tableColumns } = await import('../integrations/pg/migrations.js');
-  const shadow = await openShadow(`${ctx.project.agentDir}/cache`);
+  const shadow = await openShadow();
   let tables: string[];
   const columns = new Map<string, Awaited<ReturnType<typeof tableColumns>>>();
   try {

@@ -41,7 +41,7 @@ async function connect(ctx: CommandContext): Promise<{ sql: Sql; description: st
     return { sql, description: 'DATABASE_URL' };
   }
   const { openEmbedded } = await import('./pg/embedded.js');
-  const db = await openEmbedded(join(ctx.project.agentDir, 'pgdata'), join(ctx.project.agentDir, 'cache'));
+  const db = await openEmbedded(join(ctx.project.agentDir, 'pgdata'));
   await db.exec(SUPABASE_SHIMS);
   const wrap = (q: Pick<typeof db, 'exec' | 'query'>): Sql => ({
     exec: async (s) => void (await q.exec(s)),
