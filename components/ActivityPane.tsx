@@ -11,7 +11,7 @@ export const ActivityPane = memo(function ActivityPane({ height, width }: { heig
   useUi((s) => s.tick);
   const lines = activityLines(status, agents, Date.now(), Math.max(1, height - 3));
   return (
-    <Box borderStyle="round" borderColor="gray" flexDirection="column" height={height} width={width} flexShrink={0} paddingX={1} overflow="hidden">
+    <Box borderStyle="round" borderColor="gray" flexDirection="column" height={height} width={width} flexShrink={0} paddingX={1}>
       <Text bold>Recent Activity</Text>
       {lines.map((l, i) => (
         <Line key={i} segs={l} />

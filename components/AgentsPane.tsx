@@ -13,7 +13,7 @@ export const AgentsPane = memo(function AgentsPane({ height, width }: { height: 
   const tick = useUi((s) => s.tick);
   const lines = agentLines(agents, Date.now(), tick).slice(0, Math.max(1, height - 3));
   return (
-    <Box borderStyle="round" borderColor="gray" flexDirection="column" height={height} width={width} flexShrink={0} paddingX={1} overflow="hidden">
+    <Box borderStyle="round" borderColor="gray" flexDirection="column" height={height} width={width} flexShrink={0} paddingX={1}>
       <Text bold wrap="truncate">
         Agents <Text dimColor>{`${active}/${max} active`}</Text>
       </Text>

@@ -1,5 +1,7 @@
-// The dashboard's root: the layout (one row shorter than the terminal, so Ink never clears the
-// screen), the one input hook that feeds the key router, and the panes.
+// The dashboard's root: the layout (one row shorter than the terminal), the one input hook that
+// feeds the key router, and the panes. Every pane gets an exact height and renders only the rows
+// that fit, with truncated lines, so no box needs clipping (Ink's clipping re-slices every
+// string of every frame: it was most of a frame's cost).
 import { useCallback } from 'react';
 import { Box, useInput, type Key } from 'ink';
 import type { Dashboard } from './controller.js';
@@ -37,7 +39,7 @@ function Screen() {
   useData((s) => s.agents);
   const layout = d.layout();
   return (
-    <Box flexDirection="column" width={columns} height={layout.height} overflow="hidden">
+    <Box flexDirection="column" width={columns} height={layout.height}>
       <Header height={layout.header} />
       {layout.help > 0 ? (
         <HelpOverlay height={layout.help} />

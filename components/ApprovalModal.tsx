@@ -14,7 +14,7 @@ export const ApprovalModal = memo(function ApprovalModal({ approval, others, hei
   const lines = approvalLines(approval, mine, others, Date.now());
   const tone = approval.risk === 'critical' || approval.risk === 'high' ? 'red' : 'yellow';
   return (
-    <Box borderStyle="double" borderColor={tone} flexDirection="column" height={height} paddingX={1} overflow="hidden" flexShrink={0}>
+    <Box borderStyle="double" borderColor={tone} flexDirection="column" height={height} paddingX={1} flexShrink={0}>
       {lines.slice(0, Math.max(1, height - 2)).map((l, i) => (
         <Line key={i} segs={l} />
       ))}

@@ -15,7 +15,7 @@ export const HelpOverlay = memo(function HelpOverlay({ height }: { height: numbe
   const visible = Math.max(1, height - 3); // borders and the title row
   const top = Math.min(scroll, Math.max(0, lines.length - visible));
   return (
-    <Box borderStyle="round" borderColor="cyan" flexDirection="column" height={height} paddingX={1} overflow="hidden" flexShrink={0}>
+    <Box borderStyle="round" borderColor="cyan" flexDirection="column" height={height} paddingX={1} flexShrink={0}>
       <Text wrap="truncate">
         <Text bold color="cyan">
           HELP

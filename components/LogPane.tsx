@@ -2,7 +2,7 @@
 // loaded ones pages more in from the database (the store does that), so memory stays bounded.
 import { memo, useMemo } from 'react';
 import { Box, Text } from 'ink';
-import { logLines } from '../src/store/store.js';
+import { isConsoleLine, logLines, type LogRow } from '../src/store/store.js';
 import { useData, useUi } from './context.js';
 import { Line } from './Line.js';
 import { logLine } from './view.js';
@@ -23,14 +23,19 @@ export const LogPane = memo(function LogPane({ height, visible }: { height: numb
     ? 'following'
     : `scrolled back${log.unseen ? ` · ${log.unseen.toLocaleString('en-US')} new below` : ''} · F follows`;
   return (
-    <Box borderStyle="round" borderColor={focused ? 'cyan' : 'gray'} flexDirection="column" height={height} paddingX={1} overflow="hidden" flexShrink={0}>
+    <Box borderStyle="round" borderColor={focused ? 'cyan' : 'gray'} flexDirection="column" height={height} paddingX={1} flexShrink={0}>
       <Text wrap="truncate">
         <Text bold>Log</Text>
         <Text dimColor>{` · ${log.filter.agent ?? 'all agents'} · ${log.filter.minLevel}+ · ${where}${start > 0 || log.hasOlder ? ' · ↑ older' : ''}`}</Text>
       </Text>
-      {shown.map((row, i) => (
-        <Line key={i} segs={logLine(row)} />
+      {shown.map((row) => (
+        <LogLine key={isConsoleLine(row) ? `c${row.seq}` : row.id} row={row} />
       ))}
     </Box>
   );
+});
+
+/** One log row; rows are immutable store objects, so an unchanged row never re-renders. */
+const LogLine = memo(function LogLine({ row }: { row: LogRow }) {
+  return <Line segs={logLine(row)} />;
 });

@@ -44,7 +44,8 @@ export const Prompt = memo(function Prompt({ height }: { height: number }) {
 
   return (
     <Box borderStyle="round" borderColor={active ? 'cyan' : 'gray'} flexDirection="column" height={height} paddingX={1} flexShrink={0}>
-      <Box>
+      {/* The one clipped box: a line longer than the screen must not wrap into the rows below. */}
+      <Box height={1} overflow="hidden">
         <Text color="cyan" bold>
           {'agent › '}
         </Text>

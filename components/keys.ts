@@ -48,7 +48,7 @@ interface Entry {
 export class KeyRouter {
   private entries: Entry[] = [];
   private nextId = 0;
-  /** Called after every key that reached the router (the bench and tests time frames from it). */
+  /** Called for every key as it reaches the router (the bench times key-to-frame from it). */
   onKey: ((input: string) => void) | null = null;
 
   /** Adds a handler; returns the function that removes it. Equal priorities: the newest first. */
@@ -63,15 +63,12 @@ export class KeyRouter {
 
   /** Routes one key; true when a handler consumed it. */
   dispatch(input: string, key: KeyInfo): boolean {
-    try {
-      for (const e of [...this.entries]) {
-        if (!e.active()) continue;
-        if (e.handler(input, key)) return true;
-      }
-      return false;
-    } finally {
-      this.onKey?.(input);
+    this.onKey?.(input);
+    for (const e of [...this.entries]) {
+      if (!e.active()) continue;
+      if (e.handler(input, key)) return true;
     }
+    return false;
   }
 
   get size(): number {

@@ -2,7 +2,7 @@
 // (quit, Ctrl-C, a signal, a crash: the error then prints below the restored screen), a full
 // repaint on resize, and the dashboard session that lets other processes' approvals pop up here.
 // Loaded with import() by src/commands/dashboard.ts only: ink and react cost ~330 ms to import.
-import { writeSync } from 'node:fs';
+import { writeFileSync, writeSync } from 'node:fs';
 import { format } from 'node:util';
 import { render, type Instance } from 'ink';
 import type { CommandContext, CommandDef, CommandResult } from '../src/commands/types.js';
@@ -101,6 +101,7 @@ export async function runDashboard(ctx: CommandContext, opts: RunDashboardOption
     inst.waitUntilExit().catch(fail); // a render error unmounts Ink and lands here
     return inst;
   };
+  const trace = process.env.AGENT_DASHBOARD_TRACE ? startTrace(d, writer) : null;
   const onResize = () => {
     const columns = stdout.columns || 80;
     const rows = stdout.rows || 24;
@@ -128,6 +129,7 @@ export async function runDashboard(ctx: CommandContext, opts: RunDashboardOption
       crash ??= err;
     }
     screen.leave();
+    trace?.save(process.env.AGENT_DASHBOARD_TRACE!);
     Object.assign(console, saved);
     process.off('exit', onExit);
     process.off('uncaughtException', onUncaught);
@@ -140,3 +142,27 @@ export async function runDashboard(ctx: CommandContext, opts: RunDashboardOption
 }
 
 export type { Dashboard };
+
+/**
+ * AGENT_DASHBOARD_TRACE=<file>: on exit, the dashboard writes what it measured of itself there
+ * (key-to-frame times from the key router to the terminal write, frames, writes, events seen).
+ * bench/dashboard.mjs reads it; nothing else does.
+ */
+function startTrace(d: Dashboard, writer: FrameWriter) {
+  const keyToFrame: number[] = [];
+  let pending: number[] = [];
+  const started = performance.now();
+  d.router.onKey = () => pending.push(performance.now());
+  writer.onWrite = () => {
+    const now = performance.now();
+    for (const t of pending) keyToFrame.push(Math.round((now - t) * 10) / 10);
+    pending = [];
+  };
+  return {
+    save(file: string) {
+      const seconds = (performance.now() - started) / 1000;
+      const out = { seconds, keyToFrame, ...writer.stats, eventsSeen: d.data.getState().eventsSeen };
+      writeFileSync(file, JSON.stringify(out));
+    },
+  };
+}

@@ -1,0 +1,256 @@
+// `node bench/dashboard.mjs` (after `npm run build`): the dashboard in a real pseudo-terminal
+// (util-linux `script`), each figure printed against a baseline measured in the same run.
+//   1. time to the first full frame of `agent dashboard` vs a bare Ink render of one <Text>
+//   2. a burst of 10,000 events a second for 10 s appended by another process, while pressing a
+//      key every 250 ms: key-to-frame latency, frames written per second, RSS, events seen
+// Never part of the tests. Runs in about 40 s.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const cli = join(root, 'dist', 'cli.js');
+const ROWS = 40;
+const COLS = 120;
+const ENV = { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', TERM: 'xterm-256color', ...(process.env.BENCH_NODE_ENV ? { NODE_ENV: process.env.BENCH_NODE_ENV } : {}) };
+
+// ---- the appender child: `node bench/dashboard.mjs --append <db> <perSecond> <seconds>` ----
+if (process.argv[2] === '--append') {
+  const [, , , db, perSecond, seconds] = process.argv;
+  const { StateDb } = await import(join(root, 'dist', 'index.js'));
+  const state = new StateDb(db);
+  const rate = Number(perSecond);
+  const total = rate * Number(seconds);
+  const started = performance.now();
+  let done = 0;
+  while (done < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate));
+    if (due > done) {
+      state.tx(() => {
+        for (; done < due; done++) state.appendEvent({ kind: 'line', level: done % 50 === 0 ? 'warn' : 'info', agent: 'LOADGEN', message: `load event ${done}` });
+      });
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  state.close();
+  process.stdout.write(JSON.stringify({ appended: done, ms: Math.round(performance.now() - started) }) + '\n');
+  process.exit(0);
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))];
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** A command in a pseudo-terminal of ROWS x COLS; `out` is everything it wrote. */
+function pty(command, cwd, env = {}) {
+  const child = spawn('script', ['-qfec', `stty rows ${ROWS} cols ${COLS}; exec ${command}`, '/dev/null'], { cwd, env: { ...ENV, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const p = { child, out: '', chunks: [], exited: new Promise((r) => child.on('close', r)) };
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (d) => {
+    p.out += d;
+    p.chunks.push({ t: performance.now(), d });
+    if (p.out.length > 4_000_000) p.out = p.out.slice(-1_000_000);
+  });
+  return p;
+}
+
+/** Resolves with the time at which `marker` shows up in output written after `from` (index). */
+function waitOutput(p, marker, from, timeoutMs = 15_000) {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (p.out.indexOf(marker, Math.max(0, from - marker.length)) < 0) return false;
+      cleanup();
+      resolve(performance.now());
+      return true;
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`no "${marker}" within ${timeoutMs} ms; last output: ${JSON.stringify(p.out.slice(-400))}`));
+    }, timeoutMs);
+    const cleanup = () => {
+      clearTimeout(timer);
+      p.child.stdout.off('data', onData);
+    };
+    const onData = () => void check();
+    p.child.stdout.on('data', onData); // registered after pty()'s own listener: p.out is current
+    check();
+  });
+}
+
+function project() {
+  const dir = mkdtempSync(join(tmpdir(), 'crm-agent-bench-dash-'));
+  spawnSync('git', ['init', '-q', dir]);
+  spawnSync(process.execPath, [cli, 'create', 'ticket', 'Estimates are not saved when the form is submitted'], { cwd: dir, env: ENV });
+  return dir;
+}
+
+function rssMb(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+/** The dashboard's own pid, from the session it registers in the state database. */
+async function dashboardPid(dir) {
+  const { StateDb } = await import(join(root, 'dist', 'index.js'));
+  const state = new StateDb(join(dir, '.agent', 'state.db'));
+  try {
+    for (let i = 0; i < 200; i++) {
+      const s = state.liveSessions('dashboard', 60_000)[0];
+      if (s) return s.pid;
+      await sleep(10);
+    }
+    throw new Error('the dashboard registered no session');
+  } finally {
+    state.close();
+  }
+}
+
+function report(title, rows) {
+  console.log(`\n${title}`);
+  for (const [name, value, unit, ratio] of rows) {
+    console.log(`  ${name.padEnd(44)} ${String(value).padStart(10)} ${unit.padEnd(6)} ${ratio ?? ''}`);
+  }
+}
+
+async function stopDashboard(p) {
+  p.child.stdin.write('\x03'); // Ctrl-C: nothing runs, so it quits
+  const code = await Promise.race([p.exited, sleep(5000).then(() => 'timeout')]);
+  if (code === 'timeout') p.child.kill('SIGKILL');
+  return code;
+}
+
+// ---- 1. time to the first frame ----
+async function firstFrame(runs = 7) {
+  const dir = project();
+  const bare = `'${process.execPath}' --input-type=module -e "const React = await import('react'); const { render, Text } = await import('ink'); const app = render(React.createElement(Text, null, 'hello from ink')); setTimeout(() => { app.unmount(); process.exit(0); }, 20);"`;
+  const dash = `'${process.execPath}' '${cli}' dashboard`;
+  const times = { bare: [], dash: [] };
+  for (let r = 0; r < runs + 1; r++) {
+    let t = performance.now();
+    const b = pty(bare, root);
+    const tb = await waitOutput(b, 'hello from ink', 0);
+    await b.exited;
+    if (r > 0) times.bare.push(tb - t); // the first run of each warms the file cache
+    t = performance.now();
+    const d = pty(dash, dir);
+    const td = await waitOutput(d, 'agent ›', 0);
+    if (r > 0) times.dash.push(td - t);
+    await stopDashboard(d);
+  }
+  rmSync(dir, { recursive: true, force: true });
+  const base = median(times.bare);
+  const dash0 = median(times.dash);
+  report(`Time to first frame (median of ${runs}, in a ${COLS}x${ROWS} pty)`, [
+    ['bare Ink render of one <Text>', base.toFixed(0), 'ms', '1.00x'],
+    ['agent dashboard (complete first frame)', dash0.toFixed(0), 'ms', `${(dash0 / base).toFixed(2)}x`],
+  ]);
+  return { base, dash: dash0 };
+}
+
+// ---- 2. a burst of events while typing ----
+async function underLoad({ perSecond = 10_000, seconds = 10 } = {}) {
+  const dir = project();
+  const traceFile = join(dir, 'dashboard-trace.json');
+  const d = pty(`'${process.execPath}' '${cli}' dashboard`, dir, { AGENT_DASHBOARD_TRACE: traceFile });
+  await waitOutput(d, 'agent ›', 0);
+  const pid = await dashboardPid(dir);
+  d.child.stdin.write('\x1b'); // focus the panes: h toggles the help overlay
+  await waitOutput(d, 'PANES · R refresh', 0);
+
+  /** Presses h (help opens) or Esc (it closes) and times the frame that shows it. */
+  const toggle = async (open) => {
+    const from = d.out.length;
+    const t = performance.now();
+    d.child.stdin.write(open ? 'h' : '\x1b');
+    const seen = await waitOutput(d, open ? 'HELP · Esc/H/Q close' : 'PANES · R refresh', from, 5000);
+    return seen - t;
+  };
+  const sample = async (ms) => {
+    const lat = [];
+    const rss = [];
+    const end = performance.now() + ms;
+    let open = true;
+    while (performance.now() < end) {
+      lat.push(await toggle(open));
+      open = !open;
+      rss.push(rssMb(pid));
+      await sleep(250);
+    }
+    if (!open) lat.push(await toggle(false));
+    return { lat, rss };
+  };
+  const framesBetween = (t0, t1) => d.chunks.filter((c) => c.t >= t0 && c.t < t1).reduce((n, c) => n + c.d.split('\x1b[?2026h').length - 1, 0);
+  const seenNow = () => {
+    const all = [...d.out.matchAll(/([\d,]+) events/g)];
+    return all.length ? Number(all[all.length - 1][1].replace(/,/g, '')) : NaN;
+  };
+
+  // Baseline: the same key presses with nothing else happening.
+  const i0 = performance.now();
+  const idle = await sample(3000);
+  const idleFps = framesBetween(i0, performance.now()) / ((performance.now() - i0) / 1000);
+  const seenBefore = seenNow();
+
+  // The burst, from another process.
+  const appender = spawn(process.execPath, [fileURLToPath(import.meta.url), '--append', join(dir, '.agent', 'state.db'), String(perSecond), String(seconds)], { env: ENV, stdio: ['ignore', 'pipe', 'inherit'] });
+  let appendOut = '';
+  appender.stdout.on('data', (x) => (appendOut += x));
+  const appenderDone = new Promise((r) => appender.on('close', r));
+  const l0 = performance.now();
+  const loaded = await sample(seconds * 1000);
+  await appenderDone;
+  const l1 = performance.now();
+  const { appended, ms: appendMs } = JSON.parse(appendOut);
+  // Every event must show up in the count (eventsSeen), whatever the window dropped from memory.
+  const target = seenBefore + appended;
+  const deadline = performance.now() + 10_000;
+  while (seenNow() < target && performance.now() < deadline) await sleep(20);
+  const seenAfter = seenNow();
+  // Frames per second, worst one-second window of the burst.
+  let worst = 0;
+  for (let t = l0; t + 1000 <= l1; t += 250) worst = Math.max(worst, framesBetween(t, t + 1000));
+  const loadFps = framesBetween(l0, l1) / ((l1 - l0) / 1000);
+  const code = await stopDashboard(d);
+  // What the dashboard measured of itself: key router to terminal write, Ink frames produced.
+  const trace = JSON.parse(readFileSync(traceFile, 'utf8'));
+  const inner = trace.keyToFrame; // [Esc, idle presses..., load presses..., Ctrl-C?]
+  const innerIdle = inner.slice(1, 1 + idle.lat.length);
+  const innerLoad = inner.slice(1 + idle.lat.length, 1 + idle.lat.length + loaded.lat.length);
+  rmSync(dir, { recursive: true, force: true });
+
+  const idleP50 = median(idle.lat);
+  const rssIdle = Math.max(...idle.rss);
+  const rssLoad = Math.max(...loaded.rss);
+  report(`Under load: ${appended.toLocaleString('en-US')} events in ${(appendMs / 1000).toFixed(1)} s from another process (${Math.round(appended / (appendMs / 1000)).toLocaleString('en-US')}/s)`, [
+    ['key-to-frame p50, idle (baseline)', idleP50.toFixed(1), 'ms', '1.00x'],
+    ['key-to-frame p50, under load', median(loaded.lat).toFixed(1), 'ms', `${(median(loaded.lat) / idleP50).toFixed(2)}x`],
+    ['key-to-frame p95, under load', pct(loaded.lat, 95).toFixed(1), 'ms', `${(pct(loaded.lat, 95) / idleP50).toFixed(2)}x   target < 100 ms`],
+    ['key-to-frame max, under load', Math.max(...loaded.lat).toFixed(1), 'ms', `(${loaded.lat.length} presses)`],
+    ['  inside the dashboard (router → write) p50', median(innerLoad).toFixed(1), 'ms', `idle ${median(innerIdle).toFixed(1)} ms`],
+    ['  inside the dashboard p95 / max', `${pct(innerLoad, 95).toFixed(1)}/${Math.max(...innerLoad).toFixed(1)}`, 'ms', `idle ${pct(innerIdle, 95).toFixed(1)}/${Math.max(...innerIdle).toFixed(1)} ms`],
+    ['Ink frames rendered/s over the whole run', (trace.frames / trace.seconds).toFixed(1), '/s', `(${trace.writes} written of ${trace.frames})`],
+    ['frames written/s, idle with key presses', idleFps.toFixed(1), '/s', '1.00x'],
+    ['frames written/s, under load (mean)', loadFps.toFixed(1), '/s', `${(loadFps / idleFps).toFixed(2)}x`],
+    ['frames written/s, worst second', worst, '/s', 'target <= ~30'],
+    ['RSS, idle (max)', rssIdle.toFixed(1), 'MB', '1.00x'],
+    ['RSS, under load (max)', rssLoad.toFixed(1), 'MB', `${(rssLoad / rssIdle).toFixed(2)}x`],
+    ['events seen / events appended', `${(seenAfter - seenBefore).toLocaleString('en-US')}/${appended.toLocaleString('en-US')}`, '', seenAfter - seenBefore === appended ? 'all seen' : 'MISSING EVENTS'],
+    ['dashboard exit code after Ctrl-C', code, '', ''],
+  ]);
+  return { idleP50, lat: loaded.lat, worst, rssIdle, rssLoad, seen: seenAfter - seenBefore, appended };
+}
+
+if (spawnSync('script', ['--version']).status !== 0) {
+  console.error('bench/dashboard.mjs needs `script` (util-linux) for a pseudo-terminal');
+  process.exit(2);
+}
+const t0 = performance.now();
+await firstFrame(Number(process.env.BENCH_RUNS ?? 7));
+await underLoad();
+console.log(`\n(${((performance.now() - t0) / 1000).toFixed(0)} s)`);
