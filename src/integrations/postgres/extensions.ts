@@ -30,13 +30,19 @@ const LOADERS: Record<string, Loader> = {
 /** Extension names PGlite can provide. */
 export const PGLITE_EXTENSIONS: readonly string[] = Object.keys(LOADERS);
 
-/** Pure: the extension names `create extension` statements in these SQL texts ask for (lowercase, unquoted). */
+/**
+ * Pure: the extensions these SQL texts need loaded: those `create extension` names, plus the shims'
+ * pgcrypto and uuid-ossp when their functions are called (loading a bundle costs ~50-150 ms).
+ */
 export function extensionsIn(sqlTexts: Iterable<string>): string[] {
   const found = new Set<string>();
   // Line-anchored, so commented-out lines do not count; a false hit only loads one bundle more.
   const re = /^[ \t]*create\s+extension\s+(?:if\s+not\s+exists\s+)?(?:"([^"]+)"|([a-z_][a-z0-9_]*))/gim;
   for (const text of sqlTexts) {
     for (const m of text.matchAll(re)) found.add((m[1] ?? m[2] ?? '').toLowerCase());
+    // The shims install these two (as Supabase does); their bundles are needed only when called.
+    if (/\buuid_generate_v[1345]|\buuid_nil\s*\(|\buuid_ns_\w+\s*\(/i.test(text)) found.add('uuid-ossp');
+    if (/\b(crypt|gen_salt|digest|hmac|pgp_\w+|encrypt|decrypt|encrypt_iv|decrypt_iv|gen_random_bytes|armor|dearmor)\s*\(/i.test(text)) found.add('pgcrypto');
   }
   return [...found].sort();
 }

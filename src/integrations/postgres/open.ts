@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Pg } from './types.js';
 import { extensionsIn } from './extensions.js';
-import { SHIMS_MARKER, SUPABASE_SHIMS } from './supabase-shims.js';
+import { SHIM_EXTENSIONS, SHIMS_MARKER, SUPABASE_SHIMS } from './supabase-shims.js';
 
 export interface OpenDatabaseOptions {
   projectRoot: string;
@@ -35,7 +35,8 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Pg> {
   const { openPglite } = await import('./pglite.js');
   const dataDir = join(opts.projectRoot, PGDATA_DIR);
   const description = `embedded PGlite (${PGDATA_DIR})`;
-  const extensions = projectExtensions(opts.projectRoot);
+  // The project's own database serves the app: load the shims' extensions whatever the SQL says.
+  const extensions = [...SHIM_EXTENSIONS, ...projectExtensions(opts.projectRoot)];
   if (existsSync(join(dataDir, 'PG_VERSION'))) {
     const db = await openPglite({ dataDir, extensions, description });
     try {

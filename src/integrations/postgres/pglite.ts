@@ -1,7 +1,6 @@
 // PGlite behind the Pg interface. Loaded with import() only here, so nothing on the CLI's
 // one-shot path pays for the WASM module.
 import type { Pg, Queryable, QueryResult } from './types.js';
-import { SHIM_EXTENSIONS } from './supabase-shims.js';
 
 const SUPABASE_SEARCH_PATH = 'search_path="$user", public, extensions';
 import { pgliteExtensions } from './extensions.js';
@@ -11,7 +10,10 @@ export interface PgliteOpenOptions {
   dataDir?: string;
   /** A data dir dumped with dumpDataDir(): the database starts as that copy (no initdb). */
   loadDataDir?: Blob;
-  /** Extension names (as in `create extension`) to make available besides the shims' own. */
+  /**
+   * Extension names (as in `create extension`) whose bundles to load. A database made from the
+   * template has pgcrypto and uuid-ossp installed; their functions work only if loaded here.
+   */
   extensions?: Iterable<string>;
   description?: string;
 }
@@ -44,7 +46,7 @@ export interface PgliteDb extends Pg {
 
 export async function openPglite(opts: PgliteOpenOptions = {}): Promise<PgliteDb> {
   const { PGlite } = await import('@electric-sql/pglite');
-  const extensions = await pgliteExtensions([...SHIM_EXTENSIONS, ...(opts.extensions ?? [])]);
+  const extensions = await pgliteExtensions(opts.extensions ?? []);
   const options: Record<string, unknown> = { extensions };
   // PGlite pins search_path=public on its command line, which beats `alter database … set`; use
   // Supabase's path instead so unqualified uuid_generate_v4() and friends resolve as they do there.

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { SUPABASE_SHIMS } from './supabase-shims.js';
+import { SHIM_EXTENSIONS, SUPABASE_SHIMS } from './supabase-shims.js';
 import { openPglite, type PgliteDb } from './pglite.js';
 
 const LOCK_STALE_MS = 120_000;
@@ -75,7 +75,7 @@ export async function ensureTemplate(cacheDir: string): Promise<TemplateInfo> {
   mkdirSync(cacheDir, { recursive: true });
   const built = await withLock(`${path}.lock`, () => existsSync(path), async () => {
     if (existsSync(path)) return false;
-    const db = await openPglite();
+    const db = await openPglite({ extensions: SHIM_EXTENSIONS });
     try {
       await db.exec(SUPABASE_SHIMS);
       const dump = await db.raw.dumpDataDir('gzip');
@@ -106,7 +106,7 @@ export async function templateBlob(cacheDir: string): Promise<Blob> {
 export interface ShadowOptions {
   /** Where the template tarball is cached (built there on first use). */
   cacheDir: string;
-  /** Extension names the SQL to run will create (see extensionsIn). */
+  /** Extension bundles the SQL to run needs (see extensionsIn). */
   extensions?: Iterable<string>;
 }
 

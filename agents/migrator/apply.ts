@@ -1,0 +1,54 @@
+// Applying migrations to the real target (the embedded database or DATABASE_URL), recording each in
+// the Supabase CLI's history table in the same transaction, so a failed file leaves nothing behind.
+// Like the CLI it refuses pending files older than the newest applied one unless told to include
+// them. A file whose only statement is CONCURRENTLY runs outside a transaction (it cannot run in
+// one) and is recorded right after.
+import type { Pg, Queryable } from '../../src/integrations/postgres/types.js';
+import { readMigrationFiles, type SkippedFile } from './files.js';
+import { ensureHistoryTable, readHistory, recordApplied, removeApplied, statementsOf } from './history.js';
+import { compareMigrations } from './status.js';
+import { MigrationFailure, runFile, type Diagnosis } from './run-sql.js';
+
+export interface AppliedRecord {
+  version: string;
+  name: string;
+  path: string;
+  ms: number;
+}
+
+export type ApplyResult =
+  | { type: 'applied'; applied: AppliedRecord[]; skipped: SkippedFile[] }
+  | { type: 'blocked'; reason: string; outOfOrder: string[]; skipped: SkippedFile[] }
+  | { type: 'failed'; applied: AppliedRecord[]; failed: Diagnosis & { version: string }; skipped: SkippedFile[] };
+
+/** Applies one migration and records it; throws MigrationFailure (nothing applied) on error. */
+export async function applyMigration(db: Pg, m: { version: string; name: string; path?: string; sql: string }): Promise<AppliedRecord> {
+  const path = m.path ?? `${m.version}_${m.name}.sql`;
+  const record = (q: Queryable) => recordApplied(q, { version: m.version, name: m.name, statements: statementsOf(m.sql) });
+  const run = await runFile(db, path, m.sql, { keepGoing: false, after: record });
+  return { version: m.version, name: m.name, path, ms: run.ms };
+}
+
+/** Runs a rollback and removes the version from the history, in one transaction. */
+export async function revertMigration(db: Pg, m: { version: string; name: string; path?: string; down: string }): Promise<void> {
+  await runFile(db, m.path ?? `${m.version}_${m.name}.down.sql`, m.down, { keepGoing: false, after: (q) => removeApplied(q, [m.version]) });
+}
+
+export async function applyPendingMigrations(projectRoot: string, db: Pg, opts: { includeAll?: boolean } = {}): Promise<ApplyResult> {
+  const { files, skipped } = readMigrationFiles(projectRoot);
+  await ensureHistoryTable(db);
+  const status = compareMigrations(files, await readHistory(db));
+  if (status.outOfOrder.length && !opts.includeAll) {
+    return { type: 'blocked', reason: `${status.outOfOrder.join(', ')} ${status.outOfOrder.length === 1 ? 'is' : 'are'} older than the newest applied migration; apply with includeAll if that is intended`, outOfOrder: status.outOfOrder, skipped };
+  }
+  const applied: AppliedRecord[] = [];
+  for (const m of status.pending) {
+    try {
+      applied.push(await applyMigration(db, m));
+    } catch (err) {
+      if (err instanceof MigrationFailure) return { type: 'failed', applied, failed: { ...err.diagnosis, version: m.version }, skipped };
+      throw err;
+    }
+  }
+  return { type: 'applied', applied, skipped };
+}

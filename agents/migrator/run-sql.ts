@@ -1,0 +1,136 @@
+// Runs a migration file statement by statement, timing each, and turns a failure into a diagnosis
+// naming the file, the line and the reason. Shared by the shadow dry run (which keeps going past
+// a failure, using a savepoint per statement) and by applyPending (which stops at the first one).
+import type { Queryable } from '../../src/integrations/postgres/types.js';
+import { pgErrorInfo } from '../../src/integrations/postgres/types.js';
+import { splitSql, type SqlStatement } from './sql-split.js';
+import { analyzeStatement } from './linter/statement.js';
+
+export type DiagnosisCause = 'shadow-limitation' | 'follows-earlier-failure' | 'sql-error';
+
+export interface Diagnosis {
+  file: string;
+  line: number;
+  /** The statement's first line, for display. */
+  statement: string;
+  reason: string;
+  cause: DiagnosisCause;
+  code?: string;
+  hint?: string;
+}
+
+export interface StatementRun {
+  file: string;
+  line: number;
+  statement: string;
+  ms: number;
+  ok: boolean;
+  skipped?: string;
+  rowCount: number;
+}
+
+const firstLine = (sql: string) => {
+  const l = sql.split('\n')[0] ?? '';
+  return l.length > 100 ? `${l.slice(0, 97)}...` : l;
+};
+
+/** Pure: a migration that must run outside a transaction (its only statement is CONCURRENTLY). */
+export function mustRunOutsideTransaction(sql: string): boolean {
+  const sts = splitSql(sql);
+  return sts.length === 1 && /\bconcurrently\b/.test(analyzeStatement((sts[0] as SqlStatement).sql).text) && /^\s*(create|drop|reindex)\b/i.test((sts[0] as SqlStatement).sql);
+}
+
+const UNDEFINED = new Set(['42P01', '3F000', '42883', '42704', '42703']);
+
+/** Pure: the diagnosis for a failed statement. `earlier` is the first failure before it in the run, if any. */
+export function diagnose(file: string, st: SqlStatement, err: unknown, earlier?: Diagnosis): Diagnosis {
+  const info = pgErrorInfo(err);
+  const line = info.position ? st.line + (st.sql.slice(0, info.position - 1).match(/\n/g)?.length ?? 0) : st.line;
+  const d: Diagnosis = { file, line, statement: firstLine(st.sql), reason: info.message, cause: 'sql-error' };
+  if (info.code) d.code = info.code;
+  if (info.hint) d.hint = info.hint;
+  const ext = /extension "([^"]+)" is not available|could not open extension control file ".*\/([^/"]+)\.control"/.exec(info.message);
+  if (ext) {
+    d.cause = 'shadow-limitation';
+    d.reason = `${info.message}: the embedded shadow database (PGlite) has no ${ext[1] ?? ext[2]} extension, so this statement was skipped in the dry run; it still has to be checked on a real Supabase database`;
+  } else if (earlier && info.code && UNDEFINED.has(info.code)) {
+    d.cause = 'follows-earlier-failure';
+    d.reason = `${info.message} (probably because ${earlier.file}:${earlier.line} failed)`;
+  }
+  return d;
+}
+
+async function runOne(db: Queryable, sql: string): Promise<number> {
+  try {
+    return (await db.query(sql)).rowCount;
+  } catch (err) {
+    // A statement the extended protocol cannot prepare (several commands) runs as a simple query.
+    if (/cannot insert multiple commands into a prepared statement/.test(pgErrorInfo(err).message)) {
+      await db.exec(sql);
+      return 0;
+    }
+    throw err;
+  }
+}
+
+export interface FileRun {
+  statements: StatementRun[];
+  diagnoses: Diagnosis[];
+  ms: number;
+  transactional: boolean;
+}
+
+/**
+ * Runs one file. keepGoing: each statement in a savepoint, failures diagnosed and skipped (shadow).
+ * Otherwise the first failure throws a MigrationFailure after rolling the file back (real target).
+ */
+export async function runFile(
+  db: Queryable & { transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> },
+  file: string,
+  sql: string,
+  opts: { keepGoing: boolean; earlier?: Diagnosis; after?: (tx: Queryable) => Promise<void> },
+): Promise<FileRun> {
+  const statements = splitSql(sql);
+  const out: FileRun = { statements: [], diagnoses: [], ms: 0, transactional: !mustRunOutsideTransaction(sql) };
+  const t0 = performance.now();
+  let earlier = opts.earlier;
+  const exec = async (q: Queryable, st: SqlStatement, savepoint: boolean) => {
+    const info = analyzeStatement(st.sql);
+    if (info.kind === 'transaction' && out.transactional) {
+      out.statements.push({ file, line: st.line, statement: firstLine(st.sql), ms: 0, ok: true, skipped: 'transaction control: the file already runs in one transaction', rowCount: 0 });
+      return;
+    }
+    const s0 = performance.now();
+    try {
+      if (savepoint) await q.exec('savepoint migrator_statement');
+      const rowCount = await runOne(q, st.sql);
+      if (savepoint) await q.exec('release savepoint migrator_statement');
+      out.statements.push({ file, line: st.line, statement: firstLine(st.sql), ms: performance.now() - s0, ok: true, rowCount });
+    } catch (err) {
+      const d = diagnose(file, st, err, earlier);
+      if (!opts.keepGoing) throw new MigrationFailure(d);
+      if (savepoint) await q.exec('rollback to savepoint migrator_statement; release savepoint migrator_statement');
+      earlier ??= d;
+      out.diagnoses.push(d);
+      out.statements.push({ file, line: st.line, statement: firstLine(st.sql), ms: performance.now() - s0, ok: false, rowCount: 0 });
+    }
+  };
+  if (out.transactional) {
+    await db.transaction(async (tx) => {
+      for (const st of statements) await exec(tx, st, opts.keepGoing);
+      if (opts.after) await opts.after(tx);
+    });
+  } else {
+    for (const st of statements) await exec(db, st, false);
+    if (opts.after) await opts.after(db);
+  }
+  out.ms = performance.now() - t0;
+  return out;
+}
+
+export class MigrationFailure extends Error {
+  constructor(readonly diagnosis: Diagnosis) {
+    super(`${diagnosis.file}:${diagnosis.line}: ${diagnosis.reason}`);
+    this.name = 'MigrationFailure';
+  }
+}
