@@ -1,7 +1,7 @@
 // `npm run bench`: cold-start and throughput figures, each against a baseline in the same run.
 // Prints ratios; never part of the tests.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,5 +59,40 @@ const benches = {
     }
   },
 };
+
+benches['example-4.1'] = async () => {
+  // Ticket -> staged set, and the rollback of its staging deploy, offline, on a fresh copy.
+  const parent = mkdtempSync(join(tmpdir(), 'crm-agent-bench-'));
+  const project = join(parent, 'crm');
+  const run = (...args) => {
+    const t = process.hrtime.bigint();
+    const r = spawnSync(process.execPath, [cli, '--project', project, ...args], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`agent ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+    return Number(process.hrtime.bigint() - t) / 1e6;
+  };
+  try {
+    const { makeDemoCopy } = await import('../dist/index.js');
+    await makeDemoCopy(project);
+    const base = timeCommands([['node -e 0', ['-e', '0']]], 5, {})[0];
+    run('create', 'ticket', 'AI estimates are generated but not persisting to database. Voice agent says success but no record created.');
+    const ticket = `BUG-${new Date().getUTCFullYear()}-001`;
+    const staged = run('fix', 'ticket', ticket);
+    run('deploy', 'staging', ticket);
+    const rolledBack = run('rollback', ticket);
+    console.log('\nExample 4.1, offline (one run each)');
+    console.log(`  node -e 0                            ${base.toFixed(1).padStart(8)} ms  1.00x`);
+    console.log(`  ticket -> staged set (fix ticket)    ${staged.toFixed(0).padStart(8)} ms  ${(staged / base).toFixed(0)}x   target < 5000 ms: ${staged < 5000 ? 'met' : 'NOT met'}`);
+    console.log(`  rollback of the staging deploy       ${rolledBack.toFixed(0).padStart(8)} ms  ${(rolledBack / base).toFixed(0)}x   target < 2000 ms: ${rolledBack < 2000 ? 'met' : 'NOT met'}`);
+  } finally {
+    rmSync(parent, { recursive: true, force: true });
+  }
+};
+
+if (existsSync(join(root, 'bench', 'dashboard.mjs'))) {
+  benches.dashboard = async () => {
+    const r = spawnSync(process.execPath, [join(root, 'bench', 'dashboard.mjs')], { stdio: 'inherit' });
+    if (r.status !== 0) throw new Error(`bench/dashboard.mjs exited ${r.status}`);
+  };
+}
 
 for (const [name, fn] of Object.entries(benches)) if (want(name)) await fn();

@@ -8,12 +8,7 @@ const bundled = new Set(['zod', 'zustand']);
 const external = Object.keys(pkg.dependencies).filter((name) => !bundled.has(name));
 
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
-await build({
-  entryPoints: {
-    cli: 'src/cli/main.ts',
-    index: 'src/index.ts',
-  },
-  outdir: 'dist',
+const common = {
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -24,7 +19,10 @@ await build({
   minifySyntax: true,
   minifyWhitespace: true,
   legalComments: 'none',
-  chunkNames: 'chunks/[name]-[hash]',
   define: { __AGENT_VERSION__: JSON.stringify(pkg.version) },
   logLevel: 'warning',
-});
+};
+// Two builds, so the CLI's static graph is one file (one module to load at start) and only what
+// commands import() lazily lives in chunks. The library entry gets its own copy.
+await build({ ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', chunkNames: 'chunks/[name]-[hash]' });
+await build({ ...common, entryPoints: { index: 'src/index.ts' }, outdir: 'dist', chunkNames: 'lib/[name]-[hash]' });

@@ -11,3 +11,4 @@ export { loadSecrets } from './config/secrets.js';
 export { createReporter } from './cli/output.js';
 export { makeStyle } from './cli/style.js';
 export * from './errors.js';
+export { makeDemoCopy } from './commands/demo.js';
