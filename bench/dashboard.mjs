@@ -234,6 +234,7 @@ async function underLoad({ perSecond = 10_000, seconds = 10 } = {}) {
     ['key-to-frame max, under load', Math.max(...loaded.lat).toFixed(1), 'ms', `(${loaded.lat.length} presses)`],
     ['  inside the dashboard (router → write) p50', median(innerLoad).toFixed(1), 'ms', `idle ${median(innerIdle).toFixed(1)} ms`],
     ['  inside the dashboard p95 / max', `${pct(innerLoad, 95).toFixed(1)}/${Math.max(...innerLoad).toFixed(1)}`, 'ms', `idle ${pct(innerIdle, 95).toFixed(1)}/${Math.max(...innerIdle).toFixed(1)} ms`],
+    ['  event-loop blocked p50 / p99 / max (whole run)', `${trace.loopLag.p50}/${trace.loopLag.p99}/${trace.loopLag.max}`, 'ms', ''],
     ['Ink frames rendered/s over the whole run', (trace.frames / trace.seconds).toFixed(1), '/s', `(${trace.writes} written of ${trace.frames})`],
     ['frames written/s, idle with key presses', idleFps.toFixed(1), '/s', '1.00x'],
     ['frames written/s, under load (mean)', loadFps.toFixed(1), '/s', `${(loadFps / idleFps).toFixed(2)}x`],

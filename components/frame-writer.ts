@@ -1,6 +1,7 @@
 // Between Ink and the terminal. Ink (in its debug mode) hands over each whole frame as plain rows;
 // this writes only the rows that changed, each at its absolute position in the alternate screen,
-// at most `maxFps` times a second, inside a synchronized update. Never a full clear per render,
+// at most `maxFps` times a second (a token bucket with a burst of two, so a keypress right after
+// a data-driven frame is not held back a whole frame interval), inside a synchronized update. Never a full clear per render,
 // no relative cursor arithmetic to drift (Ink 6.8's incremental mode is off by one row with a
 // trailing newline), and a resize simply repaints every row.
 import { EventEmitter } from 'node:events';
@@ -46,7 +47,9 @@ export class FrameWriter {
   private previous: string[] = [];
   private pending: string | null = null;
   private last: string | null = null;
-  private lastWrite = 0;
+  private tokens: number;
+  private refilled = Date.now();
+  private readonly burst: number;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private readonly interval: number;
@@ -54,11 +57,13 @@ export class FrameWriter {
   constructor(
     private readonly out: Sink,
     size: { columns: number; rows: number },
-    opts: { maxFps?: number; synchronized?: boolean } = {},
+    opts: { maxFps?: number; synchronized?: boolean; burst?: number } = {},
   ) {
     this.stream = new FrameStream(this, size.columns, size.rows);
     this.interval = Math.ceil(1000 / (opts.maxFps ?? 30));
     this.synchronized = opts.synchronized ?? true;
+    this.burst = opts.burst ?? 2;
+    this.tokens = this.burst;
   }
 
   private readonly synchronized: boolean;
@@ -70,9 +75,15 @@ export class FrameWriter {
     this.pending = text;
     this.last = text;
     if (this.timer) return;
-    const wait = this.lastWrite + this.interval - Date.now();
-    if (wait <= 0) this.flush();
-    else this.timer = setTimeout(() => this.flush(), wait);
+    this.refill();
+    if (this.tokens >= 1) this.flush();
+    else this.timer = setTimeout(() => this.flush(), Math.ceil((1 - this.tokens) * this.interval));
+  }
+
+  private refill(): void {
+    const now = Date.now();
+    this.tokens = Math.min(this.burst, this.tokens + (now - this.refilled) / this.interval);
+    this.refilled = now;
   }
 
   /** Writes the pending frame now (only its changed rows). */
@@ -93,7 +104,8 @@ export class FrameWriter {
     if (!buf) return;
     const data = this.synchronized ? BSU + buf + ESU : buf;
     this.out.write(data);
-    this.lastWrite = Date.now();
+    this.refill();
+    this.tokens = Math.max(0, this.tokens - 1);
     this.stats.writes++;
     this.stats.bytes += data.length;
     this.onWrite?.(rows);

@@ -152,6 +152,15 @@ function startTrace(d: Dashboard, writer: FrameWriter) {
   const keyToFrame: number[] = [];
   let pending: number[] = [];
   const started = performance.now();
+  // How long the event loop was blocked (a 10 ms timer's lateness): what a keypress can wait for.
+  const lag: number[] = [];
+  let tick = performance.now();
+  const lagTimer = setInterval(() => {
+    const now = performance.now();
+    lag.push(Math.round(now - tick - 10));
+    tick = now;
+  }, 10);
+  lagTimer.unref();
   d.router.onKey = () => pending.push(performance.now());
   writer.onWrite = () => {
     const now = performance.now();
@@ -160,8 +169,11 @@ function startTrace(d: Dashboard, writer: FrameWriter) {
   };
   return {
     save(file: string) {
+      clearInterval(lagTimer);
       const seconds = (performance.now() - started) / 1000;
-      const out = { seconds, keyToFrame, ...writer.stats, eventsSeen: d.data.getState().eventsSeen };
+      const sorted = [...lag].sort((a, b) => a - b);
+      const loopLag = { p50: sorted[sorted.length >> 1] ?? 0, p99: sorted[Math.floor(sorted.length * 0.99)] ?? 0, max: sorted.at(-1) ?? 0 };
+      const out = { seconds, keyToFrame, loopLag, ...writer.stats, eventsSeen: d.data.getState().eventsSeen };
       writeFileSync(file, JSON.stringify(out));
     },
   };
