@@ -5,6 +5,7 @@ import type { CommandDef } from './types.js';
 import { createTicket, listTickets, showTicket } from './tickets.js';
 import { analyzeTicket, fixTicket, generateCmd } from './work.js';
 import { demo } from './demo.js';
+import { bugsScan, testCmd } from './quality.js';
 import { deployCmd, emergencyHotfix, emergencyRollback, metrics, review, rollbackCmd } from './pipeline.js';
 import { health, logs, status } from './observe.js';
 import { approvals, approve, reject } from './approvals.js';
@@ -20,6 +21,8 @@ export const COMMANDS: CommandDef[] = [
   analyzeTicket,
   fixTicket,
   generateCmd,
+  bugsScan,
+  testCmd,
   review,
   deployCmd,
   rollbackCmd,
