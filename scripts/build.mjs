@@ -1,13 +1,12 @@
 // Bundles the CLI with esbuild. Only zod/mini and zustand are bundled into the one-shot path;
 // everything heavy stays external and is loaded with import() by the commands that need it.
 import { build } from 'esbuild';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const bundled = new Set(['zod', 'zustand']);
 const external = Object.keys(pkg.dependencies).filter((name) => !bundled.has(name));
 
-rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 const common = {
   bundle: true,
   splitting: true,

@@ -153,3 +153,51 @@ export const emergencyMaintenance = defineCommand({
   },
 });
 
+
+const RESTARTABLE = /^(fix ticket|analyze ticket|generate) /;
+
+export const agentsRestartAll = defineCommand({
+  name: 'agents restart all',
+  summary: 'Recover agents whose process died, release their locks, and run their interrupted work again',
+  group: 'agents',
+  flags: [{ name: 'dry-run', type: 'boolean', description: 'only say what would be restarted' }],
+  schema: z.object({ dryRun: z.optional(z.boolean()) }),
+  keywords: ['restart', 'recover', 'resume'],
+  examples: ['agent agents restart all', 'agent agents restart all --dry-run'],
+  async run(ctx, args) {
+    const state = ctx.state();
+    const { recoverInterrupted } = await import('../engine/recovery.js');
+    const recovered = recoverInterrupted(state, ctx.project.config().agents.staleAfterMs);
+    for (const r of recovered) ctx.out.line('ORCHESTRATOR', 'warn', `Recovered ${r.id}: ${r.reason}`, { ticketId: r.ticketId ?? undefined });
+    const live = state.runs({ status: ['running', 'waiting', 'queued'] }).filter((r) => r.pid !== process.pid);
+    if (live.length) ctx.out.line('ORCHESTRATOR', 'info', `${live.length} run(s) are alive in other processes and keep running: ${live.map((r) => r.id).join(', ')}`);
+    const done = new Set(state.getKv<string[]>('restarted') ?? []);
+    const todo = state.runs({ status: ['interrupted'] }).filter((r) => !done.has(r.id) && RESTARTABLE.test(r.command));
+    if (!todo.length) {
+      ctx.out.line('ORCHESTRATOR', 'ok', 'No interrupted work to restart');
+      return { data: { recovered: recovered.map((r) => r.id), restarted: [] } };
+    }
+    const restarted: Array<{ run: string; command: string; ok: boolean; error?: string }> = [];
+    const { parseArgv, splitWords } = await import('../cli/argv.js');
+    const { COMMANDS } = await import('./registry.js');
+    for (const run of todo.reverse()) {
+      if (args.dryRun) {
+        ctx.out.line('ORCHESTRATOR', 'info', `Would restart ${run.id}: agent ${run.command}`, { ticketId: run.ticket_id ?? undefined });
+        continue;
+      }
+      ctx.out.line('ORCHESTRATOR', 'info', `Restarting ${run.id}: agent ${run.command}`, { ticketId: run.ticket_id ?? undefined });
+      state.setKv('restarted', [...done.add(run.id)]);
+      const parsed = parseArgv(splitWords(run.command), COMMANDS);
+      if (parsed.type !== 'command') continue;
+      try {
+        await ctx.dispatch(parsed.def.name, parsed.input);
+        restarted.push({ run: run.id, command: run.command, ok: true });
+      } catch (err) {
+        ctx.out.line('ORCHESTRATOR', 'error', `${run.id} failed again: ${(err as Error).message}`, { ticketId: run.ticket_id ?? undefined });
+        restarted.push({ run: run.id, command: run.command, ok: false, error: (err as Error).message });
+      }
+    }
+    appendAudit(state, { initiator: ctx.initiator, agent: 'ORCHESTRATOR', action: 'agents.restart-all', result: `${restarted.filter((r) => r.ok).length}/${restarted.length} restarted` });
+    return { data: { recovered: recovered.map((r) => r.id), restarted }, exitCode: restarted.some((r) => !r.ok) ? 1 : 0 };
+  },
+});

@@ -10,7 +10,7 @@ import { deployCmd, emergencyHotfix, emergencyRollback, metrics, review, rollbac
 import { health, logs, status } from './observe.js';
 import { approvals, approve, reject } from './approvals.js';
 import { audit, auditVerify } from './audit.js';
-import { agentsPurgeLogs, agentsUpdateConfig, emergencyMaintenance, emergencyStop, systemLogs, systemStatus } from './admin.js';
+import { agentsPurgeLogs, agentsRestartAll, agentsUpdateConfig, emergencyMaintenance, emergencyStop, systemLogs, systemStatus } from './admin.js';
 import { email, init, mcp } from './frontdoor.js';
 import { dashboard } from './dashboard.js';
 
@@ -39,6 +39,7 @@ export const COMMANDS: CommandDef[] = [
   systemLogs,
   agentsUpdateConfig,
   agentsPurgeLogs,
+  agentsRestartAll,
   emergencyStop,
   emergencyMaintenance,
   emergencyRollback,

@@ -49,3 +49,24 @@ describe('test <feature>', () => {
     expect(testFilesFor('invoices', files)).toEqual(['lib/x.test.ts']);
   });
 });
+
+describe('agents restart all', () => {
+  it('recovers a fix whose process was killed and runs it again to a staged set', async () => {
+    const { startAgent, waitFor } = await import('../helpers.js');
+    const created = parseNdjson((await agent(['create', 'ticket', '--json', 'Voice agent estimates are not persisting'], { cwd: dir })).stdout).at(-1) as { data: { ticket: { id: string } } };
+    const id = created.data.ticket.id;
+    const child = startAgent(['fix', 'ticket', id], { cwd: dir });
+    await waitFor(() => /Analyzing issue/.test(child.output()), 20_000, 'BugHunter to start');
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('close', r));
+    const dry = await agent(['agents', 'restart', 'all', '--dry-run'], { cwd: dir });
+    expect(dry.stdout).toMatch(/Recovered RUN-\d+: process \d+ is gone/);
+    expect(dry.stdout).toContain(`Would restart RUN-`);
+    const r = await agent(['agents', 'restart', 'all'], { cwd: dir });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain(`Restarting RUN-`);
+    expect(r.stdout).toContain('Staged environment ready');
+    const again = await agent(['agents', 'restart', 'all'], { cwd: dir });
+    expect(again.stdout).toContain('No interrupted work to restart');
+  });
+});
