@@ -61,6 +61,16 @@ export const configSchema = z.strictObject({
   email: z.optional(z.strictObject({ to: z.optional(z.string()), from: z.optional(z.string()) })),
   test: z.optional(z.strictObject({ command: z.optional(z.string().check(z.minLength(1))) })),
   health: z.optional(z.strictObject({ timeoutMs: z.optional(z.int().check(z.minimum(100), z.maximum(60_000))) })),
+  // llm (issue 6): Claude as the agents' mind when ANTHROPIC_API_KEY is set.
+  llm: z.optional(
+    z.strictObject({
+      model: z.optional(z.string().check(z.minLength(1))),
+      maxTurns: z.optional(z.int().check(z.minimum(1), z.maximum(100))),
+      maxTokensPerTicket: z.optional(z.int().check(z.minimum(1_000))),
+      maxCostUsdPerTicket: z.optional(z.number().check(z.minimum(0))),
+      timeoutMs: z.optional(z.int().check(z.minimum(100), z.maximum(600_000))),
+    }),
+  ),
 });
 
 export type ConfigFile = z.infer<typeof configSchema>;
@@ -100,6 +110,8 @@ export interface AgentConfig {
   email: { to: string; from: string };
   test: { command?: string };
   health: { timeoutMs: number };
+  /** issue 6: model name, turns, per-ticket token and cost budget, per-call timeout. */
+  llm: { model: string; maxTurns: number; maxTokensPerTicket: number; maxCostUsdPerTicket: number; timeoutMs: number };
 }
 
 export function defaultConfig(projectName: string): AgentConfig {
@@ -131,6 +143,7 @@ export function defaultConfig(projectName: string): AgentConfig {
     email: { to: 'admin@localhost', from: 'crm-agent <agent@localhost>' },
     test: {},
     health: { timeoutMs: 3000 },
+    llm: { model: 'claude-sonnet-4-5', maxTurns: 12, maxTokensPerTicket: 200_000, maxCostUsdPerTicket: 1, timeoutMs: 60_000 },
   };
 }
 
@@ -169,6 +182,7 @@ export function mergeConfig(base: AgentConfig, file: ConfigFile, source: string)
     email: { ...base.email, ...file.email },
     test: { ...base.test, ...file.test },
     health: { ...base.health, ...file.health },
+    llm: { ...base.llm, ...file.llm },
   };
 }
 

@@ -1,0 +1,100 @@
+// A generic tool-use loop: any agent hands it a system prompt, its own tools and a first
+// message; the model may call those tools and nothing else. Turns, tokens and cost are budgeted;
+// usage is read from every reply. The stable prefix (system prompt, tool definitions) is marked
+// for prompt caching.
+import type { ModelClient } from './client.js';
+import { toolDefinition, wrapData, type LoopTool } from './tools.js';
+import type { ChatMessage, ModelRequest, ReplyBlock, ToolResultBlock, Usage } from './types.js';
+import { addUsage, checkBudget, emptyTally, sumTallies, type Budget, type Tally } from './usage.js';
+
+export interface LoopOptions {
+  client: ModelClient;
+  model: string;
+  system: string;
+  tools: readonly LoopTool[];
+  /** The first user message; the caller wraps untrusted text (a ticket) with wrapData. */
+  prompt: string;
+  maxTurns: number;
+  budget: Budget;
+  /** What this ticket already spent (earlier runs, other agents): counts against the budget. */
+  spentBefore?: Tally;
+  maxReplyTokens?: number;
+  signal?: AbortSignal;
+  onReply?: (info: { turn: number; usage: Usage; tally: Tally }) => void;
+  onToolCall?: (info: { name: string; input: unknown; ok: boolean; refused: boolean }) => void;
+}
+
+export type StopReason = 'end_turn' | 'max_turns' | 'budget' | 'max_tokens' | 'refusal';
+
+export interface LoopResult {
+  stop: StopReason;
+  detail: string;
+  turns: number;
+  /** This loop's usage only. */
+  tally: Tally;
+  finalText: string;
+  /** Calls to tools the agent does not have, or with invalid input. */
+  refusals: string[];
+}
+
+export const DATA_TAG = 'tool_output';
+
+/** The request for one turn: cache_control on the last system block and the last tool. Pure. */
+export function buildRequest(o: Pick<LoopOptions, 'model' | 'system' | 'tools'>, messages: ChatMessage[], maxTokens: number): ModelRequest {
+  const tools = o.tools.map(toolDefinition);
+  if (tools.length) tools[tools.length - 1] = { ...tools[tools.length - 1]!, cache_control: { type: 'ephemeral' } };
+  return { model: o.model, max_tokens: maxTokens, system: [{ type: 'text', text: o.system, cache_control: { type: 'ephemeral' } }], tools, messages };
+}
+
+async function callTool(tools: readonly LoopTool[], block: Extract<ReplyBlock, { type: 'tool_use' }>, signal?: AbortSignal): Promise<{ result: ToolResultBlock; refused: string | null }> {
+  const tool = tools.find((t) => t.name === block.name);
+  const fail = (text: string, refused: string | null) => ({ result: { type: 'tool_result' as const, tool_use_id: block.id, content: text, is_error: true }, refused });
+  if (!tool) {
+    const msg = `no tool named "${block.name}"; this agent's tools are: ${tools.map((t) => t.name).join(', ')}`;
+    return fail(msg, msg);
+  }
+  const parsed = tool.schema.safeParse(block.input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const msg = `${block.name}: invalid input${issue ? ` at ${issue.path.join('.') || '(root)'}: ${issue.message}` : ''}`;
+    return fail(msg, msg);
+  }
+  try {
+    const out = await tool.run(parsed.data, signal);
+    return { result: { type: 'tool_result', tool_use_id: block.id, content: wrapData(DATA_TAG, block.name, out.text), ...(out.isError ? { is_error: true } : {}) }, refused: null };
+  } catch (err) {
+    return fail(wrapData(DATA_TAG, block.name, `${block.name} failed: ${(err as Error).message}`), null);
+  }
+}
+
+export async function runToolLoop(o: LoopOptions): Promise<LoopResult> {
+  const messages: ChatMessage[] = [{ role: 'user', content: o.prompt }];
+  let tally = emptyTally();
+  const refusals: string[] = [];
+  let finalText = '';
+  const done = (stop: StopReason, detail: string, turns: number): LoopResult => ({ stop, detail, turns, tally, finalText, refusals });
+  for (let turn = 1; ; turn++) {
+    if (turn > o.maxTurns) return done('max_turns', `stopped after ${o.maxTurns} turns (llm.maxTurns)`, turn - 1);
+    const budget = checkBudget(sumTallies(o.spentBefore ?? emptyTally(), tally), o.budget);
+    if (budget.type === 'stop') return done('budget', budget.reason, turn - 1);
+    const maxTokens = Math.min(o.maxReplyTokens ?? 4096, budget.remainingTokens);
+    const reply = await o.client.send(buildRequest(o, messages, maxTokens), o.signal);
+    tally = addUsage(tally, reply.usage, o.model);
+    o.onReply?.({ turn, usage: reply.usage, tally });
+    messages.push({ role: 'assistant', content: reply.content });
+    finalText = reply.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join('\n').trim() || finalText;
+    const calls = reply.content.filter((b): b is Extract<ReplyBlock, { type: 'tool_use' }> => b.type === 'tool_use');
+    if (reply.stop_reason === 'refusal') return done('refusal', 'the model declined to continue', turn);
+    if (!calls.length) {
+      return reply.stop_reason === 'max_tokens' ? done('max_tokens', `a reply hit max_tokens (${maxTokens})`, turn) : done('end_turn', 'the model finished', turn);
+    }
+    const results: ToolResultBlock[] = [];
+    for (const call of calls) {
+      const { result, refused } = await callTool(o.tools, call, o.signal);
+      if (refused) refusals.push(refused);
+      o.onToolCall?.({ name: call.name, input: call.input, ok: !result.is_error, refused: Boolean(refused) });
+      results.push(result);
+    }
+    messages.push({ role: 'user', content: results });
+  }
+}
