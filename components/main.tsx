@@ -24,15 +24,20 @@ export class AltScreen {
     this.active = true;
     this.out.write(ENTER_ALT);
   }
-  /** Synchronous, so it also works from process.on('exit'). */
+  /** Synchronous on a real terminal, so it also works from process.on('exit'). */
   leave(): void {
     if (!this.active) return;
     this.active = false;
-    try {
-      writeSync((this.out as NodeJS.WriteStream & { fd: number }).fd ?? 1, LEAVE_ALT);
-    } catch {
-      this.out.write(LEAVE_ALT);
+    const fd = (this.out as { fd?: unknown }).fd;
+    if (typeof fd === 'number') {
+      try {
+        writeSync(fd, LEAVE_ALT);
+        return;
+      } catch {
+        // fall back to the stream
+      }
     }
+    this.out.write(LEAVE_ALT);
   }
 }
 
@@ -41,6 +46,8 @@ export interface RunDashboardOptions {
   stdout?: NodeJS.WriteStream;
   stdin?: NodeJS.ReadStream;
   stderr?: NodeJS.WriteStream;
+  /** Called once the dashboard runs (tests drive it from here). */
+  onStart?: (d: Dashboard) => void;
 }
 
 export async function runDashboard(ctx: CommandContext, opts: RunDashboardOptions = {}): Promise<CommandResult> {
@@ -114,6 +121,7 @@ export async function runDashboard(ctx: CommandContext, opts: RunDashboardOption
     d.start();
     instance = mount();
     stdout.on('resize', onResize);
+    opts.onStart?.(d);
     await Promise.race([d.quitting, crashed]);
   } catch (err) {
     fail(err);

@@ -79,6 +79,20 @@ describe('agents and recent activity', () => {
   });
 });
 
+describe('live', () => {
+  it("shows another connection's event within 0.5 s at the product's poll interval", async () => {
+    const h = await renderDashboard({ syncMs: 150 });
+    const { StateDb } = await import('../../src/store/state-db.js');
+    const { join } = await import('node:path');
+    const other = new StateDb(join(h.dir, '.agent', 'state.db'));
+    const t = Date.now();
+    other.appendEvent({ kind: 'line', level: 'ok', agent: 'CODESMITH', message: 'written by another process' });
+    await h.waitForFrame('[CODESMITH] ✓ written by another process', 2000);
+    expect(Date.now() - t).toBeLessThan(500);
+    other.close();
+  });
+});
+
 describe('log pane', () => {
   it('shows events with their speaker, symbol and ticket; debug only at the debug level', async () => {
     const h = await renderDashboard({ seed: seedWork });

@@ -66,6 +66,8 @@ export interface RenderOptions {
   extraCommands?: CommandDef[];
   /** The registry to use instead of the real one (extraCommands are added to it). */
   commands?: readonly CommandDef[];
+  /** The poll interval (default 50 ms in tests; the product uses 150 ms). */
+  syncMs?: number;
   /** Prepares the database before the dashboard opens it. */
   seed?: (state: StateDb, dir: string) => void;
 }
@@ -84,7 +86,7 @@ export async function renderDashboard(opts: RenderOptions = {}): Promise<Harness
     commands: [...(opts.commands ?? COMMANDS), ...(opts.extraCommands ?? [])],
     columns: opts.columns ?? 100,
     rows: opts.rows ?? 30,
-    syncMs: 50,
+    syncMs: opts.syncMs ?? 50,
   });
   d.start();
   const inst = render(<App dashboard={d} />);

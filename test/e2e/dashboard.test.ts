@@ -37,6 +37,16 @@ afterAll(() => {
   cleanupProjects();
 });
 
+describe('agent dashboard outside a terminal', () => {
+  it('exits 2 and points to `agent status --json`', () => {
+    const dir = makeProject();
+    const r = spawnSync(process.execPath, [CLI, 'dashboard'], { cwd: dir, env: ENV, encoding: 'utf8', input: '' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('agent status --json');
+    expect(r.stdout).toBe('');
+  });
+});
+
 describe.skipIf(!hasTmux)(`agent dashboard in a real terminal${hasTmux ? '' : ' (SKIPPED: tmux is not installed; CI installs it)'}`, () => {
   it('runs a command, follows an agent through its phases, approves in the modal, quits and restores the terminal', { timeout: 90_000 }, async () => {
     const dir = makeProject();
