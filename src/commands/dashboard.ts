@@ -4,6 +4,9 @@ import * as z from 'zod/mini';
 import { UsageError } from '../errors.js';
 import { defineCommand } from './types.js';
 
+/** One dashboard per process: it owns the terminal (the demo command dispatches here too). */
+let open = false;
+
 export const dashboard = defineCommand({
   name: 'dashboard',
   summary: 'Full-screen control room: live agents, activity and logs, a command prompt, approval dialogs',
@@ -12,12 +15,18 @@ export const dashboard = defineCommand({
   keywords: ['dashboard', 'control room', 'live', 'monitor', 'screen'],
   examples: ['agent dashboard'],
   async run(ctx) {
+    if (open || ctx.initiator === 'dashboard') throw new UsageError('the dashboard is already open in this terminal');
     if (ctx.out.json) throw new UsageError('`agent dashboard` is a full-screen view with no --json form; run `agent status --json` instead');
     if (!process.stdin.isTTY || !process.stdout.isTTY) {
       throw new UsageError('`agent dashboard` needs a terminal (stdin and stdout a TTY); for a machine-readable snapshot run `agent status --json`');
     }
-    const { runDashboard } = await importUi();
-    return runDashboard(ctx);
+    open = true;
+    try {
+      const { runDashboard } = await importUi();
+      return await runDashboard(ctx);
+    } finally {
+      open = false;
+    }
   },
 });
 

@@ -51,3 +51,15 @@ export const fakeDeploy = defineCommand({
     return {};
   },
 });
+
+/** Dispatches `dashboard` from inside a command, as `agent demo` does. */
+export const nestCommand = defineCommand({
+  name: 'test nest',
+  summary: 'dispatches the dashboard command',
+  group: 'admin',
+  hidden: true,
+  schema: z.object({}),
+  async run(ctx) {
+    return ctx.dispatch('dashboard', {});
+  },
+});

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanupAll, KEY, renderDashboard } from './render.js';
 import { COMMANDS } from '../../src/commands/registry.js';
-import { fakeDeploy, waitCommand } from './commands.js';
+import { fakeDeploy, nestCommand, waitCommand } from './commands.js';
 
 afterEach(cleanupAll);
 
@@ -62,6 +62,12 @@ describe('prompt → command → result', () => {
     await h.waitForFrame('You are in the dashboard already.');
     await h.run('help');
     await h.waitForFrame('HELP · keys and commands');
+  });
+
+  it('refuses a second dashboard dispatched by another command (as `agent demo` does)', async () => {
+    const h = await renderDashboard({ extraCommands: [nestCommand] });
+    await h.run('test nest');
+    await h.waitForFrame('error: the dashboard is already open in this terminal');
   });
 });
 
