@@ -57,9 +57,11 @@ export function nextVersion(now: Date, existing: Iterable<string>): string {
   const fmt = (d: Date) => `${pad(d.getUTCFullYear(), 4)}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}`;
   let latest = '';
   for (const v of existing) if (v > latest) latest = v;
-  let t = new Date(Math.floor(now.getTime() / 1000) * 1000);
-  while (fmt(t) <= latest) t = new Date(t.getTime() + 1000);
-  return fmt(t);
+  const candidate = fmt(now);
+  if (candidate > latest) return candidate;
+  const latestTime = versionTime(latest);
+  if (latestTime) return fmt(new Date(Date.parse(latestTime) + 1000));
+  return candidate;
 }
 
 export const checksum = (text: string): string => createHash('sha256').update(text).digest('hex');
