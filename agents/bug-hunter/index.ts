@@ -12,6 +12,7 @@ import { findRootCauses, relevantCauses, type RootCause, type SchemaFinding } fr
 import { parseFailures, type TestFailure } from './test-failures.js';
 import { typeCheck, type Diagnostic } from './ts-diagnostics.js';
 import type { Column } from '../code-smith/generate.js';
+import { llmSettings } from '../../src/integrations/llm/settings.js'; // issue 6 (LLM)
 
 export interface BugHunterInput {
   root: string;
@@ -74,7 +75,15 @@ export function bugHunter(input: BugHunterInput, done: (a: Analysis) => void): A
         const counts = tests ? parseTestCounts(tests.output) : null;
         const unresolved = findUnresolved(files);
         const unwritten = tablesWithoutWrites(files, scan.tables);
-        const rootCauses = relevantCauses(findRootCauses({ ticketText: text, unresolved, schema, failures, diagnostics: types.diagnostics, unwritten }));
+        let rootCauses = relevantCauses(findRootCauses({ ticketText: text, unresolved, schema, failures, diagnostics: types.diagnostics, unwritten }));
+        // issue 6 (LLM): with ANTHROPIC_API_KEY set, Claude reasons over BugHunter's own tools; only
+        // causes verifyCause() grounds in the tools' output replace the offline ones (./model.ts).
+        const llm = llmSettings(input.root, ctx.config);
+        if (llm) {
+          const { reasonWithModel } = await import('./model.js');
+          const t = tests && input.testCommand ? { command: input.testCommand, passed: counts?.passed ?? null, failed: counts?.failed ?? null, exitCode: tests.exitCode } : null;
+          rootCauses = (await reasonWithModel({ root: input.root, ticket: input.ticket, files, ranked, diagnostics: types.diagnostics, typedFiles: types.files, failures, tests: t, schema, tables: scan.tables }, llm, ctx)) ?? rootCauses;
+        }
         for (const c of rootCauses) ctx.log('ok', c.fix === 'mcp-tool' ? `Missing MCP tool: ${c.subject}` : c.fix === 'foreign-key' ? `Root cause found: missing foreign key ${c.subject.replace(/^public\./, '')}` : `Root cause found: ${c.summary}`);
         const graph = buildGraph(files);
         const cycles = cyclesThrough(graph, ranked.slice(0, 5).map((r) => r.path));
