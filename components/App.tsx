@@ -38,6 +38,7 @@ function Screen() {
   useData((s) => s.pendingApprovals);
   useData((s) => s.agents);
   const layout = d.layout();
+  const agentsWidth = Math.floor(columns * (columns < 100 ? 0.62 : 0.58));
   return (
     <Box flexDirection="column" width={columns} height={layout.height}>
       <Header height={layout.header} />
@@ -47,8 +48,8 @@ function Screen() {
         <>
           {layout.top > 0 ? (
             <Box height={layout.top} flexShrink={0}>
-              <AgentsPane height={layout.top} width={Math.floor(columns * 0.6)} />
-              <ActivityPane height={layout.top} width={columns - Math.floor(columns * 0.6)} />
+              <AgentsPane height={layout.top} width={agentsWidth} />
+              <ActivityPane height={layout.top} width={columns - agentsWidth} />
             </Box>
           ) : null}
           <LogPane height={layout.log} visible={layout.logVisible} />

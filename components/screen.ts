@@ -45,9 +45,10 @@ export function computeLayout(rows: number, o: { agents: number; logsMaximized: 
   const bottom = o.dialogLines > 0 ? Math.min(maxBottom, o.dialogLines + 2) : PROMPT_HEIGHT;
   const remaining = height - header - footer - bottom;
   if (o.helpOpen) return { height, header, top: 0, log: 0, logVisible: 0, help: remaining, bottom, footer };
-  // Agents and activity: a title row and 4 to 6 rows, as long as the log keeps 8 rows or more.
-  const want = 2 + 1 + Math.min(6, Math.max(4, o.agents));
-  const top = o.logsMaximized || remaining - want < 8 ? 0 : want;
+  // Agents and activity: a title row and 3 to 6 rows (4 when there is room), as long as the log
+  // keeps 5 rows (3 lines) or more.
+  const want = 2 + 1 + Math.min(6, Math.max(remaining >= 20 ? 4 : 3, o.agents));
+  const top = o.logsMaximized || remaining - want < 5 ? 0 : want;
   const log = remaining - top;
   return { height, header, top, log, logVisible: Math.max(0, log - 3), help: 0, bottom, footer };
 }

@@ -107,14 +107,15 @@ export function agentLines(agents: readonly AgentRow[], now: number, tick: numbe
         ? seg('…', { color: 'yellow' })
         : seg(SPINNER[tick % SPINNER.length]!, { color: 'cyan' });
     const phase = finished ? a.state : a.state === 'waiting' && !a.phase ? 'waiting for a slot' : (a.phase ?? a.state);
+    // Most telling first, so a narrow pane loses the least: who, which ticket, which phase.
     return [
       sym,
       seg(` ${a.id.padEnd(12)} `, { bold: !finished, dim: finished }),
       seg(`${(a.ticket_id ?? '-').padEnd(13)}`, { dim: finished }),
+      seg(`${phase.padEnd(11)}`, { dim: finished, bold: !finished }),
+      seg(`${index}/${PHASES.length} `, { dim: finished }),
       seg(bar, { color: finished ? undefined : 'cyan', dim: finished }),
-      seg(` ${index}/${PHASES.length} `, { dim: finished }),
-      seg(took.padStart(6), { dim: true }),
-      seg(` ${phase}`, { dim: finished, bold: !finished }),
+      seg(` ${took}`, { dim: true }),
     ];
   });
 }

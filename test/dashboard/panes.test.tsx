@@ -56,7 +56,7 @@ describe('agents and recent activity', () => {
     const f = await h.waitForFrame('bughunter-1');
     const row = f.split('\n').find((l) => l.includes('bughunter-1'))!;
     expect(row).toContain('BUG-2026-001');
-    expect(row).toMatch(/▰▰▰▱▱▱ 3\/6 +\d+s plan/);
+    expect(row).toMatch(/plan +3\/6 ▰▰▰▱▱▱ \d+s/);
     // migrator-1 finished a minute ago: gone from the agents pane, present in recent activity.
     expect(f).toMatch(/\d\d:\d\d ✓ migrator-1 finished \(MIG/);
     expect(f.split('\n').filter((l) => l.includes('migrator-1'))).toHaveLength(1);
@@ -72,10 +72,10 @@ describe('agents and recent activity', () => {
 
   it('moves an agent through its phases as another writer updates it (live)', async () => {
     const h = await renderDashboard({ seed: seedWork });
-    await h.waitForFrame(/▰▰▰▱▱▱ 3\/6 +\d+s plan/);
+    await h.waitForFrame(/plan +3\/6 ▰▰▰▱▱▱/);
     h.state.updateAgent('bughunter-1', { phase: 'validate' });
     h.state.appendEvent({ kind: 'phase.started', level: 'debug', agentId: 'bughunter-1', message: 'validate started' });
-    await h.waitForFrame(/▰▰▰▰▱▱ 4\/6 +\d+s validate/, 1000);
+    await h.waitForFrame(/validate +4\/6 ▰▰▰▰▱▱/, 1000);
   });
 });
 
