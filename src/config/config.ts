@@ -143,7 +143,7 @@ export function defaultConfig(projectName: string): AgentConfig {
     email: { to: 'admin@localhost', from: 'crm-agent <agent@localhost>' },
     test: {},
     health: { timeoutMs: 3000 },
-    llm: { model: 'claude-sonnet-4-5', maxTurns: 12, maxTokensPerTicket: 200_000, maxCostUsdPerTicket: 1, timeoutMs: 60_000 },
+    llm: { model: 'claude-sonnet-4-6', maxTurns: 12, maxTokensPerTicket: 200_000, maxCostUsdPerTicket: 1, timeoutMs: 60_000 },
   };
 }
 
