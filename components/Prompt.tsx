@@ -4,7 +4,7 @@
 import { memo, useCallback } from 'react';
 import { Box, Text } from 'ink';
 import TextInput from 'ink-text-input';
-import { useDashboard, useData, useUi } from './context.js';
+import { useDashboard, useUi } from './context.js';
 import { SPINNER } from './view.js';
 
 export const Prompt = memo(function Prompt({ height }: { height: number }) {
@@ -16,7 +16,6 @@ export const Prompt = memo(function Prompt({ height }: { height: number }) {
   const notice = useUi((s) => s.notice);
   const tick = useUi((s) => s.tick);
   const active = useUi((s) => s.focus === 'prompt' && !s.help.open);
-  useData((s) => s.pendingApprovals); // a modal replaces this prompt; re-check when approvals change
 
   const onChange = useCallback(
     (next: string) => {
