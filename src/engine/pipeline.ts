@@ -36,6 +36,22 @@ export async function analyze(ctx: CommandContext, ticket: TicketRow): Promise<A
   }
 }
 
+type ChangeInput = import('../../agents/stage-agent/index.js').StageInput['change'];
+
+/** The agents' gate results, as REVIEW.md and the manifest show them. */
+function gateResults(outcomes: ReadonlyArray<import('./orchestrator.js').AgentOutcome | null>) {
+  return outcomes.flatMap((o) => (o ? o.records.map((r) => ({ agent: o.agentId, phase: r.phase, gate: r.gate.gate, ok: r.gate.ok, detail: r.gate.detail })) : []));
+}
+
+/** Runs StageAgent over a change: proves it and writes the staged set; returns its manifest. */
+async function stage(ctx: CommandContext, orch: Orchestrator, run: Run, change: ChangeInput, gates: ReturnType<typeof gateResults>) {
+  const { stageAgent } = await import('../../agents/stage-agent/index.js');
+  let manifest: import('../../agents/stage-agent/change-set.js').Manifest | undefined;
+  const root = ctx.project.root;
+  await orch.runAgent(run, stageAgent({ root, testCommand: testCommandFor(root, ctx.project.config().test.command), gates: () => gates, change }, (m) => (manifest = m)));
+  return manifest!;
+}
+
 export interface FixResult {
   ticketId: string;
   rootCauses: Analysis['rootCauses'];
@@ -57,7 +73,6 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
 
       const { codeSmith } = await import('../../agents/code-smith/index.js');
       const { migrator } = await import('../../agents/migrator/agent.js');
-      const { stageAgent } = await import('../../agents/stage-agent/index.js');
       const { openShadow } = await import('../integrations/pg/embedded.js');
 
       const needsCode = analysis.rootCauses.some((c) => c.fix === 'mcp-tool' || c.fix === 'api-route');
@@ -75,30 +90,20 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
           needsCode ? orch.runAgent(run, codeSmith({ root, causes: analysis.rootCauses, tables, columns: async (t) => columns.get(t) ?? [] }, (f) => (code = f))) : null,
           needsMigration ? orch.runAgent(run, migrator({ root, causes: analysis.rootCauses, openShadow: () => openShadow() }, (o) => (db = o))) : null,
         ]);
-        const gates = outcomes.flatMap((o) =>
-          o ? o.records.map((r) => ({ agent: o.agentId, phase: r.phase, gate: r.gate.gate, ok: r.gate.ok, detail: r.gate.detail })) : [],
-        );
-        let manifest: import('../../agents/stage-agent/change-set.js').Manifest | undefined;
-        await orch.runAgent(
+        const m = await stage(
+          ctx,
+          orch,
           run,
-          stageAgent(
-            {
-              root,
-              testCommand: testCommandFor(root, config.test.command),
-              gates: () => gates,
-              change: {
-                ticket: { id: ticket.id, title: ticket.title, kind: ticket.kind },
-                title: ticket.external_ref ? `${ticket.external_ref.toLowerCase()} fix` : 'fix',
-                summary: `Fix for ${ticket.id}: ${ticket.title}`,
-                files: [...db.files, ...code],
-                migrations: db.migrations,
-                rootCauses: analysis.rootCauses.map((c) => ({ summary: c.summary, evidence: c.evidence })),
-              },
-            },
-            (m) => (manifest = m),
-          ),
+          {
+            ticket: { id: ticket.id, title: ticket.title, kind: ticket.kind },
+            title: ticket.external_ref ? `${ticket.external_ref.toLowerCase()} fix` : 'fix',
+            summary: `Fix for ${ticket.id}: ${ticket.title}`,
+            files: [...db.files, ...code],
+            migrations: db.migrations,
+            rootCauses: analysis.rootCauses.map((c) => ({ summary: c.summary, evidence: c.evidence })),
+          },
+          gateResults(outcomes),
         );
-        const m = manifest!;
         state.insertChangeSet({ id: m.id, ticket_id: ticket.id, dir: m.dir, status: 'staged', requires_approval: m.requiresApproval ? 1 : 0, created_at: Date.now(), manifest: JSON.stringify(m) });
         state.setTicketStatus(ticket.id, 'staged');
         appendAudit(state, { initiator: ctx.initiator, agent: 'STAGE', action: 'change-set.stage', target: ticket.id, files: m.files.map((f) => f.path), result: m.dir });
@@ -159,25 +164,11 @@ export async function generate(ctx: CommandContext, kind: GenerateKind, spec: st
   try {
     return await orch.withRun({ command: `generate ${kind} ${spec}` }, async (run) => {
       const { codeSmith } = await import('../../agents/code-smith/index.js');
-      const { stageAgent } = await import('../../agents/stage-agent/index.js');
       ctx.out.line('CODESMITH', 'ok', `Analyzing existing ${kind === 'api' ? 'route' : 'tool'} patterns for ${u.table}`, { runId: run.id });
       const cause = { id: `gen:${u.subject}`, summary: `generate ${kind} ${u.subject}`, fix: kind === 'api' ? ('api-route' as const) : ('mcp-tool' as const), subject: u.subject, evidence: [`requested: ${spec}`], confidence: 100 };
       let files: import('../../agents/stage-agent/change-set.js').ChangeFile[] = [];
       const o = await orch.runAgent(run, codeSmith({ root, causes: [cause], tables, columns: async (t) => columns.get(t) ?? [] }, (f) => (files = f)));
-      let manifest: import('../../agents/stage-agent/change-set.js').Manifest | undefined;
-      await orch.runAgent(
-        run,
-        stageAgent(
-          {
-            root,
-            testCommand: testCommandFor(root, config.test.command),
-            gates: () => o.records.map((r) => ({ agent: o.agentId, phase: r.phase, gate: r.gate.gate, ok: r.gate.ok, detail: r.gate.detail })),
-            change: { ticket: null, title: `${kind} ${u.subject}`, summary: `Generated ${kind === 'api' ? 'API endpoint' : 'MCP tool'} for ${u.table}: ${spec}`, files, migrations: [] },
-          },
-          (m) => (manifest = m),
-        ),
-      );
-      const m = manifest!;
+      const m = await stage(ctx, orch, run, { ticket: null, title: `${kind} ${u.subject}`, summary: `Generated ${kind === 'api' ? 'API endpoint' : 'MCP tool'} for ${u.table}: ${spec}`, files, migrations: [] }, gateResults([o]));
       state.insertChangeSet({ id: m.id, ticket_id: null, dir: m.dir, status: 'staged', requires_approval: 0, created_at: Date.now(), manifest: JSON.stringify(m) });
       appendAudit(state, { initiator: ctx.initiator, agent: 'CODESMITH', action: `generate.${kind}`, target: u.subject, files: m.files.map((f) => f.path), result: m.dir });
       ctx.out.line('STAGE', 'ok', `Feature ready: ./${m.dir}/ (review with \`agent review ${m.id}\`)`, { runId: run.id });
