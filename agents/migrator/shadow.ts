@@ -11,6 +11,7 @@ import { describeDifference, diffSchemas, type SchemaDifference } from './schema
 import { runFile, type Diagnosis, type StatementRun } from './run-sql.js';
 import { splitSql } from './sql-split.js';
 import { analyzeStatement } from './linter/statement.js';
+import { maskSql } from './sql-mask.js';
 
 export interface ShadowMigration {
   version: string;
@@ -136,18 +137,63 @@ async function tableRows(db: Queryable, table: string): Promise<number | null> {
   return r.reltuples >= 0 ? Math.round(r.reltuples) : Number(r.live);
 }
 
-async function planRows(db: Queryable, sql: string): Promise<number | null> {
+async function planRows(db: Queryable, sql: string, modifies: boolean): Promise<number | null> {
   try {
     // EXPLAIN (without ANALYZE) plans the statement and does not run it.
     const { rows } = await db.query<{ 'QUERY PLAN': unknown }>(`explain (format json) ${sql}`);
     const raw = rows[0]?.['QUERY PLAN'];
     const plan = (typeof raw === 'string' ? JSON.parse(raw) : raw) as Array<{ Plan: { 'Plan Rows'?: number; Plans?: Array<{ 'Plan Rows'?: number }> } }>;
     const top = plan[0]?.Plan;
-    const n = top?.Plans?.[0]?.['Plan Rows'] ?? top?.['Plan Rows'];
+    // For UPDATE/DELETE the top node is ModifyTable; its input carries the row estimate.
+    const n = modifies ? (top?.Plans?.[0]?.['Plan Rows'] ?? top?.['Plan Rows']) : top?.['Plan Rows'];
     return typeof n === 'number' ? n : null;
   } catch {
     return null;
   }
+}
+
+/** Index of each top-level (parenthesis depth 0) keyword in masked, lower-cased SQL. */
+function topLevel(masked: string, words: string[]): Record<string, number> {
+  const found: Record<string, number> = {};
+  let depth = 0;
+  for (let i = 0; i < masked.length; i++) {
+    const c = masked[i];
+    if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (depth === 0 && /[a-z]/.test(c ?? '') && !/[a-z0-9_]/.test(masked[i - 1] ?? '')) {
+      const word = /^[a-z_]+/.exec(masked.slice(i))?.[0] ?? '';
+      if (words.includes(word) && found[word] === undefined) found[word] = i;
+      i += Math.max(word.length - 1, 0);
+    }
+  }
+  return found;
+}
+
+/**
+ * Pure: an UPDATE or DELETE rewritten as the SELECT of the rows it touches, so the target can
+ * estimate it even when the statement uses a column the pending migration adds. Null when unsure.
+ */
+export function touchedRowsQuery(sql: string): string | null {
+  const masked = maskSql(sql).toLowerCase();
+  const upd = /^\s*update\s+/.exec(masked);
+  const del = /^\s*delete\s+from\s+/.exec(masked);
+  if (!upd && !del) return null;
+  const start = (upd ?? del)![0].length;
+  const k = topLevel(masked, ['set', 'from', 'using', 'where', 'returning']);
+  const end = (i: number | undefined) => (i === undefined ? sql.length : i);
+  const stop = Math.min(end(k.where), end(k.returning));
+  let from: string;
+  let extra = '';
+  if (upd) {
+    if (k.set === undefined) return null;
+    from = sql.slice(start, k.set);
+    if (k.from !== undefined && k.from > k.set) extra = sql.slice(k.from + 4, Math.min(end(k.where), end(k.returning)));
+  } else {
+    from = sql.slice(start, Math.min(end(k.using), stop));
+    if (k.using !== undefined) extra = sql.slice(k.using + 5, stop);
+  }
+  const where = k.where !== undefined ? sql.slice(k.where, end(k.returning)) : '';
+  return `select 1 from ${from.trim()}${extra.trim() ? `, ${extra.trim()}` : ''} ${where}`.trim();
 }
 
 async function estimate(run: StatementRun, sql: string, shadow: Queryable, target: Queryable | undefined): Promise<RowEstimate[]> {
@@ -157,7 +203,9 @@ async function estimate(run: StatementRun, sql: string, shadow: Queryable, targe
     let source: RowEstimate['source'] = 'shadow';
     if (target) {
       if (effect === 'update' || effect === 'delete') {
-        rows = await planRows(target, sql);
+        rows = await planRows(target, sql, true);
+        const select = rows === null ? touchedRowsQuery(sql) : null;
+        if (select) rows = await planRows(target, select, false);
         if (rows !== null) source = 'target-plan';
       }
       if (rows === null) {

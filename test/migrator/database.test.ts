@@ -1,0 +1,128 @@
+// The database layer against real PGlite: the cached template with the Supabase shims, the
+// embedded project database, applying migrations with the Supabase CLI's history table.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureTemplate, openDatabase, openShadowDatabase, SUPABASE_SHIMS, templateFileName, type Pg } from '../../src/integrations/postgres/index.js';
+import { applyPending, migrationStatus } from '../../agents/migrator/index.js';
+import { readHistory } from '../../agents/migrator/history.js';
+import { cleanupProjects, makeProject, mig, TEMPLATE_CACHE } from './helpers.js';
+
+afterAll(cleanupProjects);
+
+describe('PGlite template with Supabase shims', () => {
+  let shadow: Pg;
+  beforeAll(async () => {
+    shadow = await openShadowDatabase({ cacheDir: TEMPLATE_CACHE, extensions: ['uuid-ossp'] });
+  });
+  afterAll(() => shadow?.close());
+
+  it('is cached in one file named after the shims and PGlite version', async () => {
+    const again = await ensureTemplate(TEMPLATE_CACHE);
+    expect(again.built).toBe(false);
+    expect(again.path).toBe(join(TEMPLATE_CACHE, templateFileName()));
+    expect(templateFileName()).toMatch(/^pg-template-[0-9a-f]{12}\.tar\.gz$/);
+  });
+
+  it('has the roles, schemas, auth helpers, storage and publication Supabase migrations expect', async () => {
+    const { rows: roles } = await shadow.query<{ rolname: string; rolbypassrls: boolean }>(`select rolname, rolbypassrls from pg_roles where rolname in ('anon', 'authenticated', 'service_role', 'authenticator') order by 1`);
+    expect(roles).toEqual([
+      { rolname: 'anon', rolbypassrls: false },
+      { rolname: 'authenticated', rolbypassrls: false },
+      { rolname: 'authenticator', rolbypassrls: false },
+      { rolname: 'service_role', rolbypassrls: true },
+    ]);
+    const { rows } = await shadow.query<{ t: string }>(`select to_regclass('auth.users')::text as t union all select to_regclass('storage.objects')::text union all select pubname::text from pg_publication`);
+    expect(rows.map((r) => r.t)).toEqual(['auth.users', 'storage.objects', 'supabase_realtime']);
+    await shadow.exec(`set request.jwt.claims = '{"sub": "11111111-1111-1111-1111-111111111111", "role": "authenticated", "email": "a@example.com"}'`);
+    const { rows: who } = await shadow.query(`select auth.uid()::text as uid, auth.role() as role, auth.email() as email, auth.jwt() ->> 'sub' as sub, current_setting('search_path') as path, uuid_generate_v4() is not null as ossp`);
+    expect(who[0]).toEqual({ uid: '11111111-1111-1111-1111-111111111111', role: 'authenticated', email: 'a@example.com', sub: '11111111-1111-1111-1111-111111111111', path: '"$user", public, extensions', ossp: true });
+    await shadow.exec('reset request.jwt.claims');
+    expect((await shadow.query(`select (storage.foldername('u1/avatars/me.png'))[1] as f, storage.filename('u1/me.png') as n, storage.extension('me.png') as e`)).rows[0]).toEqual({ f: 'u1', n: 'me.png', e: 'png' });
+  });
+
+  it('applies the shims idempotently', async () => {
+    await shadow.exec(SUPABASE_SHIMS);
+    await shadow.exec(SUPABASE_SHIMS);
+    expect((await shadow.query(`select count(*)::int as n from pg_roles where rolname = 'anon'`)).rows[0]).toEqual({ n: 1 });
+  });
+});
+
+describe('the engines are loaded only when a database is opened', () => {
+  it('no module of the database layer or the migrator imports PGlite or pg statically', () => {
+    const dirs = ['src/integrations/postgres', 'agents/migrator', 'agents/migrator/linter'];
+    for (const dir of dirs) {
+      for (const f of readdirSync(dir).filter((n) => n.endsWith('.ts'))) {
+        const text = readFileSync(join(dir, f), 'utf8');
+        expect(text, `${dir}/${f}`).not.toMatch(/^import\s+(?!type\b)[^;]*from\s+'(@electric-sql\/pglite[^']*|pg)'/m);
+      }
+    }
+  });
+
+  it('a bad DATABASE_URL fails without echoing its password', async () => {
+    const err = await openDatabase({ projectRoot: makeProject(), databaseUrl: 'postgres://admin:s3cret-pw@127.0.0.1:9/crm' }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(String((err as Error).message)).not.toContain('s3cret-pw');
+  });
+});
+
+describe('embedded project database and applyPending', () => {
+  const files = {
+    [mig('20251101090000', 'create_customers')]: "create table public.customers (\n  id uuid primary key default gen_random_uuid(),\n  owner_id uuid not null default auth.uid() references auth.users (id),\n  name text not null\n);\nalter table public.customers enable row level security;\ncreate policy \"owners\" on public.customers for all to authenticated using (auth.uid() = owner_id);\n",
+    [mig('20251102090000', 'create_jobs')]: 'create table public.jobs (\n  id uuid primary key default gen_random_uuid(),\n  customer_id uuid not null references public.customers (id),\n  title text not null\n);\nalter table public.jobs enable row level security;\n',
+  };
+  let root: string;
+  let db: Pg;
+  beforeAll(async () => {
+    root = makeProject(files);
+    db = await openDatabase({ projectRoot: root, cacheDir: TEMPLATE_CACHE });
+  });
+  afterAll(() => db?.close());
+
+  it('creates .agent/pgdata from the template', () => {
+    expect(db.kind).toBe('pglite');
+    expect(db.description).toBe('embedded PGlite (.agent/pgdata)');
+    expect(existsSync(join(root, '.agent', 'pgdata', 'PG_VERSION'))).toBe(true);
+  });
+
+  it('applies pending migrations in order and records them like the Supabase CLI', async () => {
+    expect((await migrationStatus(root, db)).pending.map((p) => p.version)).toEqual(['20251101090000', '20251102090000']);
+    const r = await applyPending(root, db);
+    expect(r).toMatchObject({ type: 'applied', applied: [{ version: '20251101090000', name: 'create_customers' }, { version: '20251102090000', name: 'create_jobs' }] });
+    const history = await readHistory(db);
+    expect(history.map((h) => [h.version, h.name, h.statements?.length])).toEqual([['20251101090000', 'create_customers', 3], ['20251102090000', 'create_jobs', 2]]);
+    expect(history[1]?.statements?.[1]).toBe('alter table public.jobs enable row level security');
+    const status = await migrationStatus(root, db);
+    expect(status.rows.map((x) => x.state)).toEqual(['applied', 'applied']);
+    expect(await applyPending(root, db)).toMatchObject({ type: 'applied', applied: [] });
+  });
+
+  it('sees a file edited after it was applied', async () => {
+    writeFileSync(join(root, mig('20251102090000', 'create_jobs')), `${files[mig('20251102090000', 'create_jobs')]}create index jobs_title_idx on public.jobs (title);\n`);
+    const status = await migrationStatus(root, db);
+    expect(status.edited.map((e) => e.version)).toEqual(['20251102090000']);
+    writeFileSync(join(root, mig('20251102090000', 'create_jobs')), files[mig('20251102090000', 'create_jobs')] as string);
+  });
+
+  it('refuses a pending file older than the newest applied one', async () => {
+    writeFileSync(join(root, mig('20251101120000', 'late')), 'select 1;\n');
+    expect(await applyPending(root, db)).toMatchObject({ type: 'blocked', outOfOrder: ['20251101120000'] });
+    expect(await applyPending(root, db, { includeAll: true })).toMatchObject({ type: 'applied', applied: [{ version: '20251101120000' }] });
+  });
+
+  it('a failing migration names file and line and leaves nothing behind', async () => {
+    writeFileSync(join(root, mig('20251103090000', 'broken')), 'create table public.invoices (id uuid primary key);\n\ninsert into public.invoices (id)\n  select id from public.nosuch;\n');
+    const r = await applyPending(root, db);
+    expect(r).toMatchObject({ type: 'failed', failed: { version: '20251103090000', file: 'supabase/migrations/20251103090000_broken.sql', line: 4, reason: 'relation "public.nosuch" does not exist' } });
+    expect((await db.query(`select to_regclass('public.invoices') as t`)).rows[0]).toEqual({ t: null });
+    expect((await readHistory(db)).map((h) => h.version)).not.toContain('20251103090000');
+  });
+
+  it('keeps its data when reopened', async () => {
+    await db.exec(`insert into auth.users (id) values ('22222222-2222-2222-2222-222222222222')`);
+    await db.close();
+    db = await openDatabase({ projectRoot: root, cacheDir: TEMPLATE_CACHE });
+    expect((await db.query(`select count(*)::int as n from auth.users`)).rows[0]).toEqual({ n: 1 });
+    expect((await readHistory(db)).length).toBe(3);
+  });
+});
