@@ -22,4 +22,4 @@ export function toolUse(name: string, input: unknown): { type: 'tool_use'; id: s
 export function text(t: string): { type: 'text'; text: string };
 export function step(body: any): number;
 export function lastResults(body: any): string;
-export function example41Brain(body: any): Answer;
+export function example41Brain(body: any, index?: number): Answer;
