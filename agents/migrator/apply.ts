@@ -52,3 +52,46 @@ export async function applyPendingMigrations(projectRoot: string, db: Pg, opts: 
   }
   return { type: 'applied', applied, skipped };
 }
+
+export interface MigrationPair {
+  version: string;
+  name: string;
+  up: string;
+  down: string;
+}
+
+/**
+ * The deploy engine's view of the target (structurally its MigrationApplier): brings the target up
+ * to date with the committed migrations, then applies a change set's migrations; reverts them newest
+ * first. Each migration is one transaction with its history row; a failure throws MigrationFailure
+ * naming the file and line.
+ */
+export function migrationApplier(projectRoot: string, db: Pg) {
+  return {
+    description: db.description,
+    async apply(migrations: MigrationPair[], log: (line: string) => void): Promise<string[]> {
+      const pending = await applyPendingMigrations(projectRoot, db, { includeAll: true });
+      if (pending.type === 'failed') throw new MigrationFailure(pending.failed);
+      if (pending.type === 'applied' && pending.applied.length) log(`Brought ${db.description} up to date: ${pending.applied.length} committed migration(s) applied`);
+      const done = new Set((await readHistory(db)).map((h) => h.version));
+      const applied: string[] = [];
+      for (const m of migrations) {
+        if (done.has(m.version)) {
+          log(`Migration ${m.version}_${m.name} is already applied to ${db.description}`);
+          continue;
+        }
+        await applyMigration(db, { version: m.version, name: m.name, sql: m.up });
+        log(`Applied migration ${m.version}_${m.name} to ${db.description}`);
+        applied.push(m.version);
+      }
+      return applied;
+    },
+    async revert(migrations: MigrationPair[], log: (line: string) => void): Promise<void> {
+      for (const m of [...migrations].sort((a, b) => (a.version < b.version ? 1 : -1))) {
+        await revertMigration(db, { version: m.version, name: m.name, down: m.down });
+        log(`Reverted migration ${m.version}_${m.name} on ${db.description}`);
+      }
+    },
+    close: () => db.close(),
+  };
+}

@@ -1,10 +1,10 @@
 // The database layer against real PGlite: the cached template with the Supabase shims, the
 // embedded project database, applying migrations with the Supabase CLI's history table.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureTemplate, openDatabase, openShadowDatabase, SUPABASE_SHIMS, templateFileName, type Pg } from '../../src/integrations/postgres/index.js';
-import { applyPending, migrationStatus } from '../../agents/migrator/index.js';
+import { applyPending, MigrationFailure, migrationApplier, migrationStatus } from '../../agents/migrator/index.js';
 import { readHistory } from '../../agents/migrator/history.js';
 import { cleanupProjects, makeProject, mig, TEMPLATE_CACHE } from './helpers.js';
 
@@ -116,6 +116,7 @@ describe('embedded project database and applyPending', () => {
     expect(r).toMatchObject({ type: 'failed', failed: { version: '20251103090000', file: 'supabase/migrations/20251103090000_broken.sql', line: 4, reason: 'relation "public.nosuch" does not exist' } });
     expect((await db.query(`select to_regclass('public.invoices') as t`)).rows[0]).toEqual({ t: null });
     expect((await readHistory(db)).map((h) => h.version)).not.toContain('20251103090000');
+    rmSync(join(root, mig('20251103090000', 'broken')));
   });
 
   it('keeps its data when reopened', async () => {
@@ -124,5 +125,24 @@ describe('embedded project database and applyPending', () => {
     db = await openDatabase({ projectRoot: root, cacheDir: TEMPLATE_CACHE });
     expect((await db.query(`select count(*)::int as n from auth.users`)).rows[0]).toEqual({ n: 1 });
     expect((await readHistory(db)).length).toBe(3);
+  });
+
+  it('migrationApplier (for deploys) applies a change set and reverts it newest first', async () => {
+    const applier = migrationApplier(root, db);
+    const lines: string[] = [];
+    const pair = [
+      { version: '20251210000000', name: 'add_notes', up: "set lock_timeout = '5s';\nalter table public.jobs add column if not exists notes text;", down: 'alter table public.jobs drop column if exists notes;' },
+      { version: '20251210000100', name: 'notes_idx', up: 'create index concurrently if not exists jobs_notes_idx on public.jobs (notes);', down: 'drop index concurrently if exists public.jobs_notes_idx;' },
+    ];
+    expect(await applier.apply(pair, (l) => lines.push(l))).toEqual(['20251210000000', '20251210000100']);
+    expect(await applier.apply(pair, (l) => lines.push(l))).toEqual([]);
+    expect((await db.query(`select indexname from pg_indexes where indexname = 'jobs_notes_idx'`)).rows).toHaveLength(1);
+    await applier.revert(pair, (l) => lines.push(l));
+    expect(lines.filter((l) => l.startsWith('Reverted'))).toEqual(['Reverted migration 20251210000100_notes_idx on embedded PGlite (.agent/pgdata)', 'Reverted migration 20251210000000_add_notes on embedded PGlite (.agent/pgdata)']);
+    expect((await readHistory(db)).map((h) => h.version)).not.toContain('20251210000000');
+    const bad = await applier.apply([{ version: '20251211000000', name: 'bad', up: 'alter table public.jobs add column x int;\nalter table public.nosuch add column y int;', down: '' }], () => {}).catch((e: Error) => e);
+    expect(bad).toBeInstanceOf(MigrationFailure);
+    expect((bad as MigrationFailure).diagnosis).toMatchObject({ line: 2, reason: 'relation "public.nosuch" does not exist' });
+    expect((await db.query(`select count(*)::int as n from information_schema.columns where table_name = 'jobs' and column_name = 'x'`)).rows).toEqual([{ n: 0 }]);
   });
 });
