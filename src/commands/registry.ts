@@ -13,6 +13,7 @@ import { audit, auditVerify } from './audit.js';
 import { agentsPurgeLogs, agentsRestartAll, agentsUpdateConfig, emergencyMaintenance, emergencyStop, systemLogs, systemStatus } from './admin.js';
 import { email, init, mcp } from './frontdoor.js';
 import { dashboard } from './dashboard.js';
+import { generateMigration, migrateChange, migrateExecute, migrateLint, migrateStatus } from './migrate.js';
 
 export const COMMANDS: CommandDef[] = [
   createTicket,
@@ -21,6 +22,11 @@ export const COMMANDS: CommandDef[] = [
   analyzeTicket,
   fixTicket,
   generateCmd,
+  generateMigration,
+  migrateChange,
+  migrateStatus,
+  migrateLint,
+  migrateExecute,
   bugsScan,
   testCmd,
   review,

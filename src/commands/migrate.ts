@@ -1,0 +1,391 @@
+// migrate status | lint | "<change>" | execute [--dry-run], generate migration "<change>": the
+// Migrator's API (agents/migrator) behind the CLI. The migrator and the database layer are loaded
+// with import() inside run(), so PGlite and pg stay out of the CLI's start-up path.
+import * as z from 'zod/mini';
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { UsageError } from '../errors.js';
+import { makeStyle } from '../cli/style.js';
+import type { ChangeSetRow } from '../store/rows.js';
+import type { Manifest } from '../../agents/stage-agent/change-set.js';
+import type { Pg } from '../integrations/postgres/types.js';
+import { defineCommand, type CommandContext, type CommandResult } from './types.js';
+
+const AGENT = 'MIGRATOR';
+
+/** One PGlite template per machine (initdb once, not once per project); XDG cache like other CLIs. */
+export function templateCacheDir(): string {
+  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'crm-agent');
+}
+
+const migrator = () => import('../../agents/migrator/index.js');
+
+/**
+ * The target: DATABASE_URL, else the embedded `.agent/pgdata`. With `create: false` an embedded
+ * database that does not exist yet is not made (null): reading status must not create one.
+ */
+async function openTarget(ctx: CommandContext, opts: { create: boolean }): Promise<Pg | null> {
+  const url = ctx.secrets.get('DATABASE_URL');
+  const { openDatabase, PGDATA_DIR } = await import('../integrations/postgres/index.js');
+  if (!url && !opts.create && !existsSync(join(ctx.project.root, PGDATA_DIR, 'PG_VERSION'))) return null;
+  return openDatabase({ projectRoot: ctx.project.root, databaseUrl: url, cacheDir: templateCacheDir() });
+}
+
+const EMBEDDED = 'embedded PGlite (.agent/pgdata)';
+
+export interface StagedSqlMigration {
+  version: string;
+  name: string;
+  up: string;
+  down: string;
+  /** Project-relative paths of the staged files. */
+  path: string;
+  downPath: string;
+  changeSetId: string;
+}
+
+/** The newest staged (or approved) change set that carries migrations, minus versions already local or applied. */
+function newestStagedMigrations(ctx: CommandContext, skip: ReadonlySet<string>): StagedSqlMigration[] {
+  const rows = ctx.state().db.prepare(`SELECT * FROM change_sets WHERE status IN ('staged', 'approved') ORDER BY created_at DESC`).all() as ChangeSetRow[];
+  for (const cs of rows) {
+    const m = JSON.parse(cs.manifest) as Manifest;
+    if (!m.migrations.length) continue;
+    const out: StagedSqlMigration[] = [];
+    for (const x of m.migrations) {
+      if (skip.has(x.version)) continue;
+      const path = `${cs.dir}/migrations/${x.version}_${x.name}.up.sql`;
+      const downPath = `${cs.dir}/migrations/${x.version}_${x.name}.down.sql`;
+      const full = join(ctx.project.root, path);
+      if (!existsSync(full)) continue;
+      const down = join(ctx.project.root, downPath);
+      out.push({ version: x.version, name: x.name, up: readFileSync(full, 'utf8'), down: existsSync(down) ? readFileSync(down, 'utf8') : '', path, downPath, changeSetId: cs.id });
+    }
+    return out;
+  }
+  return [];
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+function formatMs(ms: number): string {
+  if (ms < 1000) return `${Math.max(1, Math.round(ms))} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${Math.round(ms / 60_000)} minute(s)`;
+}
+
+// ── migrate status ────────────────────────────────────────────────────────────────────────────
+
+export const migrateStatus = defineCommand({
+  name: 'migrate status',
+  summary: 'Local migrations vs the applied history (LOCAL │ REMOTE │ TIME): pending, missing locally, edited after applying',
+  group: 'database',
+  schema: z.object({}),
+  keywords: ['migrations', 'migration status', 'pending migrations'],
+  examples: ['agent migrate status', 'agent migrate status --json'],
+  async run(ctx) {
+    const m = await migrator();
+    const root = ctx.project.root;
+    const db = await openTarget(ctx, { create: false });
+    let status;
+    let target: string;
+    try {
+      if (db) {
+        status = await m.migrationStatus(root, db);
+        target = db.description;
+      } else {
+        const { files, skipped } = m.readMigrationFiles(root);
+        status = { ...m.compareMigrations(files, []), skipped };
+        target = `${EMBEDDED}, not created yet`;
+      }
+    } finally {
+      await db?.close();
+    }
+    for (const s of status.skipped) ctx.out.line(AGENT, 'warn', `Skipped supabase/migrations/${s.filename}: ${s.reason}`);
+    ctx.out.print(status.rows.length ? m.statusTable(status) : 'No migrations in supabase/migrations and none applied.');
+    const applied = status.rows.filter((r) => r.remote).length;
+    ctx.out.line(AGENT, status.pending.length ? 'info' : 'ok', `${target}: ${applied} applied, ${status.pending.length} pending`);
+    if (status.missingLocally.length) ctx.out.line(AGENT, 'warn', `Applied but missing locally: ${status.missingLocally.map((x) => x.version).join(', ')}`);
+    for (const e of status.edited) ctx.out.line(AGENT, 'warn', `Edited after it was applied: ${e.path} (its statements differ from the recorded ones)`);
+    if (status.outOfOrder.length) ctx.out.line(AGENT, 'warn', `Pending but older than the newest applied migration: ${status.outOfOrder.join(', ')} (\`agent migrate execute --include-all\`)`);
+    return {
+      data: {
+        target,
+        rows: status.rows,
+        pending: status.pending.map((p) => ({ version: p.version, name: p.name, path: p.path })),
+        missingLocally: status.missingLocally.map((x) => ({ version: x.version, name: x.name ?? null })),
+        edited: status.edited,
+        unverified: status.unverified,
+        outOfOrder: status.outOfOrder,
+        skipped: status.skipped,
+      },
+    };
+  },
+});
+
+// ── migrate lint ──────────────────────────────────────────────────────────────────────────────
+
+export const migrateLint = defineCommand({
+  name: 'migrate lint',
+  summary: 'Safety linter over migration files (default: the pending ones); exit 1 on an error-level finding',
+  group: 'database',
+  args: [{ name: 'files', description: 'migration files (default: pending migrations and the newest staged set)', variadic: true }],
+  schema: z.object({ files: z.optional(z.string()) }),
+  keywords: ['lint', 'migration safety', 'squawk'],
+  examples: ['agent migrate lint', 'agent migrate lint supabase/migrations/20251104090000_create_invoices.sql --json'],
+  async run(ctx, args) {
+    const m = await migrator();
+    const root = ctx.project.root;
+    const { files } = m.readMigrationFiles(root);
+    const lintable: Array<{ path: string; sql: string }> = files.map((f) => ({ path: f.path, sql: f.sql }));
+    let wanted: string[];
+    if (args.files?.trim()) {
+      wanted = [];
+      for (const word of args.files.trim().split(/\s+/)) {
+        const full = resolve(process.cwd(), word);
+        const rel = relative(root, full).split('\\').join('/');
+        const local = files.find((f) => f.path === rel || f.path === word || f.path.endsWith(`/${word}`));
+        if (local) wanted.push(local.path);
+        else if (existsSync(full) && !rel.startsWith('..')) {
+          lintable.push({ path: rel, sql: readFileSync(full, 'utf8') });
+          wanted.push(rel);
+        } else throw new UsageError(`${word}: no such migration file; see \`agent migrate status\` for the project's migrations`);
+      }
+    } else {
+      const db = await openTarget(ctx, { create: false });
+      let pending: string[];
+      try {
+        pending = db ? (await m.migrationStatus(root, db)).pending.map((p) => p.path) : files.map((f) => f.path);
+      } finally {
+        await db?.close();
+      }
+      const staged = newestStagedMigrations(ctx, new Set(files.map((f) => f.version)));
+      for (const s of staged) lintable.push({ path: s.path, sql: s.up });
+      wanted = [...pending, ...staged.map((s) => s.path)];
+    }
+    const only = new Set(wanted);
+    const findings = m.sortFindings(m.lintMigrations(lintable, { only: (p) => only.has(p) }));
+    const s = makeStyle(ctx.out.color);
+    for (const f of findings) {
+      const sev = f.severity === 'error' ? s.red('error  ') : f.severity === 'warning' ? s.yellow('warning') : s.dim('info   ');
+      ctx.out.print(`${f.file}:${f.line}  ${sev}  ${f.ruleId}  ${f.message}${f.fix ? s.dim(`  (fix: ${f.fix})`) : ''}`);
+    }
+    const counts = { error: 0, warning: 0, info: 0 };
+    for (const f of findings) counts[f.severity]++;
+    const destructive = m.requiresApproval(findings);
+    if (!wanted.length) ctx.out.line(AGENT, 'ok', 'Nothing to lint: no pending migrations');
+    else ctx.out.line(AGENT, counts.error ? 'error' : counts.warning ? 'warn' : 'ok', `Lint: ${plural(counts.error, 'error')}, ${plural(counts.warning, 'warning')}, ${plural(counts.info, 'note')} in ${plural(wanted.length, 'file')}${destructive ? ' (destructive: applying needs approval)' : ''}`);
+    return { data: { files: wanted, findings, counts, requiresApproval: destructive }, exitCode: counts.error ? 1 : 0 };
+  },
+});
+
+// ── migrate "<change>" / generate migration "<change>" ────────────────────────────────────────
+
+async function planAndStage(ctx: CommandContext, description: string): Promise<CommandResult> {
+  const text = description.trim();
+  if (!text) throw new UsageError('describe the change, e.g. `agent migrate "add column notes text to jobs"`');
+  const m = await migrator();
+  const root = ctx.project.root;
+  const cacheDir = templateCacheDir();
+  const { files } = m.readMigrationFiles(root);
+
+  const schema = await ctx.out.spin('Replaying the migrations into a shadow database…', m.projectSchema(root, { templateCacheDir: cacheDir }));
+  for (const d of schema.diagnoses) ctx.out.line(AGENT, 'warn', `${d.file}:${d.line} does not replay in the shadow: ${d.reason}`);
+  const plan = await m.planMigration(text, schema.snapshot, { existingVersions: files.map((f) => f.version) });
+  if (plan.type === 'refused') {
+    throw new UsageError(`understood ${plan.understood}, but ${plan.reason}; a description that works: \`agent migrate "${plan.example}"\``);
+  }
+  ctx.out.line(AGENT, 'ok', `Analyzing current schema (${plural(Object.keys(schema.snapshot.tables).length, 'table')} from ${plural(files.length, 'migration')})`);
+  await ctx.requireApproval({ category: 'codeGeneration', action: `stage migration ${plan.version}_${plan.slug}`, requestedBy: AGENT });
+
+  const destructive = plan.findings.filter((f) => m.DESTRUCTIVE_RULES.has(f.ruleId));
+  if (destructive.length) ctx.out.line(AGENT, 'warn', `Checking for breaking changes: ${destructive.map((f) => `${f.ruleId} ${f.object}`).join(', ')} (applying it needs approval)`);
+  else ctx.out.line(AGENT, 'ok', `Checking for breaking changes${plan.findings.length ? ` (${plural(plan.findings.length, 'note')}, none breaking)` : ''}`);
+  for (const f of plan.findings) ctx.out.line(AGENT, 'debug', `${f.file}:${f.line} ${f.severity} ${f.ruleId}: ${f.message}`);
+
+  const upPath = m.migrationPath(plan.version, plan.slug);
+  const downPath = m.rollbackPath(plan.version, plan.slug);
+  const extra = [{ version: plan.version, name: plan.slug, up: plan.up, down: plan.down, path: upPath }];
+  const dry = await ctx.out.spin('Checking the migration and its rollback in a shadow database…', m.dryRun(root, { templateCacheDir: cacheDir, extra }));
+  const check = dry.rollback.find((r) => r.version === plan.version);
+  const rollbackOk = check?.status === 'verified';
+  ctx.out.line(AGENT, rollbackOk ? 'ok' : 'warn', rollbackOk ? 'Creating rollback plan (verified in a shadow database)' : `Creating rollback plan: ${check?.status ?? 'not checked'}${check?.differences.length ? `: ${check.differences.join('; ')}` : check?.reason ? `: ${check.reason}` : ''}`);
+  const gate = {
+    agent: AGENT,
+    phase: 'validate',
+    gate: 'shadow dry run',
+    ok: dry.ok,
+    detail: dry.ok ? `applied in ${formatMs(dry.pending.reduce((t, p) => t + p.ms, 0))}; rollback verified` : [...dry.diagnoses.map((d) => `${d.file}:${d.line} ${d.reason}`), ...(check?.differences ?? [])].join('; ') || 'rollback not verified',
+  };
+
+  const [{ writeChangeSet }, { headSha }, { appendAudit }] = await Promise.all([import('../../agents/stage-agent/writer.js'), import('../integrations/git.js'), import('../engine/audit.js')]);
+  const nl = (sql: string) => (sql.endsWith('\n') ? sql : `${sql}\n`);
+  const up = nl(plan.up);
+  const down = nl(plan.down);
+  const reason = `${text}${plan.notes.length ? ` (${plan.notes.join('; ')})` : ''}`;
+  const manifest = await writeChangeSet(root, {
+    ticket: null,
+    title: `migration ${plan.slug}`,
+    summary: `Migration from the description "${text}"`,
+    files: [
+      { path: upPath, content: up, reason, agent: AGENT },
+      { path: downPath, content: down, reason: `rollback of ${plan.version}_${plan.slug}`, agent: AGENT },
+    ],
+    migrations: [{ version: plan.version, name: plan.slug, upPath, downPath, up, down, findings: plan.findings.map((f) => ({ ruleId: f.ruleId, severity: f.severity, line: f.line, message: f.message })), destructive: plan.requiresApproval }],
+    gates: [gate],
+    baseSha: await headSha(root),
+  });
+  const state = ctx.state();
+  state.insertChangeSet({ id: manifest.id, ticket_id: null, dir: manifest.dir, status: 'staged', requires_approval: manifest.requiresApproval ? 1 : 0, created_at: Date.now(), manifest: JSON.stringify(manifest) });
+  appendAudit(state, { initiator: ctx.initiator, agent: AGENT, action: 'migration.stage', target: `${plan.version}_${plan.slug}`, files: manifest.files.map((f) => f.path), result: manifest.dir });
+  ctx.out.line(AGENT, 'ok', `Migration ready: ./${manifest.dir}/`);
+  return {
+    data: {
+      changeSet: { id: manifest.id, dir: manifest.dir, files: manifest.files.map((f) => f.path), migrations: [`${plan.version}_${plan.slug}`] },
+      migration: { version: plan.version, name: plan.slug, upPath, downPath, up: plan.up, down: plan.down, findings: plan.findings, requiresApproval: plan.requiresApproval, notes: plan.notes },
+      dryRun: { ok: dry.ok, rollbackVerified: rollbackOk, diagnoses: dry.diagnoses },
+    },
+  };
+}
+
+const changeArg = [{ name: 'change', description: 'the change in plain words: "add column notes text to jobs"', required: true, variadic: true }] as const;
+const changeSchema = z.object({ change: z.string() });
+
+export const migrateChange = defineCommand({
+  name: 'migrate',
+  summary: 'SQL from a plain description (offline): migration + rollback, linted, rollback checked in a shadow, staged for review',
+  group: 'database',
+  policy: 'codeGeneration',
+  args: changeArg,
+  schema: changeSchema,
+  keywords: ['migrate', 'migration', 'schema change', 'add column', 'create table'],
+  examples: ['agent migrate "Add customer preferences table with JSONB column"', 'agent migrate "add index on estimates(job_id)"'],
+  run: (ctx, args) => planAndStage(ctx, args.change),
+});
+
+export const generateMigration = defineCommand({
+  name: 'generate migration',
+  summary: 'Same as `agent migrate "<change>"`: a staged migration and its rollback from a plain description',
+  group: 'database',
+  policy: 'codeGeneration',
+  args: changeArg,
+  schema: changeSchema,
+  examples: ['agent generate migration "add column notes text to jobs"'],
+  run: (ctx, args) => planAndStage(ctx, args.change),
+});
+
+// ── migrate execute [--dry-run] ───────────────────────────────────────────────────────────────
+
+async function dryRunCmd(ctx: CommandContext): Promise<CommandResult> {
+  const m = await migrator();
+  const root = ctx.project.root;
+  const db = await openTarget(ctx, { create: false });
+  try {
+    const local = new Set(m.readMigrationFiles(root).files.map((f) => f.version));
+    const applied = db ? new Set((await m.readHistory(db)).map((h) => h.version)) : new Set<string>();
+    const staged = newestStagedMigrations(ctx, new Set([...local, ...applied]));
+    if (!db && staged.length) ctx.out.line(AGENT, 'info', `No ${EMBEDDED} yet: the committed migrations count as applied; dry-running the staged set ${staged[0]!.changeSetId}`);
+    const target = db ? `${db.description}` : EMBEDDED;
+    const report = await ctx.out.spin(
+      'Dry run in a shadow database…',
+      m.dryRun(root, { templateCacheDir: templateCacheDir(), target: db ?? undefined, extra: staged.length ? staged.map((s) => ({ version: s.version, name: s.name, up: s.up, down: s.down || null, path: s.path })) : undefined }),
+    );
+    const { schemaAfter: _schema, ...rest } = report;
+    if (!report.pending.length) {
+      ctx.out.line(AGENT, 'ok', `Nothing to apply: ${target} is up to date (replayed ${plural(report.replayed.count, 'migration')})`);
+      return { data: { target, ...rest } };
+    }
+    ctx.out.line(AGENT, 'info', `Shadow from the cached template in ${formatMs(report.shadow.openMs)}; replayed ${plural(report.replayed.count, 'applied migration')} in ${formatMs(report.shadow.replayMs)}`);
+    for (const p of report.pending) ctx.out.line(AGENT, p.diagnoses.length ? 'error' : 'ok', `Applied ${p.path} in the shadow (${formatMs(p.ms)})`);
+    for (const d of report.diagnoses) ctx.out.line(AGENT, 'error', `${d.file}:${d.line} ${d.reason}${d.hint ? ` (hint: ${d.hint})` : ''}`);
+    const errors = report.diagnoses.length;
+    ctx.out.line(AGENT, errors ? 'error' : 'ok', `Dry run ${errors ? 'failed' : 'successful'} - ${plural(errors, 'error')}`);
+    ctx.out.line(AGENT, 'ok', `Estimated time: ${formatMs(report.estimatedMs)}`);
+    ctx.out.line(AGENT, 'ok', `Impact: ${report.impact.rowsAffected} rows affected${report.impact.rowsRewritten ? `, ${report.impact.rowsRewritten} rewritten` : ''}`);
+    for (const r of report.rollback) {
+      if (r.status === 'verified') continue;
+      ctx.out.line(AGENT, r.status === 'skipped' ? 'warn' : 'error', `Rollback of ${r.version}_${r.name}: ${r.status}${r.reason ? ` (${r.reason})` : ''}`);
+      for (const d of r.differences) ctx.out.line(AGENT, 'error', `  differs after rollback: ${d}`);
+    }
+    if (report.rollbackVerified) ctx.out.line(AGENT, 'ok', `Rollback verified: the schema after rolling back ${plural(report.rollback.length, 'migration')} matches the schema before`);
+    if (report.requiresApproval) ctx.out.line(AGENT, 'warn', `Destructive changes (${[...new Set(report.findings.filter((f) => m.DESTRUCTIVE_RULES.has(f.ruleId)).map((f) => f.ruleId))].join(', ')}): \`agent migrate execute\` will ask for approval`);
+    return { data: { target, ...rest }, exitCode: report.ok ? 0 : 1 };
+  } finally {
+    await db?.close();
+  }
+}
+
+async function executeCmd(ctx: CommandContext, opts: { includeAll: boolean }): Promise<CommandResult> {
+  const m = await migrator();
+  const root = ctx.project.root;
+  const db = await openTarget(ctx, { create: true });
+  if (!db) throw new Error('unreachable: the target is created when missing');
+  try {
+    const { files } = m.readMigrationFiles(root);
+    const status = await m.migrationStatus(root, db);
+    const staged = newestStagedMigrations(ctx, new Set([...files.map((f) => f.version), ...status.rows.filter((r) => r.remote).map((r) => r.remote!)]));
+    const pendingPaths = [...status.pending.map((p) => p.path), ...staged.map((s) => s.path)];
+    if (!pendingPaths.length) {
+      ctx.out.line(AGENT, 'ok', `Nothing to apply: ${db.description} is up to date`);
+      return { data: { target: db.description, applied: [] } };
+    }
+    const only = new Set(pendingPaths);
+    const findings = m.lintMigrations([...files.map((f) => ({ path: f.path, sql: f.sql })), ...staged.map((s) => ({ path: s.path, sql: s.up }))], { only: (p) => only.has(p) });
+    const verdict = m.approvalVerdict(findings);
+    if (verdict.type === 'approval-required') {
+      for (const f of verdict.reasons) ctx.out.line(AGENT, 'warn', `${f.file}:${f.line} ${f.ruleId}: ${f.message}`);
+      await ctx.requireApproval({
+        category: 'databaseDestructive',
+        action: `apply destructive migration(s) ${pendingPaths.map((p) => p.replace(/^.*\//, '')).join(', ')} to ${db.description}`,
+        touches: pendingPaths,
+        requestedBy: AGENT,
+        resume: { command: 'migrate execute', args: opts.includeAll ? { includeAll: true } : {} },
+      });
+    }
+    const result = await m.applyPending(root, db, { includeAll: opts.includeAll });
+    if (result.type === 'blocked') throw new UsageError(`${result.reason}: \`agent migrate execute --include-all\``);
+    const applied = result.applied.map((a) => ({ version: a.version, name: a.name, path: a.path, ms: a.ms }));
+    for (const a of applied) ctx.out.line(AGENT, 'ok', `Applied ${a.path} (${formatMs(a.ms)})`);
+    let failed = result.type === 'failed' ? { ...result.failed } : null;
+    if (!failed) {
+      for (const s of staged) {
+        try {
+          const r = await m.applyMigration(db, { version: s.version, name: s.name, path: s.path, sql: s.up });
+          applied.push({ version: r.version, name: r.name, path: r.path, ms: r.ms });
+          ctx.out.line(AGENT, 'ok', `Applied ${s.path} (${formatMs(r.ms)}; staged in ${s.changeSetId}, its files land with \`agent deploy\`)`);
+        } catch (err) {
+          if (!(err instanceof m.MigrationFailure)) throw err;
+          failed = { ...err.diagnosis, version: s.version };
+          break;
+        }
+      }
+    }
+    const { appendAudit } = await import('../engine/audit.js');
+    appendAudit(ctx.state(), { initiator: ctx.initiator, agent: AGENT, action: 'migrate.execute', target: db.description, files: applied.map((a) => a.path), result: failed ? `failed at ${failed.file}:${failed.line}` : `${applied.length} applied` });
+    if (failed) {
+      ctx.out.line(AGENT, 'error', `${failed.file}:${failed.line} ${failed.reason} (nothing of that file was applied)`);
+      return { data: { target: db.description, applied, failed }, exitCode: 1 };
+    }
+    ctx.out.line(AGENT, 'ok', `${plural(applied.length, 'migration')} applied to ${db.description}`);
+    return { data: { target: db.description, applied } };
+  } finally {
+    await db.close();
+  }
+}
+
+export const migrateExecute = defineCommand({
+  name: 'migrate execute',
+  summary: 'Apply the pending migrations (and the newest staged set) to the target; --dry-run tries them in a shadow with a verified rollback',
+  group: 'database',
+  policy: 'databaseDestructive',
+  flags: [
+    { name: 'dry-run', type: 'boolean', description: 'shadow database: replay, apply and time, estimate rows, roll back and compare' },
+    { name: 'include-all', type: 'boolean', description: 'also apply pending files older than the newest applied one' },
+  ],
+  schema: z.object({ dryRun: z.optional(z.boolean()), includeAll: z.optional(z.boolean()) }),
+  keywords: ['execute migration', 'apply migrations', 'dry run', 'db push'],
+  examples: ['agent migrate execute --dry-run', 'agent migrate execute'],
+  run: (ctx, args) => (args.dryRun ? dryRunCmd(ctx) : executeCmd(ctx, { includeAll: Boolean(args.includeAll) })),
+});
+
+export const MIGRATE_COMMANDS = [migrateStatus, migrateLint, migrateChange, generateMigration, migrateExecute];
