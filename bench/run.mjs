@@ -88,11 +88,13 @@ benches['example-4.1'] = async () => {
   }
 };
 
-if (existsSync(join(root, 'bench', 'dashboard.mjs'))) {
-  benches.dashboard = async () => {
-    const r = spawnSync(process.execPath, [join(root, 'bench', 'dashboard.mjs')], { stdio: 'inherit' });
-    if (r.status !== 0) throw new Error(`bench/dashboard.mjs exited ${r.status}`);
+for (const name of ['dashboard', 'migrator', 'llm']) {
+  if (!existsSync(join(root, 'bench', `${name}.mjs`))) continue;
+  benches[name] = async () => {
+    const r = spawnSync(process.execPath, [join(root, 'bench', `${name}.mjs`)], { stdio: 'inherit' });
+    if (r.status !== 0) throw new Error(`bench/${name}.mjs exited ${r.status}`);
   };
 }
+
 
 for (const [name, fn] of Object.entries(benches)) if (want(name)) await fn();

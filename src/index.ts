@@ -11,4 +11,4 @@ export { loadSecrets } from './config/secrets.js';
 export { createReporter } from './cli/output.js';
 export { makeStyle } from './cli/style.js';
 export * from './errors.js';
-export { makeDemoCopy } from './commands/demo.js';
+export { makeDemoCopy, SEED_TICKET } from './commands/demo.js';

@@ -41,6 +41,9 @@ export function renderStatus(s: StatusSnapshot, style: Style, now = Date.now()):
     `Queue Size:        ${s.queue.size}`,
     `Last Deployment:   ${dep}`,
     `Open Tickets:      ${s.tickets.open} of ${s.tickets.total}`,
+    ...(s.modelUsage.tokens
+      ? [`Model Usage:       ${s.modelUsage.tokens.toLocaleString('en-US')} tokens, $${s.modelUsage.costUsd.toFixed(2)} (${s.modelUsage.tickets.map((t) => `${t.ticketId}: ${t.tokens.toLocaleString('en-US')}`).join(', ')})`]
+      : []),
     `Pending Approvals: ${s.pendingApprovals.length}`,
     ...s.pendingApprovals.map((a) => `                   ${style.yellow(a.id)} ${a.action} (${a.risk} risk)`),
   ];

@@ -21,7 +21,18 @@ export interface StatusSnapshot {
   interruptedRuns: Array<{ id: string; command: string; ticketId: string | null; completed: string[]; error: string | null; at: string }>;
   tickets: { open: number; total: number };
   maintenance: { on: boolean; since: string; by: string } | null;
+  /** Claude usage recorded per ticket (empty while the agents run offline). */
+  modelUsage: { tokens: number; costUsd: number; tickets: Array<{ ticketId: string; model: string; tokens: number; costUsd: number; byAgent: Record<string, number> }> };
 }
+
+interface Tally {
+  input: number;
+  output: number;
+  cacheWrite: number;
+  cacheRead: number;
+  costUsd: number;
+}
+const tokensOf = (t: Tally) => t.input + t.output + t.cacheWrite + t.cacheRead;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const CLOSED = new Set(['deployed', 'closed']);
@@ -69,6 +80,7 @@ export function readStatus(state: StateDb, config: AgentConfig, root: string): S
     })),
     tickets: { open: tickets.filter((t) => !CLOSED.has(t.status)).length, total: tickets.length },
     maintenance: state.getKv<StatusSnapshot['maintenance']>('maintenance') ?? null,
+    modelUsage: modelUsage(state),
   };
 }
 
@@ -91,3 +103,15 @@ export const HEALTH_LABEL: Record<Overall, string> = {
   failing: '🔴 FAILING',
   unknown: '⚪ UNKNOWN',
 };
+
+function modelUsage(state: StateDb): StatusSnapshot['modelUsage'] {
+  const rows = state.kvWithPrefix<{ model: string; total: Tally; byAgent: Record<string, Tally> }>('llm.usage.');
+  const tickets = rows.map((r) => ({
+    ticketId: r.key.slice('llm.usage.'.length),
+    model: r.value.model,
+    tokens: tokensOf(r.value.total),
+    costUsd: Math.round(r.value.total.costUsd * 10_000) / 10_000,
+    byAgent: Object.fromEntries(Object.entries(r.value.byAgent).map(([a, t]) => [a, tokensOf(t)])),
+  }));
+  return { tokens: tickets.reduce((n, t) => n + t.tokens, 0), costUsd: Math.round(tickets.reduce((n, t) => n + t.costUsd, 0) * 10_000) / 10_000, tickets };
+}

@@ -446,6 +446,13 @@ export class StateDb {
     this.db.prepare('INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at').run(key, json(value), Date.now());
   }
 
+  kvWithPrefix<T>(prefix: string): Array<{ key: string; value: T }> {
+    return (this.db.prepare("SELECT key, value FROM kv WHERE key LIKE ? ESCAPE '\\' ORDER BY key").all(prefix.replace(/[\\%_]/g, (c) => `\\${c}`) + '%') as Array<{ key: string; value: string }>).map((r) => ({
+      key: r.key,
+      value: JSON.parse(r.value) as T,
+    }));
+  }
+
   /** Deletes events older than `beforeTs`; returns how many. The one sanctioned delete. */
   purgeEvents(beforeTs: number): number {
     return this.db.prepare('DELETE FROM events WHERE ts < ?').run(beforeTs).changes;
