@@ -235,6 +235,8 @@ async function underLoad({ perSecond = 10_000, seconds = 10 } = {}) {
     ['  inside the dashboard (router → write) p50', median(innerLoad).toFixed(1), 'ms', `idle ${median(innerIdle).toFixed(1)} ms`],
     ['  inside the dashboard p95 / max', `${pct(innerLoad, 95).toFixed(1)}/${Math.max(...innerLoad).toFixed(1)}`, 'ms', `idle ${pct(innerIdle, 95).toFixed(1)}/${Math.max(...innerIdle).toFixed(1)} ms`],
     ['  event-loop blocked p50 / p99 / max (whole run)', `${trace.loopLag.p50}/${trace.loopLag.p99}/${trace.loopLag.max}`, 'ms', ''],
+    ['  one SQLite poll (sync) p50 / p99 / max', `${trace.syncMs.p50}/${trace.syncMs.p99}/${trace.syncMs.max}`, 'ms', `(${trace.syncMs.n} polls)`],
+    ['  one Ink render p50 / p99 / max', `${trace.renderMs.p50}/${trace.renderMs.p99}/${trace.renderMs.max}`, 'ms', `(${trace.renderMs.n} renders)`],
     ['Ink frames rendered/s over the whole run', (trace.frames / trace.seconds).toFixed(1), '/s', `(${trace.writes} written of ${trace.frames})`],
     ['frames written/s, idle with key presses', idleFps.toFixed(1), '/s', '1.00x'],
     ['frames written/s, under load (mean)', loadFps.toFixed(1), '/s', `${(loadFps / idleFps).toFixed(2)}x`],

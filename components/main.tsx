@@ -95,6 +95,7 @@ export async function runDashboard(ctx: CommandContext, opts: RunDashboardOption
   // Ink renders whole frames (its debug mode: no throttle, no cursor arithmetic of its own); the
   // frame writer puts only the changed rows on the screen, at most 30 times a second.
   const writer = new FrameWriter(stdout, { columns: stdout.columns || 80, rows: stdout.rows || 24 }, { maxFps: 30 });
+  const trace = process.env.AGENT_DASHBOARD_TRACE ? startTrace(d, writer) : null;
   let instance: Instance | null = null;
   const mount = () => {
     const inst = render(<App dashboard={d} />, {
@@ -104,11 +105,11 @@ export async function runDashboard(ctx: CommandContext, opts: RunDashboardOption
       debug: true,
       exitOnCtrlC: false, // Ctrl-C goes through the key router: it cancels a running command first
       patchConsole: false,
+      ...(trace ? { onRender: ({ renderTime }: { renderTime: number }) => trace.onRender(renderTime) } : {}),
     });
     inst.waitUntilExit().catch(fail); // a render error unmounts Ink and lands here
     return inst;
   };
-  const trace = process.env.AGENT_DASHBOARD_TRACE ? startTrace(d, writer) : null;
   const onResize = () => {
     const columns = stdout.columns || 80;
     const rows = stdout.rows || 24;
@@ -170,18 +171,34 @@ function startTrace(d: Dashboard, writer: FrameWriter) {
   }, 10);
   lagTimer.unref();
   d.router.onKey = () => pending.push(performance.now());
+  // How long each poll of SQLite (sync + refresh) and each Ink render took.
+  const syncMs: number[] = [];
+  const renderMs: number[] = [];
+  const sync = d.data.getState().sync;
+  d.data.setState({
+    sync: () => {
+      const t = performance.now();
+      const n = sync();
+      syncMs.push(performance.now() - t);
+      return n;
+    },
+  });
   writer.onWrite = () => {
     const now = performance.now();
     for (const t of pending) keyToFrame.push(Math.round((now - t) * 10) / 10);
     pending = [];
   };
   return {
+    onRender: (renderTime: number) => renderMs.push(renderTime),
     save(file: string) {
       clearInterval(lagTimer);
       const seconds = (performance.now() - started) / 1000;
-      const sorted = [...lag].sort((a, b) => a - b);
-      const loopLag = { p50: sorted[sorted.length >> 1] ?? 0, p99: sorted[Math.floor(sorted.length * 0.99)] ?? 0, max: sorted.at(-1) ?? 0 };
-      const out = { seconds, keyToFrame, loopLag, ...writer.stats, eventsSeen: d.data.getState().eventsSeen };
+      const dist = (xs: number[]) => {
+        const sorted = [...xs].sort((a, b) => a - b);
+        const at = (p: number) => Math.round((sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0) * 10) / 10;
+        return { n: sorted.length, p50: at(0.5), p99: at(0.99), max: at(1) };
+      };
+      const out = { seconds, keyToFrame, loopLag: dist(lag), syncMs: dist(syncMs), renderMs: dist(renderMs), ...writer.stats, eventsSeen: d.data.getState().eventsSeen };
       writeFileSync(file, JSON.stringify(out));
     },
   };
