@@ -302,14 +302,18 @@ async function dryRunCmd(ctx: CommandContext): Promise<CommandResult> {
     ctx.out.line(AGENT, errors ? 'error' : 'ok', `Dry run ${errors ? 'failed' : 'successful'} - ${plural(errors, 'error')}`);
     ctx.out.line(AGENT, 'ok', `Estimated time: ${formatMs(report.estimatedMs)}`);
     ctx.out.line(AGENT, 'ok', `Impact: ${report.impact.rowsAffected} rows affected${report.impact.rowsRewritten ? `, ${report.impact.rowsRewritten} rewritten` : ''}`);
+    const skipped = report.rollback.filter((r) => r.status === 'skipped');
     for (const r of report.rollback) {
-      if (r.status === 'verified') continue;
-      ctx.out.line(AGENT, r.status === 'skipped' ? 'warn' : 'error', `Rollback of ${r.version}_${r.name}: ${r.status}${r.reason ? ` (${r.reason})` : ''}`);
+      if (r.status === 'verified' || r.status === 'skipped') continue;
+      ctx.out.line(AGENT, r.status === 'missing' ? 'warn' : 'error', `Rollback of ${r.version}_${r.name}: ${r.status}${r.reason ? ` (${r.reason})` : ''}`);
       for (const d of r.differences) ctx.out.line(AGENT, 'error', `  differs after rollback: ${d}`);
     }
+    if (skipped.length) ctx.out.line(AGENT, 'warn', `Rollback not checked for ${plural(skipped.length, 'older migration')}: ${skipped[0]!.reason}`);
     if (report.rollbackVerified) ctx.out.line(AGENT, 'ok', `Rollback verified: the schema after rolling back ${plural(report.rollback.length, 'migration')} matches the schema before`);
     if (report.requiresApproval) ctx.out.line(AGENT, 'warn', `Destructive changes (${[...new Set(report.findings.filter((f) => m.DESTRUCTIVE_RULES.has(f.ruleId)).map((f) => f.ruleId))].join(', ')}): \`agent migrate execute\` will ask for approval`);
-    return { data: { target, ...rest }, exitCode: report.ok ? 0 : 1 };
+    // A missing rollback is a warning (committed migrations often have none); a failing or differing one is an error.
+    const broken = report.rollback.some((r) => r.status === 'failed' || r.status === 'differs');
+    return { data: { target, ...rest }, exitCode: errors || broken ? 1 : 0 };
   } finally {
     await db?.close();
   }
