@@ -86,9 +86,9 @@ export const approve = defineCommand({
 async function resume(ctx: CommandContext, approval: ApprovalRow): Promise<unknown> {
   if (!approval.resume) return null;
   // The process that asked is still waiting for this decision: it carries the action out itself.
-  const run = approval.run_id ? ctx.state().run(approval.run_id) : undefined;
-  if (run && run.status === 'waiting' && run.pid !== null && isAlive(run.pid)) {
-    ctx.out.line('ORCHESTRATOR', 'info', `${run.id} (process ${run.pid}) was waiting for ${approval.id} and continues now`, { ticketId: approval.ticket_id ?? undefined });
+  if (approval.waiting && approval.requester_pid && isAlive(approval.requester_pid)) {
+    const who = approval.run_id ? `${approval.run_id} (process ${approval.requester_pid})` : `process ${approval.requester_pid}`;
+    ctx.out.line('ORCHESTRATOR', 'info', `${who} was waiting for ${approval.id} and continues now`, { ticketId: approval.ticket_id ?? undefined });
     return null;
   }
   const { command, args } = JSON.parse(approval.resume) as { command: string; args: Record<string, unknown> };

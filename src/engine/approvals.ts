@@ -92,6 +92,7 @@ async function waitForDecision(env: ApprovalEnv, row: ApprovalRow): Promise<Appr
   const local = new AbortController();
   const stop = () => local.abort();
   env.signal.addEventListener('abort', stop, { once: true });
+  state.setApprovalWaiting(row.id, true);
   try {
     const asked = env.ask
       ? env.ask(row, local.signal).then((answer) => {
@@ -110,6 +111,7 @@ async function waitForDecision(env: ApprovalEnv, row: ApprovalRow): Promise<Appr
       await sleep(POLL_MS, env.signal);
     }
   } finally {
+    state.setApprovalWaiting(row.id, false);
     local.abort();
     env.signal.removeEventListener('abort', stop);
   }

@@ -104,6 +104,9 @@ export interface ApprovalRow {
   decided_by: string | null;
   decided_at: number | null;
   reason: string | null;
+  /** The process that asked; with `waiting` = 1 it carries the action out itself once approved. */
+  requester_pid?: number | null;
+  waiting?: number;
 }
 
 export interface DeploymentRow {

@@ -166,4 +166,9 @@ export const SCHEMA_STEPS: readonly string[] = [
   `
   CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at INTEGER NOT NULL);
   `,
+  // 4: who asked for an approval, and whether it is still waiting for the answer itself
+  `
+  ALTER TABLE approvals ADD COLUMN requester_pid INTEGER;
+  ALTER TABLE approvals ADD COLUMN waiting INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

@@ -343,10 +343,14 @@ export class StateDb {
   insertApproval(a: ApprovalRow): void {
     this.db
       .prepare(
-        `INSERT INTO approvals (id, ticket_id, run_id, category, action, summary, risk, touches, gates, resume, confirm, status, requested_by, requested_at, decided_by, decided_at, reason)
-         VALUES (@id, @ticket_id, @run_id, @category, @action, @summary, @risk, @touches, @gates, @resume, @confirm, @status, @requested_by, @requested_at, @decided_by, @decided_at, @reason)`,
+        `INSERT INTO approvals (id, ticket_id, run_id, category, action, summary, risk, touches, gates, resume, confirm, status, requested_by, requested_at, decided_by, decided_at, reason, requester_pid, waiting)
+         VALUES (@id, @ticket_id, @run_id, @category, @action, @summary, @risk, @touches, @gates, @resume, @confirm, @status, @requested_by, @requested_at, @decided_by, @decided_at, @reason, @requester_pid, 0)`,
       )
-      .run(redactDeep(a));
+      .run(redactDeep({ ...a, requester_pid: a.requester_pid ?? process.pid }));
+  }
+
+  setApprovalWaiting(id: string, waiting: boolean): void {
+    this.db.prepare('UPDATE approvals SET waiting = ? WHERE id = ?').run(waiting ? 1 : 0, id);
   }
 
   approval(id: string): ApprovalRow | undefined {

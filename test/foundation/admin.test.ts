@@ -90,3 +90,27 @@ describe('system', () => {
     expect(logs.code).toBe(0);
   });
 });
+
+describe('an approval its requester is still waiting for', () => {
+  it('is carried out once, by the waiting requester, not again by `agent approve`', async () => {
+    const dir = makeProject();
+    writeFileSync(join(dir, 'agent.config.json'), JSON.stringify({ environments: { production: { maintenance: { on: ['echo on >> ran.txt'] } } } }));
+    await agent(['status'], { cwd: dir });
+    const state = new StateDb(join(dir, '.agent', 'state.db'));
+    state.touchSession('test-dashboard', 'dashboard');
+    const beat = setInterval(() => state.touchSession('test-dashboard', 'dashboard'), 500);
+    try {
+      const waiting = startAgent(['emergency', 'maintenance', 'on'], { cwd: dir });
+      await waitFor(() => /Waiting for APR-1/.test(waiting.output()), 15_000, 'the requester to wait');
+      const ok = await agent(['approve', 'APR-1', '--confirm', 'APR-1'], { cwd: dir });
+      expect(ok.stdout).toMatch(/process \d+ was waiting for APR-1 and continues now/);
+      await new Promise((r) => waiting.on('close', r));
+      expect(waiting.exitCode).toBe(0);
+      const { readFileSync } = await import('node:fs');
+      expect(readFileSync(join(dir, 'ran.txt'), 'utf8')).toBe('on\n');
+    } finally {
+      clearInterval(beat);
+      state.close();
+    }
+  });
+});
