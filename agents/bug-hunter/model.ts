@@ -4,7 +4,7 @@
 // the tools actually returned; the rest of the pipeline (CodeSmith, Migrator, StageAgent's tsc and
 // tests) stays the gate after that.
 import { join, posix } from 'node:path';
-import * as z from 'zod';
+import { z } from '../../src/integrations/zod-full.js';
 import type { PhaseContext } from '../../src/engine/phases.js';
 import type { TicketRow } from '../../src/store/rows.js';
 import { openStateDb } from '../../src/store/state-db.js';

@@ -1,6 +1,6 @@
 // The command registry seen as MCP tools. Pure: command definitions in, tool descriptions and
 // command input out. The server (server.ts) does the I/O.
-import * as z from 'zod/mini';
+import { z } from '../integrations/zod-full.js';
 import { UsageError } from '../errors.js';
 import type { CommandDef } from '../commands/types.js';
 
@@ -90,7 +90,7 @@ export function inputSchema(def: CommandDef): JsonSchemaObject {
 
 function schemaFromZod(def: CommandDef): { properties?: Record<string, Record<string, unknown>>; required?: string[] } | null {
   try {
-    const json = z.toJSONSchema(def.schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+    const json = z.toJSONSchema(def.schema as never, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
     if (json.type !== 'object') return null;
     return { properties: json.properties as Record<string, Record<string, unknown>> | undefined, required: json.required as string[] | undefined };
   } catch {

@@ -1,7 +1,7 @@
 // A tool an agent lends the model: a name, a zod schema for its input (also its JSON schema for
 // the API), and a handler. Tool output is data: it is redacted, capped and wrapped so that text in
 // a file or a ticket can never pass for an instruction from us.
-import * as z from 'zod';
+import { z, type Zod } from '../zod-full.js';
 import { redact } from '../../config/redact.js';
 import type { ToolDefinition } from './types.js';
 
@@ -10,14 +10,14 @@ export interface ToolOutput {
   isError?: boolean;
 }
 
-export interface LoopTool<S extends z.ZodType = z.ZodType> {
+export interface LoopTool<S extends Zod.ZodType = Zod.ZodType> {
   name: string;
   description: string;
   schema: S;
-  run(input: z.infer<S>, signal?: AbortSignal): Promise<ToolOutput> | ToolOutput;
+  run(input: Zod.infer<S>, signal?: AbortSignal): Promise<ToolOutput> | ToolOutput;
 }
 
-export function defineTool<S extends z.ZodType>(t: LoopTool<S>): LoopTool {
+export function defineTool<S extends Zod.ZodType>(t: LoopTool<S>): LoopTool {
   return t as unknown as LoopTool;
 }
 
