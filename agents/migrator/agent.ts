@@ -1,17 +1,44 @@
 // The Migrator inside the ticket pipeline: turns missing-foreign-key findings into one migration
-// with its rollback, dry-runs both on a shadow database, and proves the rollback restores the schema.
-import type { PGlite } from '@electric-sql/pglite';
+// with its rollback, dry-runs both on a shadow database (from the cached template), and proves the
+// rollback restores the schema (snapshots compared with the migrator's schema differ).
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import type { AgentTask } from '../../src/engine/orchestrator.js';
 import { item, type PhaseOutcome } from '../../src/engine/phases.js';
 import type { RootCause } from '../bug-hunter/root-cause.js';
 import type { ChangeFile, StagedMigration } from '../stage-agent/change-set.js';
-import { foreignKeySql, readMigrations, replay } from '../../src/integrations/pg/migrations.js';
+import { readMigrationFiles } from './files.js';
+import { foreignKeyFixSql } from './schema-lints.js';
+import { migrationPath } from './rollback-store.js';
+import { replayInto } from './shadow.js';
+import { takeSnapshot } from './schema-snapshot.js';
+import { describeDifference, diffSchemas } from './schema-diff.js';
 
 export interface MigratorInput {
   root: string;
   causes: RootCause[];
-  openShadow: () => Promise<PGlite>;
+  /** Where the PGlite template is cached; default the machine's cache (`~/.cache/crm-agent`). */
+  templateCacheDir?: string;
+  /** @deprecated ignored: the shadow comes from the migrator's template (kept until the pipeline stops passing it). */
+  openShadow?: () => Promise<unknown>;
   now?: Date;
+}
+
+const defaultCacheDir = () => join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'crm-agent');
+
+/** Pure: the key (NOT VALID, then VALIDATE) with a covering index, and its rollback. */
+export function foreignKeySql(c: { table: string; column: string; target: string }): { up: string; down: string; constraint: string; index: string } {
+  const constraint = `${c.table}_${c.column}_fkey`;
+  const index = `${c.table}_${c.column}_idx`;
+  const key = foreignKeyFixSql(`public.${c.table}`, c.column, `public.${c.target}`, 'id')
+    .split('\n')
+    .filter((l) => !/^set lock_timeout/i.test(l));
+  return {
+    constraint,
+    index,
+    up: [...key, `create index if not exists ${index} on public.${c.table} (${c.column});`].join('\n'),
+    down: [`drop index if exists public.${index};`, `alter table public.${c.table} drop constraint if exists ${constraint};`].join('\n'),
+  };
 }
 
 export interface MigratorOutput {
@@ -22,19 +49,6 @@ export interface MigratorOutput {
 /** `20261125143022`: the Supabase CLI's UTC version stamp. */
 export function versionOf(d: Date): string {
   return d.toISOString().replace(/[-:T]/g, '').slice(0, 14);
-}
-
-const SNAPSHOT = `
-  select 'constraint' as kind, conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid) as def
-    from pg_constraint where connamespace = 'public'::regnamespace
-  union all
-  select 'index', schemaname || '.' || indexname || ' ' || indexdef from pg_indexes where schemaname = 'public'
-  union all
-  select 'column', table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable from information_schema.columns where table_schema = 'public'
-  order by 1, 2`;
-
-async function snapshot(db: PGlite): Promise<string[]> {
-  return (await db.query<{ kind: string; def: string }>(SNAPSHOT)).rows.map((r) => `${r.kind}: ${r.def}`);
 }
 
 export function migrator(input: MigratorInput, done: (out: MigratorOutput) => void): AgentTask {
@@ -63,7 +77,7 @@ export function migrator(input: MigratorInput, done: (out: MigratorOutput) => vo
       },
       async analyze(ctx): Promise<PhaseOutcome> {
         ctx.log('ok', 'Analyzing current schema');
-        const { files } = readMigrations(input.root);
+        const { files } = readMigrationFiles(input.root);
         return { items: [item('Read the migration history', files.length > 0, `${files.length} migrations in supabase/migrations`)], metrics: { criticalCycles: 0 } };
       },
       async plan(): Promise<PhaseOutcome> {
@@ -76,7 +90,9 @@ export function migrator(input: MigratorInput, done: (out: MigratorOutput) => vo
         migration = {
           version,
           name,
-          upPath: `supabase/migrations/${version}_${name}.sql`,
+          upPath: migrationPath(version, name),
+          // Still the old place: test/pipeline/example-4-1.test.ts expects supabase/migrations/rollback/.
+          // The migrator's store is rollbackPath(version, name) (supabase/rollbacks/); switch with that test.
           downPath: `supabase/migrations/rollback/${version}_${name}.down.sql`,
           up,
           down,
@@ -93,27 +109,29 @@ export function migrator(input: MigratorInput, done: (out: MigratorOutput) => vo
         };
       },
       async validate(ctx): Promise<PhaseOutcome> {
-        const db = await input.openShadow();
+        const [{ openShadowDatabase }, { extensionsIn }] = await Promise.all([import('../../src/integrations/postgres/template.js'), import('../../src/integrations/postgres/extensions.js')]);
+        const { files } = readMigrationFiles(input.root);
+        const db = await openShadowDatabase({ cacheDir: input.templateCacheDir ?? defaultCacheDir(), extensions: extensionsIn([...files.map((f) => f.sql), up]) });
         try {
-          const replayErrors = await replay(db, readMigrations(input.root).files);
-          const before = await snapshot(db);
+          const replayErrors = await replayInto(db, files);
+          const before = await takeSnapshot(db);
           const started = performance.now();
-          const errors: string[] = replayErrors.map((e) => `${e.file}: ${e.message}`);
+          const errors: string[] = replayErrors.map((e) => `${e.file}:${e.line}: ${e.reason}`);
           try {
             await db.transaction((tx) => tx.exec(up));
           } catch (err) {
             errors.push(`up: ${(err as Error).message}`);
           }
-          const applied = await snapshot(db);
+          const applied = await takeSnapshot(db);
           try {
             await db.transaction((tx) => tx.exec(down));
           } catch (err) {
             errors.push(`down: ${(err as Error).message}`);
           }
-          const after = await snapshot(db);
-          const difference = [...before.filter((x) => !after.includes(x)).map((x) => `missing after rollback: ${x}`), ...after.filter((x) => !before.includes(x)).map((x) => `left behind by rollback: ${x}`)];
+          const after = await takeSnapshot(db);
+          const difference = diffSchemas(before, after).map((d) => `after rollback: ${describeDifference(d)}`);
           dryRun = { errors, ms: Math.round(performance.now() - started), verified: difference.length === 0 && !errors.length, difference };
-          const added = applied.filter((x) => !before.includes(x)).length;
+          const added = diffSchemas(before, applied).length;
           if (dryRun.verified) ctx.log('ok', `Validated migration safety: dry run applied ${added} schema object(s) in ${dryRun.ms} ms; rollback verified`);
           return {
             items: [

@@ -1,29 +1,50 @@
-// Schema lints over the database the project's migrations build, in a shadow PGlite database.
-import { join } from 'node:path';
+// Schema lints over the database the project's migrations build, replayed into a shadow database
+// started from the migrator's cached template: the migrator's full schema lints (Supabase advisors,
+// missing foreign keys) with file and line, plus a finding per statement that would not replay.
 import type { CommandContext } from '../commands/types.js';
 import type { SchemaFinding } from '../../agents/bug-hunter/root-cause.js';
-import { openShadow } from './pg/embedded.js';
-import { missingForeignKeys, publicTables, readMigrations, replay, tableColumns } from './pg/migrations.js';
+import { templateCacheDir } from '../commands/migrate.js';
+
+export interface Column {
+  name: string;
+  type: string;
+  nullable: boolean;
+  hasDefault: boolean;
+  defaultText: string | null;
+}
 
 export interface SchemaScan {
   findings: SchemaFinding[];
   tables: string[];
-  /** Columns of every public table, for CodeSmith. */
-  columns: Record<string, Awaited<ReturnType<typeof tableColumns>>>;
+  /** Columns of every public table (in table order), for CodeSmith. */
+  columns: Record<string, Column[]>;
 }
 
 export async function scanProjectSchema(ctx: CommandContext): Promise<SchemaScan> {
-  const { files, skipped } = readMigrations(ctx.project.root);
-  for (const s of skipped) ctx.out.line('MIGRATOR', 'warn', `Skipped ${s}: not named <YYYYMMDDHHMMSS>_<name>.sql`);
+  const [m, { openShadowDatabase }, { extensionsIn }] = await Promise.all([
+    import('../../agents/migrator/index.js'),
+    import('./postgres/template.js'),
+    import('./postgres/extensions.js'),
+  ]);
+  const { files, skipped } = m.readMigrationFiles(ctx.project.root);
+  for (const s of skipped) ctx.out.line('MIGRATOR', 'warn', `Skipped supabase/migrations/${s.filename}: ${s.reason}`);
   if (!files.length) return { findings: [], tables: [], columns: {} };
-  const db = await openShadow();
+  const db = await openShadowDatabase({ cacheDir: templateCacheDir(), extensions: extensionsIn(files.map((f) => f.sql)) });
   try {
-    const errors = await replay(db, files);
-    const findings: SchemaFinding[] = errors.map((e) => ({ ruleId: 'replay-error', severity: 'error', object: e.file, file: e.file, message: `could not replay: ${e.message}` }));
-    const tables = await publicTables(db);
+    const diagnoses = await m.replayInto(db, files);
+    const replay: SchemaFinding[] = diagnoses.map((d) => ({ ruleId: 'replay-error', severity: d.cause === 'sql-error' ? 'error' : 'warning', object: d.statement, file: d.file, line: d.line, message: `could not replay: ${d.reason}`, fix: d.cause === 'shadow-limitation' ? 'check this statement on a real Supabase database' : 'fix the statement so the migrations replay cleanly' }));
+    // info-level lints are left out until `bugs scan` keeps severities as they are (it maps every non-error to a warning)
+    const lints = (await m.scanSchema(db, { projectRoot: ctx.project.root })).filter((f) => f.severity !== 'info');
+    const { rows } = await db.query<{ t: string; name: string; type: string; nullable: string; def: string | null }>(
+      `select c.table_name as t, c.column_name as name, c.data_type as type, c.is_nullable as nullable, c.column_default as def
+         from information_schema.columns c
+         join information_schema.tables t on t.table_schema = c.table_schema and t.table_name = c.table_name and t.table_type = 'BASE TABLE'
+        where c.table_schema = 'public'
+        order by c.table_name, c.ordinal_position`,
+    );
     const columns: SchemaScan['columns'] = {};
-    for (const t of tables) columns[t] = await tableColumns(db, t);
-    return { findings: [...findings, ...(await missingForeignKeys(db, files))], tables, columns };
+    for (const r of rows) (columns[r.t] ??= []).push({ name: r.name, type: r.type, nullable: r.nullable === 'YES', hasDefault: r.def !== null, defaultText: r.def });
+    return { findings: [...replay, ...lints], tables: Object.keys(columns), columns };
   } finally {
     await db.close();
   }
