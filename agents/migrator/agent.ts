@@ -1,7 +1,6 @@
 // The Migrator inside the ticket pipeline: turns missing-foreign-key findings into one migration
 // with its rollback, dry-runs both on a shadow database (from the cached template), and proves the
 // rollback restores the schema (snapshots compared with the migrator's schema differ).
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentTask } from '../../src/engine/orchestrator.js';
 import { item, type PhaseOutcome } from '../../src/engine/phases.js';
@@ -9,7 +8,8 @@ import type { RootCause } from '../bug-hunter/root-cause.js';
 import type { ChangeFile, StagedMigration } from '../stage-agent/change-set.js';
 import { readMigrationFiles } from './files.js';
 import { foreignKeyFixSql } from './schema-lints.js';
-import { migrationPath } from './rollback-store.js';
+import { migrationPath, rollbackPath } from './rollback-store.js';
+import { templateCacheDir } from '../../src/integrations/postgres/cache-dir.js';
 import { replayInto } from './shadow.js';
 import { takeSnapshot } from './schema-snapshot.js';
 import { describeDifference, diffSchemas } from './schema-diff.js';
@@ -20,11 +20,9 @@ export interface MigratorInput {
   /** Where the PGlite template is cached; default the machine's cache (`~/.cache/crm-agent`). */
   templateCacheDir?: string;
   /** @deprecated ignored: the shadow comes from the migrator's template (kept until the pipeline stops passing it). */
-  openShadow?: () => Promise<unknown>;
   now?: Date;
 }
 
-const defaultCacheDir = () => join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'crm-agent');
 
 /** Pure: the key (NOT VALID, then VALIDATE) with a covering index, and its rollback. */
 export function foreignKeySql(c: { table: string; column: string; target: string }): { up: string; down: string; constraint: string; index: string } {
@@ -91,9 +89,7 @@ export function migrator(input: MigratorInput, done: (out: MigratorOutput) => vo
           version,
           name,
           upPath: migrationPath(version, name),
-          // Still the old place: test/pipeline/example-4-1.test.ts expects supabase/migrations/rollback/.
-          // The migrator's store is rollbackPath(version, name) (supabase/rollbacks/); switch with that test.
-          downPath: `supabase/migrations/rollback/${version}_${name}.down.sql`,
+          downPath: rollbackPath(version, name),
           up,
           down,
           findings: [],
@@ -111,7 +107,7 @@ export function migrator(input: MigratorInput, done: (out: MigratorOutput) => vo
       async validate(ctx): Promise<PhaseOutcome> {
         const [{ openShadowDatabase }, { extensionsIn }] = await Promise.all([import('../../src/integrations/postgres/template.js'), import('../../src/integrations/postgres/extensions.js')]);
         const { files } = readMigrationFiles(input.root);
-        const db = await openShadowDatabase({ cacheDir: input.templateCacheDir ?? defaultCacheDir(), extensions: extensionsIn([...files.map((f) => f.sql), up]) });
+        const db = await openShadowDatabase({ cacheDir: input.templateCacheDir ?? templateCacheDir(), extensions: extensionsIn([...files.map((f) => f.sql), up]) });
         try {
           const replayErrors = await replayInto(db, files);
           const before = await takeSnapshot(db);

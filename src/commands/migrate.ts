@@ -3,7 +3,6 @@
 // with import() inside run(), so PGlite and pg stay out of the CLI's start-up path.
 import * as z from 'zod/mini';
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { makeStyle } from '../cli/style.js';
@@ -14,10 +13,8 @@ import { defineCommand, type CommandContext, type CommandResult } from './types.
 
 const AGENT = 'MIGRATOR';
 
-/** One PGlite template per machine (initdb once, not once per project); XDG cache like other CLIs. */
-export function templateCacheDir(): string {
-  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'crm-agent');
-}
+export { templateCacheDir } from '../integrations/postgres/cache-dir.js';
+import { templateCacheDir } from '../integrations/postgres/cache-dir.js';
 
 const migrator = () => import('../../agents/migrator/index.js');
 

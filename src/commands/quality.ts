@@ -46,7 +46,7 @@ export const bugsScan = defineCommand({
         })),
       ),
       ...tablesWithoutWrites(files, schema.tables).map((t): Finding => ({ ruleId: 'table-without-writes', severity: 'info', file: t.createdIn, line: null, object: `public.${t.table}`, message: `nothing in the code inserts into ${t.table}`, fix: `agent generate api "${t.table}"` })),
-      ...schema.findings.map((f): Finding => ({ ruleId: f.ruleId, severity: f.severity === 'error' ? 'error' : 'warning', file: f.file ?? null, line: f.line ?? null, object: f.object, message: f.message, fix: f.fixSql ?? f.fix ?? null })),
+      ...schema.findings.map((f): Finding => ({ ruleId: f.ruleId, severity: f.severity === 'error' || f.severity === 'info' ? f.severity : 'warning', file: f.file ?? null, line: f.line ?? null, object: f.object, message: f.message, fix: f.fixSql ?? f.fix ?? null })),
     ];
     const rank = { error: 0, warning: 1, info: 2 } as const;
     const shown = findings.filter((f) => rank[f.severity] <= rank[args.severity ?? 'info']).sort((a, b) => rank[a.severity] - rank[b.severity] || (a.file ?? '').localeCompare(b.file ?? ''));

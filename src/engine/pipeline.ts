@@ -73,7 +73,6 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
 
       const { codeSmith } = await import('../../agents/code-smith/index.js');
       const { migrator } = await import('../../agents/migrator/agent.js');
-      const { openShadow } = await import('../integrations/pg/embedded.js');
 
       const needsCode = analysis.rootCauses.some((c) => c.fix === 'mcp-tool' || c.fix === 'api-route');
       const needsMigration = analysis.rootCauses.some((c) => c.fix === 'foreign-key');
@@ -88,7 +87,7 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
         let db: import('../../agents/migrator/agent.js').MigratorOutput = { files: [], migrations: [] };
         const outcomes = await Promise.all([
           needsCode ? orch.runAgent(run, codeSmith({ root, causes: analysis.rootCauses, tables, columns: async (t) => columns.get(t) ?? [] }, (f) => (code = f))) : null,
-          needsMigration ? orch.runAgent(run, migrator({ root, causes: analysis.rootCauses, openShadow: () => openShadow() }, (o) => (db = o))) : null,
+          needsMigration ? orch.runAgent(run, migrator({ root, causes: analysis.rootCauses }, (o) => (db = o))) : null,
         ]);
         const m = await stage(
           ctx,
@@ -142,18 +141,10 @@ export async function generate(ctx: CommandContext, kind: GenerateKind, spec: st
   const state = ctx.state();
   const root = ctx.project.root;
   const config = ctx.project.config();
-  const { openShadow } = await import('../integrations/pg/embedded.js');
-  const { publicTables, readMigrations, replay, tableColumns } = await import('../integrations/pg/migrations.js');
-  const shadow = await openShadow();
-  let tables: string[];
-  const columns = new Map<string, Awaited<ReturnType<typeof tableColumns>>>();
-  try {
-    await replay(shadow, readMigrations(root).files);
-    tables = await publicTables(shadow);
-    for (const t of tables) columns.set(t, await tableColumns(shadow, t));
-  } finally {
-    await shadow.close();
-  }
+  const { scanProjectSchema } = await import('../integrations/schema-scan.js');
+  const scan = await scanProjectSchema(ctx);
+  const tables = scan.tables;
+  const columns = new Map(Object.entries(scan.columns));
   const u = understandSpec(kind, spec, tables);
   if (!u.ok) {
     const { UsageError } = await import('../errors.js');

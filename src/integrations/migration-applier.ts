@@ -4,7 +4,7 @@
 // table, each migration one transaction, reverts newest first.
 import type { CommandContext } from '../commands/types.js';
 import type { MigrationApplier } from '../engine/deploy.js';
-import { templateCacheDir } from '../commands/migrate.js';
+import { templateCacheDir } from './postgres/cache-dir.js';
 
 export async function openMigrationApplier(ctx: CommandContext): Promise<MigrationApplier> {
   const [{ openDatabase }, { migrationApplier }] = await Promise.all([import('./postgres/open.js'), import('../../agents/migrator/apply.js')]);

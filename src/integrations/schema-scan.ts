@@ -3,7 +3,7 @@
 // missing foreign keys) with file and line, plus a finding per statement that would not replay.
 import type { CommandContext } from '../commands/types.js';
 import type { SchemaFinding } from '../../agents/bug-hunter/root-cause.js';
-import { templateCacheDir } from '../commands/migrate.js';
+import { templateCacheDir } from './postgres/cache-dir.js';
 
 export interface Column {
   name: string;
@@ -33,8 +33,7 @@ export async function scanProjectSchema(ctx: CommandContext): Promise<SchemaScan
   try {
     const diagnoses = await m.replayInto(db, files);
     const replay: SchemaFinding[] = diagnoses.map((d) => ({ ruleId: 'replay-error', severity: d.cause === 'sql-error' ? 'error' : 'warning', object: d.statement, file: d.file, line: d.line, message: `could not replay: ${d.reason}`, fix: d.cause === 'shadow-limitation' ? 'check this statement on a real Supabase database' : 'fix the statement so the migrations replay cleanly' }));
-    // info-level lints are left out until `bugs scan` keeps severities as they are (it maps every non-error to a warning)
-    const lints = (await m.scanSchema(db, { projectRoot: ctx.project.root })).filter((f) => f.severity !== 'info');
+    const lints = await m.scanSchema(db, { projectRoot: ctx.project.root });
     const { rows } = await db.query<{ t: string; name: string; type: string; nullable: string; def: string | null }>(
       `select c.table_name as t, c.column_name as name, c.data_type as type, c.is_nullable as nullable, c.column_default as def
          from information_schema.columns c

@@ -65,7 +65,7 @@ describe('example 4.1: bug fix AI-EST-142', () => {
     const stagedDir = readdirSync(join(dir, 'staged')).find((d) => /^\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}_/.test(d))!;
     const manifest = JSON.parse(readFileSync(join(dir, 'staged', stagedDir, 'manifest.json'), 'utf8'));
     const paths = manifest.files.map((f: { path: string }) => f.path);
-    expect(paths).toEqual(expect.arrayContaining(['app/api/estimates/route.ts', 'supabase/functions/mcp-server/tools/estimate_tools.ts', expect.stringMatching(/^supabase\/migrations\/\d{14}_add_estimates_foreign_keys\.sql$/), expect.stringMatching(/^supabase\/migrations\/rollback\//)]));
+    expect(paths).toEqual(expect.arrayContaining(['app/api/estimates/route.ts', 'supabase/functions/mcp-server/tools/estimate_tools.ts', expect.stringMatching(/^supabase\/migrations\/\d{14}_add_estimates_foreign_keys\.sql$/), expect.stringMatching(/^supabase\/rollbacks\/\d{14}_add_estimates_foreign_keys\.down\.sql$/)]));
     expect(manifest.tests).toMatchObject({ ok: true, failed: 0 });
     expect(readFileSync(join(dir, 'staged', stagedDir, 'REVIEW.md'), 'utf8')).toContain('## Root causes');
     // Staging touched nothing in the project itself.

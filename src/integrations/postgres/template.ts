@@ -115,3 +115,5 @@ export async function openShadowDatabase(opts: ShadowOptions): Promise<PgliteDb>
   const blob = await templateBlob(opts.cacheDir);
   return openPglite({ loadDataDir: blob, extensions: opts.extensions ?? [], description: 'shadow PGlite (from template)' });
 }
+
+export { templateCacheDir } from './cache-dir.js';
