@@ -22,7 +22,7 @@ export const systemStatus = defineCommand({
   name: 'system status',
   summary: 'Complete system health: every dependency checked now, then the status block',
   group: 'admin',
-  schema: z.object({}),
+  schema: () => z.object({}),
   keywords: ['system', 'complete', 'everything'],
   examples: ['agent system status'],
   async run(ctx) {
@@ -52,7 +52,7 @@ export const agentsUpdateConfig = defineCommand({
   summary: 'Reload and validate agent.config.json, and show what changed since it was last loaded',
   group: 'agents',
   policy: 'agentConfigChange',
-  schema: z.object({}),
+  schema: () => z.object({}),
   keywords: ['config', 'reload', 'configuration'],
   examples: ['agent agents update config'],
   async run(ctx) {
@@ -81,7 +81,7 @@ export const agentsPurgeLogs = defineCommand({
   summary: 'Delete events older than a cutoff (default 30d); tickets, approvals and the audit trail stay',
   group: 'agents',
   flags: [{ name: 'older-than', type: 'string', placeholder: '30d', description: 'age cutoff: 12h, 7d, 30d …' }],
-  schema: z.object({ olderThan: z.optional(z.string()) }),
+  schema: () => z.object({ olderThan: z.optional(z.string()) }),
   keywords: ['purge', 'clean', 'logs'],
   examples: ['agent agents purge logs', 'agent agents purge logs --older-than 7d'],
   async run(ctx, args) {
@@ -102,7 +102,7 @@ export const emergencyStop = defineCommand({
   summary: 'Stop every running agent in every process (each run ends cancelled); needs a typed confirmation',
   group: 'emergency',
   policy: 'emergency',
-  schema: z.object({}),
+  schema: () => z.object({}),
   keywords: ['stop', 'halt', 'kill'],
   examples: ['agent emergency stop all'],
   async run(ctx) {
@@ -123,7 +123,7 @@ export const emergencyMaintenance = defineCommand({
   group: 'emergency',
   policy: 'emergency',
   args: [{ name: 'mode', description: 'on or off', required: true, complete: ['on', 'off'] }],
-  schema: z.object({ mode: z.enum(['on', 'off']) }),
+  schema: () => z.object({ mode: z.enum(['on', 'off']) }),
   keywords: ['maintenance', 'offline'],
   examples: ['agent emergency maintenance on', 'agent emergency maintenance off'],
   async run(ctx, args) {
@@ -161,7 +161,7 @@ export const agentsRestartAll = defineCommand({
   summary: 'Recover agents whose process died, release their locks, and run their interrupted work again',
   group: 'agents',
   flags: [{ name: 'dry-run', type: 'boolean', description: 'only say what would be restarted' }],
-  schema: z.object({ dryRun: z.optional(z.boolean()) }),
+  schema: () => z.object({ dryRun: z.optional(z.boolean()) }),
   keywords: ['restart', 'recover', 'resume'],
   examples: ['agent agents restart all', 'agent agents restart all --dry-run'],
   async run(ctx, args) {

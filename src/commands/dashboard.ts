@@ -11,7 +11,7 @@ export const dashboard = defineCommand({
   name: 'dashboard',
   summary: 'Full-screen control room: live agents, activity and logs, a command prompt, approval dialogs',
   group: 'observe',
-  schema: z.object({}),
+  schema: () => z.object({}),
   keywords: ['dashboard', 'control room', 'live', 'monitor', 'screen'],
   examples: ['agent dashboard'],
   async run(ctx) {

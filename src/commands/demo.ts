@@ -52,7 +52,7 @@ export const demo = defineCommand({
   needsProject: false,
   args: [{ name: 'dir', description: 'where to make the working copy (default: a new temp directory)' }],
   flags: [{ name: 'script', type: 'boolean', description: 'play example 4.1 (ticket, fix, approve, staging deploy) instead of opening the dashboard' }],
-  schema: z.object({ dir: z.optional(z.string()), script: z.optional(z.boolean()) }),
+  schema: () => z.object({ dir: z.optional(z.string()), script: z.optional(z.boolean()) }),
   keywords: ['demo', 'example', 'try'],
   examples: ['agent demo', 'agent demo --script', 'agent demo ./crm-demo'],
   async run(ctx, args) {

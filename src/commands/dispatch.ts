@@ -8,7 +8,7 @@ import type { Secrets } from '../config/secrets.js';
 import { StateDb } from '../store/state-db.js';
 import { requireApproval, type AskFn } from '../engine/approvals.js';
 import type { ApprovalRow } from '../store/rows.js';
-import type { CommandContext, CommandDef, CommandResult, Reporter } from './types.js';
+import { commandSchema, type CommandContext, type CommandDef, type CommandResult, type Reporter } from './types.js';
 
 export interface ContextOptions {
   project: ProjectContext;
@@ -77,7 +77,7 @@ export function createContext(opts: ContextOptions): OpenContext {
 
 /** Validates raw input against the command's schema; errors name the flag or argument. */
 export function validateInput<A>(def: CommandDef<A>, input: Record<string, unknown>): A {
-  const parsed = def.schema.safeParse(input);
+  const parsed = commandSchema(def).safeParse(input);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
   const key = String(issue.path[0] ?? '');

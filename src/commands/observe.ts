@@ -12,7 +12,7 @@ export const status = defineCommand({
   name: 'status',
   summary: 'System health, active agents, queue, last deployment, recent activity, pending approvals',
   group: 'observe',
-  schema: z.object({}),
+  schema: () => z.object({}),
   keywords: ['status', 'overview', 'how is everything', 'what is running', 'whats running', 'summary'],
   examples: ['agent status', 'agent status --json'],
   async run(ctx) {
@@ -84,7 +84,7 @@ export const logs = defineCommand({
     { name: 'follow', type: 'boolean', short: 'f', description: 'keep printing new events until Ctrl-C' },
     { name: 'limit', type: 'string', placeholder: 'N', description: 'at most the last N events (default 200)' },
   ],
-  schema: z.object({
+  schema: () => z.object({
     target: z.optional(z.string()),
     level: z.optional(z.enum(LEVELS)),
     since: z.optional(z.string()),
@@ -140,7 +140,7 @@ export const health = defineCommand({
   name: 'health',
   summary: 'Check every dependency: ok, not configured, or failing and why (exit 1 if any fails)',
   group: 'observe',
-  schema: z.object({}),
+  schema: () => z.object({}),
   keywords: ['health', 'healthy', 'check', 'dependencies', 'credentials'],
   examples: ['agent health', 'agent health --json'],
   async run(ctx) {

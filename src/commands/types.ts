@@ -98,8 +98,9 @@ export interface CommandDef<A = any> {
   group: CommandGroup;
   args?: readonly ArgSpec[];
   flags?: readonly FlagSpec[];
-  /** Validates `{...positional args by name, ...flags in camelCase}` after parsing. */
-  schema: z.ZodMiniType<A>;
+  /** Validates `{...positional args by name, ...flags in camelCase}` after parsing. A function is
+   * called on first use: building ~45 schemas at every start costs the one-shot path ~5 ms. */
+  schema: z.ZodMiniType<A> | (() => z.ZodMiniType<A>);
   examples?: readonly string[];
   /** Words that point the free-text router here ("how is everything" -> status). */
   keywords?: readonly string[];
@@ -114,4 +115,19 @@ export interface CommandDef<A = any> {
 
 export function defineCommand<A>(def: CommandDef<A>): CommandDef<A> {
   return def;
+}
+
+const built = new WeakMap<object, unknown>();
+
+function isThunk<A>(s: CommandDef<A>['schema']): s is () => z.ZodMiniType<A> {
+  return typeof s === 'function';
+}
+
+/** The command's schema, built once on first use. */
+export function commandSchema<A>(def: CommandDef<A>): z.ZodMiniType<A> {
+  const s = def.schema;
+  if (!isThunk(s)) return s;
+  let b = built.get(s) as z.ZodMiniType<A> | undefined;
+  if (!b) built.set(s, (b = s()));
+  return b;
 }

@@ -2,7 +2,7 @@
 // command input out. The server (server.ts) does the I/O.
 import { z } from '../integrations/zod-full.js';
 import { UsageError } from '../errors.js';
-import type { CommandDef } from '../commands/types.js';
+import { commandSchema, type CommandDef } from '../commands/types.js';
 
 /** Commands no MCP client may call: the server itself, the full-screen UI, and deciding
  * approvals (a model can request an approval but never decide one). */
@@ -90,7 +90,7 @@ export function inputSchema(def: CommandDef): JsonSchemaObject {
 
 function schemaFromZod(def: CommandDef): { properties?: Record<string, Record<string, unknown>>; required?: string[] } | null {
   try {
-    const json = z.toJSONSchema(def.schema as never, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+    const json = z.toJSONSchema(commandSchema(def) as never, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
     if (json.type !== 'object') return null;
     return { properties: json.properties as Record<string, Record<string, unknown>> | undefined, required: json.required as string[] | undefined };
   } catch {
