@@ -105,16 +105,29 @@ describe('orchestrator', () => {
     expect(a.code).toBe(0);
     expect(b.code).toBe(0);
     const db = new StateDb(join(dir, '.agent', 'state.db'));
-    const runs = db.runs().sort((x, y) => x.started_at! - y.started_at!);
-    const agents = db.agents().map((ag) => ({ ag, run: runs.find((r) => r.id === ag.run_id)! }));
-    const spans = agents.map(({ ag }) => [ag.started_at, ag.finished_at!] as const).sort((x, y) => x[0] - y[0]);
-    // The second agent finished its phases only after the first released the table.
-    const waited = db.events({}).some((e) => /Waiting for RUN-\d+ to release table:public\.estimates/.test(e.message));
-    expect(waited).toBe(true);
-    expect(spans[1]![1]).toBeGreaterThanOrEqual(spans[0]![1]);
-    // Three agents with a limit of two: never more than two running at once.
+    // The run that had to wait finished its agent only after the other run's agent was done.
+    const waitedEvent = db.events({}).find((e) => /Waiting for RUN-\d+ to release table:public\.estimates/.test(e.message));
+    expect(waitedEvent).toBeDefined();
+    const [waiter] = db.agents({ runId: waitedEvent!.run_id! });
+    const [holder] = db.agents().filter((ag) => ag.run_id !== waitedEvent!.run_id);
+    expect(waiter!.finished_at!).toBeGreaterThanOrEqual(holder!.finished_at!);
+    const holderStart = db.events({ agentId: holder!.id }).find((e) => e.kind === 'agent.started')!.ts;
+    const waiterStart = db.events({ agentId: waiter!.id }).find((e) => e.kind === 'agent.started')!.ts;
+    expect(waiterStart).toBeGreaterThanOrEqual(db.events({ agentId: holder!.id }).find((e) => e.kind === 'agent.finished')!.ts);
+    expect(waiterStart).toBeGreaterThan(holderStart);
+    // Three agents with a limit of two: never more than two between agent.started and agent.finished.
     const three = await fixture(['fixture', 'run', '--agents', '3', '--phase-ms', '30', '--json'], dir);
     expect(three.code).toBe(0);
+    const runId = (parseNdjson(three.stdout).find((l) => l.type === 'event') as { runId: string }).runId;
+    const marks = db
+      .events({ runId })
+      .filter((e) => e.kind === 'agent.started' || e.kind === 'agent.finished')
+      .map((e) => ({ id: e.id, delta: e.kind === 'agent.started' ? 1 : -1 }));
+    let running = 0;
+    let peak = 0;
+    for (const m of marks.sort((x, y) => x.id - y.id)) peak = Math.max(peak, (running += m.delta));
+    expect(marks.length).toBe(6);
+    expect(peak).toBe(2);
     db.close();
   });
 
