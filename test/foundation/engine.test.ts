@@ -26,25 +26,22 @@ describe('state database', () => {
     expect(new Set(rows.map((r) => r.message)).size).toBe(2000);
   });
 
-  it('shows another process its events within 0.5 s', async () => {
+  it('shows another process its events on the next poll', async () => {
     const dir = makeProject();
     await agent(['status'], { cwd: dir });
     const state = new StateDb(join(dir, '.agent', 'state.db'));
     const store = createAgentStore(state, defaultConfig('t'), dir);
     store.getState().sync();
     const before = store.getState().eventsSeen;
-    const started = Date.now();
-    const child = agent(['create', 'ticket', 'Jobs page is broken'], { cwd: dir });
-    // Poll like the dashboard does (150 ms) and measure from the child's commit.
-    const seen = await waitFor(() => {
-      store.getState().sync();
-      return store.getState().events.find((e) => /Ticket created/.test(e.message));
-    }, 10_000, "the other process's event");
-    await child;
-    const lag = Date.now() - Math.max(seen.ts, started);
-    state.close();
+    expect(store.getState().sync()).toBe(0); // nothing new: the poll is a cheap no-op
+    const child = await agent(['create', 'ticket', 'Jobs page is broken'], { cwd: dir });
+    expect(child.code).toBe(0);
+    // The other process has committed; the very next poll (the dashboard polls every 150 ms, well
+    // inside 0.5 s) brings its event in. No waiting, no timing: one sync() must see it.
+    expect(store.getState().sync()).toBeGreaterThan(0);
+    expect(store.getState().events.some((e) => /Ticket created/.test(e.message))).toBe(true);
     expect(store.getState().eventsSeen).toBeGreaterThan(before);
-    expect(lag).toBeLessThan(500);
+    state.close();
   });
 
   it('keeps events append-only', async () => {
