@@ -11,6 +11,7 @@ import { createContext, runCommand } from '../src/commands/dispatch.js';
 import { parseArgv, splitWords } from '../src/cli/argv.js';
 import { helpFor } from '../src/cli/help.js';
 import { makeStyle } from '../src/cli/style.js';
+import { lineEvent } from '../src/cli/output.js';
 import { VERSION } from '../src/cli/run.js';
 import { route } from '../src/engine/router.js';
 import { DASHBOARD_SESSION, decide } from '../src/engine/approvals.js';
@@ -129,18 +130,8 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
     json: false,
     color: false,
     line(agent: string, level: Level, message: string, lineData?: LineData) {
-      const { ticketId, runId, agentId, ...rest } = lineData ?? {};
-      if (typeof rest.approvalId === 'string' && commandId !== null) askedHere.add(rest.approvalId);
-      state.appendEvent({
-        kind: 'line',
-        level,
-        agent,
-        agentId: agentId ?? null,
-        ticketId: ticketId ?? null,
-        runId: runId ?? null,
-        message,
-        data: Object.keys(rest).length ? rest : undefined,
-      });
+      if (typeof lineData?.approvalId === 'string' && commandId !== null) askedHere.add(lineData.approvalId);
+      state.appendEvent(lineEvent(agent, level, message, lineData));
       queueSync();
     },
     print(text: string) {

@@ -2,7 +2,7 @@
 // Every byte goes through redact() here, the chokepoint before the terminal.
 import { redact, redactDeep } from '../config/redact.js';
 import type { Level, LineData, Reporter } from '../commands/types.js';
-import type { StateDb } from '../store/state-db.js';
+import type { EventInput, StateDb } from '../store/state-db.js';
 import { formatLine, type Style } from './style.js';
 
 export interface Sink {
@@ -28,6 +28,21 @@ export interface ReporterOptions {
   state: () => StateDb | null;
 }
 
+/** A progress line as the event every renderer reads back (the dashboard's reporter too). */
+export function lineEvent(agent: string, level: Level, message: string, data?: LineData): EventInput {
+  const { ticketId, runId, agentId, ...rest } = data ?? {};
+  return {
+    kind: 'line',
+    level,
+    agent,
+    agentId: agentId ?? null,
+    ticketId: ticketId ?? null,
+    runId: runId ?? null,
+    message,
+    data: Object.keys(rest).length ? rest : undefined,
+  };
+}
+
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 export function createReporter(opts: ReporterOptions): Reporter & { events: number } {
@@ -46,16 +61,7 @@ export function createReporter(opts: ReporterOptions): Reporter & { events: numb
     events: 0,
     line(agent: string, level: Level, message: string, data?: LineData) {
       const { ticketId, runId, agentId, ...rest } = data ?? {};
-      const stored = opts.state()?.appendEvent({
-        kind: 'line',
-        level,
-        agent,
-        agentId: agentId ?? null,
-        ticketId: ticketId ?? null,
-        runId: runId ?? null,
-        message,
-        data: Object.keys(rest).length ? rest : undefined,
-      });
+      const stored = opts.state()?.appendEvent(lineEvent(agent, level, message, data));
       reporter.events++;
       if (opts.json) {
         const event = {

@@ -5,13 +5,9 @@ import type { CommandContext } from '../commands/types.js';
 import type { SchemaFinding } from '../../agents/bug-hunter/root-cause.js';
 import { templateCacheDir } from './postgres/cache-dir.js';
 
-export interface Column {
-  name: string;
-  type: string;
-  nullable: boolean;
-  hasDefault: boolean;
-  defaultText: string | null;
-}
+import type { Column } from '../../agents/code-smith/generate.js';
+
+export type { Column };
 
 export interface SchemaScan {
   findings: SchemaFinding[];

@@ -1,55 +1,15 @@
 // Example 4.1 with Claude as BugHunter's mind: the real CLI in child processes, the real SDK
 // pointed (ANTHROPIC_BASE_URL) at a scripted Messages API on 127.0.0.1. The model's causes pass
-// the same gates as the offline ones; a bogus cause is caught; a hostile ticket changes nothing;
-// no request body carries a secret; an unreachable API falls back to the offline analysis.
+// the same gates as the offline ones (the failure cases are in model-gates.test.ts).
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { agent, parseNdjson } from '../helpers.js';
-import { makeDemoCopy, SEED_TICKET } from '../../src/commands/demo.js';
-import { openStateDb } from '../../src/store/state-db.js';
-import type { TicketUsage } from '../../src/integrations/llm/usage-store.js';
-import { example41Brain, reply, startScriptedServer, step, text, toolUse, type Brain } from './scripted-server.mjs';
+import { agent } from '../helpers.js';
+import { SEED_TICKET } from '../../src/commands/demo.js';
+import { cleanup, env, freshCopy, json, KEY, SERVICE_ROLE, serve, ticketIn, usageOf } from './setup.js';
+import { example41Brain } from './scripted-server.mjs';
 
-const dirs: string[] = [];
-const servers: Array<{ close(): Promise<void> }> = [];
-afterAll(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
-}, 90_000);
-
-const KEY = 'sk-ant-api03-planted-test-key-0123456789abcdef';
-const SERVICE_ROLE = 'service-role-planted-7c1e5a9b3d';
-
-async function freshCopy(): Promise<string> {
-  const parent = mkdtempSync(join(tmpdir(), 'crm-agent-llm-'));
-  dirs.push(parent);
-  return makeDemoCopy(join(parent, 'crm'));
-}
-
-async function serve(brain: Brain) {
-  const s = await startScriptedServer(brain);
-  servers.push(s);
-  return s;
-}
-
-const json = (r: { stdout: string }) => parseNdjson(r.stdout).at(-1) as { ok: boolean; exitCode: number; data: any };
-const env = (url: string) => ({ ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: url, SUPABASE_SERVICE_ROLE_KEY: SERVICE_ROLE });
-
-async function ticketIn(dir: string, text: string, url: string): Promise<string> {
-  return json(await agent(['create', 'ticket', text, '--json'], { cwd: dir, env: env(url) })).data.ticket.id;
-}
-
-function usageOf(dir: string, ticket: string): TicketUsage | undefined {
-  const db = openStateDb(join(dir, '.agent', 'state.db'));
-  try {
-    return db.getKv<TicketUsage>(`llm.usage.${ticket}`);
-  } finally {
-    db.close();
-  }
-}
+afterAll(cleanup, 90_000);
 
 describe('example 4.1 with a model', () => {
   it('fixes AI-EST-142 from the model\'s causes, through the same gates, and records usage per agent and ticket', async () => {

@@ -2,53 +2,15 @@
 // a bogus cause is caught; a hostile ticket and file change nothing and leak no secret; an
 // unreachable API falls back to the offline analysis with a plain message.
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { agent, parseNdjson } from '../helpers.js';
-import { makeDemoCopy, SEED_TICKET } from '../../src/commands/demo.js';
-import { openStateDb } from '../../src/store/state-db.js';
-import type { TicketUsage } from '../../src/integrations/llm/usage-store.js';
-import { example41Brain, reply, startScriptedServer, step, text, toolUse, type Brain } from './scripted-server.mjs';
+import { agent } from '../helpers.js';
+import { SEED_TICKET } from '../../src/commands/demo.js';
+import { cleanup, env, freshCopy, json, KEY, SERVICE_ROLE, serve, ticketIn, usageOf } from './setup.js';
+import { example41Brain, reply, step, text, toolUse, type Brain } from './scripted-server.mjs';
 
-const dirs: string[] = [];
-const servers: Array<{ close(): Promise<void> }> = [];
-afterAll(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
-});
-
-const KEY = 'sk-ant-api03-planted-test-key-0123456789abcdef';
-const SERVICE_ROLE = 'service-role-planted-7c1e5a9b3d';
-
-async function freshCopy(): Promise<string> {
-  const parent = mkdtempSync(join(tmpdir(), 'crm-agent-llm-'));
-  dirs.push(parent);
-  return makeDemoCopy(join(parent, 'crm'));
-}
-
-async function serve(brain: Brain) {
-  const s = await startScriptedServer(brain);
-  servers.push(s);
-  return s;
-}
-
-const json = (r: { stdout: string }) => parseNdjson(r.stdout).at(-1) as { ok: boolean; exitCode: number; data: any };
-const env = (url: string) => ({ ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: url, SUPABASE_SERVICE_ROLE_KEY: SERVICE_ROLE });
-
-async function ticketIn(dir: string, text: string, url: string): Promise<string> {
-  return json(await agent(['create', 'ticket', text, '--json'], { cwd: dir, env: env(url) })).data.ticket.id;
-}
-
-function usageOf(dir: string, ticket: string): TicketUsage | undefined {
-  const db = openStateDb(join(dir, '.agent', 'state.db'));
-  try {
-    return db.getKv<TicketUsage>(`llm.usage.${ticket}`);
-  } finally {
-    db.close();
-  }
-}
+afterAll(cleanup);
 
 describe('a model\'s proposals pass the same gates', () => {
   it('catches a bogus root cause and keeps the offline analysis', async () => {
