@@ -94,12 +94,11 @@ async function waitForDecision(env: ApprovalEnv, row: ApprovalRow): Promise<Appr
   env.signal.addEventListener('abort', stop, { once: true });
   state.setApprovalWaiting(row.id, true);
   try {
-    const asked = env.ask
-      ? env.ask(row, local.signal).then((answer) => {
-          decide(state, row.id, answer.approve ? 'approved' : 'rejected', { by: env.initiator, reason: answer.reason ?? null, confirmed: true });
-        }, () => undefined)
-      : null;
-    void asked;
+    // The terminal's answer is recorded like any other front end's; the loop below picks it up.
+    // A prompt cut short, or a decision someone else made first, leaves the loop to settle it.
+    env.ask?.(row, local.signal)
+      .then((answer) => void decide(state, row.id, answer.approve ? 'approved' : 'rejected', { by: env.initiator, reason: answer.reason ?? null, confirmed: true }))
+      .catch(() => undefined);
     const deadline = Date.now() + env.config.approvals.waitForDashboardMs;
     for (;;) {
       const cur = state.approval(row.id)!;
