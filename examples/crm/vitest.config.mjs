@@ -1,2 +1,2 @@
 // Plain object on purpose: no import, so the tests also run where only vitest's binary exists.
-export default { test: { include: ['**/*.test.ts'], exclude: ['node_modules/**', 'staged/**', '.agent/**'] } };
+export default { test: { include: ['**/*.test.ts', '**/*.test.tsx'], exclude: ['node_modules/**', 'staged/**', '.agent/**'] } };
