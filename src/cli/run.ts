@@ -6,7 +6,6 @@ import { loadSecrets } from '../config/secrets.js';
 import { COMMANDS } from '../commands/registry.js';
 import { createContext, runCommand } from '../commands/dispatch.js';
 import type { CommandDef } from '../commands/types.js';
-import { route } from '../engine/router.js';
 import { parseArgv, type GlobalFlags } from './argv.js';
 import { helpFor } from './help.js';
 import { createReporter, processSink, type Sink } from './output.js';
@@ -45,6 +44,7 @@ export async function runCli(argv: readonly string[], opts: RunOptions = {}): Pr
     }
     let routed: string | null = null;
     if (parsed.type === 'text') {
+      const { route } = await import('../engine/router.js'); // free text only
       const r = route(parsed.text, commands);
       if (r.type === 'suggest') {
         const list = r.suggestions.map((s) => `\`agent ${s}\``).join(' or ');
@@ -55,7 +55,7 @@ export async function runCli(argv: readonly string[], opts: RunOptions = {}): Pr
       routed = `Understood as \`agent ${r.name}\` (confidence ${Math.round(r.confidence * 100)}%)`;
     }
     const { def, input } = parsed;
-    const project = openProject({ cwd: opts.cwd ?? process.cwd(), project: globals.project, requireGit: def.needsProject !== false });
+    const project = await openProject({ cwd: opts.cwd ?? process.cwd(), project: globals.project, requireGit: def.needsProject !== false });
     const secrets = loadSecrets(project.root, env);
     let ctxRef: ReturnType<typeof createContext> | null = null;
     const out = createReporter({ json: globals.json, verbose: globals.verbose, style: style(), sink, state: () => ctxRef?.openedState() ?? null });

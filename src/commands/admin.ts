@@ -1,8 +1,8 @@
 // The admin set: system …, agents …, emergency stop/maintenance.
-import * as z from 'zod/mini';
 import { UsageError } from '../errors.js';
 import { appendAudit } from '../engine/audit.js';
 import { loadConfig, type AgentConfig } from '../config/config.js';
+import { loadZodMini } from '../config/zod-mini.js';
 import { isAlive } from '../store/state-db.js';
 import { makeStyle } from '../cli/style.js';
 import { defineCommand } from './types.js';
@@ -22,7 +22,6 @@ export const systemStatus = defineCommand({
   name: 'system status',
   summary: 'Complete system health: every dependency checked now, then the status block',
   group: 'admin',
-  schema: () => z.object({}),
   keywords: ['system', 'complete', 'everything'],
   examples: ['agent system status'],
   async run(ctx) {
@@ -52,10 +51,10 @@ export const agentsUpdateConfig = defineCommand({
   summary: 'Reload and validate agent.config.json, and show what changed since it was last loaded',
   group: 'agents',
   policy: 'agentConfigChange',
-  schema: () => z.object({}),
   keywords: ['config', 'reload', 'configuration'],
   examples: ['agent agents update config'],
   async run(ctx) {
+    await loadZodMini(); // the file may be new since the project was opened
     const next: AgentConfig = loadConfig(ctx.project.root); // throws a one-line error naming the JSON path
     const state = ctx.state();
     const before = state.getKv<AgentConfig>(CONFIG_KEY);
@@ -81,7 +80,7 @@ export const agentsPurgeLogs = defineCommand({
   summary: 'Delete events older than a cutoff (default 30d); tickets, approvals and the audit trail stay',
   group: 'agents',
   flags: [{ name: 'older-than', type: 'string', placeholder: '30d', description: 'age cutoff: 12h, 7d, 30d …' }],
-  schema: () => z.object({ olderThan: z.optional(z.string()) }),
+  schema: (z) => z.object({ olderThan: z.optional(z.string()) }),
   keywords: ['purge', 'clean', 'logs'],
   examples: ['agent agents purge logs', 'agent agents purge logs --older-than 7d'],
   async run(ctx, args) {
@@ -102,7 +101,6 @@ export const emergencyStop = defineCommand({
   summary: 'Stop every running agent in every process (each run ends cancelled); needs a typed confirmation',
   group: 'emergency',
   policy: 'emergency',
-  schema: () => z.object({}),
   keywords: ['stop', 'halt', 'kill'],
   examples: ['agent emergency stop all'],
   async run(ctx) {
@@ -123,7 +121,7 @@ export const emergencyMaintenance = defineCommand({
   group: 'emergency',
   policy: 'emergency',
   args: [{ name: 'mode', description: 'on or off', required: true, complete: ['on', 'off'] }],
-  schema: () => z.object({ mode: z.enum(['on', 'off']) }),
+  schema: (z) => z.object({ mode: z.enum(['on', 'off']) }),
   keywords: ['maintenance', 'offline'],
   examples: ['agent emergency maintenance on', 'agent emergency maintenance off'],
   async run(ctx, args) {
@@ -161,7 +159,7 @@ export const agentsRestartAll = defineCommand({
   summary: 'Recover agents whose process died, release their locks, and run their interrupted work again',
   group: 'agents',
   flags: [{ name: 'dry-run', type: 'boolean', description: 'only say what would be restarted' }],
-  schema: () => z.object({ dryRun: z.optional(z.boolean()) }),
+  schema: (z) => z.object({ dryRun: z.optional(z.boolean()) }),
   keywords: ['restart', 'recover', 'resume'],
   examples: ['agent agents restart all', 'agent agents restart all --dry-run'],
   async run(ctx, args) {

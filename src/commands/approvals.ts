@@ -1,5 +1,4 @@
 // approvals, approve, reject
-import * as z from 'zod/mini';
 import { decide, resolveApproval } from '../engine/approvals.js';
 import { confirmationText } from '../engine/approval-policy.js';
 import { makeStyle, table } from '../cli/style.js';
@@ -35,7 +34,7 @@ export const approvals = defineCommand({
   summary: 'List approval requests (pending by default)',
   group: 'review',
   flags: [{ name: 'all', type: 'boolean', description: 'include decided and expired requests' }],
-  schema: () => z.object({ all: z.optional(z.boolean()) }),
+  schema: (z) => z.object({ all: z.optional(z.boolean()) }),
   keywords: ['approvals', 'pending', 'waiting'],
   examples: ['agent approvals', 'agent approvals --all --json'],
   async run(ctx, args) {
@@ -65,7 +64,7 @@ export const approve = defineCommand({
     { name: 'confirm', type: 'string', placeholder: 'TICKET-ID', description: 'the typed confirmation that production, destructive and emergency actions need' },
     { name: 'reason', type: 'string', placeholder: 'TEXT', description: 'why, for the audit trail' },
   ],
-  schema: () => z.object({ id: z.string(), action: z.optional(z.string()), confirm: z.optional(z.string()), reason: z.optional(z.string()) }),
+  schema: (z) => z.object({ id: z.string(), action: z.optional(z.string()), confirm: z.optional(z.string()), reason: z.optional(z.string()) }),
   keywords: ['approve', 'accept', 'go ahead', 'ship it'],
   examples: ['agent approve APR-3', 'agent approve BUG-2026-001', 'agent approve APR-4 --confirm BUG-2026-001'],
   async run(ctx, args) {
@@ -102,7 +101,7 @@ export const reject = defineCommand({
   group: 'review',
   args: [{ name: 'id', description: 'an approval id (APR-3) or a ticket id', required: true, complete: 'approval' }],
   flags: [{ name: 'reason', type: 'string', placeholder: 'TEXT', description: 'why, for the audit trail and the requester' }],
-  schema: () => z.object({ id: z.string(), reason: z.optional(z.string()) }),
+  schema: (z) => z.object({ id: z.string(), reason: z.optional(z.string()) }),
   keywords: ['reject', 'deny', 'decline'],
   examples: ['agent reject APR-3 --reason "not during business hours"'],
   async run(ctx, args) {

@@ -1,5 +1,4 @@
 // audit [--verify], audit verify
-import * as z from 'zod/mini';
 import { verifyChain } from '../engine/audit.js';
 import { makeStyle, table } from '../cli/style.js';
 import { defineCommand, type CommandContext } from './types.js';
@@ -36,7 +35,7 @@ export const audit = defineCommand({
     { name: 'verify', type: 'boolean', description: 'recompute the SHA-256 chain and name the first tampered entry (exit 1)' },
     { name: 'limit', type: 'string', placeholder: 'N', description: 'only the last N entries (default 50)' },
   ],
-  schema: () => z.object({ verify: z.optional(z.boolean()), limit: z.optional(z.string().check(z.regex(/^[1-9]\d*$/, 'a positive whole number'))) }),
+  schema: (z) => z.object({ verify: z.optional(z.boolean()), limit: z.optional(z.string().check(z.regex(/^[1-9]\d*$/, 'a positive whole number'))) }),
   keywords: ['audit', 'trail', 'who did'],
   examples: ['agent audit', 'agent audit --verify'],
   async run(ctx, args) {
@@ -60,7 +59,6 @@ export const auditVerify = defineCommand({
   name: 'audit verify',
   summary: 'Same as `agent audit --verify`',
   group: 'observe',
-  schema: () => z.object({}),
   async run(ctx) {
     return verify(ctx);
   },

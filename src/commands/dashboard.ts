@@ -1,6 +1,5 @@
 // agent dashboard: the full-screen control room. This module stays light (the registry imports
 // it for every command); ink, react and the components are loaded with import() only here.
-import * as z from 'zod/mini';
 import { UsageError } from '../errors.js';
 import { defineCommand } from './types.js';
 
@@ -11,7 +10,6 @@ export const dashboard = defineCommand({
   name: 'dashboard',
   summary: 'Full-screen control room: live agents, activity and logs, a command prompt, approval dialogs',
   group: 'observe',
-  schema: () => z.object({}),
   keywords: ['dashboard', 'control room', 'live', 'monitor', 'screen'],
   examples: ['agent dashboard'],
   async run(ctx) {

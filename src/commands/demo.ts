@@ -1,6 +1,5 @@
 // agent demo: a fresh working copy of examples/crm (its own git repository), then the dashboard
 // on it; without a terminal (or with --script) it plays the seed's example 4.1 instead.
-import * as z from 'zod/mini';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -52,14 +51,14 @@ export const demo = defineCommand({
   needsProject: false,
   args: [{ name: 'dir', description: 'where to make the working copy (default: a new temp directory)' }],
   flags: [{ name: 'script', type: 'boolean', description: 'play example 4.1 (ticket, fix, approve, staging deploy) instead of opening the dashboard' }],
-  schema: () => z.object({ dir: z.optional(z.string()), script: z.optional(z.boolean()) }),
+  schema: (z) => z.object({ dir: z.optional(z.string()), script: z.optional(z.boolean()) }),
   keywords: ['demo', 'example', 'try'],
   examples: ['agent demo', 'agent demo --script', 'agent demo ./crm-demo'],
   async run(ctx, args) {
     const dest = resolve(args.dir ?? join(tmpdir(), `crm-agent-demo-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}`));
     await makeDemoCopy(dest);
     ctx.out.line('ORCHESTRATOR', 'ok', `Demo project ready: ${dest} (a git repository; run agent there with --project ${dest})`);
-    const project = openProject({ cwd: dest });
+    const project = await openProject({ cwd: dest });
     const demoCtx = createContext({ project, secrets: loadSecrets(project.root), out: ctx.out, signal: ctx.signal, interactive: ctx.interactive, initiator: ctx.initiator });
     try {
       const ticket = await step(demoCtx, `create ticket "${SEED_TICKET}"`, 'create ticket', { description: SEED_TICKET });

@@ -76,8 +76,11 @@ export function createContext(opts: ContextOptions): OpenContext {
 }
 
 /** Validates raw input against the command's schema; errors name the flag or argument. */
-export function validateInput<A>(def: CommandDef<A>, input: Record<string, unknown>): A {
-  const parsed = commandSchema(def).safeParse(input);
+export async function validateInput<A>(def: CommandDef<A>, input: Record<string, unknown>): Promise<A> {
+  // A command without input takes nothing the parser has not already refused (unknown flags,
+  // extra words); like an empty object schema, it ignores other keys an MCP caller sends.
+  if (!def.schema) return {} as A;
+  const parsed = (await commandSchema(def)).safeParse(input);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
   const key = String(issue.path[0] ?? '');
@@ -87,6 +90,6 @@ export function validateInput<A>(def: CommandDef<A>, input: Record<string, unkno
 }
 
 export async function runCommand<A>(def: CommandDef<A>, ctx: CommandContext, input: Record<string, unknown>): Promise<CommandResult> {
-  const args = validateInput(def, input);
+  const args = await validateInput(def, input);
   return (await def.run(ctx, args)) ?? {};
 }

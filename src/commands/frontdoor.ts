@@ -1,6 +1,5 @@
 // mcp, init, email: Claude Code as the front door, and notifications to the admin.
 // Handlers import their heavy parts (the MCP SDK, resend) with import() when they run.
-import * as z from 'zod/mini';
 import { UsageError, WorkFailedError } from '../errors.js';
 import { appendAudit } from '../engine/audit.js';
 import { redact } from '../config/redact.js';
@@ -10,7 +9,6 @@ export const mcp = defineCommand({
   name: 'mcp',
   summary: "Serve this project's commands as MCP tools over stdio, for Claude Code (`agent init` registers it)",
   group: 'setup',
-  schema: () => z.object({}),
   examples: ['agent mcp', 'claude mcp add crm-agent -- npx agent mcp'],
   async run(ctx) {
     // A person at a terminal (or free text the router sent here) would just see a silent wait.
@@ -26,7 +24,6 @@ export const init = defineCommand({
   name: 'init',
   summary: 'Set up this project: agent.config.json, Claude Code\'s .mcp.json and /agent command, .gitignore lines; never overwrites your edits',
   group: 'setup',
-  schema: () => z.object({}),
   keywords: ['init', 'initialize', 'initialise', 'set up', 'setup'],
   examples: ['agent init'],
   async run(ctx) {
@@ -58,7 +55,7 @@ export const email = defineCommand({
     { name: 'to', type: 'string', placeholder: 'ADDR', description: 'recipient (default: email.to in agent.config.json)' },
     { name: 'subject', type: 'string', placeholder: 'TEXT', description: 'subject line (default: the start of the message)' },
   ],
-  schema: () => z.object({
+  schema: (z) => z.object({
     message: z.string().check(z.minLength(1), z.maxLength(100_000)),
     to: z.optional(z.string().check(z.regex(ADDRESS, 'an email address'))),
     subject: z.optional(z.string().check(z.minLength(1), z.maxLength(300))),

@@ -1,7 +1,6 @@
 // migrate status | lint | "<change>" | execute [--dry-run], generate migration "<change>": the
 // Migrator's API (agents/migrator) behind the CLI. The migrator and the database layer are loaded
 // with import() inside run(), so PGlite and pg stay out of the CLI's start-up path.
-import * as z from 'zod/mini';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
@@ -9,6 +8,7 @@ import { makeStyle } from '../cli/style.js';
 import type { ChangeSetRow } from '../store/rows.js';
 import type { Manifest } from '../../agents/stage-agent/change-set.js';
 import type { Pg } from '../integrations/postgres/types.js';
+import type { ZodMini } from '../config/zod-mini.js';
 import { defineCommand, type CommandContext, type CommandResult } from './types.js';
 
 const AGENT = 'MIGRATOR';
@@ -77,7 +77,6 @@ export const migrateStatus = defineCommand({
   name: 'migrate status',
   summary: 'Local migrations vs the applied history (LOCAL │ REMOTE │ TIME): pending, missing locally, edited after applying',
   group: 'database',
-  schema: () => z.object({}),
   keywords: ['migrations', 'migration status', 'pending migrations'],
   examples: ['agent migrate status', 'agent migrate status --json'],
   async run(ctx) {
@@ -127,7 +126,7 @@ export const migrateLint = defineCommand({
   summary: 'Safety linter over migration files (default: the pending ones); exit 1 on an error-level finding',
   group: 'database',
   args: [{ name: 'files', description: 'migration files (default: pending migrations and the newest staged set)', variadic: true }],
-  schema: () => z.object({ files: z.optional(z.string()) }),
+  schema: (z) => z.object({ files: z.optional(z.string()) }),
   keywords: ['lint', 'migration safety', 'squawk'],
   examples: ['agent migrate lint', 'agent migrate lint supabase/migrations/20251104090000_create_invoices.sql --json'],
   async run(ctx, args) {
@@ -246,7 +245,7 @@ async function planAndStage(ctx: CommandContext, description: string): Promise<C
 }
 
 const changeArg = [{ name: 'change', description: 'the change in plain words: "add column notes text to jobs"', required: true, variadic: true }] as const;
-const changeSchema = z.object({ change: z.string() });
+const changeSchema = (z: ZodMini) => z.object({ change: z.string() });
 
 export const migrateChange = defineCommand({
   name: 'migrate',
@@ -254,7 +253,7 @@ export const migrateChange = defineCommand({
   group: 'database',
   policy: 'codeGeneration',
   args: changeArg,
-  schema: () => changeSchema,
+  schema: changeSchema,
   keywords: ['migrate', 'migration', 'schema change', 'add column', 'create table'],
   examples: ['agent migrate "Add customer preferences table with JSONB column"', 'agent migrate "add index on estimates(job_id)"'],
   run: (ctx, args) => planAndStage(ctx, args.change),
@@ -266,7 +265,7 @@ export const generateMigration = defineCommand({
   group: 'database',
   policy: 'codeGeneration',
   args: changeArg,
-  schema: () => changeSchema,
+  schema: changeSchema,
   examples: ['agent generate migration "add column notes text to jobs"'],
   run: (ctx, args) => planAndStage(ctx, args.change),
 });
@@ -383,7 +382,7 @@ export const migrateExecute = defineCommand({
     { name: 'dry-run', type: 'boolean', description: 'shadow database: replay, apply and time, estimate rows, roll back and compare' },
     { name: 'include-all', type: 'boolean', description: 'also apply pending files older than the newest applied one' },
   ],
-  schema: () => z.object({ dryRun: z.optional(z.boolean()), includeAll: z.optional(z.boolean()) }),
+  schema: (z) => z.object({ dryRun: z.optional(z.boolean()), includeAll: z.optional(z.boolean()) }),
   keywords: ['execute migration', 'apply migrations', 'dry run', 'db push'],
   examples: ['agent migrate execute --dry-run', 'agent migrate execute'],
   run: (ctx, args) => (args.dryRun ? dryRunCmd(ctx) : executeCmd(ctx, { includeAll: Boolean(args.includeAll) })),

@@ -1,5 +1,4 @@
 // status, logs, health
-import * as z from 'zod/mini';
 import { UsageError } from '../errors.js';
 import { ago, HEALTH_LABEL, readStatus, type StatusSnapshot } from '../engine/status.js';
 import { makeStyle, type Style } from '../cli/style.js';
@@ -12,7 +11,6 @@ export const status = defineCommand({
   name: 'status',
   summary: 'System health, active agents, queue, last deployment, recent activity, pending approvals',
   group: 'observe',
-  schema: () => z.object({}),
   keywords: ['status', 'overview', 'how is everything', 'what is running', 'whats running', 'summary'],
   examples: ['agent status', 'agent status --json'],
   async run(ctx) {
@@ -84,7 +82,7 @@ export const logs = defineCommand({
     { name: 'follow', type: 'boolean', short: 'f', description: 'keep printing new events until Ctrl-C' },
     { name: 'limit', type: 'string', placeholder: 'N', description: 'at most the last N events (default 200)' },
   ],
-  schema: () => z.object({
+  schema: (z) => z.object({
     target: z.optional(z.string()),
     level: z.optional(z.enum(LEVELS)),
     since: z.optional(z.string()),
@@ -140,7 +138,6 @@ export const health = defineCommand({
   name: 'health',
   summary: 'Check every dependency: ok, not configured, or failing and why (exit 1 if any fails)',
   group: 'observe',
-  schema: () => z.object({}),
   keywords: ['health', 'healthy', 'check', 'dependencies', 'credentials'],
   examples: ['agent health', 'agent health --json'],
   async run(ctx) {

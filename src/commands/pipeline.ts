@@ -1,5 +1,4 @@
 // review, deploy, rollback, metrics: what happens to a staged change set after the agents.
-import * as z from 'zod/mini';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
@@ -37,7 +36,7 @@ export const review = defineCommand({
   group: 'review',
   args: [{ name: 'id', description: 'a ticket id or change-set id (default: the newest staged set)', complete: 'ticket' }],
   flags: [{ name: 'stat', type: 'boolean', description: 'the change list and gates only, no diff' }],
-  schema: () => z.object({ id: z.optional(z.string()), stat: z.optional(z.boolean()) }),
+  schema: (z) => z.object({ id: z.optional(z.string()), stat: z.optional(z.boolean()) }),
   keywords: ['review', 'changes', 'diff', 'look at'],
   examples: ['agent review BUG-2026-001', 'agent review --stat'],
   async run(ctx, args) {
@@ -105,7 +104,7 @@ export const deployCmd = defineCommand({
     { name: 'target', description: 'staging or production', required: true, complete: TARGETS },
     { name: 'id', description: 'a ticket or change-set id (default: the newest staged set)', complete: 'ticket' },
   ],
-  schema: () => z.object({ target: z.enum(TARGETS), id: z.optional(z.string()) }),
+  schema: (z) => z.object({ target: z.enum(TARGETS), id: z.optional(z.string()) }),
   keywords: ['deploy', 'ship', 'release', 'staging', 'production'],
   examples: ['agent deploy staging BUG-2026-001', 'agent deploy production BUG-2026-001'],
   async run(ctx, args) {
@@ -152,7 +151,7 @@ export const rollbackCmd = defineCommand({
   group: 'deploy',
   args: [{ name: 'id', description: 'a DEPLOY-… id, a ticket id, or "last"', required: true, complete: 'ticket' }],
   flags: [{ name: 'reason', type: 'string', placeholder: 'TEXT', description: 'what went wrong, for the incident report' }],
-  schema: () => z.object({ id: z.string(), reason: z.optional(z.string()) }),
+  schema: (z) => z.object({ id: z.string(), reason: z.optional(z.string()) }),
   keywords: ['rollback', 'roll back', 'revert', 'undo'],
   examples: ['agent rollback last', 'agent rollback BUG-2026-001 --reason "estimates page 500s"'],
   async run(ctx, args) {
@@ -167,7 +166,7 @@ export const metrics = defineCommand({
   summary: "The seed's success metrics from the recorded history: time to resolve, first-time fix rate, deploys a day, rollback time",
   group: 'observe',
   flags: [{ name: 'days', type: 'string', placeholder: 'N', description: 'the window in days (default 30)' }],
-  schema: () => z.object({ days: z.optional(z.string().check(z.regex(/^[1-9]\d*$/, 'a positive whole number'))) }),
+  schema: (z) => z.object({ days: z.optional(z.string().check(z.regex(/^[1-9]\d*$/, 'a positive whole number'))) }),
   keywords: ['metrics', 'kpi', 'numbers', 'performance'],
   examples: ['agent metrics', 'agent metrics --days 7 --json'],
   async run(ctx, args) {
@@ -186,7 +185,7 @@ export const emergencyRollback = defineCommand({
   policy: 'emergency',
   args: [{ name: 'what', description: '"last deployment" (default), a DEPLOY-… id or a ticket id', variadic: true }],
   flags: [{ name: 'reason', type: 'string', placeholder: 'TEXT', description: 'what went wrong, for the incident report' }],
-  schema: () => z.object({ what: z.optional(z.string()), reason: z.optional(z.string()) }),
+  schema: (z) => z.object({ what: z.optional(z.string()), reason: z.optional(z.string()) }),
   keywords: ['emergency', 'rollback', 'roll back'],
   examples: ['agent emergency rollback last deployment'],
   async run(ctx, args) {
@@ -212,7 +211,7 @@ export const emergencyHotfix = defineCommand({
   group: 'emergency',
   policy: 'emergency',
   args: [{ name: 'id', description: 'the ticket or change-set id of the staged fix', required: true, complete: 'ticket' }],
-  schema: () => z.object({ id: z.string() }),
+  schema: (z) => z.object({ id: z.string() }),
   keywords: ['hotfix', 'emergency deploy'],
   examples: ['agent emergency deploy hotfix BUG-2026-001'],
   async run(ctx, args) {

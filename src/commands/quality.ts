@@ -1,5 +1,4 @@
 // bugs scan, test <feature>: the project's health as findings, and its tests on demand.
-import * as z from 'zod/mini';
 import { UsageError } from '../errors.js';
 import { makeStyle } from '../cli/style.js';
 import { defineCommand } from './types.js';
@@ -20,7 +19,7 @@ export const bugsScan = defineCommand({
   summary: 'Scan the project: type errors, unresolved tools/routes/env vars, tables nothing writes, schema lints (exit 1 on errors)',
   group: 'tickets',
   flags: [{ name: 'severity', type: 'string', values: ['error', 'warning', 'info'], description: 'lowest severity to show (default info)' }],
-  schema: () => z.object({ severity: z.optional(z.enum(['error', 'warning', 'info'])) }),
+  schema: (z) => z.object({ severity: z.optional(z.enum(['error', 'warning', 'info'])) }),
   keywords: ['bugs', 'scan', 'problems', 'issues'],
   examples: ['agent bugs scan', 'agent bugs scan --json --severity error'],
   async run(ctx, args) {
@@ -76,7 +75,7 @@ export const testCmd = defineCommand({
   summary: "Run the project's tests for a feature (the test files its name points at), or all of them",
   group: 'tickets',
   args: [{ name: 'feature', description: 'words naming the feature: "estimates", "voice agent"', variadic: true }],
-  schema: () => z.object({ feature: z.optional(z.string()) }),
+  schema: (z) => z.object({ feature: z.optional(z.string()) }),
   keywords: ['test', 'tests', 'run tests'],
   examples: ['agent test estimates', 'agent test "voice agent"', 'agent test'],
   async run(ctx, args) {

@@ -1,5 +1,4 @@
 // create ticket, tickets, ticket <id>
-import * as z from 'zod/mini';
 import { UsageError } from '../errors.js';
 import { appendAudit } from '../engine/audit.js';
 import { externalRef, inferKind, titleOf } from '../engine/ticket-kind.js';
@@ -21,7 +20,7 @@ export const createTicket = defineCommand({
     { name: 'kind', type: 'string', values: TICKET_KINDS, description: 'force the kind instead of inferring it' },
     { name: 'priority', type: 'string', values: PRIORITIES, description: 'queue priority (default normal)' },
   ],
-  schema: () => z.object({
+  schema: (z) => z.object({
     description: z.string().check(z.minLength(3), z.maxLength(10_000)),
     kind: z.optional(z.enum(TICKET_KINDS)),
     priority: z.optional(z.enum(PRIORITIES)),
@@ -64,7 +63,7 @@ export const listTickets = defineCommand({
     { name: 'status', type: 'string', values: TICKET_STATUSES, description: 'only tickets in this status' },
     { name: 'kind', type: 'string', values: TICKET_KINDS, description: 'only tickets of this kind' },
   ],
-  schema: () => z.object({ status: z.optional(z.enum(TICKET_STATUSES)), kind: z.optional(z.enum(TICKET_KINDS)) }),
+  schema: (z) => z.object({ status: z.optional(z.enum(TICKET_STATUSES)), kind: z.optional(z.enum(TICKET_KINDS)) }),
   keywords: ['tickets', 'list tickets', 'open tickets', 'work items'],
   examples: ['agent tickets --status open', 'agent tickets --kind BUG --json'],
   async run(ctx, args) {
@@ -88,7 +87,7 @@ export const showTicket = defineCommand({
   summary: 'Show one ticket and its history of events',
   group: 'tickets',
   args: [{ name: 'id', description: 'a ticket id such as BUG-2026-001 (or its external ref)', required: true, complete: 'ticket' }],
-  schema: () => z.object({ id: z.string().check(z.minLength(1)) }),
+  schema: (z) => z.object({ id: z.string().check(z.minLength(1)) }),
   keywords: ['ticket', 'history', 'details'],
   examples: ['agent ticket BUG-2026-001'],
   async run(ctx, args) {

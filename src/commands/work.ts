@@ -1,5 +1,4 @@
 // analyze ticket, fix ticket: the orchestrator picks the specialist agents and runs them.
-import * as z from 'zod/mini';
 import { UsageError } from '../errors.js';
 import type { CommandContext } from './types.js';
 import { defineCommand } from './types.js';
@@ -16,7 +15,7 @@ export const analyzeTicket = defineCommand({
   summary: 'BugHunter reads the code, types, tests and schema and reports root causes with evidence',
   group: 'tickets',
   args: [{ name: 'id', description: 'a ticket id such as BUG-2026-001', required: true, complete: 'ticket' }],
-  schema: () => z.object({ id: z.string() }),
+  schema: (z) => z.object({ id: z.string() }),
   keywords: ['analyze', 'analyse', 'investigate', 'root cause', 'diagnose'],
   examples: ['agent analyze ticket BUG-2026-001'],
   async run(ctx, args) {
@@ -33,7 +32,7 @@ export const fixTicket = defineCommand({
   group: 'tickets',
   policy: 'codeGeneration',
   args: [{ name: 'id', description: 'a ticket id such as BUG-2026-001', required: true, complete: 'ticket' }],
-  schema: () => z.object({ id: z.string() }),
+  schema: (z) => z.object({ id: z.string() }),
   keywords: ['fix', 'repair', 'solve', 'resolve'],
   examples: ['agent fix ticket BUG-2026-001'],
   async run(ctx, args) {
@@ -53,7 +52,7 @@ export const generateCmd = defineCommand({
     { name: 'kind', description: 'api or mcp-tool', required: true, complete: ['api', 'mcp-tool'] },
     { name: 'spec', description: 'what to generate, naming the table (or the tool)', required: true, variadic: true },
   ],
-  schema: () => z.object({ kind: z.enum(['api', 'mcp-tool']), spec: z.string().check(z.minLength(2)) }),
+  schema: (z) => z.object({ kind: z.enum(['api', 'mcp-tool']), spec: z.string().check(z.minLength(2)) }),
   keywords: ['generate', 'scaffold', 'endpoint', 'tool'],
   examples: ['agent generate api "estimates endpoint"', 'agent generate mcp-tool create_invoice_record'],
   async run(ctx, args) {

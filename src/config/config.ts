@@ -1,79 +1,94 @@
 // agent.config.json: its schema, the embedded defaults, and errors that name the JSON path.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as z from 'zod/mini';
+import type * as z from 'zod/mini';
+import { zodMiniIfLoaded, type ZodMini } from './zod-mini.js';
 import { UsageError } from '../errors.js';
 import { formatIssue } from './zod-issue.js';
 
 export const CONFIG_FILE = 'agent.config.json';
 
-const percent = z.number().check(z.minimum(0), z.maximum(100));
-const count = z.int().check(z.minimum(0));
-const httpUrl = z.string().check(z.regex(/^https?:\/\/\S+$/, 'an http(s) URL'));
+// Built from zod/mini on first use: `agent status` in a project without a config file never loads zod.
+function buildSchema(z: ZodMini) {
+  const percent = z.number().check(z.minimum(0), z.maximum(100));
+  const count = z.int().check(z.minimum(0));
+  const httpUrl = z.string().check(z.regex(/^https?:\/\/\S+$/, 'an http(s) URL'));
 
-const environment = z.strictObject({
-  url: z.optional(httpUrl),
-  healthUrl: z.optional(httpUrl),
-  deploy: z.optional(z.array(z.string().check(z.minLength(1)))),
-  maintenance: z.optional(
-    z.strictObject({ on: z.optional(z.array(z.string().check(z.minLength(1)))), off: z.optional(z.array(z.string().check(z.minLength(1)))) }),
-  ),
-});
+  const environment = z.strictObject({
+    url: z.optional(httpUrl),
+    healthUrl: z.optional(httpUrl),
+    deploy: z.optional(z.array(z.string().check(z.minLength(1)))),
+    maintenance: z.optional(
+      z.strictObject({ on: z.optional(z.array(z.string().check(z.minLength(1)))), off: z.optional(z.array(z.string().check(z.minLength(1)))) }),
+    ),
+  });
 
-export const configSchema = z.strictObject({
-  $schema: z.optional(z.string()),
-  project: z.optional(z.strictObject({ name: z.optional(z.string().check(z.minLength(1))) })),
-  agents: z.optional(
-    z.strictObject({
-      maxConcurrent: z.optional(z.int().check(z.minimum(1), z.maximum(50))),
-      heartbeatMs: z.optional(z.int().check(z.minimum(100), z.maximum(60_000))),
-      staleAfterMs: z.optional(z.int().check(z.minimum(1_000), z.maximum(3_600_000))),
-    }),
-  ),
-  gates: z.optional(
-    z.strictObject({
-      understandingConfidence: z.optional(percent),
-      maxCriticalCycles: z.optional(count),
-      requireMitigations: z.optional(z.boolean()),
-      testCoverage: z.optional(percent),
-      requirePreconditions: z.optional(z.boolean()),
-      maxPostErrors: z.optional(count),
-    }),
-  ),
-  approvals: z.optional(
-    z.strictObject({
-      databaseDestructive: z.optional(z.boolean()),
-      productionDeployment: z.optional(z.boolean()),
-      credentialChange: z.optional(z.boolean()),
-      agentConfigChange: z.optional(z.boolean()),
-      stagingDeployment: z.optional(z.boolean()),
-      codeGeneration: z.optional(z.boolean()),
-      waitForDashboardMs: z.optional(z.int().check(z.minimum(0), z.maximum(3_600_000))),
-    }),
-  ),
-  environments: z.optional(z.strictObject({ staging: z.optional(environment), production: z.optional(environment) })),
-  mcp: z.optional(
-    z.strictObject({
-      url: z.optional(httpUrl),
-      protocol: z.optional(z.enum(['streamable-http', 'edge-function'])),
-    }),
-  ),
-  email: z.optional(z.strictObject({ to: z.optional(z.string()), from: z.optional(z.string()) })),
-  test: z.optional(z.strictObject({ command: z.optional(z.string().check(z.minLength(1))) })),
-  health: z.optional(z.strictObject({ timeoutMs: z.optional(z.int().check(z.minimum(100), z.maximum(60_000))) })),
-  // llm (issue 6): Claude as the agents' mind when ANTHROPIC_API_KEY is set.
-  llm: z.optional(
-    z.strictObject({
-      model: z.optional(z.string().check(z.minLength(1))),
-      maxTurns: z.optional(z.int().check(z.minimum(1), z.maximum(100))),
-      maxTokensPerTicket: z.optional(z.int().check(z.minimum(1_000))),
-      maxCostUsdPerTicket: z.optional(z.number().check(z.minimum(0))),
-      timeoutMs: z.optional(z.int().check(z.minimum(100), z.maximum(600_000))),
-    }),
-  ),
-});
+  return z.strictObject({
+    $schema: z.optional(z.string()),
+    project: z.optional(z.strictObject({ name: z.optional(z.string().check(z.minLength(1))) })),
+    agents: z.optional(
+      z.strictObject({
+        maxConcurrent: z.optional(z.int().check(z.minimum(1), z.maximum(50))),
+        heartbeatMs: z.optional(z.int().check(z.minimum(100), z.maximum(60_000))),
+        staleAfterMs: z.optional(z.int().check(z.minimum(1_000), z.maximum(3_600_000))),
+      }),
+    ),
+    gates: z.optional(
+      z.strictObject({
+        understandingConfidence: z.optional(percent),
+        maxCriticalCycles: z.optional(count),
+        requireMitigations: z.optional(z.boolean()),
+        testCoverage: z.optional(percent),
+        requirePreconditions: z.optional(z.boolean()),
+        maxPostErrors: z.optional(count),
+      }),
+    ),
+    approvals: z.optional(
+      z.strictObject({
+        databaseDestructive: z.optional(z.boolean()),
+        productionDeployment: z.optional(z.boolean()),
+        credentialChange: z.optional(z.boolean()),
+        agentConfigChange: z.optional(z.boolean()),
+        stagingDeployment: z.optional(z.boolean()),
+        codeGeneration: z.optional(z.boolean()),
+        waitForDashboardMs: z.optional(z.int().check(z.minimum(0), z.maximum(3_600_000))),
+      }),
+    ),
+    environments: z.optional(z.strictObject({ staging: z.optional(environment), production: z.optional(environment) })),
+    mcp: z.optional(
+      z.strictObject({
+        url: z.optional(httpUrl),
+        protocol: z.optional(z.enum(['streamable-http', 'edge-function'])),
+      }),
+    ),
+    email: z.optional(z.strictObject({ to: z.optional(z.string()), from: z.optional(z.string()) })),
+    test: z.optional(z.strictObject({ command: z.optional(z.string().check(z.minLength(1))) })),
+    health: z.optional(z.strictObject({ timeoutMs: z.optional(z.int().check(z.minimum(100), z.maximum(60_000))) })),
+    // llm (issue 6): Claude as the agents' mind when ANTHROPIC_API_KEY is set.
+    llm: z.optional(
+      z.strictObject({
+        model: z.optional(z.string().check(z.minLength(1))),
+        maxTurns: z.optional(z.int().check(z.minimum(1), z.maximum(100))),
+        maxTokensPerTicket: z.optional(z.int().check(z.minimum(1_000))),
+        maxCostUsdPerTicket: z.optional(z.number().check(z.minimum(0))),
+        timeoutMs: z.optional(z.int().check(z.minimum(100), z.maximum(600_000))),
+      }),
+    ),
+  });
+}
 
-export type ConfigFile = z.infer<typeof configSchema>;
+let schema: ReturnType<typeof buildSchema> | undefined;
+
+/** The schema of agent.config.json (zod/mini must be loaded: openProject() does it when the file exists). */
+export function configSchema(): ReturnType<typeof buildSchema> {
+  if (schema) return schema;
+  const zm = zodMiniIfLoaded();
+  if (!zm) throw new Error('zod/mini is not loaded: await loadZodMini() (openProject does) before parsing agent.config.json');
+  return (schema = buildSchema(zm));
+}
+
+export type ConfigFile = z.infer<ReturnType<typeof buildSchema>>;
+type EnvironmentFile = NonNullable<NonNullable<ConfigFile['environments']>['staging']>;
 
 export interface EnvironmentConfig {
   url?: string;
@@ -154,7 +169,7 @@ export function parseConfig(text: string, projectName: string, source = CONFIG_F
   } catch (err) {
     throw new UsageError(`${source}: not valid JSON (${(err as Error).message}); fix the syntax or delete the file to use the defaults`);
   }
-  const parsed = configSchema.safeParse(raw);
+  const parsed = configSchema().safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new UsageError(`${source}: ${formatIssue(issue, raw)}`);
@@ -163,7 +178,7 @@ export function parseConfig(text: string, projectName: string, source = CONFIG_F
 }
 
 export function mergeConfig(base: AgentConfig, file: ConfigFile, source: string): AgentConfig {
-  const env = (b: EnvironmentConfig, f?: z.infer<typeof environment>) => ({
+  const env = (b: EnvironmentConfig, f?: EnvironmentFile) => ({
     ...b,
     ...f,
     deploy: f?.deploy ?? b.deploy,

@@ -2,7 +2,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve, relative, isAbsolute, sep } from 'node:path';
 import { UsageError } from '../errors.js';
-import { loadConfig, type AgentConfig } from './config.js';
+import { CONFIG_FILE, loadConfig, type AgentConfig } from './config.js';
+import { loadZodMini } from './zod-mini.js';
 
 export interface ProjectContext {
   readonly root: string;
@@ -26,7 +27,7 @@ export function findGitRoot(start: string): string | null {
   }
 }
 
-export function openProject(opts: { cwd: string; project?: string; requireGit?: boolean }): ProjectContext {
+export async function openProject(opts: { cwd: string; project?: string; requireGit?: boolean }): Promise<ProjectContext> {
   let root: string;
   if (opts.project) {
     root = resolve(opts.cwd, opts.project);
@@ -43,6 +44,8 @@ export function openProject(opts: { cwd: string; project?: string; requireGit?: 
     }
     root = found;
   }
+  // config() stays synchronous for its many callers; the validator it needs is loaded here.
+  if (existsSync(join(root, CONFIG_FILE))) await loadZodMini();
   let config: AgentConfig | undefined;
   return {
     root,

@@ -24,6 +24,7 @@ import type { CommandDef, Level } from '../commands/types.js';
 import { createMcpReporter } from './reporter.js';
 import { errorResult, successResult, type ToolResult } from './result.js';
 import { toCommandInput, toolSpecs } from './tools.js';
+import { loadZodMini } from '../config/zod-mini.js';
 
 export interface McpServerOptions {
   project: ProjectContext;
@@ -121,6 +122,7 @@ export async function serveStdio(opts: Omit<McpServerOptions, 'signal'> & { sign
   const onAbort = () => calls.abort();
   opts.signal.addEventListener('abort', onAbort, { once: true });
   const inflight = new Set<Promise<unknown>>();
+  await loadZodMini(); // the tool specs carry each command's schema as JSON Schema
   const server = createMcpServer({ ...opts, signal: calls.signal, inflight });
   const transport = new StdioServerTransport(stdin, protocolOut);
   try {

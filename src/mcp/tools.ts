@@ -2,7 +2,8 @@
 // command input out. The server (server.ts) does the I/O.
 import { z } from '../integrations/zod-full.js';
 import { UsageError } from '../errors.js';
-import { commandSchema, type CommandDef } from '../commands/types.js';
+import { schemaOf, type CommandDef } from '../commands/types.js';
+import { zodMiniIfLoaded } from '../config/zod-mini.js';
 
 /** Commands no MCP client may call: the server itself, the full-screen UI, and deciding
  * approvals (a model can request an approval but never decide one). */
@@ -88,9 +89,16 @@ export function inputSchema(def: CommandDef): JsonSchemaObject {
   return { type: 'object', properties, ...(required.size ? { required: [...required] } : {}), additionalProperties: false };
 }
 
+function zodMini() {
+  const zm = zodMiniIfLoaded();
+  if (!zm) throw new Error('zod/mini is not loaded: await loadZodMini() before building tool specs');
+  return zm;
+}
+
 function schemaFromZod(def: CommandDef): { properties?: Record<string, Record<string, unknown>>; required?: string[] } | null {
+  const zm = zodMini();
   try {
-    const json = z.toJSONSchema(commandSchema(def) as never, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+    const json = z.toJSONSchema(schemaOf(def, zm) as never, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
     if (json.type !== 'object') return null;
     return { properties: json.properties as Record<string, Record<string, unknown>> | undefined, required: json.required as string[] | undefined };
   } catch {

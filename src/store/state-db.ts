@@ -1,6 +1,6 @@
 // SQLite is the source of truth for everything the agents do. Several processes share one
 // `.agent/state.db` (WAL, busy timeout); the dashboard notices others' commits via data_version.
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -45,12 +45,17 @@ export function levelRank(level: string): number {
 
 const json = (v: unknown) => JSON.stringify(redactDeep(v ?? null));
 
+// Loaded with require(): importing a CommonJS package from ESM runs Node's export lexer over it
+// (~2-3 ms of every cold start).
+const requireHere = createRequire(import.meta.url);
+let Sqlite: typeof Database | undefined;
+
 let binding: string | null | undefined;
 /** The addon's path, found once: better-sqlite3's own search (`bindings`) costs ~6 ms a start. */
 function nativeBinding(): string | undefined {
   if (binding === undefined) {
     try {
-      const file = join(dirname(createRequire(import.meta.url).resolve('better-sqlite3/package.json')), 'build', 'Release', 'better_sqlite3.node');
+      const file = join(dirname(requireHere.resolve('better-sqlite3/package.json')), 'build', 'Release', 'better_sqlite3.node');
       binding = existsSync(file) ? file : null;
     } catch {
       binding = null;
@@ -65,7 +70,8 @@ export class StateDb {
 
   constructor(readonly path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path, { nativeBinding: nativeBinding() });
+    Sqlite ??= requireHere('better-sqlite3') as typeof Database;
+    this.db = new Sqlite(path, { nativeBinding: nativeBinding() });
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('busy_timeout = 10000');
     this.db.pragma('synchronous = NORMAL');

@@ -1,5 +1,4 @@
 // Test commands the dashboard tests add to the registry (the real ones stay as they are).
-import * as z from 'zod/mini';
 import { defineCommand } from '../../src/commands/types.js';
 import { sleep } from '../../src/engine/orchestrator.js';
 
@@ -9,7 +8,7 @@ export const waitCommand = defineCommand({
   summary: 'waits until cancelled',
   group: 'admin',
   hidden: true,
-  schema: z.object({}),
+  schema: (z) => z.object({}),
   async run(ctx) {
     ctx.out.line('TEST', 'info', 'waiting until cancelled');
     await ctx.out.spin('waiting…', sleep(60_000, ctx.signal));
@@ -25,7 +24,7 @@ export const guardedCommand = defineCommand({
   hidden: true,
   args: [{ name: 'ticket', description: 'ticket id', required: true, complete: 'ticket' }],
   flags: [{ name: 'category', type: 'string', description: 'approval category' }],
-  schema: z.object({ ticket: z.string(), category: z.optional(z.string()) }),
+  schema: (z) => z.object({ ticket: z.string(), category: z.optional(z.string()) }),
   async run(ctx, args) {
     await ctx.requireApproval({
       category: (args.category ?? 'productionDeployment') as 'productionDeployment',
@@ -45,7 +44,7 @@ export const fakeDeploy = defineCommand({
   summary: 'deploy (test stand-in)',
   group: 'deploy',
   args: [{ name: 'target', description: 'staging or production', required: true, complete: ['staging', 'production'] }],
-  schema: z.object({ target: z.enum(['staging', 'production']) }),
+  schema: (z) => z.object({ target: z.enum(['staging', 'production']) }),
   async run(ctx, args) {
     ctx.out.line('DEPLOYER', 'ok', `fake deploy to ${args.target}`);
     return {};
@@ -58,7 +57,7 @@ export const nestCommand = defineCommand({
   summary: 'dispatches the dashboard command',
   group: 'admin',
   hidden: true,
-  schema: z.object({}),
+  schema: (z) => z.object({}),
   async run(ctx) {
     return ctx.dispatch('dashboard', {});
   },

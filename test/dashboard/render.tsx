@@ -78,7 +78,7 @@ export async function renderDashboard(opts: RenderOptions = {}): Promise<Harness
   const dir = tempProject();
   const state = new StateDb(join(dir, '.agent', 'state.db'));
   opts.seed?.(state, dir);
-  const project = openProject({ cwd: dir });
+  const project = await openProject({ cwd: dir });
   const d = createDashboard({
     project,
     secrets: loadSecrets(dir, {}),

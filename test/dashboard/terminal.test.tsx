@@ -57,10 +57,10 @@ afterEach(() => {
   }
 });
 
-function setup() {
+async function setup() {
   const dir = tempProject();
   const abort = new AbortController();
-  const project = openProject({ cwd: dir });
+  const project = await openProject({ cwd: dir });
   const ctx = createContext({ project, secrets: loadSecrets(dir, {}), out: quiet, signal: abort.signal, interactive: true, initiator: 'admin' });
   open.push({ ctx, dir });
   const stdout = new FakeStdout();
@@ -93,7 +93,7 @@ function setup() {
 
 describe('the terminal around the dashboard', () => {
   it('enters the alternate screen, registers its session, and on q leaves both and exits 0', async () => {
-    const t = setup();
+    const t = await setup();
     const done = t.run();
     await t.started;
     await t.waitFor('the first frame', () => t.stdout.written.includes('agent ›'));
@@ -110,7 +110,7 @@ describe('the terminal around the dashboard', () => {
   });
 
   it('quits the same way when the command is interrupted (SIGINT, SIGTERM abort its signal)', async () => {
-    const t = setup();
+    const t = await setup();
     const done = t.run();
     await t.started;
     await t.waitFor('the first frame', () => t.stdout.written.includes('agent ›'));
@@ -120,7 +120,7 @@ describe('the terminal around the dashboard', () => {
   });
 
   it('restores the screen before a crash in a component surfaces as the error', async () => {
-    const t = setup();
+    const t = await setup();
     const done = t.run({
       onStart: (d) => setTimeout(() => d.data.setState({ status: { broken: true } as unknown as StatusSnapshot }), 20),
     });
@@ -134,7 +134,7 @@ describe('the terminal around the dashboard', () => {
   });
 
   it('repaints the whole frame for the new size on resize', async () => {
-    const t = setup();
+    const t = await setup();
     const done = t.run();
     await t.started;
     await t.waitFor('the first frame', () => t.stdout.written.includes('agent ›'));

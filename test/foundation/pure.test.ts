@@ -1,6 +1,6 @@
 // The pure decisions: argv parsing, routing, ticket kinds, approval policy, gates, the audit
 // chain, redaction and config errors. Data in, verdict out.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeArgv, parseArgv, splitWords } from '../../src/cli/argv.js';
 import { COMMANDS } from '../../src/commands/registry.js';
 import { route } from '../../src/engine/router.js';
@@ -10,10 +10,13 @@ import { evaluateGate } from '../../src/engine/gates.js';
 import { GENESIS, hashRow, verifyChain } from '../../src/engine/audit.js';
 import { clearSecretsForTests, redact, redactDeep, registerSecretsFrom } from '../../src/config/redact.js';
 import { defaultConfig, parseConfig } from '../../src/config/config.js';
+import { loadZodMini } from '../../src/config/zod-mini.js';
 import { parseDotEnv } from '../../src/config/secrets.js';
 import { isOrphaned } from '../../src/engine/recovery.js';
 import { parseSince } from '../../src/commands/observe.js';
 import type { AuditRow } from '../../src/store/rows.js';
+
+beforeAll(() => loadZodMini()); // parseConfig validates with it
 
 describe('argv', () => {
   it('splits an "@agent …" line like a shell and strips the prefix', () => {

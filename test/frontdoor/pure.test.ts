@@ -1,8 +1,8 @@
 // The front door's pure parts: tool mapping, tool results, the .eml builder, init's merging.
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as z from 'zod/mini';
+import { loadZodMini } from '../../src/config/zod-mini.js';
 import { defineCommand } from '../../src/commands/types.js';
 import { ApprovalRequiredError, GateBlockedError, UsageError } from '../../src/errors.js';
 import { inputSchema, toCommandInput, toolName, toolSpec, toolSpecs } from '../../src/mcp/tools.js';
@@ -15,9 +15,10 @@ import { loadSecrets } from '../../src/config/secrets.js';
 import { cleanupProjects, makeProject } from '../helpers.js';
 
 afterAll(cleanupProjects);
+beforeAll(() => loadZodMini()); // tool specs carry the commands' schemas
 
 const cmd = (name: string, extra: Partial<Parameters<typeof defineCommand>[0]> = {}) =>
-  defineCommand({ name, summary: `${name} things`, group: 'admin', schema: z.object({}), run: async () => undefined, ...extra });
+  defineCommand({ name, summary: `${name} things`, group: 'admin', schema: (z) => z.object({}), run: async () => undefined, ...extra });
 
 describe('tools from commands', () => {
   it('names tools by their command words', () => {
@@ -35,7 +36,7 @@ describe('tools from commands', () => {
         { name: 'since-when', type: 'string', description: 'age' },
         { name: 'follow', type: 'boolean', description: 'stream' },
       ],
-      schema: z.object({ target: z.optional(z.string()), sinceWhen: z.optional(z.string()), follow: z.optional(z.boolean()) }),
+      schema: (z) => z.object({ target: z.optional(z.string()), sinceWhen: z.optional(z.string()), follow: z.optional(z.boolean()) }),
       policy: 'productionDeployment',
       examples: ['agent logs x'],
     });
@@ -54,7 +55,7 @@ describe('tools from commands', () => {
       cmd('purge', {
         args: [{ name: 'what', description: 'the thing', required: true }],
         flags: [{ name: 'limit', type: 'string', description: 'N' }],
-        schema: z.object({ what: z.string(), limit: z.optional(z.string()) }),
+        schema: (z) => z.object({ what: z.string(), limit: z.optional(z.string()) }),
       }),
     );
     expect(toCommandInput(spec, { what: 'logs', limit: 5 })).toEqual({ what: 'logs', limit: '5' });

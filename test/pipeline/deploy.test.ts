@@ -32,10 +32,10 @@ function project(testScript = "node -e \"process.exit(require('fs').existsSync('
   return dir;
 }
 
-function context(dir: string) {
+async function context(dir: string) {
   const lines: string[] = [];
   const out = createReporter({ json: false, verbose: false, style: makeStyle(false), sink: { out: (t) => lines.push(t), err: (t) => lines.push(t), isTTY: false }, state: () => ctx.openedState() });
-  const ctx = createContext({ project: openProject({ cwd: dir }), secrets: loadSecrets(dir, {}), out, signal: new AbortController().signal, interactive: false, initiator: 'admin' });
+  const ctx = createContext({ project: await openProject({ cwd: dir }), secrets: loadSecrets(dir, {}), out, signal: new AbortController().signal, interactive: false, initiator: 'admin' });
   return { ctx, lines };
 }
 
@@ -70,7 +70,7 @@ function fileApplier(dir: string): () => Promise<MigrationApplier> {
   });
 }
 
-function stage(ctx: ReturnType<typeof context>['ctx'], dir: string, inp: ChangeSetInput) {
+function stage(ctx: Awaited<ReturnType<typeof context>>['ctx'], dir: string, inp: ChangeSetInput) {
   return writeChangeSet(dir, inp, new Date('2026-12-01T14:30:22Z')).then((m) => {
     ctx.state().insertChangeSet({ id: m.id, ticket_id: m.ticketId, dir: m.dir, status: 'staged', requires_approval: m.requiresApproval ? 1 : 0, created_at: Date.now(), manifest: JSON.stringify(m) });
     return ctx.state().changeSet(m.id)!;
@@ -104,7 +104,7 @@ describe('staged change set', () => {
 describe('deploy and rollback', () => {
   it('deploys to staging on a branch with the tests passing, then rolls back', async () => {
     const dir = project();
-    const { ctx, lines } = context(dir);
+    const { ctx, lines } = await context(dir);
     const cs = await stage(ctx, dir, input({ migrations: [{ version: '20261201143022', name: 'fix', upPath: 'a', downPath: 'b', up: 'select 1', down: 'select 2', findings: [], destructive: false }] }));
     const dep = await deploy(ctx, { changeSet: cs, target: 'staging', database: fileApplier(dir) });
     expect(dep.status).toBe('succeeded');
@@ -124,7 +124,7 @@ describe('deploy and rollback', () => {
   it('undoes the branch and the migrations when a later step fails', async () => {
     const dir = project();
     writeFileSync(join(dir, 'agent.config.json'), JSON.stringify({ environments: { staging: { deploy: ['echo deploying', 'exit 7'] } } }));
-    const { ctx, lines } = context(dir);
+    const { ctx, lines } = await context(dir);
     const cs = await stage(ctx, dir, input({ migrations: [{ version: '1', name: 'm', upPath: 'a', downPath: 'b', up: 'u', down: 'd', findings: [], destructive: false }] }));
     await expect(deploy(ctx, { changeSet: cs, target: 'staging', database: fileApplier(dir) })).rejects.toThrow(/failed at deploy steps: deploy step failed \(exit 7\): exit 7.*undid migrations, branch/);
     expect(readFileSync(join(dir, 'applied.txt'), 'utf8')).toBe('');
@@ -136,7 +136,7 @@ describe('deploy and rollback', () => {
 
   it('stops at failing tests before touching the database', async () => {
     const dir = project('node -e "process.exit(3)"');
-    const { ctx } = context(dir);
+    const { ctx } = await context(dir);
     const cs = await stage(ctx, dir, input({ migrations: [{ version: '1', name: 'm', upPath: 'a', downPath: 'b', up: 'u', down: 'd', findings: [], destructive: false }] }));
     await expect(deploy(ctx, { changeSet: cs, target: 'staging', database: fileApplier(dir) })).rejects.toThrow(/failed at tests: tests failed \(exit 3\)/);
     expect(existsSync(join(dir, 'applied.txt'))).toBe(false);
@@ -145,7 +145,7 @@ describe('deploy and rollback', () => {
 
   it('merges into the main branch for production and reverts on rollback', async () => {
     const dir = project();
-    const { ctx } = context(dir);
+    const { ctx } = await context(dir);
     const cs = await stage(ctx, dir, input());
     const before = sh(dir, 'rev-parse', 'HEAD');
     const dep = await deploy(ctx, { changeSet: cs, target: 'production' });
