@@ -14,6 +14,7 @@ import { agentsPurgeLogs, agentsRestartAll, agentsUpdateConfig, emergencyMainten
 import { email, init, mcp } from './frontdoor.js';
 import { dashboard } from './dashboard.js';
 import { generateMigration, migrateChange, migrateExecute, migrateLint, migrateStatus } from './migrate.js';
+import { emergencyAccess } from './emergency-access.js';
 
 export const COMMANDS: CommandDef[] = [
   createTicket,
@@ -50,6 +51,7 @@ export const COMMANDS: CommandDef[] = [
   emergencyMaintenance,
   emergencyRollback,
   emergencyHotfix,
+  emergencyAccess,
   email,
   init,
   mcp,
