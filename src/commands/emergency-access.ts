@@ -30,7 +30,7 @@ export const emergencyAccess = defineCommand({
   policy: 'emergency',
   args: [{ name: 'user_id', description: 'the auth user id (a UUID, auth.users.id)', required: true }],
   schema: (z) => z.object({ user_id: z.string().check(z.regex(UUID, 'a user id (a UUID such as 3f2a…-…)')) }),
-  keywords: ['impersonate', 'sign in as', 'log in as', 'login as', 'access'],
+  keywords: ['impersonate', 'sign in as', 'log in as', 'login as'],
   examples: ['agent emergency access 7c9e6679-7425-40de-944b-e07fc1f90ae7'],
   async run(ctx, args) {
     const userId = args.user_id.toLowerCase();
