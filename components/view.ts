@@ -47,16 +47,94 @@ const LEVEL_SYMBOL: Record<string, Seg> = {
 
 // ---- header: seed section 5.3 ----
 
-export function headerLines(s: StatusSnapshot | null, now: number, eventsSeen: number): Line[] {
+/** Border and padding of the header box: its rows are this much narrower than the terminal. */
+export const HEADER_CHROME = 4;
+
+/** Terminal cells a row of text takes: emoji presentation characters (🟢) take two. */
+export function cellWidth(text: string): number {
+  let n = 0;
+  for (const ch of text) n += /\p{Emoji_Presentation}/u.test(ch) ? 2 : 1;
+  return n;
+}
+
+const lineWidth = (line: Line) => cellWidth(lineText(line));
+
+/** 950, 12.3k, 4.56M */
+export function compactTokens(n: number): string {
+  if (n < 1000) return String(n);
+  if (n < 1_000_000) return `${(n / 1000).toFixed(n < 10_000 ? 2 : 1).replace(/\.?0+$/, '')}k`;
+  return `${(n / 1_000_000).toFixed(2).replace(/\.?0+$/, '')}M`;
+}
+
+export function usd(n: number): string {
+  return n > 0 && n < 0.01 ? '<$0.01' : `$${n.toFixed(2)}`;
+}
+
+export interface UsageSummary {
+  tokens: number;
+  costUsd: number;
+  tickets: number;
+  /** Tokens per agent over every ticket, most first. */
+  byAgent: Array<{ agent: string; tokens: number }>;
+}
+
+/** The model usage the state database records (every ticket), or null while there is none. */
+export function usageSummary(u: StatusSnapshot['modelUsage'] | undefined): UsageSummary | null {
+  if (!u || !u.tickets.length || (u.tokens === 0 && u.costUsd === 0)) return null;
+  const agents = new Map<string, number>();
+  for (const t of u.tickets) for (const [agent, n] of Object.entries(t.byAgent)) agents.set(agent, (agents.get(agent) ?? 0) + n);
+  const byAgent = [...agents].map(([agent, tokens]) => ({ agent, tokens })).sort((a, b) => b.tokens - a.tokens || a.agent.localeCompare(b.agent));
+  return { tokens: u.tokens, costUsd: u.costUsd, tickets: u.tickets.length, byAgent };
+}
+
+/** The usage segments, widest first: with the agents, with the ticket count, bare. */
+export function usageVariants(u: UsageSummary): Line[] {
+  const label = seg('  Claude ');
+  const figures = [seg(`${compactTokens(u.tokens)} tokens`, { bold: true }), seg(' · '), seg(usd(u.costUsd), { bold: true })];
+  const on = seg(` on ${u.tickets} ticket${u.tickets === 1 ? '' : 's'}`, { dim: true });
+  const agents = seg(` (${u.byAgent.map((a) => `${a.agent} ${compactTokens(a.tokens)}`).join(', ')})`, { dim: true });
+  return [...(u.byAgent.length ? [[label, ...figures, on, agents]] : []), [label, ...figures, on], [label, ...figures]];
+}
+
+/**
+ * Puts the widest usage variant that fits on the first row with room for one. Without room
+ * anywhere, the least telling segments make way (`droppable`, least telling first: the events
+ * count, when health was checked, the project's name), so recorded usage is not cut off.
+ */
+function placeUsage(rows: Line[], u: UsageSummary, width: number, droppable: readonly Seg[]): void {
+  const variants = usageVariants(u);
+  const drop = (gone: ReadonlySet<Seg>) => {
+    for (const r of rows) r.splice(0, r.length, ...r.filter((x) => !gone.has(x)));
+  };
+  for (let n = 0; n <= droppable.length; n++) {
+    const gone = new Set(droppable.slice(0, n));
+    for (const row of rows) {
+      const kept = row.filter((x) => !gone.has(x));
+      const v = variants.find((c) => lineWidth(kept) + lineWidth(c) <= width);
+      if (!v) continue;
+      drop(gone);
+      row.push(...v);
+      return;
+    }
+  }
+  // A very narrow terminal: the bare figures on the shortest first row; its end is truncated.
+  drop(new Set(droppable));
+  rows[0]!.push(...variants[variants.length - 1]!);
+}
+
+export function headerLines(s: StatusSnapshot | null, now: number, eventsSeen: number, width = Number.POSITIVE_INFINITY): Line[] {
   if (!s) return [[seg('CRM AGENT', { bold: true }), seg(' · loading…', { dim: true })], []];
   const healthTone: Tone = s.health.overall === 'optimal' ? 'green' : s.health.overall === 'degraded' ? 'yellow' : s.health.overall === 'failing' ? 'red' : 'gray';
   const checked = s.health.checkedAt ? ` (checked ${ago(s.health.checkedAt, now)})` : ' (run `health`)';
+  const checkedSeg = seg(checked, { dim: true });
+  const nameSeg = seg(` · ${s.project.name}`, { dim: true });
   const first: Line = [
     seg('CRM AGENT', { bold: true }),
-    seg(` · ${s.project.name}  `, { dim: true }),
+    nameSeg,
+    seg('  '),
     seg('System Health: '),
     seg(HEALTH_LABEL[s.health.overall], { color: healthTone, bold: true }),
-    seg(checked, { dim: true }),
+    checkedSeg,
   ];
   const failing = s.health.checks.filter((c) => c.status === 'failing');
   if (failing.length) first.push(seg(`  ✗ ${failing.map((c) => c.name).join(', ')}`, { color: 'red' }));
@@ -75,7 +153,10 @@ export function headerLines(s: StatusSnapshot | null, now: number, eventsSeen: n
     seg(`${s.tickets.open} open`),
   ];
   if (s.pendingApprovals.length) second.push(seg(`  ⚠ ${s.pendingApprovals.length} approval${s.pendingApprovals.length === 1 ? '' : 's'} pending`, { color: 'yellow', bold: true }));
-  second.push(seg(`  ${eventsSeen.toLocaleString('en-US')} events`, { dim: true }));
+  const eventsSeg = seg(`  ${eventsSeen.toLocaleString('en-US')} events`, { dim: true });
+  second.push(eventsSeg);
+  const usage = usageSummary(s.modelUsage);
+  if (usage) placeUsage([first, second], usage, width, [eventsSeg, checkedSeg, nameSeg]);
   return [first, second];
 }
 
