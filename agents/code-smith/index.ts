@@ -11,6 +11,8 @@ import { buildGraph, cyclesThrough, testReach } from '../bug-hunter/import-graph
 import { typeCheck } from '../bug-hunter/ts-diagnostics.js';
 import { findRoutePattern, findToolPattern, type RoutePattern, type ToolPattern } from './patterns.js';
 import { addTool, fieldsFor, registerToolsFile, routeFile, routeTest, toolObject, toolTest, validatorTypes, type Column } from './generate.js';
+import type { TicketRow } from '../../src/store/rows.js';
+import { llmSettings } from '../../src/integrations/llm/settings.js'; // issue 6 (LLM)
 
 export interface CodeSmithInput {
   root: string;
@@ -18,6 +20,8 @@ export interface CodeSmithInput {
   /** Columns of a table in the database the migrations build. */
   columns: (table: string) => Promise<Column[]>;
   tables: string[];
+  /** issue 6 (LLM): the ticket being fixed; with it and ANTHROPIC_API_KEY, Claude writes the code (./model.ts). */
+  ticket?: TicketRow;
 }
 
 interface Job {
@@ -79,6 +83,18 @@ export function codeSmith(input: CodeSmithInput, done: (files: ChangeFile[]) => 
         return { items, metrics: { criticalCycles: 0 } };
       },
       async plan(ctx): Promise<PhaseOutcome> {
+        // issue 6 (LLM): Claude writes the change set with CodeSmith's own tools; validate and
+        // StageAgent then gate it like the offline output. Null: no submission, generate offline.
+        const llm = input.ticket && jobs.length ? llmSettings(input.root, ctx.config) : null;
+        if (llm) {
+          const { composeWithModel, modelHints } = await import('./model.js');
+          const modelJobs = jobs.map((j) => ({ kind: j.kind, subject: j.cause.subject, table: j.table, cause: j.cause }));
+          const got = await composeWithModel({ root: input.root, ticket: input.ticket!, jobs: modelJobs, files, tables: input.tables, columns: input.columns, hints: modelHints(files, toolP, routeP), coverage: ctx.config.gates.testCoverage }, llm, ctx);
+          if (got) {
+            for (const f of got.files) out.set(f.path, f);
+            return got.outcome;
+          }
+        }
         const known = validatorTypes(files);
         const byPath = new Map(files.map((f) => [f.path, f.content]));
         for (const j of jobs) {

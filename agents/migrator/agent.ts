@@ -13,12 +13,16 @@ import { templateCacheDir } from '../../src/integrations/postgres/cache-dir.js';
 import { replayInto } from './shadow.js';
 import { takeSnapshot } from './schema-snapshot.js';
 import { describeDifference, diffSchemas } from './schema-diff.js';
+import type { TicketRow } from '../../src/store/rows.js';
+import { llmSettings } from '../../src/integrations/llm/settings.js'; // issue 6 (LLM)
 
 export interface MigratorInput {
   root: string;
   causes: RootCause[];
   /** Where the PGlite template is cached; default the machine's cache (`~/.cache/crm-agent`). */
   templateCacheDir?: string;
+  /** issue 6 (LLM): the ticket being fixed; with it and ANTHROPIC_API_KEY, Claude writes the SQL (./model.ts). */
+  ticket?: TicketRow;
   /** @deprecated ignored: the shadow comes from the migrator's template (kept until the pipeline stops passing it). */
   now?: Date;
 }
@@ -58,6 +62,7 @@ export function migrator(input: MigratorInput, done: (out: MigratorOutput) => vo
   let up = '';
   let down = '';
   let migration: StagedMigration | null = null;
+  let reasons = { up: 'adds the missing foreign keys (NOT VALID, then VALIDATE) with covering indexes', down: 'its rollback, kept in the repository beside the migrations' };
   let dryRun: { errors: string[]; ms: number; verified: boolean; difference: string[] } = { errors: [], ms: 0, verified: false, difference: [] };
   return {
     type: 'Migrator',
@@ -78,7 +83,19 @@ export function migrator(input: MigratorInput, done: (out: MigratorOutput) => vo
         const { files } = readMigrationFiles(input.root);
         return { items: [item('Read the migration history', files.length > 0, `${files.length} migrations in supabase/migrations`)], metrics: { criticalCycles: 0 } };
       },
-      async plan(): Promise<PhaseOutcome> {
+      async plan(ctx): Promise<PhaseOutcome> {
+        // issue 6 (LLM): Claude writes the SQL with the Migrator's own tools (its proposals are dry-run
+        // with a verified rollback); validate below then dry-runs it again like the offline SQL.
+        const llm = input.ticket && targets.length ? llmSettings(input.root, ctx.config) : null;
+        if (llm) {
+          const { proposeWithModel } = await import('./model.js');
+          const got = await proposeWithModel({ root: input.root, ticket: input.ticket!, causes, version: versionOf(input.now ?? new Date()), templateCacheDir: input.templateCacheDir ?? templateCacheDir() }, llm, ctx);
+          if (got) {
+            ({ migration, reasons } = got);
+            ({ up, down } = got.migration);
+            return got.outcome;
+          }
+        }
         const parts = targets.map((t) => foreignKeySql(t));
         up = [`-- Adds the foreign keys ${[...new Set(targets.map((t) => t.table))].join(', ')} was missing; checked without a long lock.`, "set lock_timeout = '5s';", ...parts.map((p) => p.up)].join('\n') + '\n';
         down = ['-- Rollback: removes the keys and indexes added by the migration of the same version.', ...[...parts].reverse().map((p) => p.down)].join('\n') + '\n';
@@ -129,6 +146,7 @@ export function migrator(input: MigratorInput, done: (out: MigratorOutput) => vo
           dryRun = { errors, ms: Math.round(performance.now() - started), verified: difference.length === 0 && !errors.length, difference };
           const added = diffSchemas(before, applied).length;
           if (dryRun.verified) ctx.log('ok', `Validated migration safety: dry run applied ${added} schema object(s) in ${dryRun.ms} ms; rollback verified`);
+          else ctx.log('error', `Dry run failed: ${[...errors, ...difference].join('; ')}`);
           return {
             items: [
               item('Dry run on a shadow database', errors.length === 0, errors.length ? errors.join('; ') : `up applied in ${dryRun.ms} ms, ${added} object(s) added`),
@@ -149,8 +167,8 @@ export function migrator(input: MigratorInput, done: (out: MigratorOutput) => vo
         done({
           migrations: [m],
           files: [
-            { path: m.upPath, content: m.up, reason: 'adds the missing foreign keys (NOT VALID, then VALIDATE) with covering indexes', agent: 'MIGRATOR' },
-            { path: m.downPath, content: m.down, reason: 'its rollback, kept in the repository beside the migrations', agent: 'MIGRATOR' },
+            { path: m.upPath, content: m.up, reason: reasons.up, agent: 'MIGRATOR' },
+            { path: m.downPath, content: m.down, reason: reasons.down, agent: 'MIGRATOR' },
           ],
         });
         return { items: [item('Zero post-execution errors', dryRun.errors.length === 0, `${dryRun.errors.length} dry-run errors`)], metrics: { postErrors: dryRun.errors.length } };

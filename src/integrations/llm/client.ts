@@ -74,9 +74,22 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     signal?.addEventListener('abort', () => (clearTimeout(t), reject(signal.reason)), { once: true });
   });
 
+export const DEFAULT_BASE_URL = 'https://api.anthropic.com';
+
+// An API that could not be reached is not asked again by the next agent of the same run: a fix
+// would otherwise wait through every agent's retries. Kept for a minute, per base URL.
+const UNAVAILABLE_FOR_MS = 60_000;
+const unavailable = new Map<string, { message: string; at: number }>();
+
+/** Why this API was unreachable in this process within the last minute, if it was. */
+export function knownUnavailable(baseURL: string | undefined, now = Date.now()): string | undefined {
+  const seen = unavailable.get(baseURL || DEFAULT_BASE_URL);
+  return seen && now - seen.at < UNAVAILABLE_FOR_MS ? seen.message : undefined;
+}
+
 export async function createModelClient(o: ClientOptions): Promise<ModelClient> {
   const { default: Anthropic } = await import('@anthropic-ai/sdk');
-  const baseURL = o.baseURL || 'https://api.anthropic.com';
+  const baseURL = o.baseURL || DEFAULT_BASE_URL;
   const sdk = new Anthropic({ apiKey: o.apiKey, baseURL, timeout: o.timeoutMs, maxRetries: 0 });
   const maxRetries = o.maxRetries ?? 3;
   return {
@@ -88,7 +101,10 @@ export async function createModelClient(o: ClientOptions): Promise<ModelClient> 
         try {
           const raw: unknown = await sdk.messages.create(body as never, { signal });
           const reply = parseReply(raw);
-          if (!('error' in reply)) return reply;
+          if (!('error' in reply)) {
+            unavailable.delete(baseURL);
+            return reply;
+          }
           failure = { name: 'SyntaxError', message: reply.error };
         } catch (err) {
           if (signal?.aborted) throw err;
@@ -102,7 +118,9 @@ export async function createModelClient(o: ClientOptions): Promise<ModelClient> 
           await sleep(waitMs, signal);
           continue;
         }
-        throw new ModelError('unavailable', `Claude unavailable at ${baseURL}: ${verdict.reason}${attempt ? ` after ${attempt + 1} attempts` : ''}`);
+        const message = `Claude unavailable at ${baseURL}: ${verdict.reason}${attempt ? ` after ${attempt + 1} attempts` : ''}`;
+        unavailable.set(baseURL, { message, at: Date.now() });
+        throw new ModelError('unavailable', message);
       }
     },
   };

@@ -16,8 +16,11 @@ export interface LoopOptions {
   prompt: string;
   maxTurns: number;
   budget: Budget;
-  /** What this ticket already spent (earlier runs, other agents): counts against the budget. */
-  spentBefore?: Tally;
+  /**
+   * What this ticket spent outside this loop (earlier runs, other agents): counts against the
+   * budget. A function is asked again before every call, for agents that run side by side.
+   */
+  spentBefore?: Tally | (() => Tally);
   maxReplyTokens?: number;
   signal?: AbortSignal;
   onReply?: (info: { turn: number; usage: Usage; tally: Tally }) => void;
@@ -75,7 +78,8 @@ export async function runToolLoop(o: LoopOptions): Promise<LoopResult> {
   const done = (stop: StopReason, detail: string, turns: number): LoopResult => ({ stop, detail, turns, tally, finalText, refusals });
   for (let turn = 1; ; turn++) {
     if (turn > o.maxTurns) return done('max_turns', `stopped after ${o.maxTurns} turns (llm.maxTurns)`, turn - 1);
-    const budget = checkBudget(sumTallies(o.spentBefore ?? emptyTally(), tally), o.budget);
+    const elsewhere = typeof o.spentBefore === 'function' ? o.spentBefore() : o.spentBefore;
+    const budget = checkBudget(sumTallies(elsewhere ?? emptyTally(), tally), o.budget);
     if (budget.type === 'stop') return done('budget', budget.reason, turn - 1);
     const maxTokens = Math.min(o.maxReplyTokens ?? 4096, budget.remainingTokens);
     const reply = await o.client.send(buildRequest(o, messages, maxTokens), o.signal);

@@ -55,6 +55,12 @@ export function sumTallies(a: Tally, b: Tally): Tally {
   return { calls: a.calls + b.calls, input: a.input + b.input, output: a.output + b.output, cacheWrite: a.cacheWrite + b.cacheWrite, cacheRead: a.cacheRead + b.cacheRead, costUsd: a.costUsd + b.costUsd };
 }
 
+/** What `a` holds beyond `b` (b a part of a), never below zero. */
+export function minusTally(a: Tally, b: Tally): Tally {
+  const d = (x: number, y: number) => Math.max(0, x - y);
+  return { calls: d(a.calls, b.calls), input: d(a.input, b.input), output: d(a.output, b.output), cacheWrite: d(a.cacheWrite, b.cacheWrite), cacheRead: d(a.cacheRead, b.cacheRead), costUsd: d(a.costUsd, b.costUsd) };
+}
+
 /** Every token the ticket was billed for: sent (fresh, cache write, cache read) and received. */
 export const tokensOf = (t: Tally): number => t.input + t.cacheWrite + t.cacheRead + t.output;
 /** Tokens sent to the model (the context), cached or not. */

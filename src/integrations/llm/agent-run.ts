@@ -1,0 +1,86 @@
+// One agent's turn with the model, as CodeSmith and the Migrator take it: the ticket's budget
+// (what BugHunter and the other agents already spent counts, also while they run side by side),
+// usage added to the ticket as every reply arrives and recorded per agent at the end, and a plain
+// warning plus the offline path when the API cannot be reached. What the model proposed is the
+// caller's business: its tools collect it, and the agent's own gates judge it.
+import { join } from 'node:path';
+import type { PhaseContext } from '../../engine/phases.js';
+import { openStateDb } from '../../store/state-db.js';
+import { createModelClient, knownUnavailable, ModelError } from './client.js';
+import { runToolLoop, type LoopResult } from './loop.js';
+import type { LlmSettings } from './settings.js';
+import type { LoopTool } from './tools.js';
+import { emptyTally, formatTally, minusTally, tokensOf, type Tally } from './usage.js';
+import { recordUsage, ticketUsage, usageEvent } from './usage-store.js';
+
+export interface AgentModelRun {
+  /** CodeSmith, Migrator: the name usage is recorded under. */
+  agent: string;
+  root: string;
+  ticketId: string;
+  settings: LlmSettings;
+  system: string;
+  tools: LoopTool[];
+  /** The first message; the caller wraps the ticket and other untrusted text with wrapData. */
+  prompt: string;
+  /** What runs instead when there is no model answer, for the warning: "the offline generation". */
+  offline: string;
+  ctx: Pick<PhaseContext, 'log' | 'signal' | 'runId'>;
+}
+
+/** Runs the loop; null when the model could not be asked (the reason is logged as a warning). */
+export async function runAgentModel(o: AgentModelRun): Promise<{ result: LoopResult; tally: Tally } | null> {
+  const { ctx, settings } = o;
+  const down = knownUnavailable(settings.baseURL);
+  if (down) {
+    ctx.log('warn', `${down} (a moment ago, not asked again); continuing with ${o.offline}`);
+    return null;
+  }
+  const db = openStateDb(join(o.root, '.agent', 'state.db'));
+  let own: Tally = emptyTally();
+  const record = { ticketId: o.ticketId, runId: ctx.runId, agent: o.agent, model: settings.model };
+  try {
+    const left = settings.budget.maxTokens - tokensOf(ticketUsage(db, o.ticketId)?.total ?? emptyTally());
+    ctx.log('info', `Reasoning with ${settings.model} (up to ${settings.maxTurns} turns; ${Math.max(0, left).toLocaleString('en-US')} of the ticket's ${settings.budget.maxTokens.toLocaleString('en-US')} tokens left, $${settings.budget.maxCostUsd} per ticket)`);
+    let result: LoopResult;
+    try {
+      const client = await createModelClient({
+        apiKey: settings.apiKey,
+        baseURL: settings.baseURL,
+        timeoutMs: settings.timeoutMs,
+        onRetry: (r) => ctx.log('warn', `Claude: ${r.reason}; retry ${r.attempt} in ${r.waitMs} ms`),
+      });
+      result = await runToolLoop({
+        client,
+        model: settings.model,
+        system: o.system,
+        tools: o.tools,
+        prompt: o.prompt,
+        maxTurns: settings.maxTurns,
+        budget: settings.budget,
+        // The ticket's running total holds this loop's replies too (added below as they come).
+        spentBefore: () => minusTally(ticketUsage(db, o.ticketId)?.total ?? emptyTally(), own),
+        signal: ctx.signal,
+        onReply: (r) => {
+          recordUsage(db, { ...record, tally: minusTally(r.tally, own) }, { event: false });
+          own = r.tally;
+        },
+        onToolCall: (c) => ctx.log('debug', `model called ${c.name}${c.refused ? ' (refused)' : c.ok ? '' : ' (error)'}`, { tool: c.name }),
+      });
+    } catch (err) {
+      if (!(err instanceof ModelError)) throw err;
+      ctx.log('warn', `${err.message}; continuing with ${o.offline}`);
+      return null;
+    }
+    for (const r of result.refusals) ctx.log('warn', `Refused a model tool call: ${r}`);
+    if (result.stop !== 'end_turn') ctx.log('warn', `The model stopped early: ${result.detail}`);
+    return { result, tally: own };
+  } finally {
+    if (own.calls) {
+      const total = ticketUsage(db, o.ticketId)?.total ?? own;
+      usageEvent(db, { ...record, tally: own }, total);
+      ctx.log('info', `Model usage (${o.agent}): ${formatTally(own)}; ticket ${o.ticketId} total: ${formatTally(total)}`, { llm: { agent: own, ticket: total, model: settings.model } });
+    }
+    db.close();
+  }
+}
