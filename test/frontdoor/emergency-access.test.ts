@@ -287,12 +287,15 @@ describe('emergency access: approval, delivery and secrecy', () => {
     const dir = makeProject();
     writeFileSync(join(dir, '.env'), `SUPABASE_URL=${base}\nSUPABASE_SERVICE_ROLE_KEY=${SERVICE_ROLE}\n`);
     const { runCli } = await import('../../src/cli/run.js');
-    let err = '';
-    const sink = { out: () => undefined, err: (t: string) => void (err += t), isTTY: false };
-    const code = await runCli(['emergency', 'access', USER.id], { cwd: dir, env: {}, sink, initiator: 'mcp' });
-    expect(code).toBe(2);
-    expect(err).toContain('runs only from a shell, where the link is shown once (here: mcp)');
+    for (const initiator of ['mcp', 'dashboard']) {
+      let err = '';
+      const sink = { out: () => undefined, err: (t: string) => void (err += t), isTTY: false };
+      const code = await runCli(['emergency', 'access', USER.id], { cwd: dir, env: {}, sink, initiator });
+      expect(code).toBe(2);
+      expect(err).toContain(`runs only from a shell, where the link is shown once (here: ${initiator})`);
+    }
     expect(seen).toEqual([]);
+    expect(existsSync(join(dir, '.agent', 'state.db'))).toBe(false);
   });
 });
 
