@@ -10,10 +10,13 @@ export interface Diagnostic {
   message: string;
 }
 
-// One process checks the same project several times (BugHunter, CodeSmith, StageAgent): the
-// previous program is handed to the next one so unchanged files are not parsed again, and a
-// check of the unchanged project is answered from memory.
-const lastProgram = new Map<string, import('typescript').Program>();
+// One process checks the same project several times (BugHunter, CodeSmith, StageAgent), each
+// time with a different overlay. The checks go through TypeScript's semantic-diagnostics builder
+// (what `tsc --watch` uses): unchanged files are not parsed again, and only files a change can
+// affect (the changed ones and, when their exported shape changed, their importers) are checked
+// again; the rest keep the diagnostics they had. A check of the unchanged project is answered
+// from memory.
+const lastBuilder = new Map<string, import('typescript').SemanticDiagnosticsBuilderProgram>();
 const plainResult = new Map<string, Promise<{ diagnostics: Diagnostic[]; files: number }>>();
 
 export function typeCheck(root: string, extraFiles: ReadonlyMap<string, string> = new Map()): Promise<{ diagnostics: Diagnostic[]; files: number }> {
@@ -38,7 +41,8 @@ async function check(root: string, extraFiles: ReadonlyMap<string, string>): Pro
   // Files a change set adds or replaces are checked as they would be, without touching disk.
   const overlay = new Map([...extraFiles].map(([p, c]) => [join(root, p), c]));
   for (const p of overlay.keys()) if (!fileNames.includes(p) && /\.(ts|tsx)$/.test(p)) fileNames.push(p);
-  const host = ts.createCompilerHost(options);
+  // Hash-versioned source files: the builder tells changed files from unchanged ones by them.
+  const host = ts.createIncrementalCompilerHost(options);
   const readFile = host.readFile.bind(host);
   const fileExists = host.fileExists.bind(host);
   const overlayDirs = new Set([...overlay.keys()].flatMap((p) => p.split('/').map((_, i, parts) => parts.slice(0, i).join('/')).filter(Boolean)));
@@ -46,9 +50,10 @@ async function check(root: string, extraFiles: ReadonlyMap<string, string>): Pro
   host.readFile = (f) => overlay.get(f) ?? readFile(f);
   host.fileExists = (f) => overlay.has(f) || fileExists(f);
   host.directoryExists = (d) => overlayDirs.has(d.replace(/\/$/, '')) || (directoryExists ? directoryExists(d) : true);
-  const program = ts.createProgram({ rootNames: fileNames, options, host, oldProgram: lastProgram.get(root) });
-  lastProgram.set(root, program);
-  const diagnostics = ts.getPreEmitDiagnostics(program).map((d): Diagnostic => {
+  const builder = ts.createSemanticDiagnosticsBuilderProgram(fileNames, options, host, lastBuilder.get(root));
+  lastBuilder.set(root, builder);
+  const found = [...builder.getOptionsDiagnostics(), ...builder.getGlobalDiagnostics(), ...builder.getSyntacticDiagnostics(), ...builder.getSemanticDiagnostics()];
+  const diagnostics = found.map((d): Diagnostic => {
     const file = d.file;
     const pos = file && d.start !== undefined ? file.getLineAndCharacterOfPosition(d.start) : { line: 0, character: 0 };
     return {
