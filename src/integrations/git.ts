@@ -1,6 +1,6 @@
 // A thin, honest wrapper over the git CLI (no library: git itself is the real thing).
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkFailedError } from '../errors.js';
@@ -71,14 +71,14 @@ export async function diffAgainstHead(cwd: string, files: ReadonlyArray<{ path: 
   try {
     const head = await headSha(cwd);
     if (head) await git(cwd, ['read-tree', 'HEAD'], { env });
-    for (const f of files) {
-      if (f.content === null) {
-        await git(cwd, ['update-index', '--force-remove', '--', f.path], { env });
-        continue;
-      }
-      const blob = (await git(cwd, ['hash-object', '-w', '--stdin'], { input: f.content })).stdout.trim();
-      await git(cwd, ['update-index', '--add', '--cacheinfo', `100644,${blob},${f.path}`], { env });
-    }
+    // Five git processes whatever the number of files: the contents go in as blobs in one
+    // hash-object, the index entries in one update-index.
+    const written = files.filter((f) => f.content !== null);
+    written.forEach((f, i) => writeFileSync(join(dir, `blob-${i}`), f.content!));
+    const blobs = written.length ? (await git(cwd, ['hash-object', '-w', '--stdin-paths'], { input: written.map((_, i) => join(dir, `blob-${i}`)).join('\n') + '\n' })).stdout.trim().split('\n') : [];
+    // --index-info: "<mode> <sha>\t<path>"; mode 0 removes the path.
+    const entries = files.map((f) => (f.content === null ? `0 ${'0'.repeat(40)}\t${f.path}` : `100644 ${blobs[written.indexOf(f)]}\t${f.path}`));
+    if (entries.length) await git(cwd, ['update-index', '--index-info'], { env, input: entries.join('\n') + '\n' });
     const base = head ?? (await git(cwd, ['hash-object', '-t', 'tree', '/dev/null'])).stdout.trim();
     return (await git(cwd, ['diff', '--cached', '--no-color', '--no-ext-diff', base], { env })).stdout;
   } finally {
