@@ -1,6 +1,6 @@
 // BugHunter with a model, through the real CLI and the real SDK against a scripted Messages API:
 // a bogus cause is caught; a hostile ticket and file change nothing and leak no secret; an
-// unreachable API falls back to the offline analysis with a plain message.
+// unreachable API falls back to the offline analysis, generation and migration with a plain message.
 import { afterAll, describe, expect, it } from 'vitest';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -73,7 +73,7 @@ describe('a model\'s proposals pass the same gates', () => {
     expect(readdirSync(dir)).not.toContain('staged');
   }, 90_000);
 
-  it('says so plainly and stays offline when the API cannot be reached', async () => {
+  it('says so plainly and every agent stays offline when the API cannot be reached', async () => {
     const port = await new Promise<number>((resolve) => {
       const srv = createServer().listen(0, '127.0.0.1', () => {
         const p = (srv.address() as { port: number }).port;
@@ -83,10 +83,16 @@ describe('a model\'s proposals pass the same gates', () => {
     const dir = await freshCopy();
     const url = `http://127.0.0.1:${port}`;
     const id = await ticketIn(dir, SEED_TICKET, url);
-    const r = await agent(['analyze', 'ticket', id], { cwd: dir, env: env(url) });
+    const r = await agent(['fix', 'ticket', id], { cwd: dir, env: env(url) });
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`Claude unavailable at ${url}: cannot connect after 4 attempts; continuing with the offline analysis`));
+    expect(r.stdout).toContain(`[BUGHUNTER] ⚠ Claude unavailable at ${url}: cannot connect after 4 attempts; continuing with the offline analysis`);
     expect(r.stdout).toContain('Missing MCP tool: create_estimate_record');
+    // The agents after it are not kept waiting through their own retries: one line each, then offline.
+    expect(r.stdout).toContain(`[CODESMITH] ⚠ Claude unavailable at ${url}: cannot connect after 4 attempts (a moment ago, not asked again); continuing with the offline generation`);
+    expect(r.stdout).toContain(`[MIGRATOR] ⚠ Claude unavailable at ${url}: cannot connect after 4 attempts (a moment ago, not asked again); continuing with the offline migration`);
+    expect(r.stdout).toContain('[CODESMITH] ✓ Created MCP tool: create_estimate_record');
+    expect(r.stdout).toMatch(/\[MIGRATOR\] ✓ Created migration: \d{14}_add_estimates_foreign_keys\.sql/);
+    expect(r.stdout).toContain('Staged environment ready');
     expect(usageOf(dir, id)).toBeUndefined();
   }, 90_000);
 });

@@ -252,7 +252,7 @@ export function codeSmith41Brain(opts = {}) {
       if (opts.breakTests) {
         const line = unnumber(reg.text).split('\n').find((l) => /^export const tools\b.*\]/.test(l));
         const last = /\.\.\.(\w+)\]/.exec(line)[1];
-        calls.push(toolUse('edit_file', { path: registry, old: line, new: line.replace(/\]/, `, ...${last}]`), reason: `registers ${last}` }));
+        calls.push(toolUse('edit_file', { path: registry, old: line, new: line.replace(/\](?=;?\s*$)/, `, ...${last}]`), reason: `registers ${last}` }));
       }
       calls.push(toolUse('type_check', {}));
       return reply([text('Writing the tool, the endpoint and its test.'), ...calls]);
