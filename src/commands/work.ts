@@ -45,16 +45,16 @@ export const fixTicket = defineCommand({
 
 export const generateCmd = defineCommand({
   name: 'generate',
-  summary: "CodeSmith writes an API endpoint or an MCP tool (with tests) in the project's own style, staged for review",
+  summary: "CodeSmith writes an API endpoint, an MCP tool, a React component or a test in the project's own style, tested and staged for review",
   group: 'tickets',
   policy: 'codeGeneration',
   args: [
-    { name: 'kind', description: 'api or mcp-tool', required: true, complete: ['api', 'mcp-tool'] },
-    { name: 'spec', description: 'what to generate, naming the table (or the tool)', required: true, variadic: true },
+    { name: 'kind', description: 'api, mcp-tool, component or test', required: true, complete: ['api', 'mcp-tool', 'component', 'test'] },
+    { name: 'spec', description: 'what to generate, naming the table (a list or form of it for a component), the tool, or the file to test', required: true, variadic: true },
   ],
-  schema: (z) => z.object({ kind: z.enum(['api', 'mcp-tool']), spec: z.string().check(z.minLength(2)) }),
-  keywords: ['generate', 'scaffold', 'endpoint', 'tool'],
-  examples: ['agent generate api "estimates endpoint"', 'agent generate mcp-tool create_invoice_record'],
+  schema: (z) => z.object({ kind: z.enum(['api', 'mcp-tool', 'component', 'test']), spec: z.string().check(z.minLength(2)) }),
+  keywords: ['generate', 'scaffold', 'endpoint', 'tool', 'component'],
+  examples: ['agent generate api "estimates endpoint"', 'agent generate mcp-tool create_invoice_record', 'agent generate component "estimates list"', 'agent generate test "app/api/invoices/route.ts"'],
   async run(ctx, args) {
     const { generate } = await import('../engine/pipeline.js');
     return { data: await generate(ctx, args.kind, args.spec) };

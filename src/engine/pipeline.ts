@@ -6,6 +6,7 @@ import { Orchestrator, type Run } from './orchestrator.js';
 import { testCommandFor } from './deploy.js';
 import { appendAudit } from './audit.js';
 import type { Analysis } from '../../agents/bug-hunter/index.js';
+import { resolveTestTarget, type TestTarget } from '../../agents/code-smith/test-gen.js';
 
 /** Runs BugHunter inside an open run and returns its analysis. */
 export async function runBugHunter(ctx: CommandContext, orch: Orchestrator, run: Run, ticket: TicketRow): Promise<Analysis> {
@@ -119,20 +120,45 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
   }
 }
 
-export type GenerateKind = 'api' | 'mcp-tool';
+export type GenerateKind = 'api' | 'mcp-tool' | 'component' | 'test';
 
-/** Understands a generate request offline: which table (and tool name) it is about. Pure. */
-export function understandSpec(kind: GenerateKind, spec: string, tables: readonly string[]): { ok: true; table: string; subject: string } | { ok: false; understood: string; example: string } {
+export type SpecUnderstanding =
+  | { ok: true; table: string; subject: string; variant?: 'list' | 'form'; target?: TestTarget }
+  | { ok: false; understood: string; example: string };
+
+const KIND_NAMES: Record<GenerateKind, string> = { api: 'API endpoint', 'mcp-tool': 'MCP tool', component: 'React component', test: 'test' };
+const FORM_WORDS = new Set(['form', 'create', 'new', 'edit', 'add', 'input', 'entry']);
+const COMPONENT_WORDS = new Set([...FORM_WORDS, 'list', 'table', 'view', 'index', 'grid', 'overview', 'component', 'page', 'a', 'an', 'the', 'for', 'of', 'all', 'to', 'react', 'tsx']);
+
+/**
+ * Understands a generate request offline: which table (and tool name, component variant, or file
+ * to test) it is about. Pure: `files` are the project's files, needed for `test` only.
+ */
+export function understandSpec(kind: GenerateKind, spec: string, tables: readonly string[], files: ReadonlyArray<{ path: string; content: string }> = []): SpecUnderstanding {
+  if (kind === 'test') {
+    const r = resolveTestTarget(spec, files, tables);
+    return r.ok ? { ok: true, table: r.target.table ?? '', subject: r.target.path, target: r.target } : r;
+  }
   const words = spec.toLowerCase().match(/[a-z][a-z0-9_]*/g) ?? [];
   const parts = words.flatMap((w) => [w, ...w.split('_')]);
-  const table = tables.find((t) => parts.some((w) => w === t || w === t.replace(/s$/, '') || `${w}s` === t));
+  const matches = (w: string, t: string) => w === t || w === t.replace(/s$/, '') || `${w}s` === t;
+  const table = tables.find((t) => parts.some((w) => matches(w, t)));
   const toolName = words.find((w) => /^[a-z]+(_[a-z0-9]+)+$/.test(w));
+  const examples: Record<Exclude<GenerateKind, 'test'>, string> = {
+    api: `agent generate api "${tables[0] ?? 'customers'} endpoint"`,
+    'mcp-tool': `agent generate mcp-tool "create_${(tables[0] ?? 'customer').replace(/s$/, '')}_record"`,
+    component: `agent generate component "${tables[0] ?? 'customers'} list"`,
+  };
   if (!table) {
-    return {
-      ok: false,
-      understood: `a ${kind === 'api' ? 'API endpoint' : 'MCP tool'} for "${spec}", but no table of the project matches (tables: ${tables.join(', ') || 'none'})`,
-      example: kind === 'api' ? `agent generate api "${tables[0] ?? 'customers'} endpoint"` : `agent generate mcp-tool "create_${(tables[0] ?? 'customer').replace(/s$/, '')}_record"`,
-    };
+    return { ok: false, understood: `a ${KIND_NAMES[kind]} for "${spec}", but no table of the project matches (tables: ${tables.join(', ') || 'none'})`, example: examples[kind] };
+  }
+  if (kind === 'component') {
+    const variant = words.some((w) => FORM_WORDS.has(w)) ? 'form' : 'list';
+    const unknown = words.filter((w) => !matches(w, table) && !COMPONENT_WORDS.has(w));
+    if (unknown.length) {
+      return { ok: false, understood: `a ${variant} component for ${table}, but not "${unknown.join(' ')}" (offline, a component is a list or a form of one table)`, example: `agent generate component "${table} ${variant}"` };
+    }
+    return { ok: true, table, subject: `${table} ${variant}`, variant };
   }
   return { ok: true, table, subject: kind === 'api' ? table : toolName ?? `create_${table.replace(/s$/, '')}_record` };
 }
@@ -145,12 +171,18 @@ export async function generate(ctx: CommandContext, kind: GenerateKind, spec: st
   const scan = await scanProjectSchema(ctx);
   const tables = scan.tables;
   const columns = new Map(Object.entries(scan.columns));
-  const u = understandSpec(kind, spec, tables);
+  const files = kind === 'test' ? await (await import('../../agents/bug-hunter/project-files.js')).readProjectFiles(root) : [];
+  const u = understandSpec(kind, spec, tables, files);
   if (!u.ok) {
     const { UsageError } = await import('../errors.js');
-    throw new UsageError(`understood ${u.understood}; offline generation builds endpoints and tools for existing tables, e.g. \`${u.example}\` (set ANTHROPIC_API_KEY for free-form specs)`);
+    throw new UsageError(
+      kind === 'api' || kind === 'mcp-tool'
+        ? `understood ${u.understood}; offline generation builds endpoints and tools for existing tables, e.g. \`${u.example}\` (set ANTHROPIC_API_KEY for free-form specs)`
+        : `understood ${u.understood}; e.g. \`${u.example}\``,
+    );
   }
-  await ctx.requireApproval({ category: 'codeGeneration', action: `generate ${kind} for ${u.table}`, requestedBy: 'CODESMITH' });
+  await ctx.requireApproval({ category: 'codeGeneration', action: `generate ${kind} for ${kind === 'test' ? u.subject : u.table}`, requestedBy: 'CODESMITH' });
+  if (kind === 'component' || kind === 'test') return generateFeature(ctx, kind, spec, u, columns);
   const orch = new Orchestrator(state, config, ctx.out, ctx.signal);
   try {
     return await orch.withRun({ command: `generate ${kind} ${spec}` }, async (run) => {
@@ -160,6 +192,29 @@ export async function generate(ctx: CommandContext, kind: GenerateKind, spec: st
       let files: import('../../agents/stage-agent/change-set.js').ChangeFile[] = [];
       const o = await orch.runAgent(run, codeSmith({ root, causes: [cause], tables, columns: async (t) => columns.get(t) ?? [] }, (f) => (files = f)));
       const m = await stage(ctx, orch, run, { ticket: null, title: `${kind} ${u.subject}`, summary: `Generated ${kind === 'api' ? 'API endpoint' : 'MCP tool'} for ${u.table}: ${spec}`, files, migrations: [] }, gateResults([o]));
+      state.insertChangeSet({ id: m.id, ticket_id: null, dir: m.dir, status: 'staged', requires_approval: 0, created_at: Date.now(), manifest: JSON.stringify(m) });
+      appendAudit(state, { initiator: ctx.initiator, agent: 'CODESMITH', action: `generate.${kind}`, target: u.subject, files: m.files.map((f) => f.path), result: m.dir });
+      ctx.out.line('STAGE', 'ok', `Feature ready: ./${m.dir}/ (review with \`agent review ${m.id}\`)`, { runId: run.id });
+      return { changeSet: { id: m.id, dir: m.dir, files: m.files.map((f) => f.path) } };
+    });
+  } finally {
+    orch.dispose();
+  }
+}
+
+/** generate component|test: CodeSmith's feature agent, then StageAgent, as for api and mcp-tool. */
+async function generateFeature(ctx: CommandContext, kind: 'component' | 'test', spec: string, u: Extract<SpecUnderstanding, { ok: true }>, columns: Map<string, import('../../agents/code-smith/generate.js').Column[]>) {
+  const state = ctx.state();
+  const root = ctx.project.root;
+  const orch = new Orchestrator(state, ctx.project.config(), ctx.out, ctx.signal);
+  try {
+    return await orch.withRun({ command: `generate ${kind} ${spec}` }, async (run) => {
+      const { codeSmithFeature } = await import('../../agents/code-smith/feature.js');
+      const request = kind === 'component' ? { kind, table: u.table, variant: u.variant ?? ('list' as const) } : { kind, target: u.target! };
+      let files: import('../../agents/stage-agent/change-set.js').ChangeFile[] = [];
+      const o = await orch.runAgent(run, codeSmithFeature({ root, request, columns: async (t) => columns.get(t) ?? [], testCommand: testCommandFor(root, ctx.project.config().test.command) }, (f) => (files = f)));
+      const what = kind === 'component' ? `${u.variant} component for ${u.table}` : `test for ${u.subject}`;
+      const m = await stage(ctx, orch, run, { ticket: null, title: `${kind} ${kind === 'test' ? u.subject.replace(/^(src\/)?(app\/)?/, '').replace(/\.[jt]sx?$/, '').split('/').slice(-3).join(' ') : u.subject}`, summary: `Generated ${what}: ${spec}`, files, migrations: [] }, gateResults([o]));
       state.insertChangeSet({ id: m.id, ticket_id: null, dir: m.dir, status: 'staged', requires_approval: 0, created_at: Date.now(), manifest: JSON.stringify(m) });
       appendAudit(state, { initiator: ctx.initiator, agent: 'CODESMITH', action: `generate.${kind}`, target: u.subject, files: m.files.map((f) => f.path), result: m.dir });
       ctx.out.line('STAGE', 'ok', `Feature ready: ./${m.dir}/ (review with \`agent review ${m.id}\`)`, { runId: run.id });
