@@ -37,9 +37,10 @@ export class WorkFailedError extends AgentError {
 export class ApprovalRequiredError extends AgentError {
   override readonly exitCode = EXIT.approvalRequired;
   override readonly code = 'approval_required';
-  constructor(readonly approvalId: string, readonly action: string) {
-    super(`Approval required for ${action}: run \`agent approve ${approvalId}\` (or \`agent reject ${approvalId}\`)`);
-    this.detail = { approvalId, action };
+  /** `typed`: the text the admin must pass with --confirm (typed confirmations). */
+  constructor(readonly approvalId: string, readonly action: string, typed?: string) {
+    super(`Approval required for ${action}: run \`agent approve ${approvalId}${typed ? ` --confirm ${typed}` : ''}\` (or \`agent reject ${approvalId}\`)`);
+    this.detail = { approvalId, action, ...(typed ? { confirm: typed } : {}) };
   }
 }
 

@@ -72,7 +72,7 @@ export async function requireApproval(env: ApprovalEnv, req: ApprovalRequest): P
   const dashboards = state.liveSessions(DASHBOARD_SESSION, env.config.agents.staleAfterMs);
   if (!env.ask && dashboards.length === 0) {
     if (req.runId) state.updateRun(req.runId, { status: 'waiting' });
-    throw new ApprovalRequiredError(row.id, req.action);
+    throw new ApprovalRequiredError(row.id, req.action, row.confirm === 'typed' ? confirmationText(row) : undefined);
   }
 
   if (req.runId) state.updateRun(req.runId, { status: 'waiting' });

@@ -7,7 +7,8 @@ import { zodMiniIfLoaded } from '../config/zod-mini.js';
 
 /** Commands no MCP client may call: the server itself, the full-screen UI, and deciding
  * approvals (a model can request an approval but never decide one). */
-export const NOT_EXPOSED: ReadonlySet<string> = new Set(['mcp', 'dashboard', 'approve', 'reject']);
+// `emergency access` prints a live sign-in link: never to a model.
+export const NOT_EXPOSED: ReadonlySet<string> = new Set(['mcp', 'dashboard', 'approve', 'reject', 'emergency access']);
 
 /** Flags that stream until interrupted; a tool call has to end. */
 const STREAMING_FLAGS: ReadonlySet<string> = new Set(['follow']);

@@ -153,7 +153,7 @@ describe('approvals', () => {
     const ticket = `BUG-${year}-001`;
     const r = await fixture(['fixture', 'run', ticket, '--approval', 'productionDeployment'], dir);
     expect(r.code).toBe(3);
-    expect(r.stderr.trim()).toBe(`⚠ Approval required for fixture action for ${ticket}: run \`agent approve APR-1\` (or \`agent reject APR-1\`)`);
+    expect(r.stderr.trim()).toBe(`⚠ Approval required for fixture action for ${ticket}: run \`agent approve APR-1 --confirm ${ticket}\` (or \`agent reject APR-1\`)`);
     const list = await agent(['approvals', '--json'], { cwd: dir });
     const pending = (parseNdjson(list.stdout).at(-1)!.data as { approvals: Array<Record<string, unknown>> }).approvals;
     expect(pending).toEqual([expect.objectContaining({ id: 'APR-1', status: 'pending', risk: 'high', confirm: ticket, touches: ['app/api/estimates/route.ts'] })]);

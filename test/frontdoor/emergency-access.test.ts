@@ -207,6 +207,7 @@ describe('emergency access: approval, delivery and secrecy', () => {
     expect(asked.code).toBe(3);
     const { approvalId } = parseNdjson(asked.stdout).at(-1)!.error as { approvalId: string };
     expect(approvalId).toMatch(/^APR-\d+$/);
+    expect(JSON.stringify(parseNdjson(asked.stdout).at(-1)!.error)).toContain(`agent approve ${approvalId} --confirm ${approvalId}`);
     expect(seen.map((s) => `${s.method} ${s.path}`)).toEqual([`GET /auth/v1/admin/users/${USER.id}`]);
     const pending = (parseNdjson((await run(['approvals', '--json'])).stdout).at(-1)!.data as { approvals: Array<Record<string, unknown>> }).approvals;
     expect(pending).toEqual([expect.objectContaining({ id: approvalId, category: 'emergency', risk: 'critical', confirm: approvalId, action: `emergency sign-in link as user ${USER.email} (${USER.id})` })]);

@@ -18,10 +18,10 @@ describe('agent mcp: tools/list', () => {
     expect(client.getServerVersion()).toMatchObject({ name: 'crm-agent' });
     const { tools } = await client.listTools();
     const names = tools.map((t) => t.name);
-    const expected = COMMANDS.filter((c) => !c.hidden && !['mcp', 'dashboard', 'approve', 'reject'].includes(c.name)).map((c) => c.name.replace(/[ -]/g, '_'));
+    const expected = COMMANDS.filter((c) => !c.hidden && !['mcp', 'dashboard', 'approve', 'reject', 'emergency access'].includes(c.name)).map((c) => c.name.replace(/[ -]/g, '_'));
     expect([...names].sort()).toEqual([...expected].sort());
     expect(names).toEqual(expect.arrayContaining(['create_ticket', 'status', 'approvals', 'email', 'init']));
-    for (const forbidden of ['approve', 'reject', 'mcp']) expect(names).not.toContain(forbidden);
+    for (const forbidden of ['approve', 'reject', 'mcp', 'emergency_access']) expect(names).not.toContain(forbidden);
 
     const create = tools.find((t) => t.name === 'create_ticket')!;
     expect(create.description).toMatch(/^Create a work item/);
