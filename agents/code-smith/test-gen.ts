@@ -26,7 +26,8 @@ function testPathFor(path: string, files: readonly SourceFile[]): string {
   return path.replace(/\.ts$/, spec ? '.spec.ts' : '.test.ts');
 }
 
-const tableOf = (content: string) => /\.from\(\s*['"](\w+)['"]\s*\)/.exec(content)?.[1] ?? null;
+/** The table the code writes, else the first it reads. */
+const tableOf = (content: string) => /\.from\(\s*['"](\w+)['"]\s*\)\s*\.insert\(/.exec(content)?.[1] ?? /\.from\(\s*['"](\w+)['"]\s*\)/.exec(content)?.[1] ?? null;
 
 function targetOf(f: SourceFile, files: readonly SourceFile[]): TestTarget | null {
   if (ROUTE.test(f.path)) return { kind: 'route', path: f.path, table: tableOf(f.content), testPath: testPathFor(f.path, files) };
