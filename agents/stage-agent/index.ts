@@ -74,13 +74,16 @@ export function stageAgent(input: StageInput, done: (m: Manifest) => void): Agen
       },
       async validate(ctx): Promise<PhaseOutcome> {
         const overlay = new Map(files.filter((f) => f.content !== null).map((f) => [f.path, f.content!]));
+        // The tests run in a child process; the type check runs here meanwhile.
+        if (input.testCommand) ctx.log('info', `Running the project's tests with the change: ${input.testCommand}`);
+        const testRun = input.testCommand && !ctx.signal.aborted ? testWithChange(input.root, patch, input.testCommand, ctx.signal) : null;
+        testRun?.catch(() => undefined); // awaited below; a type-check failure must not leave it unhandled
         const [before, after] = [await typeCheck(input.root), await typeCheck(input.root, overlay)];
         const fresh = after.diagnostics.filter((d) => !before.diagnostics.some((b) => b.path === d.path && b.message === d.message));
         const items = [item('Static analysis passed', fresh.length === 0, `${fresh.length} new type errors across ${after.files} files`)];
         let failed = 0;
         if (input.testCommand) {
-          ctx.log('info', `Running the project's tests with the change: ${input.testCommand}`);
-          const r = await ctx.signal.aborted ? null : await testWithChange(input.root, patch, input.testCommand, ctx.signal);
+          const r = testRun ? await testRun : null;
           if (r && r.exitCode !== 0 && r.failures.length) {
             // Failures that HEAD already has are not this change's doing: only new ones count.
             const base = await testWithChange(input.root, '', input.testCommand, ctx.signal);
