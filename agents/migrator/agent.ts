@@ -10,11 +10,19 @@ import { readMigrationFiles } from './files.js';
 import { foreignKeyFixSql } from './schema-lints.js';
 import { migrationPath, rollbackPath } from './rollback-store.js';
 import { templateCacheDir } from '../../src/integrations/postgres/cache-dir.js';
-import { replayInto } from './shadow.js';
+import { replayInto, type ShadowDb } from './shadow.js';
+import type { Diagnosis } from './run-sql.js';
 import { takeSnapshot } from './schema-snapshot.js';
 import { describeDifference, diffSchemas } from './schema-diff.js';
 import type { TicketRow } from '../../src/store/rows.js';
 import { llmSettings } from '../../src/integrations/llm/settings.js'; // issue 6 (LLM)
+
+/** A shadow database at the state the project's migrations build, and what replaying them said. */
+export interface ReplayedShadow {
+  db: ShadowDb;
+  extensions: readonly string[];
+  replayed: Diagnosis[];
+}
 
 export interface MigratorInput {
   root: string;
@@ -23,6 +31,12 @@ export interface MigratorInput {
   templateCacheDir?: string;
   /** issue 6 (LLM): the ticket being fixed; with it and ANTHROPIC_API_KEY, Claude writes the SQL (./model.ts). */
   ticket?: TicketRow;
+  /**
+   * A shadow database the project's migrations were already replayed into (BugHunter's schema
+   * scan): the dry run uses it once, when it has the extensions the new SQL needs, instead of
+   * loading the template and replaying again. Its owner closes it.
+   */
+  shadow?: ReplayedShadow;
   /** @deprecated ignored: the shadow comes from the migrator's template (kept until the pipeline stops passing it). */
   now?: Date;
 }
@@ -124,9 +138,12 @@ export function migrator(input: MigratorInput, done: (out: MigratorOutput) => vo
       async validate(ctx): Promise<PhaseOutcome> {
         const [{ openShadowDatabase }, { extensionsIn }] = await Promise.all([import('../../src/integrations/postgres/template.js'), import('../../src/integrations/postgres/extensions.js')]);
         const { files } = readMigrationFiles(input.root);
-        const db = await openShadowDatabase({ cacheDir: input.templateCacheDir ?? templateCacheDir(), extensions: extensionsIn([...files.map((f) => f.sql), up]) });
+        const extensions = extensionsIn([...files.map((f) => f.sql), up]);
+        const shared = input.shadow && extensions.every((e) => input.shadow!.extensions.includes(e)) ? input.shadow : null;
+        input.shadow = undefined; // the dry run changes it: one use only
+        const db = shared?.db ?? (await openShadowDatabase({ cacheDir: input.templateCacheDir ?? templateCacheDir(), extensions }));
         try {
-          const replayErrors = await replayInto(db, files);
+          const replayErrors = shared ? shared.replayed : await replayInto(db, files);
           const before = await takeSnapshot(db);
           const started = performance.now();
           const errors: string[] = replayErrors.map((e) => `${e.file}:${e.line}: ${e.reason}`);
@@ -155,7 +172,7 @@ export function migrator(input: MigratorInput, done: (out: MigratorOutput) => vo
             metrics: { coverage: dryRun.verified ? 100 : 0 },
           };
         } finally {
-          await db.close();
+          if (!shared) await db.close();
         }
       },
       async execute(ctx): Promise<PhaseOutcome> {

@@ -6,10 +6,12 @@ import { Orchestrator, type Run } from './orchestrator.js';
 import { testCommandFor } from './deploy.js';
 import { appendAudit } from './audit.js';
 import type { Analysis } from '../../agents/bug-hunter/index.js';
+import type { ReplayedShadow } from '../../agents/migrator/agent.js';
 import { resolveTestTarget, type TestTarget } from '../../agents/code-smith/test-gen.js';
 
-/** Runs BugHunter inside an open run and returns its analysis. */
-export async function runBugHunter(ctx: CommandContext, orch: Orchestrator, run: Run, ticket: TicketRow): Promise<Analysis> {
+/** Runs BugHunter inside an open run and returns its analysis. `keepShadow` receives the schema
+ * scan's shadow database (migrations replayed) instead of it being closed. */
+export async function runBugHunter(ctx: CommandContext, orch: Orchestrator, run: Run, ticket: TicketRow, keepShadow?: (shadow: ReplayedShadow) => void): Promise<Analysis> {
   const state = ctx.state();
   const { bugHunter } = await import('../../agents/bug-hunter/index.js');
   const { scanProjectSchema } = await import('../integrations/schema-scan.js');
@@ -18,7 +20,7 @@ export async function runBugHunter(ctx: CommandContext, orch: Orchestrator, run:
   await orch.runAgent(
     run,
     bugHunter(
-      { root: ctx.project.root, ticket, testCommand: testCommandFor(ctx.project.root, ctx.project.config().test.command), scanSchema: () => scanProjectSchema(ctx) },
+      { root: ctx.project.root, ticket, testCommand: testCommandFor(ctx.project.root, ctx.project.config().test.command), scanSchema: () => scanProjectSchema(ctx, { keep: keepShadow }) },
       (a) => (analysis = a),
     ),
   );
@@ -65,11 +67,19 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
   const config = ctx.project.config();
   const root = ctx.project.root;
   const orch = new Orchestrator(state, config, ctx.out, ctx.signal);
+  // BugHunter's schema scan replays the migrations into a shadow database; the Migrator's dry run
+  // starts from it rather than loading the template and replaying again.
+  let shadow: ReplayedShadow | undefined;
+  const closeShadow = async () => {
+    const s = shadow;
+    shadow = undefined;
+    await s?.db.close();
+  };
   try {
     return await orch.withRun({ command: `fix ticket ${ticket.id}`, ticketId: ticket.id }, async (run) => {
       const ids = { ticketId: ticket.id, runId: run.id };
       ctx.out.line('ORCHESTRATOR', 'ok', `Ticket received: ${ticket.id}${ticket.external_ref ? ` (${ticket.external_ref})` : ''}`, ids);
-      const analysis = await runBugHunter(ctx, orch, run, ticket);
+      const analysis = await runBugHunter(ctx, orch, run, ticket, (s) => (shadow = s));
       state.setTicketStatus(ticket.id, 'in_progress');
 
       const { codeSmith } = await import('../../agents/code-smith/index.js');
@@ -88,8 +98,9 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
         let db: import('../../agents/migrator/agent.js').MigratorOutput = { files: [], migrations: [] };
         const outcomes = await Promise.all([
           needsCode ? orch.runAgent(run, codeSmith({ root, causes: analysis.rootCauses, tables, columns: async (t) => columns.get(t) ?? [], ticket }, (f) => (code = f))) : null,
-          needsMigration ? orch.runAgent(run, migrator({ root, causes: analysis.rootCauses, ticket }, (o) => (db = o))) : null,
+          needsMigration ? orch.runAgent(run, migrator({ root, causes: analysis.rootCauses, ticket, shadow }, (o) => (db = o))) : null,
         ]);
+        await closeShadow();
         const m = await stage(
           ctx,
           orch,
@@ -116,6 +127,7 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
       }
     });
   } finally {
+    await closeShadow();
     orch.dispose();
   }
 }

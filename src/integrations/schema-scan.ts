@@ -6,6 +6,7 @@ import type { SchemaFinding } from '../../agents/bug-hunter/root-cause.js';
 import { templateCacheDir } from './postgres/cache-dir.js';
 
 import type { Column } from '../../agents/code-smith/generate.js';
+import type { ReplayedShadow } from '../../agents/migrator/agent.js';
 
 export type { Column };
 
@@ -16,7 +17,8 @@ export interface SchemaScan {
   columns: Record<string, Column[]>;
 }
 
-export async function scanProjectSchema(ctx: CommandContext): Promise<SchemaScan> {
+/** `keep`: hand the shadow (migrations replayed) on instead of closing it; the receiver closes it. */
+export async function scanProjectSchema(ctx: CommandContext, opts: { keep?: (shadow: ReplayedShadow) => void } = {}): Promise<SchemaScan> {
   const [m, { openShadowDatabase }, { extensionsIn }] = await Promise.all([
     import('../../agents/migrator/index.js'),
     import('./postgres/template.js'),
@@ -25,7 +27,9 @@ export async function scanProjectSchema(ctx: CommandContext): Promise<SchemaScan
   const { files, skipped } = m.readMigrationFiles(ctx.project.root);
   for (const s of skipped) ctx.out.line('MIGRATOR', 'warn', `Skipped supabase/migrations/${s.filename}: ${s.reason}`);
   if (!files.length) return { findings: [], tables: [], columns: {} };
-  const db = await openShadowDatabase({ cacheDir: templateCacheDir(), extensions: extensionsIn(files.map((f) => f.sql)) });
+  const extensions = extensionsIn(files.map((f) => f.sql));
+  const db = await openShadowDatabase({ cacheDir: templateCacheDir(), extensions });
+  let kept = false;
   try {
     const diagnoses = await m.replayInto(db, files);
     const replay: SchemaFinding[] = diagnoses.map((d) => ({ ruleId: 'replay-error', severity: d.cause === 'sql-error' ? 'error' : 'warning', object: d.statement, file: d.file, line: d.line, message: `could not replay: ${d.reason}`, fix: d.cause === 'shadow-limitation' ? 'check this statement on a real Supabase database' : 'fix the statement so the migrations replay cleanly' }));
@@ -39,8 +43,12 @@ export async function scanProjectSchema(ctx: CommandContext): Promise<SchemaScan
     );
     const columns: SchemaScan['columns'] = {};
     for (const r of rows) (columns[r.t] ??= []).push({ name: r.name, type: r.type, nullable: r.nullable === 'YES', hasDefault: r.def !== null, defaultText: r.def });
+    if (opts.keep) {
+      opts.keep({ db, extensions, replayed: diagnoses });
+      kept = true;
+    }
     return { findings: [...replay, ...lints], tables: Object.keys(columns), columns };
   } finally {
-    await db.close();
+    if (!kept) await db.close();
   }
 }
