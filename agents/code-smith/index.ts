@@ -145,7 +145,10 @@ export function codeSmith(input: CodeSmithInput, done: (files: ChangeFile[]) => 
             item('No new import cycles', cycles.length === 0, cycles.length ? cycles.map((c) => c.join(' -> ')).join('; ') : 'none through the generated files'),
             item('Test coverage of generated code', (reach.percent ?? 0) >= 80, reach.percent === null ? 'no generated source' : `${reach.percent}% of generated files reached by a test${reach.untested.length ? `; untested: ${reach.untested.join(', ')}` : ''}`),
           ],
-          metrics: { coverage: fresh.length ? 0 : reach.percent ?? 100 },
+          metrics: {
+            coverage: reach.percent ?? 100,
+            checksFailed: fresh.length ? [`${fresh.length} new type error(s), first ${fresh[0]!.path}:${fresh[0]!.line} TS${fresh[0]!.code}`] : [],
+          },
         };
       },
       async execute(): Promise<PhaseOutcome> {

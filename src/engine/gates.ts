@@ -20,6 +20,9 @@ export interface PhaseMetrics {
   preconditionsMet?: number;
   /** verify: errors seen after executing. */
   postErrors?: number;
+  /** Any phase: checks that must hold whatever the thresholds say (a new type error, a dry run
+   * that failed). Each blocks the phase under its own name, not under the phase's threshold. */
+  checksFailed?: string[];
 }
 
 export type GateVerdict =
@@ -38,6 +41,7 @@ export const GATE_NAMES: Record<Phase, string> = {
 export function evaluateGate(phase: Phase, m: PhaseMetrics, gates: AgentConfig['gates']): GateVerdict {
   const gate = GATE_NAMES[phase];
   const missing = (what: string): GateVerdict => ({ type: 'block', gate, reason: `the ${phase} phase reported no ${what}` });
+  if (m.checksFailed?.length) return { type: 'block', gate: `${phase}-checks`, reason: m.checksFailed.join('; ') };
   switch (phase) {
     case 'understand':
       if (m.confidence === undefined) return missing('confidence');

@@ -108,6 +108,11 @@ describe('quality gates (seed 6.3)', () => {
     expect(evaluateGate('execute', { preconditions: 2, preconditionsMet: 2 }, gates).type).toBe('pass');
     expect(evaluateGate('verify', { postErrors: 0 }, gates).type).toBe('pass');
   });
+  it('blocks on a failed check under its own name, whatever the figures say', () => {
+    const lenient = { ...gates, testCoverage: 0 };
+    expect(evaluateGate('validate', { coverage: 100, checksFailed: ['1 new type error(s), first a.ts:3 TS2322'] }, lenient)).toEqual({ type: 'block', gate: 'validate-checks', reason: '1 new type error(s), first a.ts:3 TS2322' });
+    expect(evaluateGate('validate', { coverage: 100, checksFailed: [] }, lenient).type).toBe('pass');
+  });
   it('blocks a phase that measured nothing', () => {
     expect(evaluateGate('verify', {}, gates)).toMatchObject({ type: 'block', reason: 'the verify phase reported no post-execution check' });
   });

@@ -30,7 +30,7 @@ describe("a model's patch passes the same gates as offline code", () => {
     const codeSmith = s.requests.filter((q) => agentOf(q.body) === 'CodeSmith');
     expect(codeSmith.at(-1)!.raw).toContain("The gates will block this change set as it stands:\\n1 new type error(s):\\nsupabase/functions/mcp-server/tools/estimate_tools.ts:");
     expect(out).toMatch(/\[CODESMITH\] . supabase\/functions\/mcp-server\/tools\/estimate_tools\.ts:\d+: TS2339 Property 'create' does not exist on type 'Table'/);
-    expect(out).toContain('Quality gate "test-coverage" blocked the validate phase');
+    expect(out).toContain('Quality gate "validate-checks" blocked the validate phase');
     // No fallback to templates hid it: nothing staged, the project untouched, usage still recorded.
     expect(out).not.toContain('using the offline generation');
     expect(stagedSets(dir)).toEqual([]);
@@ -69,7 +69,7 @@ describe("the Migrator's proposals", () => {
     expect(migrator.at(-1)!.raw).toMatch(new RegExp(`rejected:\\\\n${why.source}`));
     expect(out).toMatch(/\[MIGRATOR\] . The model proposed no migration that passed its dry run; its last proposal \(link_estimates_to_jobs_and_customers\) goes to the gates/);
     expect(out).toMatch(/\[MIGRATOR\] . Dry run failed: after rollback: added index public\.estimates_/);
-    expect(out).toContain('Quality gate "test-coverage" blocked the validate phase');
+    expect(out).toContain('Quality gate "validate-checks" blocked the validate phase');
     expect(out).not.toContain('Created migration');
     expect(stagedSets(dir)).toEqual([]);
   }, 120_000);
