@@ -155,21 +155,26 @@ export function codeSmithFeature(input: FeatureInput, done: (files: ChangeFile[]
           item(req.kind === 'component' ? 'Test coverage of generated code' : `The test reaches ${req.target.path}`, (reach.percent ?? 0) >= 80, reach.percent === null ? 'no source file' : `${reach.percent}% reached by a test${reach.untested.length ? `; untested: ${reach.untested.join(', ')}` : ''}`),
         ];
         let testsOk = true;
+        let testEvidence = '';
         const tests = testPaths();
         if (tests.length) {
           if (!input.testCommand) {
             testsOk = false;
-            items.push(item('Generated tests pass against the current code', false, 'no test command to run them with'));
+            testEvidence = 'no test command to run them with';
+            items.push(item('Generated tests pass against the current code', false, testEvidence));
           } else {
             const r = await runGeneratedTests(input.root, [...out.values()], tests, input.testCommand, ctx.signal);
             testsOk = r.ok;
+            testEvidence = r.evidence;
             items.push(item('Generated tests pass against the current code', r.ok, r.evidence));
             if (r.ok) ctx.log('ok', `Generated tests pass: ${r.evidence}`);
             else for (const f of r.failures.slice(0, 5)) ctx.log('error', `Generated test fails: ${f}`);
           }
         }
         if (req.kind === 'test' && out.size) ctx.log(testsOk && !fresh.length ? 'ok' : 'error', `Generated test: ${tests.join(', ')}${testsOk ? '' : ' (failing)'}`);
-        return { items, metrics: { coverage: fresh.length || !testsOk ? 0 : (reach.percent ?? 0) } };
+        // A new type error or a failing generated test blocks under its own name, with its reason.
+        const checksFailed = [...(fresh.length ? [`${fresh.length} new type error(s), first ${fresh[0]!.path}:${fresh[0]!.line} TS${fresh[0]!.code}`] : []), ...(testsOk ? [] : [`generated tests fail: ${testEvidence}`])];
+        return { items, metrics: { coverage: reach.percent ?? 0, checksFailed } };
       },
       async execute(): Promise<PhaseOutcome> {
         const existing = new Set(files.map((f) => f.path));

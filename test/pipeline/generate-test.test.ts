@@ -57,6 +57,7 @@ describe('generate test on examples/crm', () => {
     spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qam', 'list the wrong table'], { cwd: dir });
     const r = await agent(['generate', 'test', 'invoices endpoint'], { cwd: dir });
     expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/validate-checks.*generated tests fail: 1 passed, 1 failed in app\/api\/invoices\/route\.test\.ts/);
     expect(r.stdout).toMatch(/\[CODESMITH\] ✗ Generated test fails: \/api\/invoices > stores an invoice from a valid body/);
     expect(stagedDirs(dir)).toEqual([]);
     for (const [spec, message] of [
