@@ -10,7 +10,7 @@
 import { build, transform } from 'esbuild';
 import { rollup } from 'rollup';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -94,3 +94,11 @@ await Promise.all([
     absWorkingDir: root,
   }),
 ]);
+
+// Worker scripts are plain JavaScript started with `new URL('./x.mjs', import.meta.url)`: they go
+// next to every chunk that may start them.
+const workers = ['agents/bug-hunter/type-check-worker.mjs'];
+for (const dir of ['dist', 'dist/chunks', 'dist/lib']) {
+  mkdirSync(resolve(root, dir), { recursive: true });
+  for (const file of workers) copyFileSync(resolve(root, file), resolve(root, dir, file.split('/').pop()));
+}

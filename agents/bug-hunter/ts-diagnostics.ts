@@ -1,6 +1,6 @@
 // TypeScript diagnostics through the compiler API, with the project's own tsconfig.json.
-import { existsSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 
 export interface Diagnostic {
   path: string;
@@ -11,58 +11,57 @@ export interface Diagnostic {
 }
 
 // One process checks the same project several times (BugHunter, CodeSmith, StageAgent), each
-// time with a different overlay. The checks go through TypeScript's semantic-diagnostics builder
-// (what `tsc --watch` uses): unchanged files are not parsed again, and only files a change can
-// affect (the changed ones and, when their exported shape changed, their importers) are checked
-// again; the rest keep the diagnostics they had. A check of the unchanged project is answered
-// from memory.
-const lastBuilder = new Map<string, import('typescript').SemanticDiagnosticsBuilderProgram>();
-const plainResult = new Map<string, Promise<{ diagnostics: Diagnostic[]; files: number }>>();
+// time with a different overlay. The checks run in one worker thread per process
+// (./type-check-worker.mjs), which keeps TypeScript's incremental builder between them; a check of
+// the unchanged project is answered from memory.
+const plainResult = new Map<string, Promise<TypeCheckResult>>();
 
-export function typeCheck(root: string, extraFiles: ReadonlyMap<string, string> = new Map()): Promise<{ diagnostics: Diagnostic[]; files: number }> {
+export interface TypeCheckResult {
+  diagnostics: Diagnostic[];
+  files: number;
+}
+
+export function typeCheck(root: string, extraFiles: ReadonlyMap<string, string> = new Map()): Promise<TypeCheckResult> {
   if (extraFiles.size) return check(root, extraFiles);
   let cached = plainResult.get(root);
-  if (!cached) plainResult.set(root, (cached = check(root, extraFiles)));
+  if (!cached) {
+    plainResult.set(root, (cached = check(root, extraFiles)));
+    cached.catch(() => plainResult.delete(root)); // a failed check is not remembered
+  }
   return cached;
 }
 
-async function check(root: string, extraFiles: ReadonlyMap<string, string>): Promise<{ diagnostics: Diagnostic[]; files: number }> {
-  const { default: ts } = await import('typescript');
-  const configPath = join(root, 'tsconfig.json');
-  let options: import('typescript').CompilerOptions = { strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, skipLibCheck: true, lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'] };
-  let fileNames: string[] = [];
-  if (existsSync(configPath)) {
-    const parsed = ts.getParsedCommandLineOfConfigFile(configPath, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined });
-    if (parsed) {
-      options = { ...parsed.options, noEmit: true };
-      fileNames = parsed.fileNames;
-    }
-  }
-  // Files a change set adds or replaces are checked as they would be, without touching disk.
-  const overlay = new Map([...extraFiles].map(([p, c]) => [join(root, p), c]));
-  for (const p of overlay.keys()) if (!fileNames.includes(p) && /\.(ts|tsx)$/.test(p)) fileNames.push(p);
-  // Hash-versioned source files: the builder tells changed files from unchanged ones by them.
-  const host = ts.createIncrementalCompilerHost(options);
-  const readFile = host.readFile.bind(host);
-  const fileExists = host.fileExists.bind(host);
-  const overlayDirs = new Set([...overlay.keys()].flatMap((p) => p.split('/').map((_, i, parts) => parts.slice(0, i).join('/')).filter(Boolean)));
-  const directoryExists = host.directoryExists?.bind(host);
-  host.readFile = (f) => overlay.get(f) ?? readFile(f);
-  host.fileExists = (f) => overlay.has(f) || fileExists(f);
-  host.directoryExists = (d) => overlayDirs.has(d.replace(/\/$/, '')) || (directoryExists ? directoryExists(d) : true);
-  const builder = ts.createSemanticDiagnosticsBuilderProgram(fileNames, options, host, lastBuilder.get(root));
-  lastBuilder.set(root, builder);
-  const found = [...builder.getOptionsDiagnostics(), ...builder.getGlobalDiagnostics(), ...builder.getSyntacticDiagnostics(), ...builder.getSemanticDiagnostics()];
-  const diagnostics = found.map((d): Diagnostic => {
-    const file = d.file;
-    const pos = file && d.start !== undefined ? file.getLineAndCharacterOfPosition(d.start) : { line: 0, character: 0 };
-    return {
-      path: file ? relative(root, file.fileName) : '(project)',
-      line: pos.line + 1,
-      column: pos.character + 1,
-      code: d.code,
-      message: ts.flattenDiagnosticMessageText(d.messageText, ' '),
-    };
+let worker: Worker | null = null;
+let nextId = 0;
+const pending = new Map<number, { resolve: (r: TypeCheckResult) => void; reject: (e: Error) => void }>();
+
+function checker(): Worker {
+  if (worker) return worker;
+  const w = new Worker(new URL('./type-check-worker.mjs', import.meta.url), { workerData: { typescript: createRequire(import.meta.url).resolve('typescript') } });
+  w.on('message', (m: { id: number; result?: TypeCheckResult; error?: string }) => {
+    const p = pending.get(m.id);
+    pending.delete(m.id);
+    if (!pending.size) w.unref(); // an idle checker does not keep the process alive
+    if (m.error !== undefined) p?.reject(new Error(`type check failed: ${m.error}`));
+    else p?.resolve(m.result!);
   });
-  return { diagnostics: diagnostics.filter((d) => !d.path.startsWith('..') && !d.path.includes('node_modules')), files: fileNames.length };
+  const fail = (err: Error) => {
+    if (worker === w) worker = null;
+    for (const p of pending.values()) p.reject(err);
+    pending.clear();
+  };
+  w.on('error', fail);
+  w.on('exit', (code) => fail(new Error(`the type-check worker exited (${code})`)));
+  w.unref();
+  return (worker = w);
+}
+
+function check(root: string, extraFiles: ReadonlyMap<string, string>): Promise<TypeCheckResult> {
+  return new Promise((resolve, reject) => {
+    const w = checker();
+    const id = ++nextId;
+    pending.set(id, { resolve, reject });
+    w.ref();
+    w.postMessage({ id, root, extraFiles: [...extraFiles] });
+  });
 }

@@ -1,0 +1,71 @@
+// @ts-check
+// The TypeScript checker, in a worker thread: type checking is seconds of synchronous CPU, and
+// on the main thread it would stall everything an agent runs beside it (the shadow database of
+// the schema scan, the orchestrator's heartbeats). Plain JavaScript so the same file runs from the
+// sources (tests) and from dist/ (the build copies it next to the chunk that starts it).
+//
+// The worker keeps one semantic-diagnostics builder per project (what `tsc --watch` uses): a
+// later check parses only changed files and checks again only what a change can affect.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, relative } from 'node:path';
+import { parentPort, workerData } from 'node:worker_threads';
+
+/** @type {typeof import('typescript')} */
+const ts = createRequire(import.meta.url)(workerData.typescript);
+/** @type {Map<string, import('typescript').SemanticDiagnosticsBuilderProgram>} */
+const lastBuilder = new Map();
+
+/**
+ * @param {string} root
+ * @param {Array<[string, string]>} extraFiles project-relative path -> content, checked as if on disk
+ */
+function check(root, extraFiles) {
+  const configPath = join(root, 'tsconfig.json');
+  /** @type {import('typescript').CompilerOptions} */
+  let options = { strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, skipLibCheck: true, lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'] };
+  /** @type {string[]} */
+  let fileNames = [];
+  if (existsSync(configPath)) {
+    const parsed = ts.getParsedCommandLineOfConfigFile(configPath, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined });
+    if (parsed) {
+      options = { ...parsed.options, noEmit: true };
+      fileNames = parsed.fileNames;
+    }
+  }
+  // Files a change set adds or replaces are checked as they would be, without touching disk.
+  const overlay = new Map(extraFiles.map(([p, c]) => [join(root, p), c]));
+  for (const p of overlay.keys()) if (!fileNames.includes(p) && /\.(ts|tsx)$/.test(p)) fileNames.push(p);
+  // Hash-versioned source files: the builder tells changed files from unchanged ones by them.
+  const host = ts.createIncrementalCompilerHost(options);
+  const readFile = host.readFile.bind(host);
+  const fileExists = host.fileExists.bind(host);
+  const overlayDirs = new Set([...overlay.keys()].flatMap((p) => p.split('/').map((_, i, parts) => parts.slice(0, i).join('/')).filter(Boolean)));
+  const directoryExists = host.directoryExists?.bind(host);
+  host.readFile = (f) => overlay.get(f) ?? readFile(f);
+  host.fileExists = (f) => overlay.has(f) || fileExists(f);
+  host.directoryExists = (d) => overlayDirs.has(d.replace(/\/$/, '')) || (directoryExists ? directoryExists(d) : true);
+  const builder = ts.createSemanticDiagnosticsBuilderProgram(fileNames, options, host, lastBuilder.get(root));
+  lastBuilder.set(root, builder);
+  const found = [...builder.getOptionsDiagnostics(), ...builder.getGlobalDiagnostics(), ...builder.getSyntacticDiagnostics(), ...builder.getSemanticDiagnostics()];
+  const diagnostics = found.map((d) => {
+    const file = d.file;
+    const pos = file && d.start !== undefined ? file.getLineAndCharacterOfPosition(d.start) : { line: 0, character: 0 };
+    return {
+      path: file ? relative(root, file.fileName) : '(project)',
+      line: pos.line + 1,
+      column: pos.character + 1,
+      code: d.code,
+      message: ts.flattenDiagnosticMessageText(d.messageText, ' '),
+    };
+  });
+  return { diagnostics: diagnostics.filter((d) => !d.path.startsWith('..') && !d.path.includes('node_modules')), files: fileNames.length };
+}
+
+parentPort?.on('message', (/** @type {{ id: number; root: string; extraFiles: Array<[string, string]> }} */ msg) => {
+  try {
+    parentPort?.postMessage({ id: msg.id, result: check(msg.root, msg.extraFiles) });
+  } catch (err) {
+    parentPort?.postMessage({ id: msg.id, error: err instanceof Error ? err.stack ?? err.message : String(err) });
+  }
+});
