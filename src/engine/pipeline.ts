@@ -204,14 +204,19 @@ export async function generate(ctx: CommandContext, kind: GenerateKind, spec: st
       let files: import('../../agents/stage-agent/change-set.js').ChangeFile[] = [];
       const o = await orch.runAgent(run, codeSmith({ root, causes: [cause], tables, columns: async (t) => columns.get(t) ?? [] }, (f) => (files = f)));
       const m = await stage(ctx, orch, run, { ticket: null, title: `${kind} ${u.subject}`, summary: `Generated ${kind === 'api' ? 'API endpoint' : 'MCP tool'} for ${u.table}: ${spec}`, files, migrations: [] }, gateResults([o]));
-      state.insertChangeSet({ id: m.id, ticket_id: null, dir: m.dir, status: 'staged', requires_approval: 0, created_at: Date.now(), manifest: JSON.stringify(m) });
-      appendAudit(state, { initiator: ctx.initiator, agent: 'CODESMITH', action: `generate.${kind}`, target: u.subject, files: m.files.map((f) => f.path), result: m.dir });
-      ctx.out.line('STAGE', 'ok', `Feature ready: ./${m.dir}/ (review with \`agent review ${m.id}\`)`, { runId: run.id });
-      return { changeSet: { id: m.id, dir: m.dir, files: m.files.map((f) => f.path) } };
+      return recordGenerated(ctx, run, m, kind, u.subject);
     });
   } finally {
     orch.dispose();
   }
+}
+
+/** A generated change set: recorded as staged, audited, announced. */
+function recordGenerated(ctx: CommandContext, run: Run, m: import('../../agents/stage-agent/change-set.js').Manifest, kind: string, subject: string) {
+  ctx.state().insertChangeSet({ id: m.id, ticket_id: null, dir: m.dir, status: 'staged', requires_approval: 0, created_at: Date.now(), manifest: JSON.stringify(m) });
+  appendAudit(ctx.state(), { initiator: ctx.initiator, agent: 'CODESMITH', action: `generate.${kind}`, target: subject, files: m.files.map((f) => f.path), result: m.dir });
+  ctx.out.line('STAGE', 'ok', `Feature ready: ./${m.dir}/ (review with \`agent review ${m.id}\`)`, { runId: run.id });
+  return { changeSet: { id: m.id, dir: m.dir, files: m.files.map((f) => f.path) } };
 }
 
 /** generate component|test: CodeSmith's feature agent, then StageAgent, as for api and mcp-tool. */
@@ -227,10 +232,7 @@ async function generateFeature(ctx: CommandContext, kind: 'component' | 'test', 
       const o = await orch.runAgent(run, codeSmithFeature({ root, request, columns: async (t) => columns.get(t) ?? [], testCommand: testCommandFor(root, ctx.project.config().test.command) }, (f) => (files = f)));
       const what = kind === 'component' ? `${u.variant} component for ${u.table}` : `test for ${u.subject}`;
       const m = await stage(ctx, orch, run, { ticket: null, title: `${kind} ${kind === 'test' ? u.subject.replace(/^(src\/)?(app\/)?/, '').replace(/\.[jt]sx?$/, '').split('/').slice(-3).join(' ') : u.subject}`, summary: `Generated ${what}: ${spec}`, files, migrations: [] }, gateResults([o]));
-      state.insertChangeSet({ id: m.id, ticket_id: null, dir: m.dir, status: 'staged', requires_approval: 0, created_at: Date.now(), manifest: JSON.stringify(m) });
-      appendAudit(state, { initiator: ctx.initiator, agent: 'CODESMITH', action: `generate.${kind}`, target: u.subject, files: m.files.map((f) => f.path), result: m.dir });
-      ctx.out.line('STAGE', 'ok', `Feature ready: ./${m.dir}/ (review with \`agent review ${m.id}\`)`, { runId: run.id });
-      return { changeSet: { id: m.id, dir: m.dir, files: m.files.map((f) => f.path) } };
+      return recordGenerated(ctx, run, m, kind, u.subject);
     });
   } finally {
     orch.dispose();
