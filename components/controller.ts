@@ -14,11 +14,11 @@ import { makeStyle } from '../src/cli/style.js';
 import { lineEvent } from '../src/cli/output.js';
 import { VERSION } from '../src/cli/run.js';
 import { route } from '../src/engine/router.js';
-import { DASHBOARD_SESSION, decide } from '../src/engine/approvals.js';
+import { DASHBOARD_SESSION, decide, requesterCarriesOn } from '../src/engine/approvals.js';
 import { confirmationText } from '../src/engine/approval-policy.js';
 import { redact } from '../src/config/redact.js';
 import { AgentError, EXIT, UsageError, exitCodeOf } from '../src/errors.js';
-import { isAlive, type ApprovalRow, type StateDb } from '../src/store/state-db.js';
+import type { ApprovalRow, StateDb } from '../src/store/state-db.js';
 import { createAgentStore, type AgentStore } from '../src/store/store.js';
 import { createUiStore, type UiStore } from './ui-store.js';
 import { KeyRouter } from './keys.js';
@@ -83,7 +83,6 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
   const ui = createUiStore({ columns: opts.columns, rows: opts.rows, history: Array.isArray(history) ? history : [] });
   const router = new KeyRouter();
   const sessionId = `dashboard-${process.pid}-${randomBytes(3).toString('hex')}`;
-  const startedAt = Date.now();
   const running = new Map<number, { abort: AbortController; done: Promise<void> }>();
   /** Approvals that commands run from this prompt asked for: they wait here and carry on themselves. */
   const askedHere = new Set<string>();
@@ -385,14 +384,12 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
   /** After an approval: the process that asked carries on by itself if it is still waiting. */
   async function carryOut(row: ApprovalRow): Promise<void> {
     if (!row.resume || askedHere.has(row.id)) return;
-    const run = row.run_id ? state.run(row.run_id) : undefined;
     const ticketId = row.ticket_id ?? undefined;
-    if (run && run.status === 'waiting' && run.pid !== null && isAlive(run.pid)) {
-      reporter(null).line('ORCHESTRATOR', 'info', `${run.id} (process ${run.pid}) was waiting for ${row.id} and continues now`, { ticketId });
+    if (requesterCarriesOn(row)) {
+      const who = row.run_id ? `${row.run_id} (process ${row.requester_pid})` : `process ${row.requester_pid}`;
+      reporter(null).line('ORCHESTRATOR', 'info', `${who} was waiting for ${row.id} and continues now`, { ticketId });
       return;
     }
-    // Without a run to look at: a request made while this dashboard was live is being waited for.
-    if (!run && row.requested_at >= startedAt) return;
     const { command, args } = JSON.parse(row.resume) as { command: string; args: Record<string, unknown> };
     await track(`agent ${command}`, async (ctx) => {
       ctx.out.line('ORCHESTRATOR', 'info', `Carrying out: agent ${command}`, { ticketId });

@@ -1,7 +1,6 @@
 // The Migrator inside the ticket pipeline: turns missing-foreign-key findings into one migration
 // with its rollback, dry-runs both on a shadow database (from the cached template), and proves the
 // rollback restores the schema (snapshots compared with the migrator's schema differ).
-import { join } from 'node:path';
 import type { AgentTask } from '../../src/engine/orchestrator.js';
 import { item, type PhaseOutcome } from '../../src/engine/phases.js';
 import type { RootCause } from '../bug-hunter/root-cause.js';

@@ -14,7 +14,7 @@ import type { MigrationFile, SkippedFile } from './files.js';
 import { nextVersion, readMigrationFiles } from './files.js';
 import { readHistory } from './history.js';
 import { compareMigrations, type MigrationStatus } from './status.js';
-import { lintMigrations, lintSql, tablesAfter } from './linter/index.js';
+import { lintMigrations, lintSql } from './linter/index.js';
 import { approvalVerdict, requiresApproval, type ApprovalVerdict, type Finding, type LintFinding } from './finding.js';
 import { planFromDescription, type PlannedMigration } from './sql-builder.js';
 import type { SchemaSnapshot } from './schema-snapshot.js';

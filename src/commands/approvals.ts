@@ -1,9 +1,8 @@
 // approvals, approve, reject
-import { decide, resolveApproval } from '../engine/approvals.js';
+import { decide, requesterCarriesOn, resolveApproval } from '../engine/approvals.js';
 import { confirmationText } from '../engine/approval-policy.js';
 import { makeStyle, table } from '../cli/style.js';
 import type { ApprovalRow } from '../store/rows.js';
-import { isAlive } from '../store/state-db.js';
 import { appendAudit } from '../engine/audit.js';
 import { defineCommand, type CommandContext } from './types.js';
 
@@ -85,7 +84,7 @@ export const approve = defineCommand({
 async function resume(ctx: CommandContext, approval: ApprovalRow): Promise<unknown> {
   if (!approval.resume) return null;
   // The process that asked is still waiting for this decision: it carries the action out itself.
-  if (approval.waiting && approval.requester_pid && isAlive(approval.requester_pid)) {
+  if (requesterCarriesOn(approval)) {
     const who = approval.run_id ? `${approval.run_id} (process ${approval.requester_pid})` : `process ${approval.requester_pid}`;
     ctx.out.line('ORCHESTRATOR', 'info', `${who} was waiting for ${approval.id} and continues now`, { ticketId: approval.ticket_id ?? undefined });
     return null;

@@ -4,7 +4,7 @@
 import { ApprovalRequiredError, UsageError, WorkFailedError } from '../errors.js';
 import type { AgentConfig } from '../config/config.js';
 import type { Reporter } from '../commands/types.js';
-import type { ApprovalRow, StateDb } from '../store/state-db.js';
+import { isAlive, type ApprovalRow, type StateDb } from '../store/state-db.js';
 import { appendAudit } from './audit.js';
 import { confirmationText, decideApproval, type ApprovalRecord, type ApprovalRequest } from './approval-policy.js';
 import { sleep } from './orchestrator.js';
@@ -154,7 +154,8 @@ export function decide(state: StateDb, id: string, status: 'approved' | 'rejecte
       throw new UsageError(`${row.id} (${row.category}) needs a typed confirmation: pass --confirm ${want}`);
     }
   }
-  if (!state.decideApproval(row.id, status, opts.by, opts.reason)) {
+  const at = state.decideApproval(row.id, status, opts.by, opts.reason);
+  if (!at) {
     const now = state.approval(row.id)!;
     throw new UsageError(`${row.id} is already ${now.status}${now.decided_by ? ` by ${now.decided_by}` : ''}`);
   }
@@ -177,5 +178,11 @@ export function decide(state: StateDb, id: string, status: 'approved' | 'rejecte
     message: `${row.id} ${status} by ${opts.by}: ${row.action}${opts.reason ? ` (${opts.reason})` : ''}`,
     data: { approvalId: row.id },
   });
-  return state.approval(row.id)!;
+  // `waiting` as it was when the decision was made (see StateDb.decideApproval).
+  return { ...state.approval(row.id)!, ...at };
+}
+
+/** After an approval: does the process that asked carry the action out itself? */
+export function requesterCarriesOn(approval: ApprovalRow): boolean {
+  return Boolean(approval.waiting) && approval.requester_pid != null && isAlive(approval.requester_pid);
 }

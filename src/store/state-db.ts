@@ -374,11 +374,16 @@ export class StateDb {
   }
 
   /** Decides a pending approval; false when it was no longer pending (someone else decided). */
-  decideApproval(id: string, status: 'approved' | 'rejected' | 'expired', by: string, reason: string | null): boolean {
-    const info = this.db
-      .prepare(`UPDATE approvals SET status = ?, decided_by = ?, decided_at = ?, reason = ? WHERE id = ? AND status = 'pending'`)
-      .run(status, by, Date.now(), reason === null ? null : redact(reason), id);
-    return info.changes === 1;
+  /**
+   * Decides a pending approval; null when it was not pending. Returns whether the requester was
+   * waiting at that very moment (read in the same statement): the requester clears the flag as
+   * soon as it sees the decision, so a later read could not tell who is to carry the action out.
+   */
+  decideApproval(id: string, status: 'approved' | 'rejected' | 'expired', by: string, reason: string | null): { waiting: number; requester_pid: number | null } | null {
+    const at = this.db
+      .prepare(`UPDATE approvals SET status = ?, decided_by = ?, decided_at = ?, reason = ? WHERE id = ? AND status = 'pending' RETURNING waiting, requester_pid`)
+      .get(status, by, Date.now(), reason === null ? null : redact(reason), id) as { waiting: number; requester_pid: number | null } | undefined;
+    return at ?? null;
   }
 
   // ---- change sets ----

@@ -111,19 +111,38 @@ describe('approval modal', () => {
     expect(h.state.approval('APR-1')!.status).toBe('approved');
   });
 
-  it("carries an approved request out when its requester is gone (like `agent approve`)", async () => {
+  it("carries an approved request out when its requester is not waiting for it (like `agent approve`), also one made while the dashboard was open", async () => {
     const h = await renderDashboard({
       seed: (s) =>
         s.insertApproval({
           id: 'APR-9', ticket_id: null, run_id: null, category: 'credentialChange', action: 'create the follow-up ticket', summary: 'x', risk: 'high',
           touches: '[]', gates: '[]', resume: JSON.stringify({ command: 'create ticket', args: { description: 'resumed by an approval in the dashboard' } }),
-          confirm: null, status: 'pending', requested_by: 'ORCHESTRATOR', requested_at: Date.now() - 60_000, decided_by: null, decided_at: null, reason: null,
+          confirm: null, status: 'pending', requested_by: 'ORCHESTRATOR', requested_at: Date.now() + 60_000, decided_by: null, decided_at: null, reason: null,
         }),
     });
     await h.waitForFrame('APPROVAL REQUIRED APR-9');
     await h.press('y');
     await h.waitForFrame('Ticket created');
     expect(h.state.tickets().some((t) => t.description === 'resumed by an approval in the dashboard')).toBe(true);
+  });
+
+  it('leaves the action to a requester that was waiting at the moment of approval, however recent or old the request', async () => {
+    const resume = JSON.stringify({ command: 'create ticket', args: { description: 'must be created by the requester, not the dashboard' } });
+    const h = await renderDashboard({
+      seed: (s) => {
+        s.insertApproval({
+          id: 'APR-5', ticket_id: null, run_id: null, category: 'credentialChange', action: 'create the follow-up ticket', summary: 'x', risk: 'high',
+          touches: '[]', gates: '[]', resume, confirm: null, status: 'pending', requested_by: 'ORCHESTRATOR', requested_at: Date.now() - 60_000, decided_by: null, decided_at: null, reason: null,
+          requester_pid: process.pid, // alive: this test process stands in for the waiting requester
+        });
+        s.setApprovalWaiting('APR-5', true);
+      },
+    });
+    await h.waitForFrame('APPROVAL REQUIRED APR-5');
+    await h.press('y');
+    await h.waitForFrame(`process ${process.pid} was waiting for APR-5 and continues now`);
+    expect(h.state.approval('APR-5')!.status).toBe('approved');
+    expect(h.state.tickets()).toEqual([]);
   });
 
   it("pops up another connection's request; that requester waits because the dashboard session is live", async () => {
