@@ -80,8 +80,8 @@ export function toolObject(name: string, table: string, fields: readonly Field[]
   const props = fields.map((f) => `        ${f.name}: { type: '${f.json.type}'${f.json.format ? `, format: '${f.json.format}'` : ''} },`).join('\n');
   const required = fields.filter((f) => f.required).map((f) => `'${f.name}'`);
   const validation = p.usesValidate
-    ? `      const input = validate(args, {\n${shapeLines(fields, '        ')}\n      });\n      if (!input.ok) ${p.validationFailure};\n      const { data, error } = await db.from('${table}').insert(input.value);`
-    : `      const { data, error } = await db.from('${table}').insert(args);`;
+    ? `      const input = validate(args, {\n${shapeLines(fields, '        ')}\n      });\n      if (!input.ok) ${p.validationFailure};\n      const { data, error } = await ${p.ctxKey}.from('${table}').insert(input.value);`
+    : `      const { data, error } = await ${p.ctxKey}.from('${table}').insert(args);`;
   return [
     '  {',
     `    name: '${name}',`,
@@ -93,7 +93,7 @@ export function toolObject(name: string, table: string, fields: readonly Field[]
     '      },',
     required.length ? `      required: [${required.join(', ')}],` : null,
     '    },',
-    '    async handler(args, { db }) {',
+    `    async handler(args, { ${p.ctxKey} }) {`,
     validation,
     '      if (error) throw new Error(error.message);',
     `      return { ${entity}: data };`,
@@ -119,13 +119,16 @@ export function addTool(existing: string | null, tool: string, exportName: strin
   return `${p.imports.join('\n')}\n\nexport const ${exportName}: ToolDefinition[] = [\n${tool}\n];\n`;
 }
 
-/** Registers a new tools file in the registry next to its siblings. */
-export function registerToolsFile(registry: string, exportName: string, importPath: string): string {
+/**
+ * Registers a new tools file in the registry next to its siblings: its import after theirs, its
+ * array spread into the array that spreads the sibling's (`siblingExport`).
+ */
+export function registerToolsFile(registry: string, exportName: string, importPath: string, siblingExport: string): string {
   if (registry.includes(`'${importPath}'`)) return registry;
   const lines = registry.split('\n');
   const lastImport = lines.map((l, i) => (l.startsWith('import ') ? i : -1)).filter((i) => i >= 0).pop() ?? 0;
   lines.splice(lastImport, 0, `import { ${exportName} } from '${importPath}';`);
-  return lines.join('\n').replace(/(export const tools[^=]*=\s*\[)([^\]]*)\]/, (_, head: string, body: string) => `${head}${body.trimEnd()}, ...${exportName}]`);
+  return lines.join('\n').replace(new RegExp(`(=\\s*\\[)([^\\]]*\\.\\.\\.${siblingExport}\\b[^\\]]*)\\]`), (_, head: string, body: string) => `${head}${body.trimEnd()}, ...${exportName}]`);
 }
 
 /** app/api/<table>/route.ts in the style of a sibling route. */
@@ -144,21 +147,21 @@ export function routeFile(table: string, fields: readonly Field[], p: RoutePatte
     ...(filter
       ? [
           `  const ${camelOf(filter)} = new URL(req.url).searchParams.get('${filter}');`,
-          `  const { data, error } = await getDb().from('${table}').select(${camelOf(filter)} ? { ${filter}: ${camelOf(filter)} } : {});`,
+          `  const { data, error } = await ${p.db}.from('${table}').select(${camelOf(filter)} ? { ${filter}: ${camelOf(filter)} } : {});`,
         ]
-      : [`  void req;`, `  const { data, error } = await getDb().from('${table}').select();`]),
-    '  if (error) return serverError(error.message);',
-    `  return json({ ${table}: data });`,
+      : [`  void req;`, `  const { data, error } = await ${p.db}.from('${table}').select();`]),
+    `  if (error) ${p.failed}`,
+    `  return ${p.answer.fn}({ ${table}: data });`,
     '}',
     '',
     'export async function POST(req: Request): Promise<Response> {',
-    `  const input = validate<${type}>(await readJson(req), {`,
+    `  const input = validate<${type}>(${p.readBody}, {`,
     shapeLines(fields, '    '),
     '  });',
-    '  if (!input.ok) return badRequest(input.errors);',
-    `  const { data, error } = await getDb().from('${table}').insert(${p.insertArg});`,
-    '  if (error) return serverError(error.message);',
-    `  return json({ ${entity}: data }, 201);`,
+    `  if (!input.ok) ${p.invalid}`,
+    `  const { data, error } = await ${p.db}.from('${table}').insert(${p.insertArg});`,
+    `  if (error) ${p.failed}`,
+    `  return ${p.answer.fn}({ ${entity}: data }${p.answer.createdTail});`,
     '}',
     '',
   ].join('\n');
@@ -166,63 +169,4 @@ export function routeFile(table: string, fields: readonly Field[], p: RoutePatte
 
 function camelOf(s: string) {
   return s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-}
-
-/** A test for the generated route, in the style of the project's route tests. */
-export function routeTest(table: string, fields: readonly Field[], dbImport: string): string {
-  const entity = singular(table);
-  const required = fields.filter((f) => f.required);
-  const body = `{ ${required.map((f) => `${f.name}: ${f.sample}`).join(', ')} }`;
-  return [
-    "import { beforeEach, describe, expect, it } from 'vitest';",
-    `import { createMemoryDb, setDb } from '${dbImport}';`,
-    "import { GET, POST } from './route';",
-    '',
-    `const post = (body: unknown) => POST(new Request('http://localhost/api/${table}', { method: 'POST', body: JSON.stringify(body) }));`,
-    '',
-    `describe('/api/${table}', () => {`,
-    '  beforeEach(() => setDb(createMemoryDb()));',
-    '',
-    `  it('creates and lists ${table}', async () => {`,
-    `    const created = await post(${body});`,
-    '    expect(created.status).toBe(201);',
-    `    const list = await (await GET(new Request('http://localhost/api/${table}'))).json();`,
-    `    expect(list.${table}).toHaveLength(1);`,
-    '  });',
-    '',
-    "  it('answers 400 with the problems', async () => {",
-    '    const res = await post({});',
-    '    expect(res.status).toBe(400);',
-    "    expect((await res.json()).details.length).toBeGreaterThan(0);",
-    '  });',
-    '});',
-    '',
-  ].join('\n');
-  void entity;
-}
-
-/** A test that the new tool is registered and persists what it is given. */
-export function toolTest(toolName: string, table: string, fields: readonly Field[], imports: { db: string; registry: string }): string {
-  const required = fields.filter((f) => f.required);
-  return [
-    "import { describe, expect, it } from 'vitest';",
-    `import { createMemoryDb } from '${imports.db}';`,
-    `import { dispatch, listTools } from '${imports.registry}';`,
-    '',
-    `describe('${toolName}', () => {`,
-    "  it('is registered and persists a row', async () => {",
-    `    expect(listTools().map((t) => t.name)).toContain('${toolName}');`,
-    '    const db = createMemoryDb();',
-    `    const out = await dispatch('${toolName}', { ${required.map((f) => `${f.name}: ${f.sample}`).join(', ')} }, { db });`,
-    '    expect(out.error).toBeUndefined();',
-    `    expect((await db.from('${table}').select()).data).toHaveLength(1);`,
-    '  });',
-    '',
-    "  it('refuses incomplete input', async () => {",
-    `    const out = await dispatch('${toolName}', {}, { db: createMemoryDb() });`,
-    '    expect(out.error).toBeTruthy();',
-    '  });',
-    '});',
-    '',
-  ].join('\n');
 }

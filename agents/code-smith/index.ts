@@ -3,14 +3,15 @@
 // It writes nothing to the project: its files go into the staged change set.
 import { posix } from 'node:path';
 import type { AgentTask } from '../../src/engine/orchestrator.js';
-import { item, type PhaseOutcome } from '../../src/engine/phases.js';
+import { item, type ChecklistItem, type PhaseOutcome } from '../../src/engine/phases.js';
 import type { ChangeFile } from '../stage-agent/change-set.js';
 import type { RootCause } from '../bug-hunter/root-cause.js';
 import { readProjectFiles, type SourceFile } from '../bug-hunter/project-files.js';
 import { buildGraph, cyclesThrough, testReach } from '../bug-hunter/import-graph.js';
 import { typeCheck } from '../bug-hunter/ts-diagnostics.js';
 import { findRoutePattern, findToolPattern, type RoutePattern, type ToolPattern } from './patterns.js';
-import { addTool, fieldsFor, registerToolsFile, routeFile, routeTest, toolObject, toolTest, validatorTypes, type Column } from './generate.js';
+import { addTool, fieldsFor, registerToolsFile, routeFile, toolObject, validatorTypes, type Column } from './generate.js';
+import { placeTest, registryToolTest, routeTestFor, siblingRouteTest, testPathFor, type GeneratedTest } from './test-gen.js';
 import type { TicketRow } from '../../src/store/rows.js';
 import { llmSettings } from '../../src/integrations/llm/settings.js'; // issue 6 (LLM)
 
@@ -37,11 +38,6 @@ export function tableForTool(tool: string, tables: readonly string[]): string | 
   return hits.sort((a, b) => b.length - a.length)[0] ?? null;
 }
 
-const rel = (from: string, to: string) => {
-  const r = posix.relative(posix.dirname(from), to).replace(/\.ts$/, '');
-  return r.startsWith('.') ? r : `./${r}`;
-};
-
 export function codeSmith(input: CodeSmithInput, done: (files: ChangeFile[]) => void): AgentTask {
   let files: SourceFile[] = [];
   let jobs: Job[] = [];
@@ -49,7 +45,25 @@ export function codeSmith(input: CodeSmithInput, done: (files: ChangeFile[]) => 
   let routeP: RoutePattern | null = null;
   const out = new Map<string, ChangeFile>();
   const put = (path: string, content: string, reason: string) => out.set(path, { path, content, reason, agent: 'CODESMITH' });
-  const generatedSources = () => [...out.keys()].filter((p) => !/\.test\.ts$/.test(p));
+  const generatedSources = () => [...out.keys()].filter((p) => !/\.(test|spec)\.[cm]?[jt]sx?$/.test(p));
+  /** The project's files as the change set leaves them. */
+  const withChanges = (): SourceFile[] => [...files.filter((f) => !out.has(f.path)), ...[...out.values()].map((f) => ({ path: f.path, content: f.content! }))];
+  /** Checklist items for tests CodeSmith could not write: why, for the review and the coverage gate. */
+  const untested: ChecklistItem[] = [];
+  // A generated test never replaces one the project (or this change) has: placeTest appends it
+  // to that file, or writes it next to it when a name would clash (see test-gen.ts).
+  const putTest = (t: GeneratedTest | { error: string }, slug: string, what: string) => {
+    if ('error' in t) {
+      untested.push(item(`Test for ${what}`, false, `no test generated: ${t.error}`));
+      return;
+    }
+    const byPath = (p: string) => out.get(p)?.content ?? files.find((f) => f.path === p)?.content ?? null;
+    const placed = placeTest(t, byPath(t.path), slug, (p) => byPath(p) !== null);
+    const how = placed.placed === 'appended' ? `appended to the existing ${placed.path}` : placed.placed === 'sibling' ? `in ${placed.path}, next to the existing ${t.path}` : placed.path;
+    put(placed.path, placed.content, `tests ${what}: ${placed.cases.join('; ')}`);
+    for (const n of placed.notes) untested.push(item(`Test for ${what}`, true, n));
+    untested.push(item(`Test for ${what}`, true, how));
+  };
   return {
     type: 'CodeSmith',
     priority: 5,
@@ -106,26 +120,27 @@ export function codeSmith(input: CodeSmithInput, done: (files: ChangeFile[]) => 
             const exportName = toolP.exportFor(entity);
             const current = out.get(path)?.content ?? byPath.get(path) ?? null;
             put(path, addTool(current, toolObject(j.cause.subject, j.table, fields, toolP), exportName, toolP), `adds the MCP tool ${j.cause.subject} the code calls`);
-            if (!current && toolP.registry) put(toolP.registry.path, registerToolsFile(toolP.registry.content, exportName, `./${posix.relative(posix.dirname(toolP.registry.path), path).replace(/\.ts$/, '')}`), `registers ${exportName}`);
-            const dbFile = files.find((f) => /(^|\/)lib\/db\.ts$/.test(f.path));
-            if (dbFile && toolP.registry) {
-              const testPath = path.replace(/\.ts$/, '.test.ts');
-              put(testPath, toolTest(j.cause.subject, j.table, fields, { db: rel(testPath, dbFile.path), registry: rel(testPath, toolP.registry.path) }), `tests ${j.cause.subject}`);
+            if (!current && toolP.registry) {
+              const registry = out.get(toolP.registry.path)?.content ?? toolP.registry.content;
+              put(toolP.registry.path, registerToolsFile(registry, exportName, `./${posix.relative(posix.dirname(toolP.registry.path), path).replace(/\.ts$/, '')}`, toolP.exportName), `registers ${exportName}`);
             }
+            putTest(registryToolTest(withChanges(), { registry: toolP.registry?.path ?? null, toolsFile: path, tool: j.cause.subject, testPath: testPathFor(path, files) }), j.cause.subject, j.cause.subject);
             ctx.log('ok', `Created MCP tool: ${j.cause.subject}`);
           }
           if (j.kind === 'api-route' && routeP) {
             const dir = posix.dirname(posix.dirname(routeP.sibling.path));
             const path = `${dir}/${j.table}/route.ts`;
             put(path, routeFile(j.table, fields, routeP), `the API endpoint for ${j.table} (GET, POST)`);
-            const dbFile = files.find((f) => /(^|\/)lib\/db\.ts$/.test(f.path));
-            if (dbFile) put(path.replace(/\.ts$/, '.test.ts'), routeTest(j.table, fields, rel(path, dbFile.path)), `tests /api/${j.table}`);
-            ctx.log('ok', `Generated API endpoint: POST /${path.replace(/^(src\/)?app\//, '').replace(/\/route\.ts$/, '')}`);
+            const url = `/${path.replace(/^(src\/)?app\//, '').replace(/\/route\.ts$/, '')}`;
+            // In the style of the project's route tests: without one, there is no setup to follow.
+            putTest(siblingRouteTest(files) ? routeTestFor({ kind: 'route', path, table: j.table, testPath: testPathFor(path, files) }, withChanges(), fields) : { error: 'the project has no route test (app/api/**/route.test.ts) whose setup a new one could follow' }, j.table, url);
+            ctx.log('ok', `Generated API endpoint: POST ${url}`);
           }
         }
+        for (const i of untested.filter((x) => !x.ok)) ctx.log('warn', `${i.item}: ${i.evidence}`);
         const planned = jobs.filter((j) => j.table && (j.kind === 'mcp-tool' ? toolP : routeP));
         return {
-          items: [...out.values()].map((f) => item(`Planned ${f.path}`, true, f.reason)),
+          items: [...[...out.values()].map((f) => item(`Planned ${f.path}`, true, f.reason)), ...untested],
           metrics: { scenarios: jobs.length, mitigated: planned.length },
         };
       },

@@ -11,12 +11,16 @@ export interface ToolPattern {
   fileFor(entity: string): string;
   /** The array export name pattern: jobTools -> estimateTools. */
   exportFor(entity: string): string;
+  /** The sibling's array export, which the registry spreads: `jobTools`. */
+  exportName: string;
   registry: SourceFile | null;
   /** Import lines of the sibling (validate, the ToolDefinition type), reused verbatim. */
   imports: string[];
   usesValidate: boolean;
   /** How a failed validation is reported: `throw new Error(input.errors.join('; '))`. */
   validationFailure: string;
+  /** The handler's context key for the database: `handler(args, { db })`, `{ store }`. */
+  ctxKey: string;
 }
 
 export interface RoutePattern {
@@ -25,6 +29,15 @@ export interface RoutePattern {
   usesValidate: boolean;
   /** How the sibling hands validated input to insert(): `input.value` or with a cast. */
   insertArg: string;
+  /** What the sibling calls `.from('table')` on: a getter call or a module's client. */
+  db: string;
+  /** How the sibling reads the request body it validates: `await readBody(req)`. */
+  readBody: string;
+  /** The sibling's answers, with `input`/`error` as the generated handler names them. */
+  invalid: string;
+  failed: string;
+  /** The response function and what follows the payload for a created row: `json`, `, 201`. */
+  answer: { fn: string; createdTail: string };
 }
 
 const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -37,15 +50,21 @@ export function findToolPattern(files: readonly SourceFile[]): ToolPattern | nul
   const exportName = /export const (\w+)\s*:/.exec(sibling.content)?.[1] ?? 'tools';
   const stem = /([a-z0-9]+)_tools\.ts$/.exec(sibling.path)![1]!;
   const suffix = exportName.startsWith(camel(stem)) ? exportName.slice(camel(stem).length) : 'Tools';
-  const registry = files.find((f) => posix.dirname(f.path) === posix.dirname(dir) && /registry\.ts$/.test(f.path)) ?? files.find((f) => f.content.includes(`from './tools/${stem}_tools'`)) ?? null;
+  // registry.ts above the tools folder, else the module that spreads the sibling's array.
+  const registry =
+    files.find((f) => posix.dirname(f.path) === posix.dirname(dir) && /(^|\/)registry\.ts$/.test(f.path)) ??
+    files.find((f) => !/\.(test|spec)\.[jt]sx?$/.test(f.path) && new RegExp(`from\\s+['"]\\.[^'"]*/${stem}_tools(\\.[jt]s)?['"]`).test(f.content) && f.content.includes(`...${exportName}`)) ??
+    null;
   return {
     sibling,
     fileFor: (entity) => `${dir}/${entity}_tools.ts`,
     exportFor: (entity) => `${camel(entity)}${suffix}`,
+    exportName,
     registry,
     imports: sibling.content.split('\n').filter((l) => l.startsWith('import ')),
     usesValidate: /\bvalidate\s*\(/.test(sibling.content),
     validationFailure: /throw new Error\(input\.errors\.join\('([^']*)'\)\)/.exec(sibling.content)?.[0] ?? "throw new Error(input.errors.join('; '))",
+    ctxKey: /handler\s*\(\s*\w+\s*,\s*\{\s*(\w+)\s*\}/.exec(sibling.content)?.[1] ?? 'db',
   };
 }
 
@@ -53,11 +72,23 @@ export function findRoutePattern(files: readonly SourceFile[]): RoutePattern | n
   const routes = files.filter((f) => /^(src\/)?app\/api\/[a-z0-9_-]+\/route\.ts$/.test(f.path) && /export async function POST/.test(f.content));
   const sibling = routes.sort((a, b) => a.content.length - b.content.length)[0];
   if (!sibling) return null;
-  const insertArg = /\.insert\((input\.value(?: as [^)]+)?)\)/.exec(sibling.content)?.[1] ?? 'input.value';
-  return { sibling, imports: sibling.content.split('\n').filter((l) => l.startsWith('import ')), usesValidate: /\bvalidate(<[^>]*>)?\s*\(/.test(sibling.content), insertArg };
-}
-
-/** A route test next to its route, if the project writes them that way. */
-export function findRouteTest(files: readonly SourceFile[]): SourceFile | null {
-  return files.find((f) => /^(src\/)?app\/api\/.+\/route\.test\.ts$/.test(f.path)) ?? null;
+  const code = sibling.content;
+  const post = /export async function POST[\s\S]*?(?=\nexport\s|$)/.exec(code)![0];
+  // The validated value's name in the sibling (`const input = validate(…)`), renamed to `input`.
+  const v = /const\s+(\w+)\s*=\s*validate\b/.exec(post)?.[1] ?? 'input';
+  const asInput = (line: string) => line.replace(new RegExp(`\\b${v}\\.`, 'g'), 'input.');
+  const db = /([A-Za-z_$][\w$]*(?:\(\))?)\.from\(\s*['"]/.exec(code)?.[1];
+  if (!db) return null;
+  const answer = /return\s+([\w$.]+)\(\s*\{\s*\w+\s*:\s*data\s*\}\s*((?:,[^;]*)?)\)\s*;/.exec(post);
+  return {
+    sibling,
+    imports: code.split('\n').filter((l) => l.startsWith('import ')),
+    usesValidate: /\bvalidate(<[^>]*>)?\s*\(/.test(code),
+    insertArg: asInput(/\.insert\((\w+\.value(?: as [^)]+)?)\)/.exec(post)?.[1] ?? 'input.value'),
+    db,
+    readBody: (/validate(?:<[^>]*>)?\(\s*([^,]+),/.exec(post)?.[1]?.trim() ?? 'await req.json().catch(() => undefined)').replace(new RegExp(`\\b${/POST\s*\(\s*(\w+)/.exec(post)?.[1] ?? 'req'}\\b`, 'g'), 'req'),
+    invalid: asInput(new RegExp(`if\\s*\\(\\s*!${v}\\.ok\\s*\\)\\s*(return\\s[^;]+;)`).exec(post)?.[1] ?? 'return Response.json({ errors: input.errors }, { status: 400 });'),
+    failed: /if\s*\(\s*error\s*\)\s*(return\s[^;]+;)/.exec(post)?.[1] ?? 'return Response.json({ error: error.message }, { status: 500 });',
+    answer: answer ? { fn: answer[1]!, createdTail: answer[2]!.trim() ? `, ${answer[2]!.trim().replace(/^,\s*/, '')}` : '' } : { fn: 'Response.json', createdTail: ', { status: 201 }' },
+  };
 }

@@ -21,7 +21,7 @@ const isTools = (f: SourceFile) => /(^|\/)tools\/[a-z0-9_]+\.ts$/.test(f.path) &
 const isTest = (p: string) => /\.(test|spec)\.[jt]sx?$/.test(p);
 
 /** route.test.ts, or route.spec.ts when that is what the project's tests are called. */
-function testPathFor(path: string, files: readonly SourceFile[]): string {
+export function testPathFor(path: string, files: readonly SourceFile[]): string {
   const spec = files.filter((f) => /\.spec\.[jt]sx?$/.test(f.path)).length > files.filter((f) => /\.test\.[jt]sx?$/.test(f.path)).length;
   return path.replace(/\.ts$/, spec ? '.spec.ts' : '.test.ts');
 }
@@ -125,18 +125,78 @@ export interface GeneratedTest {
   notes: string[];
 }
 
+/** One import line's module and local bindings (`import { a, b as c } from 'm'`, `* as ns`, default). */
+function bindings(line: string): { spec: string; type: boolean; def?: string; ns?: string; named: Array<{ raw: string; local: string }> } | null {
+  const m = /^import\s+(type\s+)?(?:(\w+)\s*,?\s*)?(?:\*\s+as\s+(\w+)|\{([^}]*)\})?\s*from\s+['"]([^'"]+)['"];?\s*$/.exec(line.trim());
+  if (!m || (!m[2] && !m[3] && m[4] === undefined)) return null;
+  const named = (m[4] ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean)
+    .map((raw) => ({ raw, local: raw.replace(/^type\s+/, '').split(/\s+as\s+/).pop()! }));
+  return { spec: m[5]!, type: Boolean(m[1]), def: m[2], ns: m[3], named };
+}
+
+const localsOf = (line: string) => {
+  const b = bindings(line);
+  return b ? [b.def, b.ns, ...b.named.map((n) => n.local)].filter((n): n is string => Boolean(n)) : [];
+};
+
+/** The import line with only the bindings `used` keeps, or null when it keeps none. */
+function pruneImport(line: string, used: (name: string) => boolean): string | null {
+  const b = bindings(line);
+  if (!b) return line;
+  const named = b.named.filter((n) => used(n.local));
+  const parts = [b.def && used(b.def) ? b.def : null, b.ns && used(b.ns) ? `* as ${b.ns}` : null, named.length ? `{ ${named.map((n) => n.raw).join(', ')} }` : null].filter(Boolean);
+  return parts.length ? `import ${b.type ? 'type ' : ''}${parts.join(', ')} from '${b.spec}';` : null;
+}
+
+/** Import lines with `line` added: its names merged into a named import of the same module, else after the last import. */
+function mergeImport(lines: readonly string[], line: string): string[] {
+  const add = bindings(line);
+  const at = add && !add.type && add.named.length && !add.def && !add.ns ? lines.findIndex((l) => { const b = bindings(l); return b?.spec === add.spec && !b.type && !b.ns && b.named.length > 0; }) : -1;
+  const out = [...lines];
+  if (at < 0) {
+    const last = out.map((l, i) => (l.startsWith('import ') ? i : -1)).reduce((a, b) => Math.max(a, b), -1);
+    out.splice(last + 1, 0, line);
+    return out;
+  }
+  const same = bindings(out[at]!)!;
+  const raw = [...new Map([...same.named, ...add!.named].map((n) => [n.local, n.raw])).values()].sort();
+  out[at] = `import ${same.def ? `${same.def}, ` : ''}{ ${raw.join(', ')} } from '${same.spec}';`;
+  return out;
+}
+
 /** Adds an import line, merging its names into a line that imports from the same module. */
 function addImport(imports: Set<string>, line: string): void {
-  const from = /from\s+(['"][^'"]+['"])/.exec(line)?.[1];
-  const names = /^import\s*\{([^}]+)\}/.exec(line)?.[1];
-  const same = [...imports].find((l) => from && l.endsWith(`from ${from};`) && /^import\s*\{/.test(l));
-  if (!same || !names) {
-    imports.add(line);
-    return;
+  const merged = mergeImport([...imports], line);
+  imports.clear();
+  for (const l of merged) imports.add(l);
+}
+
+/**
+ * The status a handler answers invalid input with: the 4xx in its `if (!input.ok) return …`
+ * line, or in the body of the project function that line calls (`badInput(…)` -> 422).
+ */
+function refusalStatus(body: string, files: readonly SourceFile[]): number | null {
+  const ret = /if\s*\(\s*!\w+\.ok\s*\)\s*return\s+([^;]+);/.exec(body)?.[1];
+  if (!ret) return null;
+  const direct = /\b(4\d\d)\b/.exec(ret)?.[1];
+  if (direct) return Number(direct);
+  const fn = /^([A-Za-z_$][\w$]*)\(/.exec(ret)?.[1];
+  for (const f of fn ? files : []) {
+    const at = f.content.search(new RegExp(`export\\s+(?:async\\s+)?function\\s+${fn}\\b|export\\s+const\\s+${fn}\\s*=`));
+    if (at < 0) continue;
+    const own = f.content.slice(at).split(/\nexport\s/)[0]!;
+    const status = /\b(4\d\d)\b/.exec(own)?.[1];
+    if (status) return Number(status);
   }
-  const merged = [...new Set([...(/^import\s*\{([^}]+)\}/.exec(same)![1]!.split(',')), ...names.split(',')].map((n) => n.trim()).filter(Boolean))].sort();
-  imports.delete(same);
-  imports.add(`import { ${merged.join(', ')} } from ${from};`);
+  return null;
+}
+
+/** The project's route test to take setup lines from: the shortest path among app/api tests. */
+export function siblingRouteTest(files: readonly SourceFile[]): SourceFile | undefined {
+  return files.filter((f) => /(^|\/)app\/api\/.+\/route\.(test|spec)\.ts$/.test(f.path)).sort((a, b) => a.path.length - b.path.length)[0];
 }
 
 /** A test for an API route handler, with the setup of the project's other route tests. */
@@ -148,7 +208,7 @@ export function routeTestFor(target: TestTarget, files: readonly SourceFile[], f
   if (!methods.length) return { error: `${target.path} exports no GET/POST/PUT/PATCH/DELETE handler` };
   const url = '/' + target.path.replace(/^(src\/)?app\//, '').replace(/\/route\.ts$/, '');
   const param = /\[(\w+)\]/.exec(url)?.[1] ?? null;
-  const sibling = files.filter((f) => /(^|\/)app\/api\/.+\/route\.(test|spec)\.ts$/.test(f.path)).sort((a, b) => a.path.length - b.path.length)[0];
+  const sibling = siblingRouteTest(files);
   const imports = new Set<string>();
   if (usesVitestImports(files)) imports.add("import { beforeEach, describe, expect, it } from 'vitest';");
   const setup: string[] = [];
@@ -175,7 +235,7 @@ export function routeTestFor(target: TestTarget, files: readonly SourceFile[], f
     const shape = shapeFields(post.body);
     const required = shape.length ? shape.filter((f) => f.required) : fields.filter((f) => f.required).map((f) => ({ name: f.name, type: f.validateType, required: true }));
     const body = `{ ${required.map((f) => `${f.name}: ${sampleFor(f.type, f.name)}`).join(', ')} }`;
-    const created = [...post.body.matchAll(/json\([^;]*?,\s*(\d{3})\s*\)/g)].map((m) => Number(m[1])).find((s) => s < 300) ?? 200;
+    const created = [...post.body.matchAll(/json\([^;]*?,\s*(?:\{\s*status\s*:\s*)?(\d{3})\s*\}?\s*\)/g)].map((m) => Number(m[1])).find((s) => s < 300) ?? 200;
     const key = answerKey(post.body);
     const listKey = get && !get.params.includes('{') ? answerKey(get.body) : null;
     tests.push(
@@ -187,9 +247,10 @@ export function routeTestFor(target: TestTarget, files: readonly SourceFile[], f
       '  });',
     );
     cases.push(`POST ${url} with the required fields answers ${created}${key ? ` with the stored ${key}` : ''}${listKey ? `, and GET lists it` : ''}`);
-    if (required.length && /badRequest\(|,\s*400\s*\)/.test(post.body)) {
-      tests.push('', "  it('answers 400 when required fields are missing', async () => {", '    const res = await post({});', '    expect(res.status).toBe(400);', '  });');
-      cases.push(`POST ${url} without ${required.map((f) => f.name).join(', ')} answers 400`);
+    const refused = refusalStatus(post.body, files);
+    if (required.length && refused) {
+      tests.push('', `  it('answers ${refused} when required fields are missing', async () => {`, '    const res = await post({});', `    expect(res.status).toBe(${refused});`, '  });');
+      cases.push(`POST ${url} without ${required.map((f) => f.name).join(', ')} answers ${refused}`);
     }
   } else if (get && !param) {
     const key = answerKey(get.body);
@@ -241,7 +302,7 @@ export function routeTestFor(target: TestTarget, files: readonly SourceFile[], f
   };
 }
 
-/** The in-memory database the project's tests make (`memoryStore()`, `createMemoryDb()`, …). */
+/** The in-memory database the project's tests make (a `memoryStore()`, `fakeDb()`, `inMemory…()` factory). */
 export function findTestDbFactory(files: readonly SourceFile[]): { name: string; module: string } | null {
   for (const t of files.filter((f) => isTest(f.path))) {
     for (const m of t.content.matchAll(/^import\s*\{([^}]+)\}\s*from\s*['"](\.[^'"]+)['"]/gm)) {
@@ -260,6 +321,8 @@ interface ParsedTool {
   fields: ShapeField[];
   table: string | null;
   ctxKey: string | null;
+  /** The handler checks its input with validate(): input without the required fields is refused. */
+  validates: boolean;
 }
 
 function parseTools(code: string): ParsedTool[] {
@@ -269,7 +332,7 @@ function parseTools(code: string): ParsedTool[] {
     const shape = shapeFields(seg);
     const required = new Set((/required\s*:\s*\[([^\]]*)\]/.exec(seg)?.[1] ?? '').match(/\w+/g) ?? []);
     const props = [...(/properties\s*:\s*\{([\s\S]*?)\}\s*,?\s*(required|\})/.exec(seg)?.[1] ?? '').matchAll(/(\w+)\s*:\s*\{\s*type\s*:\s*['"](\w+)['"](?:\s*,\s*format\s*:\s*['"]([\w-]+)['"])?/g)].map((p) => ({ name: p[1]!, type: p[3] === 'uuid' || p[3] === 'email' ? p[3] : p[2]!, required: required.has(p[1]!) }));
-    return { name: m[1]!, fields: shape.length ? shape : props, table: /\.from\(\s*['"](\w+)['"]\s*\)\s*\.insert\(/.exec(seg)?.[1] ?? null, ctxKey: /handler\s*\(\s*\w+\s*,\s*\{\s*(\w+)\s*\}/.exec(seg)?.[1] ?? null };
+    return { name: m[1]!, fields: shape.length ? shape : props, table: /\.from\(\s*['"](\w+)['"]\s*\)\s*\.insert\(/.exec(seg)?.[1] ?? null, ctxKey: /handler\s*\(\s*\w+\s*,\s*\{\s*(\w+)\s*\}/.exec(seg)?.[1] ?? null, validates: shape.length > 0 };
   });
 }
 
@@ -328,4 +391,230 @@ export function toolsTestFor(target: TestTarget, files: readonly SourceFile[]): 
       '',
     ].join('\n'),
   };
+}
+
+// ---- a new tool's test, through the project's tool registry as its own registry test calls it ----
+
+/** Index just past the bracket that closes the one at `open`, or -1 (strings skipped). */
+function closing(code: string, open: number): number {
+  const pairs: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
+  const stack: string[] = [];
+  for (let i = open; i < code.length; i++) {
+    const c = code[i]!;
+    if (c === '"' || c === "'" || c === '`') {
+      for (i++; i < code.length && code[i] !== c; i++) if (code[i] === '\\') i++;
+    } else if (pairs[c]) stack.push(pairs[c]);
+    else if (c === stack.at(-1)) {
+      stack.pop();
+      if (!stack.length) return i + 1;
+    }
+  }
+  return -1;
+}
+
+/** The top-level arguments of the call whose `(` is at `open`. */
+function callArgs(code: string, open: number): string[] | null {
+  const end = closing(code, open);
+  if (end < 0) return null;
+  const args: string[] = [];
+  let start = open + 1;
+  for (let i = open + 1; i < end - 1; i++) {
+    const c = code[i]!;
+    if ('([{"\'`'.includes(c)) i = (c === '"' || c === "'" || c === '`' ? closingQuote(code, i) : closing(code, i)) - 1;
+    else if (c === ',') {
+      args.push(code.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  const last = code.slice(start, end - 1).trim();
+  if (last) args.push(last);
+  return args;
+}
+
+function closingQuote(code: string, at: number): number {
+  let i = at + 1;
+  for (; i < code.length && code[i] !== code[at]; i++) if (code[i] === '\\') i++;
+  return i + 1;
+}
+
+const stripExt = (p: string) => p.replace(/\.[cm]?[jt]sx?$/, '');
+
+/** Whether the import specifier `spec` in `fromFile` names the module at `target`. */
+function resolvesTo(fromFile: string, spec: string, target: string): boolean {
+  if (!spec.startsWith('.')) return false;
+  const r = stripExt(posix.join(posix.dirname(fromFile), spec));
+  return r === stripExt(target) || `${r}/index` === stripExt(target);
+}
+
+const importsOf = (f: SourceFile) => f.content.split('\n').filter((l) => l.startsWith('import '));
+
+/** How a test of the project uses the tool registry: what it calls, lists and hands the calls. */
+interface RegistryUse {
+  test: SourceFile;
+  /** `fn` or `obj.fn`, called as `callee('<tool>', args, ...rest)`. */
+  callee: string;
+  rest: string[];
+  /** `out.error` checked `toBeUndefined()` after a good call: [property, matcher]. */
+  okCheck: [string, string] | null;
+  /** A failed call answers with that property set rather than throwing. */
+  answersErrors: boolean;
+  /** An expression of the registered tools' names, from the test's `expect(…).toContain('<tool>')`. */
+  listExpr: string | null;
+  factory: string;
+  dbVar: string;
+}
+
+const KEYWORDS = new Set(['true', 'false', 'null', 'undefined', 'new', 'await', 'async', 'void', 'typeof', 'as', 'const']);
+
+function registryUse(test: SourceFile, registry: string): RegistryUse | { error: string } {
+  const code = test.content;
+  const regNames = importsOf(test).flatMap((l) => (resolvesTo(test.path, bindings(l)?.spec ?? '', registry) && !bindings(l)!.type ? localsOf(l) : []));
+  const calls: Array<{ callee: string; rest: string[]; result: string | null }> = [];
+  for (const m of code.matchAll(/([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\(\s*(['"])[a-z][\w-]*\2\s*,/g)) {
+    if (!regNames.includes(m[1]!.split('.')[0]!)) continue;
+    const args = callArgs(code, m.index + m[1]!.length);
+    if (!args || args.length < 2) continue;
+    const before = code.slice(code.lastIndexOf('\n', m.index) + 1, m.index);
+    calls.push({ callee: m[1]!, rest: args.slice(2), result: /(?:const|let)\s+(\w+)\s*=\s*(?:await\s+)?$/.exec(before)?.[1] ?? null });
+  }
+  if (!calls.length) return { error: `${test.path} calls no tool through ${regNames.join(', ') || 'the registry'} as \`fn('<tool>', args, …)\`` };
+  const checkOf = (v: string | null): [string, string] | null => {
+    const m = v ? new RegExp(`expect\\(\\s*${v}\\.(\\w+)\\s*\\)\\.(toBeUndefined|toBeNull|toBeFalsy)\\(\\)`).exec(code) : null;
+    return m ? [m[1]!, m[2]!] : null;
+  };
+  const call = calls.find((c) => checkOf(c.result)) ?? calls[0]!;
+  const okCheck = checkOf(call.result);
+  const failed = (v: string, p: string) => new RegExp(`expect\\(\\s*${v}\\.${p}\\s*\\)\\.(?:(?:toBe|toEqual|toMatch|toContain)\\(\\s*(?!undefined\\b|null\\b)\\S|toBeTruthy\\(\\)|toBeDefined\\(\\))`).test(code);
+  const answersErrors = okCheck !== null && calls.some((c) => c.result !== null && failed(c.result, okCheck[0]));
+  let listExpr: string | null = null;
+  for (const m of code.matchAll(/\bexpect\(/g)) {
+    const open = m.index + 'expect'.length;
+    const end = closing(code, open);
+    if (end < 0 || !/^\s*\.toContain\(\s*['"][a-z][\w-]*['"]\s*\)/.test(code.slice(end))) continue;
+    let expr = code.slice(open + 1, end - 1).trim();
+    if (/^\w+$/.test(expr)) expr = new RegExp(`(?:const|let)\\s+${expr}\\s*=\\s*(.+?);?\\s*$`, 'm').exec(code)?.[1] ?? expr;
+    if (regNames.some((n) => new RegExp(`(^|[^.\\w])${n}\\b`).test(expr))) {
+      listExpr = expr;
+      break;
+    }
+  }
+  const factory = findTestDbFactory([test]);
+  if (!factory) return { error: `${test.path} makes no in-memory database (a \`memory…()\`/\`fake…()\` factory) for its tool calls` };
+  let rest = call.rest;
+  let dbVar = new RegExp(`(?:const|let)\\s+(\\w+)\\s*=\\s*${factory.name}\\(\\)`).exec(code)?.[1] ?? 'db';
+  if (rest.some((r) => r.includes(`${factory.name}()`))) rest = rest.map((r) => r.split(`${factory.name}()`).join(dbVar));
+  if (!rest.some((r) => new RegExp(`\\b${dbVar}\\b`).test(r))) return { error: `the tool calls in ${test.path} are not handed its in-memory database (${factory.name}())` };
+  // What the context needs besides the database must be an import the generated test can reuse.
+  const imported = new Set(importsOf(test).flatMap(localsOf));
+  const free = rest.flatMap((r) => r.replace(/(['"`])(?:\\.|(?!\1).)*\1/g, '').replace(/\.\s*[A-Za-z_$][\w$]*/g, '').replace(/[A-Za-z_$][\w$]*\s*:/g, '').match(/[A-Za-z_$][\w$]*/g) ?? []).filter((n) => n !== dbVar && !KEYWORDS.has(n) && !imported.has(n));
+  if (free.length) return { error: `the tool calls in ${test.path} pass ${[...new Set(free)].join(', ')}, which the test builds itself; a generated test cannot rebuild it` };
+  return { test, callee: call.callee, rest, okCheck, answersErrors, listExpr, factory: factory.name, dbVar };
+}
+
+/** How the project's tests read a table's rows: `(await db.from('t').select()).data`. */
+function rowsRead(files: readonly SourceFile[]): { method: string; prop: string } {
+  for (const t of files.filter((f) => isTest(f.path))) {
+    const m = /\(await\s+\w+\.from\(\s*['"]\w+['"]\s*\)\.(\w+)\(\s*\)\)\.(\w+)/.exec(t.content);
+    if (m) return { method: m[1]!, prop: m[2]! };
+  }
+  return { method: 'select', prop: 'data' };
+}
+
+/**
+ * A test that a tool in `toolsFile` is reachable through the project's registry and stores a row
+ * in the project's in-memory database: the registry test's own listing and calls, reused. Without
+ * a test that shows how the registry is listed and called, no test (the reason says why).
+ */
+export function registryToolTest(files: readonly SourceFile[], opts: { registry: string | null; toolsFile: string; tool: string; testPath: string }): GeneratedTest | { error: string } {
+  if (!opts.registry) return { error: 'the project has no tool registry to reach the tool through' };
+  const registry = opts.registry;
+  const tool = parseTools(files.find((f) => f.path === opts.toolsFile)?.content ?? '').find((t) => t.name === opts.tool);
+  if (!tool?.table) return { error: `${opts.tool} writes no table: nothing to check that it stores` };
+  const tests = files.filter((f) => isTest(f.path) && importsOf(f).some((l) => resolvesTo(f.path, bindings(l)?.spec ?? '', registry)));
+  if (!tests.length) return { error: `no test of the project imports ${registry}: none shows how its tools are listed and called` };
+  const uses = tests.map((t) => registryUse(t, registry));
+  const use = uses.find((u): u is RegistryUse => !('error' in u));
+  if (!use) return { error: uses.map((u) => (u as { error: string }).error).join('; ') };
+  const { method, prop } = rowsRead(files);
+  const required = tool.fields.filter((f) => f.required);
+  const args = `{ ${required.map((f) => `${f.name}: ${sampleFor(f.type, f.name)}`).join(', ')} }`;
+  const call = (a: string) => `${use.callee}('${tool.name}', ${a}${use.rest.length ? `, ${use.rest.join(', ')}` : ''})`;
+  const rows = (n: number) => `    expect((await ${use.dbVar}.from('${tool.table}').${method}()).${prop}).toHaveLength(${n});`;
+  const cases: string[] = [];
+  const tests_: string[] = [];
+  if (use.listExpr) {
+    tests_.push("  it('is listed by the registry', () => {", `    expect(${use.listExpr}).toContain('${tool.name}');`, '  });', '');
+    cases.push(`${tool.name} is listed by the registry (as ${use.test.path} lists tools)`);
+  }
+  tests_.push(
+    `  it('stores a row in ${tool.table} when called through the registry', async () => {`,
+    `    const ${use.dbVar} = ${use.factory}();`,
+    ...(use.okCheck ? [`    const out = await ${call(args)};`, `    expect(out.${use.okCheck[0]}).${use.okCheck[1]}();`] : [`    await ${call(args)};`]),
+    rows(1),
+    '  });',
+  );
+  cases.push(`${use.callee}('${tool.name}', { ${required.map((f) => f.name).join(', ')} }) stores one ${tool.table} row`);
+  if (tool.validates && required.length) {
+    tests_.push(
+      '',
+      `  it('refuses input without ${required.map((f) => f.name).join(', ')}', async () => {`,
+      `    const ${use.dbVar} = ${use.factory}();`,
+      ...(use.answersErrors ? [`    const out = await ${call('{}')};`, `    expect(out.${use.okCheck![0]}).toBeTruthy();`] : [`    await Promise.resolve().then(() => ${call('{}')}).catch(() => undefined);`]),
+      rows(0),
+      '  });',
+    );
+    cases.push(`${tool.name} without ${required.map((f) => f.name).join(', ')} is refused and stores nothing`);
+  }
+  const body = [`describe('${tool.name} through the registry', () => {`, ...tests_, '});', ''];
+  const used = new Set(body.join('\n').match(/[A-Za-z_$][\w$]*/g));
+  const imports = importsOf(use.test)
+    .filter((l) => bindings(l)?.spec !== 'vitest')
+    .map((l) => pruneImport(moveImport(l, use.test.path, opts.testPath), (n) => used.has(n)))
+    .filter((l): l is string => l !== null);
+  return {
+    path: opts.testPath,
+    cases,
+    notes: use.listExpr ? [] : [`${use.test.path} does not list the registry's tools by name: only the call through it is tested`],
+    content: [...(usesVitestImports(files) ? ["import { describe, expect, it } from 'vitest';"] : []), ...imports, '', ...body].join('\n'),
+  };
+}
+
+// ---- where a generated test goes: never over a test the project has ----
+
+const topLevelNames = (code: string) => [...code.matchAll(/^(?:export\s+)?(?:const|let|var|class|(?:async\s+)?function)\s+(\w+)/gm)].map((m) => m[1]!);
+
+/**
+ * A generated test placed without overwriting a test that is already at its path. A free path
+ * gets the file. At a taken path the new describe block is appended to the file there, its
+ * imports merged into the file's own, so the module keeps one test file as the project has it;
+ * when a name the block needs is already bound there to something else, it goes to a sibling file
+ * instead (`x.test.ts` -> `x.<slug>.test.ts`), and the project's file is left as it is.
+ */
+export function placeTest(t: GeneratedTest, existing: string | null, slug: string, taken: (path: string) => boolean): GeneratedTest & { placed: 'new' | 'appended' | 'sibling' } {
+  if (existing === null) return { ...t, placed: 'new' };
+  const lines = t.content.split('\n');
+  const genImports = lines.filter((l) => l.startsWith('import '));
+  const body = lines.filter((l) => !l.startsWith('import ')).join('\n').trim();
+  const exLines = existing.split('\n');
+  const headEnd = exLines.map((l, i) => (l.startsWith('import ') ? i : -1)).reduce((a, b) => Math.max(a, b), -1) + 1;
+  // What a name is bound to: module and exported name for imports, 'local' for declarations.
+  const origin = (line: string, n: string) => `${stripExt(bindings(line)!.spec)}:${bindings(line)!.named.find((x) => x.local === n)?.raw.replace(/^type\s+/, '').split(/\s+as\s+/)[0] ?? n}`;
+  const bound = new Map<string, string>();
+  for (const l of exLines.slice(0, headEnd).filter((x) => x.startsWith('import '))) for (const n of localsOf(l)) bound.set(n, origin(l, n));
+  for (const n of topLevelNames(existing)) bound.set(n, 'local');
+  const clash = genImports.some((l) => localsOf(l).some((n) => bound.has(n) && bound.get(n) !== origin(l, n))) || topLevelNames(body).some((n) => bound.has(n));
+  if (clash) {
+    const test = /(\.(?:test|spec)\.[cm]?[jt]sx?)$/;
+    const base = t.path.replace(test, `.${slug}$1`);
+    let path = base;
+    for (let i = 2; taken(path); i++) path = base.replace(test, `-${i}$1`);
+    return { ...t, path, placed: 'sibling' };
+  }
+  let head = exLines.slice(0, headEnd);
+  for (const l of genImports) {
+    const line = pruneImport(l, (n) => !bound.has(n));
+    if (line) head = mergeImport(head, line);
+  }
+  const rest = exLines.slice(headEnd);
+  return { ...t, placed: 'appended', content: `${[...head, ...rest].join('\n').trimEnd()}\n\n${body}\n` };
 }
