@@ -85,7 +85,7 @@ export function toolObject(name: string, table: string, fields: readonly Field[]
   return [
     '  {',
     `    name: '${name}',`,
-    `    description: 'Create ${article(entity)} ${entity.replace(/_/g, ' ')} record.',`,
+    p.describes ? `    description: 'Create ${article(entity)} ${entity.replace(/_/g, ' ')} record.',` : null,
     '    inputSchema: {',
     "      type: 'object',",
     '      properties: {',
@@ -116,7 +116,8 @@ export function addTool(existing: string | null, tool: string, exportName: strin
     }
     return content;
   }
-  return `${p.imports.join('\n')}\n\nexport const ${exportName}: ToolDefinition[] = [\n${tool}\n];\n`;
+  const head = [...p.imports, ...(p.localTypes.length ? ['', ...p.localTypes] : [])].join('\n');
+  return `${head}\n\nexport const ${exportName}${p.arrayType ? `: ${p.arrayType}` : ''} = [\n${tool}\n];\n`;
 }
 
 /**
@@ -139,10 +140,7 @@ export function routeFile(table: string, fields: readonly Field[], p: RoutePatte
   return [
     ...p.imports,
     '',
-    `interface ${type} {`,
-    ...fields.map((f) => `  ${f.name}${f.required ? '' : '?'}: ${f.ts};`),
-    '}',
-    '',
+    ...(p.typedValidate ? [`interface ${type} {`, ...fields.map((f) => `  ${f.name}${f.required ? '' : '?'}: ${f.ts};`), '}', ''] : []),
     'export async function GET(req: Request): Promise<Response> {',
     ...(filter
       ? [
@@ -155,7 +153,7 @@ export function routeFile(table: string, fields: readonly Field[], p: RoutePatte
     '}',
     '',
     'export async function POST(req: Request): Promise<Response> {',
-    `  const input = validate<${type}>(${p.readBody}, {`,
+    `  const input = validate${p.typedValidate ? `<${type}>` : ''}(${p.readBody}, {`,
     shapeLines(fields, '    '),
     '  });',
     `  if (!input.ok) ${p.invalid}`,

@@ -21,12 +21,19 @@ export interface ToolPattern {
   validationFailure: string;
   /** The handler's context key for the database: `handler(args, { db })`, `{ store }`. */
   ctxKey: string;
+  /** The sibling's tools carry a `description`. */
+  describes: boolean;
+  /** The sibling array's annotation (`ToolDefinition[]`), and the local declarations it needs. */
+  arrayType: string | null;
+  localTypes: string[];
 }
 
 export interface RoutePattern {
   sibling: SourceFile;
   imports: string[];
   usesValidate: boolean;
+  /** The sibling calls `validate<Type>(…)`: the new route declares its input type for it. */
+  typedValidate: boolean;
   /** How the sibling hands validated input to insert(): `input.value` or with a cast. */
   insertArg: string;
   /** What the sibling calls `.from('table')` on: a getter call or a module's client. */
@@ -51,6 +58,8 @@ export function findToolPattern(files: readonly SourceFile[]): ToolPattern | nul
   const stem = /([a-z0-9]+)_tools\.ts$/.exec(sibling.path)![1]!;
   const suffix = exportName.startsWith(camel(stem)) ? exportName.slice(camel(stem).length) : 'Tools';
   // registry.ts above the tools folder, else the module that spreads the sibling's array.
+  const arrayType = new RegExp(`export const ${exportName}\\s*:\\s*([^=]+?)\\s*=\\s*\\[`).exec(sibling.content)?.[1] ?? null;
+  const typeNames = (arrayType?.match(/[A-Z]\w*/g) ?? []).filter((t) => !['Array', 'ReadonlyArray', 'Record'].includes(t));
   const registry =
     files.find((f) => posix.dirname(f.path) === posix.dirname(dir) && /(^|\/)registry\.ts$/.test(f.path)) ??
     files.find((f) => !/\.(test|spec)\.[jt]sx?$/.test(f.path) && new RegExp(`from\\s+['"]\\.[^'"]*/${stem}_tools(\\.[jt]s)?['"]`).test(f.content) && f.content.includes(`...${exportName}`)) ??
@@ -65,7 +74,24 @@ export function findToolPattern(files: readonly SourceFile[]): ToolPattern | nul
     usesValidate: /\bvalidate\s*\(/.test(sibling.content),
     validationFailure: /throw new Error\(input\.errors\.join\('([^']*)'\)\)/.exec(sibling.content)?.[0] ?? "throw new Error(input.errors.join('; '))",
     ctxKey: /handler\s*\(\s*\w+\s*,\s*\{\s*(\w+)\s*\}/.exec(sibling.content)?.[1] ?? 'db',
+    describes: /\bdescription\s*:/.test(sibling.content),
+    arrayType,
+    localTypes: typeNames.flatMap((t) => localDeclaration(sibling.content, t) ?? []),
   };
+}
+
+/** A type or interface the sibling declares itself (not imported), to repeat in a new file. */
+function localDeclaration(code: string, name: string): string | null {
+  const m = new RegExp(`^(?:export\\s+)?(interface|type)\\s+${name}\\b.*$`, 'm').exec(code);
+  if (!m) return null;
+  const lines = code.slice(m.index).split('\n');
+  // To the line where its braces balance (and, for a type alias, its `;`).
+  let depth = 0;
+  for (let i = 0; i < lines.length; i++) {
+    for (const c of lines[i]!) depth += c === '{' ? 1 : c === '}' ? -1 : 0;
+    if (depth === 0 && (m[1] === 'interface' ? /\}\s*$/.test(lines[i]!) : /;\s*$/.test(lines[i]!))) return lines.slice(0, i + 1).join('\n');
+  }
+  return null;
 }
 
 export function findRoutePattern(files: readonly SourceFile[]): RoutePattern | null {
@@ -84,6 +110,7 @@ export function findRoutePattern(files: readonly SourceFile[]): RoutePattern | n
     sibling,
     imports: code.split('\n').filter((l) => l.startsWith('import ')),
     usesValidate: /\bvalidate(<[^>]*>)?\s*\(/.test(code),
+    typedValidate: /\bvalidate<[^>]*>\s*\(/.test(code),
     insertArg: asInput(/\.insert\((\w+\.value(?: as [^)]+)?)\)/.exec(post)?.[1] ?? 'input.value'),
     db,
     readBody: (/validate(?:<[^>]*>)?\(\s*([^,]+),/.exec(post)?.[1]?.trim() ?? 'await req.json().catch(() => undefined)').replace(new RegExp(`\\b${/POST\s*\(\s*(\w+)/.exec(post)?.[1] ?? 'req'}\\b`, 'g'), 'req'),

@@ -227,7 +227,7 @@ export function routeTestFor(target: TestTarget, files: readonly SourceFile[], f
   const tests: string[] = [];
   const entity = singular(target.table ?? 'row').replace(/_/g, ' ');
   const a = /^[aeiou]/.test(entity) ? 'an' : 'a';
-  const answerKey = (body: string) => /json\(\s*\{\s*(\w+)\s*:\s*data\b/.exec(body)?.[1] ?? null;
+  const answerKey = (body: string) => /return\s+[\w$.]+\(\s*\{\s*(\w+)\s*:\s*data\b/.exec(body)?.[1] ?? null;
   const post = functionBody(code, 'POST');
   const get = functionBody(code, 'GET');
   const getCall = (u: string, ctx: string | null) => (get!.params ? `GET(new Request('http://localhost${u}')${ctx ? `, ${ctx}` : ''})` : 'GET()');
@@ -235,7 +235,7 @@ export function routeTestFor(target: TestTarget, files: readonly SourceFile[], f
     const shape = shapeFields(post.body);
     const required = shape.length ? shape.filter((f) => f.required) : fields.filter((f) => f.required).map((f) => ({ name: f.name, type: f.validateType, required: true }));
     const body = `{ ${required.map((f) => `${f.name}: ${sampleFor(f.type, f.name)}`).join(', ')} }`;
-    const created = [...post.body.matchAll(/json\([^;]*?,\s*(?:\{\s*status\s*:\s*)?(\d{3})\s*\}?\s*\)/g)].map((m) => Number(m[1])).find((s) => s < 300) ?? 200;
+    const created = [...post.body.matchAll(/return\s+[\w$.]+\(\s*\{[^;]*?,\s*(?:\{\s*status\s*:\s*)?(\d{3})\s*\}?\s*\)/g)].map((m) => Number(m[1])).find((s) => s < 300) ?? 200;
     const key = answerKey(post.body);
     const listKey = get && !get.params.includes('{') ? answerKey(get.body) : null;
     tests.push(
@@ -266,7 +266,7 @@ export function routeTestFor(target: TestTarget, files: readonly SourceFile[], f
       addImport(imports, moveImport(dbImport, route.path, testPath));
       const pair = (v: string) => (v === param ? param : `${param}: ${v}`);
       const ctx = (v: string) => (/Promise</.test(get.params) ? `{ params: Promise.resolve({ ${pair(v)} }) }` : `{ params: { ${pair(v)} } }`);
-      const key = /json\(\s*\{\s*(\w+)\s*:\s*data\s*\[\s*0\s*\]/.exec(get.body)?.[1] ?? answerKey(get.body);
+      const key = /return\s+[\w$.]+\(\s*\{\s*(\w+)\s*:\s*data\s*\[\s*0\s*\]/.exec(get.body)?.[1] ?? answerKey(get.body);
       const seed = `{ ${fields.filter((f) => f.required).map((f) => `${f.name}: ${f.sample}`).join(', ')} }`;
       tests.push(
         ...(tests.length ? [''] : []),
@@ -502,7 +502,7 @@ function registryUse(test: SourceFile, registry: string): RegistryUse | { error:
   if (!factory) return { error: `${test.path} makes no in-memory database (a \`memory…()\`/\`fake…()\` factory) for its tool calls` };
   let rest = call.rest;
   let dbVar = new RegExp(`(?:const|let)\\s+(\\w+)\\s*=\\s*${factory.name}\\(\\)`).exec(code)?.[1] ?? 'db';
-  if (rest.some((r) => r.includes(`${factory.name}()`))) rest = rest.map((r) => r.split(`${factory.name}()`).join(dbVar));
+  if (rest.some((r) => r.includes(`${factory.name}()`))) rest = rest.map((r) => r.split(`${factory.name}()`).join(dbVar).replace(new RegExp(`\\b${dbVar}\\s*:\\s*${dbVar}\\b`), dbVar));
   if (!rest.some((r) => new RegExp(`\\b${dbVar}\\b`).test(r))) return { error: `the tool calls in ${test.path} are not handed its in-memory database (${factory.name}())` };
   // What the context needs besides the database must be an import the generated test can reuse.
   const imported = new Set(importsOf(test).flatMap(localsOf));
