@@ -15,6 +15,7 @@ import type { TicketRow } from '../../src/store/rows.js';
 import { runAgentModel } from '../../src/integrations/llm/agent-run.js';
 import type { LlmSettings } from '../../src/integrations/llm/settings.js';
 import { defineTool, wrapData, type LoopTool } from '../../src/integrations/llm/tools.js';
+import { moreLine, page, rankByTerms, rankFindings, someOf } from '../../src/integrations/llm/listing.js';
 import type { RootCause } from '../bug-hunter/root-cause.js';
 import type { StagedMigration } from '../stage-agent/change-set.js';
 import { requiresApproval, type LintFinding } from './finding.js';
@@ -107,7 +108,19 @@ function describeTable(key: string, t: TableSnapshot): string {
   return [`${key}${t.rls ? ' (row level security on)' : ''}`, ...cols, ...cons, ...idx, ...pol].join('\n');
 }
 
+/** Per call: tables, findings, migrations. Past it, the tools page (offset) or narrow (table). */
+export const MAX_TABLES = 25;
+export const MAX_FINDINGS = 20;
+export const MAX_MIGRATIONS = 15;
+
+/** The tables the causes touch and the tables their keys reference, with their singulars. Pure. */
+export function causeTerms(causes: readonly RootCause[]): string[] {
+  const tables = causes.flatMap((c) => [/^(?:[a-z0-9_]+\.)?([a-z0-9_]+)\.[a-z0-9_]+$/.exec(c.subject)?.[1] ?? '', ...[...(c.fixSql ?? c.summary).matchAll(/references "?(?:[a-z0-9_]+"?\.)?"?([a-z0-9_]+)"?/g)].map((m) => m[1]!)]).filter(Boolean);
+  return [...new Set([...tables, ...tables.map((t) => t.replace(/ies$/, 'y').replace(/s$/, ''))])];
+}
+
 export function migratorTools(input: MigratorModelInput, proposals: Proposals, log: PhaseContext['log']): LoopTool[] {
+  const task = causeTerms(input.causes);
   let snapshot: Promise<SchemaSnapshot> | null = null;
   const schema = () =>
     (snapshot ??= import('./index.js').then(async (m) => (await m.projectSchema(input.root, { templateCacheDir: input.templateCacheDir })).snapshot));
@@ -115,30 +128,48 @@ export function migratorTools(input: MigratorModelInput, proposals: Proposals, l
   return [
     defineTool({
       name: 'schema',
-      description: 'The schema the migrations build (replayed into a shadow database). Without table: every table and its columns. With table: its columns, constraints, indexes and policies.',
-      schema: z.object({ table: z.string().max(120).optional().describe('schema.table or table') }),
-      run: async ({ table }) => {
+      description: `The schema the migrations build (replayed into a shadow database). Without table: the tables and their columns, ${MAX_TABLES} per call, the causes' tables first. With table: its columns, constraints, indexes and policies.`,
+      schema: z.object({ table: z.string().max(120).optional().describe('schema.table or table'), offset: z.int().min(0).optional().describe('skip this many tables') }),
+      run: async ({ table, offset }) => {
         const s = await schema();
-        if (!table) return { text: Object.entries(s.tables).map(([k, t]) => `${k}: ${Object.keys(t.columns).join(', ')}`).join('\n') || 'no tables' };
+        const keys = rankByTerms(Object.keys(s.tables), (k) => k, task);
+        if (!table) {
+          const p = page(keys, offset, MAX_TABLES);
+          const more = moreLine(p, 'tables', 'table: one table');
+          return { text: [...p.shown.map((k) => `${k}: ${Object.keys(s.tables[k]!.columns).join(', ')}`), ...(more ? [more] : [])].join('\n') || 'no tables' };
+        }
         const key = table.includes('.') ? table : `public.${table}`;
         const t = s.tables[key];
-        return t ? { text: describeTable(key, t) } : { text: `no table ${key}; tables: ${Object.keys(s.tables).join(', ')}`, isError: true };
+        return t ? { text: describeTable(key, t) } : { text: `no table ${key}; tables (${keys.length}): ${someOf(rankByTerms(keys, (k) => k, [key.split('.').pop()!, ...task]), MAX_TABLES)}`, isError: true };
       },
     }),
     defineTool({
       name: 'schema_findings',
-      description: 'The schema lints over that database: missing foreign keys, unindexed keys, RLS and the like, each at the file:line of the migration that made the object, with a suggested fix.',
-      schema: z.object({}),
-      run: async () => {
+      description: `The schema lints over that database: missing foreign keys, unindexed keys, RLS and the like, each at the file:line of the migration that made the object, with a suggested fix. ${MAX_FINDINGS} per call: errors, then warnings, then infos, the causes' tables first.`,
+      schema: z.object({ table: z.string().max(120).optional().describe("only this table's findings"), offset: z.int().min(0).optional().describe('skip this many findings') }),
+      run: async ({ table, offset }) => {
         const found = lintSchema(await schema(), { locate: locatorFromFiles(files()) });
-        return { text: [`${found.length} finding(s)`, ...found.map((f) => `${f.file ?? 'schema'}${f.line ? `:${f.line}` : ''}: [${f.ruleId}] ${f.object}: ${f.message}${f.fixSql ? `\n  fix: ${f.fixSql.replace(/\n/g, ' ')}` : ''}`)].join('\n') };
+        const { counts, page: p } = rankFindings(found, { table, offset, limit: MAX_FINDINGS, terms: task });
+        const more = moreLine(p, 'findings', 'table: one table');
+        return { text: [counts, ...p.shown.map((f) => `${f.file ?? 'schema'}${f.line ? `:${f.line}` : ''}: [${f.ruleId}] ${f.object}: ${f.message}${f.fixSql ? `\n  fix: ${f.fixSql.replace(/\n/g, ' ')}` : ''}`), ...(more ? [more] : [])].join('\n') };
       },
     }),
     defineTool({
       name: 'list_migrations',
-      description: 'The migration files (supabase/migrations) in order, and whether each has a stored rollback (supabase/rollbacks).',
-      schema: z.object({}),
-      run: () => ({ text: files().map((f) => `${f.path} (${f.sql.split('\n').length} lines)${readRollback(input.root, f.version) ? `, rollback ${readRollback(input.root, f.version)!.path}` : ', no rollback'}`).join('\n') || 'no migrations' }),
+      description: `The migration files (supabase/migrations) and whether each has a stored rollback (supabase/rollbacks): ${MAX_MIGRATIONS} per call, those of the causes' tables first, then the newest. With table: the ones that mention it.`,
+      schema: z.object({ table: z.string().max(120).optional().describe('only migrations that mention this table'), offset: z.int().min(0).optional().describe('skip this many migrations') }),
+      run: ({ table, offset }) => {
+        const all = files();
+        const t = table?.trim().replace(/^public\./, '').replace(/[^a-z0-9_]/gi, '');
+        const picked = t ? all.filter((f) => new RegExp(`\\b${t}\\b`, 'i').test(f.sql)) : all;
+        // All of them in order while they fit; past that the causes' tables first, then the newest.
+        const ordered = picked.length <= MAX_MIGRATIONS ? picked : rankByTerms([...picked].reverse(), (f) => f.path, t ? [] : task);
+        const p = page(ordered, offset, MAX_MIGRATIONS);
+        const rows = p.shown.map((f) => `${f.path} (${f.sql.split('\n').length} lines)${readRollback(input.root, f.version) ? `, rollback ${readRollback(input.root, f.version)!.path}` : ', no rollback'}`);
+        const head = picked.length > MAX_MIGRATIONS || t ? [`${picked.length} of ${all.length} migration(s)${t ? ` mention ${t}` : ''}${picked.length > MAX_MIGRATIONS ? `; ${t ? 'newest first' : "the causes' tables first, then the newest"}` : ''}`] : [];
+        const more = moreLine(p, 'migrations', 'table: the ones that mention a table');
+        return { text: [...head, ...rows, ...(more ? [more] : [])].join('\n') || 'no migrations' };
+      },
     }),
     defineTool({
       name: 'read_migration',
@@ -156,7 +187,7 @@ export function migratorTools(input: MigratorModelInput, proposals: Proposals, l
     defineTool({
       name: 'propose_migration',
       description:
-        'Proposes one migration: up SQL and the down SQL that undoes it exactly. Both are dry-run on a shadow database built from the existing migrations, and the schema after the rollback is compared with the schema before. Accepted only when both run, the rollback restores the schema, the linter finds lock_timeout set and keys added NOT VALID, and every key the causes need exists afterwards. Proposing again replaces an earlier proposal.',
+        'Proposes one migration: up SQL and the down SQL that undoes it exactly. Both are dry-run on a shadow database built from the existing migrations, and the schema after the rollback is compared with the schema before. Accepted only when both run, the rollback restores the schema, the linter finds lock_timeout set and keys added NOT VALID, and every key the causes need exists afterwards: an accepted proposal ends your work. A rejected one is answered with the reasons; proposing again replaces it.',
       schema: z.object({
         name: z.string().regex(/^[a-z][a-z0-9_]{2,60}$/, 'a lowercase slug like add_invoice_keys').describe('the migration name, a lowercase slug'),
         summary: z.string().min(1).max(500).describe('one line: what the migration does'),
@@ -181,7 +212,7 @@ export function migratorTools(input: MigratorModelInput, proposals: Proposals, l
         }
         proposals.accepted = p;
         const applied = report.pending[0];
-        return { text: `accepted: dry run applied ${applied?.statements.length ?? 0} statement(s) in ${Math.round(applied?.ms ?? 0)} ms; rollback verified (the schema after it equals the schema before)${requiresApproval(findings) ? '; destructive: the deploy will wait for the admin' : ''}${lint}${notes}` };
+        return { done: true, text: `accepted: dry run applied ${applied?.statements.length ?? 0} statement(s) in ${Math.round(applied?.ms ?? 0)} ms; rollback verified (the schema after it equals the schema before)${requiresApproval(findings) ? '; destructive: the deploy will wait for the admin' : ''}${lint}${notes}` };
       },
     }),
   ];
@@ -196,7 +227,7 @@ Rules:
 - Supabase runs each migration in one transaction. Start with set lock_timeout; add constraints NOT VALID, then VALIDATE CONSTRAINT; index the columns of new foreign keys; no CONCURRENTLY.
 - The down SQL must restore the schema exactly: drop what the up adds (indexes too), in reverse order. propose_migration proves it on a shadow database and tells you what differs when it does not.
 - Never drop, truncate or delete data to make a migration pass.
-When a proposal is accepted, answer with one short paragraph.`;
+An accepted proposal ends the conversation. If you stop without one, say why in one short paragraph.`;
 
 export function firstMessage(input: MigratorModelInput): string {
   const causes = input.causes.map((c) => `- ${c.subject}: ${c.summary}\n${c.evidence.map((e) => `  ${e}`).join('\n')}`).join('\n');

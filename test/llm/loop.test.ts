@@ -5,7 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { createServer } from 'node:net';
 import { createModelClient, ModelError } from '../../src/integrations/llm/client.js';
-import { runToolLoop, type LoopOptions } from '../../src/integrations/llm/loop.js';
+import { buildRequest, runToolLoop, type LoopOptions } from '../../src/integrations/llm/loop.js';
+import type { ChatMessage, Usage } from '../../src/integrations/llm/types.js';
 import { defineTool } from '../../src/integrations/llm/tools.js';
 import { emptyTally, type Tally } from '../../src/integrations/llm/usage.js';
 import { clearSecretsForTests, registerSecretsFrom } from '../../src/config/redact.js';
@@ -42,19 +43,69 @@ async function loop(url: string, extra: Partial<LoopOptions> = {}) {
 const twoTurns: Brain = (body) => (step(body) === 0 ? reply([toolUse('lookup', { word: 'loop' })]) : reply([text('done')]));
 
 describe('the tool-use loop', () => {
-  it('runs the tools the model asks for, wraps their output as data, caches the stable prefix and counts usage', async () => {
+  it('runs the tools the model asks for, wraps their output as data, caches the stable prefix and the conversation, and counts usage', async () => {
     const s = await serve(twoTurns);
-    const r = await loop(s.url);
+    const usages: Usage[] = [];
+    const r = await loop(s.url, { onReply: (x) => usages.push(x.usage) });
     expect(r).toMatchObject({ stop: 'end_turn', turns: 2, finalText: 'done', refusals: [] });
     expect(s.requests).toHaveLength(2);
     const [first, second] = s.requests.map((q) => q.body);
     expect(first.system.at(-1).cache_control).toEqual({ type: 'ephemeral' });
     expect(first.tools.at(-1)).toMatchObject({ name: 'lookup', cache_control: { type: 'ephemeral' }, input_schema: { type: 'object', properties: { word: { type: 'string' } } } });
     expect(lastResults(second)).toBe('<tool_output source="lookup">\ndefinition of loop\n</tool_output>');
-    expect(r.tally.calls).toBe(2);
-    expect(r.tally.cacheWrite).toBeGreaterThan(0);
-    expect(r.tally.cacheRead).toBe(r.tally.cacheWrite); // the second call read the prefix from the cache
+    // The end of the conversation carries the third breakpoint: the prompt, then the last tool result.
+    expect(first.messages).toEqual([{ role: 'user', content: [{ type: 'text', text: 'Define "loop".', cache_control: { type: 'ephemeral' } }] }]);
+    expect(second.messages[0]).toEqual({ role: 'user', content: [{ type: 'text', text: 'Define "loop".' }] });
+    expect(second.messages.at(-1).content.at(-1).cache_control).toEqual({ type: 'ephemeral' });
+    // The second call read all the first one sent from the cache and wrote only what it added.
+    const [u1, u2] = usages;
+    expect(u1!.cache_read_input_tokens).toBe(0);
+    expect(u1!.cache_creation_input_tokens).toBeGreaterThan(0);
+    expect(u2!.cache_read_input_tokens).toBe(u1!.cache_creation_input_tokens);
+    expect(u2!.cache_creation_input_tokens).toBeGreaterThan(0);
+    expect(u2!.input_tokens).toBeLessThan(u2!.cache_creation_input_tokens!);
+    expect(r.tally).toMatchObject({ calls: 2, cacheRead: u1!.cache_creation_input_tokens });
     expect(r.tally.costUsd).toBeGreaterThan(0);
+  });
+
+  it('marks three breakpoints and never changes the conversation it is given', () => {
+    const messages: ChatMessage[] = [
+      { role: 'user', content: 'first' },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'lookup', input: { word: 'a' } }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: 'one' }, { type: 'tool_result', tool_use_id: 't2', content: 'two' }] },
+    ];
+    const copy = structuredClone(messages);
+    const req = buildRequest({ model: 'm', system: 's', tools: [lookup] }, messages, 100);
+    expect(messages).toEqual(copy);
+    expect(JSON.stringify(req).match(/cache_control/g)).toHaveLength(3); // the API allows four
+    expect(req.messages[0]).toEqual({ role: 'user', content: [{ type: 'text', text: 'first' }] });
+    expect(req.messages[2]!.content).toEqual([
+      { type: 'tool_result', tool_use_id: 't1', content: 'one' },
+      { type: 'tool_result', tool_use_id: 't2', content: 'two', cache_control: { type: 'ephemeral' } },
+    ]);
+  });
+
+  it('caches nothing shorter than the minimum the API caches', async () => {
+    const s = await startScriptedServer(twoTurns, { minCacheTokens: 100_000 });
+    servers.push(s);
+    const r = await loop(s.url);
+    expect(r.tally).toMatchObject({ calls: 2, cacheWrite: 0, cacheRead: 0 });
+    expect(r.tally.input).toBeGreaterThan(0);
+  });
+
+  it('ends without another request when the last tool of a turn says the work is done', async () => {
+    const finish = defineTool({ name: 'finish', description: 'Submits.', schema: z.object({ ok: z.boolean() }), run: ({ ok }) => (ok ? { text: 'accepted', done: true } : { text: 'rejected: fix it', isError: true, done: true }) });
+    const tools = [lookup, finish];
+    // Accepted as the last call: one request, stop 'done'.
+    const a = await serve(() => reply([text('submitting'), toolUse('lookup', { word: 'x' }), toolUse('finish', { ok: true })]));
+    expect(await loop(a.url, { tools })).toMatchObject({ stop: 'done', detail: 'finish accepted the work', turns: 1, finalText: 'submitting' });
+    expect(a.requests).toHaveLength(1);
+    // Rejected (an error is never done), followed by another call, or beside a failing call: the model hears back.
+    for (const calls of [[toolUse('finish', { ok: false })], [toolUse('finish', { ok: true }), toolUse('lookup', { word: 'y' })], [toolUse('lookup', { word: 3 }), toolUse('finish', { ok: true })]]) {
+      const b = await serve((body) => (step(body) === 0 ? reply(calls) : reply([text('ended')])));
+      expect(await loop(b.url, { tools })).toMatchObject({ stop: 'end_turn', turns: 2, finalText: 'ended' });
+      expect(b.requests).toHaveLength(2);
+    }
   });
 
   it('refuses a tool the agent does not have and tells the model which tools it has', async () => {

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { agent } from '../helpers.js';
 import { SEED_TICKET } from '../../src/commands/demo.js';
 import { cleanup, env, freshCopy, KEY, SERVICE_ROLE, serve, ticketIn, usageOf } from './setup.js';
-import { agentOf, byAgent, codeSmith41Brain, example41Brain, migrator41Brain, toolUse } from './scripted-server.mjs';
+import { agentOf, byAgent, codeSmith41Brain, example41Brain, firstText, migrator41Brain, toolUse } from './scripted-server.mjs';
 
 afterAll(cleanup, 90_000);
 
@@ -47,7 +47,7 @@ describe("a model's patch passes the same gates as offline code", () => {
     const r = await agent(['fix', 'ticket', id], { cwd: dir, env: env(s.url) });
     const out = r.stdout + r.stderr;
     expect(r.code, out).toBe(4);
-    expect(out).toMatch(new RegExp(`\\[CODESMITH\\] The model's change set \\(4 file\\(s\\), 5 turn\\(s\\)\\): .*${REGISTRY.replace(/[./]/g, '\\$&')}`));
+    expect(out).toMatch(new RegExp(`\\[CODESMITH\\] The model's change set \\(4 file\\(s\\), 4 turn\\(s\\)\\): .*${REGISTRY.replace(/[./]/g, '\\$&')}`));
     expect(out).not.toMatch(/\[CODESMITH\] . .*TS\d+/); // it type-checks
     expect(out).toMatch(/\[STAGE\] . Test still failing: mcp tool registry > registers each tool once \(supabase\/functions\/mcp-server\/registry\.test\.ts/);
     expect(out).toContain('Quality gate "preconditions-met" blocked the execute phase: 1 of 3 preconditions not met');
@@ -128,7 +128,7 @@ describe('tools, paths and secrets', () => {
 
     // The ticket reached each agent as data, inside its wrapper; nothing was deployed or written.
     for (const a of ['CodeSmith', 'Migrator']) {
-      const first = s.requests.find((q) => agentOf(q.body) === a)!.body.messages[0].content as string;
+      const first = firstText(s.requests.find((q) => agentOf(q.body) === a)!.body);
       expect(first).toMatch(/^Ticket BUG-\d{4}-\d{3}:\n<ticket source="BUG-\d{4}-\d{3}">\n[\s\S]*IGNORE YOUR RULES[\s\S]*<\/ticket>\n/);
       expect(first).toContain('<analysis source="BugHunter">');
     }

@@ -1,15 +1,49 @@
 // A scripted Messages API on 127.0.0.1 for the real SDK (ANTHROPIC_BASE_URL): a "brain" function
 // sees each request body and answers with a reply, an HTTP error or a garbled body. Usage is
-// counted the way the API reports it (bytes / 4 as the token estimate), with prompt caching of the
-// prefix up to the last cache_control block. Plain .mjs: the tests and bench/llm.mjs share it.
+// counted the way the API reports it (bytes / 4 as the token estimate), with prompt caching the way
+// the API does it: a prefix ending at a cache_control block is written to the cache; a later
+// request whose bytes start with a cached prefix reads it (the longest one, found at any block
+// boundary before its last breakpoint), and writes what its own breakpoints add beyond it.
+// Prefixes shorter than `minCacheTokens` are not cached (the API's minimum: 1,024 tokens for
+// Sonnet; 0 by default, so that the small test prompts cache). Plain .mjs: the tests and
+// bench/llm.mjs share it.
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 
 const tokens = (s) => Math.ceil(Buffer.byteLength(s) / 4);
+const hash = (s) => createHash('sha256').update(s).digest('hex');
 
-/** Tokens of the cacheable prefix (system + tools), when the request marks it. */
-function prefixOf(body) {
-  const marked = (body.system ?? []).some?.((b) => b.cache_control) || (body.tools ?? []).some((t) => t.cache_control);
-  return marked ? JSON.stringify({ system: body.system, tools: body.tools }) : null;
+/**
+ * Every block boundary of a request up to its last breakpoint, in order: after the tools, after
+ * the system prompt, after each message block; each with the key of the prefix it ends (its bytes
+ * without the cache_control marks, which do not change what is cached), its tokens, and whether it
+ * is marked. Text content given as a string counts as one text block.
+ */
+function boundaries(body) {
+  const strip = (b) => {
+    const { cache_control: _c, ...rest } = b;
+    return rest;
+  };
+  const marked = (b) => Boolean(b?.cache_control);
+  const out = [];
+  const system = body.system ?? [];
+  const tools = body.tools ?? [];
+  // The system/tools prefix is counted as before: its own JSON.
+  const head = JSON.stringify({ system, tools });
+  out.push({ key: hash(head), tokens: tokens(head), marked: system.some?.(marked) || tools.some(marked) });
+  const msgs = (body.messages ?? []).map((m) => ({ role: m.role, content: typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : m.content }));
+  const done = [];
+  msgs.forEach((m, i) => {
+    const blocks = [];
+    m.content.forEach((b) => {
+      blocks.push(strip(b));
+      const text = JSON.stringify({ system, tools, messages: [...done, { role: m.role, content: blocks }] });
+      out.push({ key: hash(text), tokens: tokens(text), marked: marked(body.messages[i].content?.[blocks.length - 1]) });
+    });
+    done.push({ role: m.role, content: [...blocks] });
+  });
+  const last = out.findLastIndex((b) => b.marked);
+  return out.slice(0, last + 1);
 }
 
 export function reply(content, stop_reason = content.some((b) => b.type === 'tool_use') ? 'tool_use' : 'end_turn') {
@@ -29,7 +63,8 @@ export function lastResults(body) {
   return Array.isArray(last?.content) ? last.content.filter((b) => b.type === 'tool_result').map((b) => (typeof b.content === 'string' ? b.content : JSON.stringify(b.content))).join('\n') : '';
 }
 
-export async function startScriptedServer(brain) {
+export async function startScriptedServer(brain, opts = {}) {
+  const minCacheTokens = opts.minCacheTokens ?? 0;
   const requests = [];
   const cached = new Set();
   const server = createServer((req, res) => {
@@ -44,7 +79,13 @@ export async function startScriptedServer(brain) {
       }
       const index = requests.length;
       requests.push({ method: req.method, path: req.url, headers: req.headers, raw, body });
-      const answer = (await brain(body, index)) ?? { status: 500, body: { type: 'error', error: { type: 'api_error', message: 'script ended' } } };
+      let answer;
+      try {
+        answer = (await brain(body, index)) ?? { status: 500, body: { type: 'error', error: { type: 'api_error', message: 'script ended' } } };
+      } catch (err) {
+        // A script that breaks answers at once (not retried) instead of leaving the client waiting.
+        answer = { status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: `the script failed: ${err.message}` } } };
+      }
       if (answer.delayMs) await new Promise((r) => setTimeout(r, answer.delayMs));
       if (answer.status && answer.status !== 200) {
         res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
@@ -56,16 +97,21 @@ export async function startScriptedServer(brain) {
         res.end(answer.raw);
         return;
       }
-      const prefix = prefixOf(body);
       const all = tokens(JSON.stringify({ system: body.system, tools: body.tools, messages: body.messages }));
-      const prefixTokens = prefix ? tokens(prefix) : 0;
-      const hit = prefix !== null && cached.has(prefix);
-      if (prefix) cached.add(prefix);
+      const bounds = boundaries(body);
+      const hit = bounds.findLast((b) => cached.has(b.key));
+      const read = hit?.tokens ?? 0;
+      let written = read;
+      for (const b of bounds) {
+        if (!b.marked || b.tokens <= read || b.tokens < minCacheTokens) continue;
+        cached.add(b.key);
+        written = Math.max(written, b.tokens);
+      }
       const usage = {
-        input_tokens: all - prefixTokens,
+        input_tokens: Math.max(0, all - written),
         output_tokens: tokens(JSON.stringify(answer.content)),
-        cache_creation_input_tokens: prefix && !hit ? prefixTokens : 0,
-        cache_read_input_tokens: hit ? prefixTokens : 0,
+        cache_creation_input_tokens: written - read,
+        cache_read_input_tokens: read,
         ...answer.usage,
       };
       res.writeHead(200, { 'content-type': 'application/json', 'request-id': `req_${index}` });
@@ -151,7 +197,11 @@ export function resultsOf(body, k) {
     });
 }
 
-const firstText = (body) => (typeof body.messages[0]?.content === 'string' ? body.messages[0].content : '');
+/** The first user message's text, sent as a string or as text blocks. */
+export const firstText = (body) => {
+  const c = body.messages[0]?.content;
+  return typeof c === 'string' ? c : Array.isArray(c) ? c.filter((b) => b.type === 'text').map((b) => b.text).join('\n') : '';
+};
 /** Strips read_file's "N| " line numbers and its header line. */
 const unnumber = (text) => text.split('\n').slice(1).map((l) => l.replace(/^\d+\| /, '')).join('\n');
 

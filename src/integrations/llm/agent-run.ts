@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { PhaseContext } from '../../engine/phases.js';
 import { openStateDb } from '../../store/state-db.js';
 import { createModelClient, knownUnavailable, ModelError } from './client.js';
-import { runToolLoop, type LoopResult } from './loop.js';
+import { finished, runToolLoop, type LoopResult } from './loop.js';
 import type { LlmSettings } from './settings.js';
 import type { LoopTool } from './tools.js';
 import { emptyTally, formatTally, minusTally, tokensOf, type Tally } from './usage.js';
@@ -73,7 +73,7 @@ export async function runAgentModel(o: AgentModelRun): Promise<{ result: LoopRes
       return null;
     }
     for (const r of result.refusals) ctx.log('warn', `Refused a model tool call: ${r}`);
-    if (result.stop !== 'end_turn') ctx.log('warn', `The model stopped early: ${result.detail}`);
+    if (!finished(result.stop)) ctx.log('warn', `The model stopped early: ${result.detail}`);
     return { result, tally: own };
   } finally {
     if (own.calls) {

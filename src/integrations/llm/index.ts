@@ -1,6 +1,6 @@
 // Claude as the agents' mind: a generic tool-use loop, its client, budgets and usage.
 export { createModelClient, ModelError, parseReply, type ModelClient, type ClientOptions } from './client.js';
-export { runToolLoop, buildRequest, DATA_TAG, type LoopOptions, type LoopResult, type StopReason } from './loop.js';
+export { runToolLoop, buildRequest, finished, DATA_TAG, type LoopOptions, type LoopResult, type StopReason } from './loop.js';
 export { defineTool, toolDefinition, wrapData, type LoopTool, type ToolOutput } from './tools.js';
 export { addUsage, checkBudget, costOf, emptyTally, formatTally, sentOf, sumTallies, tokensOf, type Budget, type Tally } from './usage.js';
 export { backoffMs, classify } from './retry.js';

@@ -1,10 +1,12 @@
 // A generic tool-use loop: any agent hands it a system prompt, its own tools and a first
 // message; the model may call those tools and nothing else. Turns, tokens and cost are budgeted;
 // usage is read from every reply. The stable prefix (system prompt, tool definitions) is marked
-// for prompt caching.
+// for prompt caching, and so is the end of the conversation so far: the next turn re-sends it all
+// (the API is stateless) and reads that part from the cache at a tenth of the price. A tool that
+// says the work is done ends the loop without one more request.
 import type { ModelClient } from './client.js';
 import { toolDefinition, wrapData, type LoopTool } from './tools.js';
-import type { ChatMessage, ModelRequest, ReplyBlock, ToolResultBlock, Usage } from './types.js';
+import type { ChatMessage, ModelRequest, ReplyBlock, ToolResultBlock, Usage, UserTextBlock } from './types.js';
 import { addUsage, checkBudget, emptyTally, sumTallies, type Budget, type Tally } from './usage.js';
 
 export interface LoopOptions {
@@ -27,7 +29,11 @@ export interface LoopOptions {
   onToolCall?: (info: { name: string; input: unknown; ok: boolean; refused: boolean }) => void;
 }
 
-export type StopReason = 'end_turn' | 'max_turns' | 'budget' | 'max_tokens' | 'refusal';
+/** end_turn: the model finished; done: a tool said the work is done (the other reasons stop early). */
+export type StopReason = 'end_turn' | 'done' | 'max_turns' | 'budget' | 'max_tokens' | 'refusal';
+
+/** Did the loop end because the work was finished, not cut short? */
+export const finished = (stop: StopReason): boolean => stop === 'end_turn' || stop === 'done';
 
 export interface LoopResult {
   stop: StopReason;
@@ -42,14 +48,25 @@ export interface LoopResult {
 
 export const DATA_TAG = 'tool_output';
 
-/** The request for one turn: cache_control on the last system block and the last tool. Pure. */
+/**
+ * The request for one turn: cache_control on the last tool, the system prompt, and the last block
+ * of the conversation (three of the API's four breakpoints). The first message always goes as a
+ * text block, so that its bytes are the same whether it carries the breakpoint or not. Pure: the
+ * messages passed in are not changed.
+ */
 export function buildRequest(o: Pick<LoopOptions, 'model' | 'system' | 'tools'>, messages: ChatMessage[], maxTokens: number): ModelRequest {
   const tools = o.tools.map(toolDefinition);
   if (tools.length) tools[tools.length - 1] = { ...tools[tools.length - 1]!, cache_control: { type: 'ephemeral' } };
-  return { model: o.model, max_tokens: maxTokens, system: [{ type: 'text', text: o.system, cache_control: { type: 'ephemeral' } }], tools, messages };
+  const blocks = (m: ChatMessage) => (typeof m.content === 'string' ? [{ type: 'text', text: m.content } satisfies UserTextBlock] : m.content);
+  const sent: ChatMessage[] = messages.map((m, i) => {
+    const content = blocks(m);
+    if (i < messages.length - 1 || !content.length) return typeof m.content === 'string' ? { role: m.role, content } : m;
+    return { role: m.role, content: [...content.slice(0, -1), { ...content.at(-1)!, cache_control: { type: 'ephemeral' } }] };
+  });
+  return { model: o.model, max_tokens: maxTokens, system: [{ type: 'text', text: o.system, cache_control: { type: 'ephemeral' } }], tools, messages: sent };
 }
 
-async function callTool(tools: readonly LoopTool[], block: Extract<ReplyBlock, { type: 'tool_use' }>, signal?: AbortSignal): Promise<{ result: ToolResultBlock; refused: string | null }> {
+async function callTool(tools: readonly LoopTool[], block: Extract<ReplyBlock, { type: 'tool_use' }>, signal?: AbortSignal): Promise<{ result: ToolResultBlock; refused: string | null; done?: boolean }> {
   const tool = tools.find((t) => t.name === block.name);
   const fail = (text: string, refused: string | null) => ({ result: { type: 'tool_result' as const, tool_use_id: block.id, content: text, is_error: true }, refused });
   if (!tool) {
@@ -64,7 +81,7 @@ async function callTool(tools: readonly LoopTool[], block: Extract<ReplyBlock, {
   }
   try {
     const out = await tool.run(parsed.data, signal);
-    return { result: { type: 'tool_result', tool_use_id: block.id, content: wrapData(DATA_TAG, block.name, out.text), ...(out.isError ? { is_error: true } : {}) }, refused: null };
+    return { result: { type: 'tool_result', tool_use_id: block.id, content: wrapData(DATA_TAG, block.name, out.text), ...(out.isError ? { is_error: true } : {}) }, refused: null, done: Boolean(out.done && !out.isError) };
   } catch (err) {
     return fail(wrapData(DATA_TAG, block.name, `${block.name} failed: ${(err as Error).message}`), null);
   }
@@ -93,12 +110,15 @@ export async function runToolLoop(o: LoopOptions): Promise<LoopResult> {
       return reply.stop_reason === 'max_tokens' ? done('max_tokens', `a reply hit max_tokens (${maxTokens})`, turn) : done('end_turn', 'the model finished', turn);
     }
     const results: ToolResultBlock[] = [];
+    let doneBy: string | null = null;
     for (const call of calls) {
-      const { result, refused } = await callTool(o.tools, call, o.signal);
+      const { result, refused, done } = await callTool(o.tools, call, o.signal);
       if (refused) refusals.push(refused);
       o.onToolCall?.({ name: call.name, input: call.input, ok: !result.is_error, refused: Boolean(refused) });
       results.push(result);
+      doneBy = done ? call.name : null; // only the turn's last call may end it
     }
     messages.push({ role: 'user', content: results });
+    if (doneBy && results.every((r) => !r.is_error)) return done('done', `${doneBy} accepted the work`, turn);
   }
 }

@@ -8,6 +8,12 @@ import type { ToolDefinition } from './types.js';
 export interface ToolOutput {
   text: string;
   isError?: boolean;
+  /**
+   * The agent's work is done (CodeSmith's accepted finish, the Migrator's accepted proposal): when
+   * this is the turn's last call and no call of the turn failed, the loop ends without asking the
+   * model for a closing paragraph nobody reads (a whole request that re-sends the conversation).
+   */
+  done?: boolean;
 }
 
 export interface LoopTool<S extends Zod.ZodType = Zod.ZodType> {

@@ -17,20 +17,28 @@ export interface ModelReply {
   usage: Usage;
 }
 
+export interface CacheControl {
+  type: 'ephemeral';
+}
+
 export interface ToolResultBlock {
   type: 'tool_result';
   tool_use_id: string;
   content: string;
   is_error?: boolean;
+  cache_control?: CacheControl;
+}
+
+/** A user's text block, as the request carries the first message when it marks it for caching. */
+export interface UserTextBlock {
+  type: 'text';
+  text: string;
+  cache_control?: CacheControl;
 }
 
 export interface ChatMessage {
   role: 'user' | 'assistant';
-  content: string | Array<ReplyBlock | ToolResultBlock>;
-}
-
-export interface CacheControl {
-  type: 'ephemeral';
+  content: string | Array<ReplyBlock | ToolResultBlock | UserTextBlock>;
 }
 
 export interface ToolDefinition {
