@@ -50,12 +50,17 @@ export function agent(args: string[], opts: { cwd: string; env?: Record<string, 
   });
 }
 
-export function startAgent(args: string[], opts: { cwd: string; env?: Record<string, string | undefined>; script?: string }): ChildProcess & { output: () => string } {
+/**
+ * A CLI process in the background. `closed` resolves with its exit code once it has exited and its
+ * output is read: made at spawn, so a process that ends before the test awaits it is not missed.
+ */
+export function startAgent(args: string[], opts: { cwd: string; env?: Record<string, string | undefined>; script?: string }): ChildProcess & { output: () => string; closed: Promise<number | null> } {
   const child = spawn(process.execPath, [opts.script ?? CLI, ...args], { cwd: opts.cwd, env: testEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
-  return Object.assign(child, { output: () => out });
+  const closed = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+  return Object.assign(child, { output: () => out, closed });
 }
 
 /** Polls until `fn` returns a truthy value or the timeout passes (no fixed sleeps in tests). */

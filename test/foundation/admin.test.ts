@@ -63,7 +63,7 @@ describe('emergency', () => {
     const ok = await agent(['approve', 'APR-1', '--confirm', 'APR-1'], { cwd: dir });
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/Stop sent to 1 run\(s\) in 1 process\(es\): RUN-1/);
-    const code = await new Promise((r) => running.on('close', r));
+    const code = await running.closed;
     expect(code).toBe(130);
   });
 
@@ -104,7 +104,7 @@ describe('an approval its requester is still waiting for', () => {
       await waitFor(() => /Waiting for APR-1/.test(waiting.output()), 15_000, 'the requester to wait');
       const ok = await agent(['approve', 'APR-1', '--confirm', 'APR-1'], { cwd: dir });
       expect(ok.stdout).toMatch(/process \d+ was waiting for APR-1 and continues now/);
-      await new Promise((r) => waiting.on('close', r));
+      await waiting.closed;
       expect(waiting.exitCode).toBe(0);
       const { readFileSync } = await import('node:fs');
       expect(readFileSync(join(dir, 'ran.txt'), 'utf8')).toBe('on\n');

@@ -134,7 +134,7 @@ describe('orchestrator', () => {
     const child = startAgent(['fixture', 'run', 'BUG-X', '--phase-ms', '400'], { cwd: dir, script: FIXTURE });
     await waitFor(() => /analyze done/.test(child.output()), 15_000, 'the analyze phase');
     child.kill('SIGKILL');
-    await new Promise((r) => child.on('close', r));
+    await child.closed;
     const s = await agent(['status', '--json'], { cwd: dir });
     const data = JSON.parse(s.stdout).data;
     expect(data.interruptedRuns).toHaveLength(1);
@@ -197,13 +197,13 @@ describe('approvals', () => {
     try {
       const child = startAgent(['fixture', 'run', ticket, '--approval', 'agentConfigChange'], { cwd: dir, script: FIXTURE });
       // agentConfigChange does not need approval by default: it must not wait.
-      await new Promise((r) => child.on('close', r));
+      await child.closed;
       expect(child.exitCode).toBe(0);
       const waiting = startAgent(['fixture', 'run', ticket, '--approval', 'credentialChange'], { cwd: dir, script: FIXTURE });
       await waitFor(() => /Waiting for APR-1/.test(waiting.output()), 15_000, 'the waiting line');
       const ok = await agent(['approve', 'APR-1'], { cwd: dir });
       expect(ok.code).toBe(0);
-      await new Promise((r) => waiting.on('close', r));
+      await waiting.closed;
       expect(waiting.exitCode).toBe(0);
       expect(waiting.output()).toContain('Approved APR-1 by admin');
       expect(waiting.output()).toContain('Approved action carried out');
@@ -237,7 +237,7 @@ describe('cancellation and following', () => {
     const child = startAgent(['fixture', 'run', '--phase-ms', '300'], { cwd: dir, script: FIXTURE });
     await waitFor(() => /understand done/.test(child.output()), 15_000, 'the first phase');
     child.kill('SIGINT');
-    const code = await new Promise((r) => child.on('close', r));
+    const code = await child.closed;
     expect(code).toBe(130);
     const db = new StateDb(join(dir, '.agent', 'state.db'));
     const [run] = db.runs();
@@ -256,7 +256,7 @@ describe('cancellation and following', () => {
     await fixture(['fixture', 'run', ticket], dir);
     await waitFor(() => /verify done/.test(follower.output()), 10_000, 'the followed events');
     follower.kill('SIGINT');
-    await new Promise((r) => follower.on('close', r));
+    await follower.closed;
     expect(follower.output()).toMatch(/understand done[\s\S]*verify done/);
   });
 });

@@ -58,7 +58,7 @@ describe('agents restart all', () => {
     const child = startAgent(['fix', 'ticket', id], { cwd: dir });
     await waitFor(() => /Analyzing issue/.test(child.output()), 20_000, 'BugHunter to start');
     child.kill('SIGKILL');
-    await new Promise((r) => child.on('close', r));
+    await child.closed;
     const dry = await agent(['agents', 'restart', 'all', '--dry-run'], { cwd: dir });
     expect(dry.stdout).toMatch(/Recovered RUN-\d+: process \d+ is gone/);
     expect(dry.stdout).toContain(`Would restart RUN-`);
