@@ -140,6 +140,10 @@ export function codeSmithFeature(input: FeatureInput, done: (files: ChangeFile[]
       },
       async validate(ctx): Promise<PhaseOutcome> {
         const overlay = new Map([...out.values()].map((f) => [f.path, f.content!]));
+        const tests = testPaths();
+        // The generated tests run in a child process while the type checks run in their worker.
+        const testRun = tests.length && input.testCommand ? runGeneratedTests(input.root, [...out.values()], tests, input.testCommand, ctx.signal) : null;
+        testRun?.catch(() => undefined); // awaited below; a failing type check must not leave it unhandled
         const before = await typeCheck(input.root);
         const after = await typeCheck(input.root, overlay);
         const fresh = after.diagnostics.filter((d) => !before.diagnostics.some((b) => b.path === d.path && b.message === d.message));
@@ -156,14 +160,13 @@ export function codeSmithFeature(input: FeatureInput, done: (files: ChangeFile[]
         ];
         let testsOk = true;
         let testEvidence = '';
-        const tests = testPaths();
         if (tests.length) {
           if (!input.testCommand) {
             testsOk = false;
             testEvidence = 'no test command to run them with';
             items.push(item('Generated tests pass against the current code', false, testEvidence));
           } else {
-            const r = await runGeneratedTests(input.root, [...out.values()], tests, input.testCommand, ctx.signal);
+            const r = await testRun!;
             testsOk = r.ok;
             testEvidence = r.evidence;
             items.push(item('Generated tests pass against the current code', r.ok, r.evidence));

@@ -1,13 +1,9 @@
 // Runs the tests CodeSmith generated, and only those, on HEAD plus its files in a scratch
 // worktree (the project's working tree is not touched), and says what ran.
 import { diffAgainstHead } from '../../src/integrations/git.js';
+import { focusedCommand } from '../../src/integrations/shell.js';
 import { testWithChange } from '../stage-agent/index.js';
 import type { ChangeFile } from '../stage-agent/change-set.js';
-
-/** The project's test command narrowed to some files (`npm test -- a b`, `vitest run a b`). */
-export function focusedCommand(command: string, paths: readonly string[]): string {
-  return `${command}${/^(npm|pnpm|yarn|bun)\s/.test(command) && !/\s--(\s|$)/.test(command) ? ' --' : ''} ${paths.map((p) => JSON.stringify(p)).join(' ')}`;
-}
 
 export async function runGeneratedTests(root: string, files: readonly ChangeFile[], tests: readonly string[], command: string, signal: AbortSignal): Promise<{ ok: boolean; evidence: string; failures: string[] }> {
   const patch = await diffAgainstHead(root, files);

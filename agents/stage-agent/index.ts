@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import type { AgentTask } from '../../src/engine/orchestrator.js';
 import { item, type PhaseOutcome } from '../../src/engine/phases.js';
 import { diffAgainstHead, git, headSha } from '../../src/integrations/git.js';
-import { parseTestCounts, runShell } from '../../src/integrations/shell.js';
+import { focusedCommand, parseTestCounts, runShell } from '../../src/integrations/shell.js';
 import { typeCheck } from '../bug-hunter/ts-diagnostics.js';
-import { parseFailures } from '../bug-hunter/test-failures.js';
+import { parseFailures, type TestFailure } from '../bug-hunter/test-failures.js';
 import type { ChangeSetInput, GateResult, Manifest } from './change-set.js';
 import { readProjectFiles } from '../bug-hunter/project-files.js';
 import { buildGraph, testReach } from '../bug-hunter/import-graph.js';
@@ -36,6 +36,18 @@ export async function testWithChange(root: string, patch: string, command: strin
     await git(root, ['worktree', 'remove', '--force', wt]).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Which of these failures HEAD has too: its run of just the failing tests' files that exist at
+ * HEAD (a file the change adds cannot have failed before). Keys are `file > name`.
+ */
+export async function failingAtHead(root: string, command: string, failures: readonly TestFailure[], signal: AbortSignal): Promise<Set<string>> {
+  const files = [...new Set(failures.map((f) => f.file))];
+  const atHead = (await git(root, ['ls-tree', '-r', '--name-only', 'HEAD', '--', ...files])).stdout.split('\n').filter(Boolean);
+  if (!atHead.length) return new Set();
+  const base = await testWithChange(root, '', focusedCommand(command, atHead), signal);
+  return new Set(base.failures.map((f) => `${f.file} > ${f.name}`));
 }
 
 export function stageAgent(input: StageInput, done: (m: Manifest) => void): AgentTask {
@@ -86,8 +98,7 @@ export function stageAgent(input: StageInput, done: (m: Manifest) => void): Agen
           const r = testRun ? await testRun : null;
           if (r && r.exitCode !== 0 && r.failures.length) {
             // Failures that HEAD already has are not this change's doing: only new ones count.
-            const base = await testWithChange(input.root, '', input.testCommand, ctx.signal);
-            const known = new Set(base.failures.map((f) => `${f.file} > ${f.name}`));
+            const known = await failingAtHead(input.root, input.testCommand, r.failures, ctx.signal);
             const fresh = r.failures.filter((f) => !known.has(`${f.file} > ${f.name}`));
             if (!fresh.length) {
               ctx.log('warn', `${r.failures.length} test(s) already failing before this change: ${r.failures.map((f) => f.name).join('; ')}`);

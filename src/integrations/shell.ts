@@ -1,6 +1,7 @@
 // Runs the project's own commands (tests, deploy steps) with execa, streaming each output line
 // to the caller (which logs it), and keeping the tail for error messages.
 import { WorkFailedError } from '../errors.js';
+import { directNpmScript } from './npm-script.js';
 
 export interface ShellResult {
   exitCode: number;
@@ -15,6 +16,7 @@ export async function runShell(
   const { execa } = await import('execa');
   const started = performance.now();
   const lines: string[] = [];
+  const direct = directNpmScript(command, opts.cwd);
   const child = execa({
     shell: true,
     cwd: opts.cwd,
@@ -22,9 +24,9 @@ export async function runShell(
     reject: false,
     cancelSignal: opts.signal,
     timeout: opts.timeoutMs ?? 15 * 60_000,
-    env: { FORCE_COLOR: '0', NO_COLOR: '1', CI: 'true', ...opts.env },
+    env: { FORCE_COLOR: '0', NO_COLOR: '1', CI: 'true', ...direct?.env, ...opts.env },
     stdin: 'ignore',
-  })`${command}`;
+  })`${direct?.command ?? command}`;
   for await (const line of child.iterable({ from: 'all' })) {
     const text = String(line);
     lines.push(text);
@@ -52,4 +54,9 @@ export function parseTestCounts(output: string): { passed: number; failed: numbe
   const plain = /(\d+) passed,\s*(\d+) failed/.exec(text);
   if (plain) return { passed: Number(plain[1]), failed: Number(plain[2]) };
   return null;
+}
+
+/** The project's test command narrowed to some files (`npm test -- a b`, `vitest run a b`). */
+export function focusedCommand(command: string, paths: readonly string[]): string {
+  return `${command}${/^(npm|pnpm|yarn|bun)\s/.test(command) && !/\s--(\s|$)/.test(command) ? ' --' : ''} ${paths.map((p) => JSON.stringify(p)).join(' ')}`;
 }

@@ -8,7 +8,7 @@ import { ROOT } from '../helpers.js';
 import { understandSpec } from '../../src/engine/pipeline.js';
 import { componentFile, findComponentPattern, findComponentTestStyle, type ComponentSpec } from '../../agents/code-smith/component.js';
 import { resolveTestTarget, shapeFields } from '../../agents/code-smith/test-gen.js';
-import { focusedCommand } from '../../agents/code-smith/run-tests.js';
+import { focusedCommand } from '../../src/integrations/shell.js';
 import { fieldsFor, type Column } from '../../agents/code-smith/generate.js';
 import { typeCheck } from '../../agents/bug-hunter/ts-diagnostics.js';
 
