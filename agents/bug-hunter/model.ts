@@ -11,7 +11,8 @@ import { openStateDb } from '../../src/store/state-db.js';
 import { createModelClient, ModelError } from '../../src/integrations/llm/client.js';
 import { finished, runToolLoop, type LoopResult } from '../../src/integrations/llm/loop.js';
 import { defineTool, wrapData, type LoopTool } from '../../src/integrations/llm/tools.js';
-import { listFiles, moreLine, page, rankByTerms, rankFindings, searchFiles, searchText, someOf } from '../../src/integrations/llm/listing.js';
+import { searchTool } from '../../src/integrations/llm/search-tool.js';
+import { listFiles, moreLine, page, rankByTerms, rankFindings, someOf } from '../../src/integrations/llm/listing.js';
 import { emptyTally, formatTally, type Tally } from '../../src/integrations/llm/usage.js';
 import { recordUsage, ticketUsage } from '../../src/integrations/llm/usage-store.js';
 import type { LlmSettings } from '../../src/integrations/llm/settings.js';
@@ -185,25 +186,12 @@ export function bugHunterTools(ev: ModelEvidence, ledger: Ledger, reports: Repor
         return { text: `${p} lines ${start}-${end} of ${l.length}\n${out.join('\n')}` };
       },
     }),
-    defineTool({
-      name: 'search',
+    searchTool({
       description: `Searches every project file (or those under a folder) for a text (case-insensitive) or a regular expression; prints path:line: text, ${MAX_HITS} hits per call, files that share terms with the ticket first.`,
-      schema: z.object({
-        query: z.string().min(2).max(200),
-        regex: z.boolean().optional(),
-        under: z.string().max(300).optional().describe('only this folder or file'),
-        offset: z.int().min(0).optional().describe('skip this many hits (the result says when there are more)'),
-      }),
-      run: ({ query, regex, under, offset }) => {
-        let re: RegExp;
-        try {
-          re = regex ? new RegExp(query, 'i') : new RegExp(query.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'i');
-        } catch (err) {
-          return { text: `invalid regular expression: ${(err as Error).message}`, isError: true };
-        }
-        const found = searchFiles(lines, re, { under, offset, limit: MAX_HITS, terms: ticketTerms });
-        return { text: searchText(query, found.page, (h) => see(ledger, h.path, h.line, 'search')) };
-      },
+      limit: MAX_HITS,
+      terms: ticketTerms,
+      files: () => lines,
+      shown: (h) => see(ledger, h.path, h.line, 'search'),
     }),
     defineTool({
       name: 'type_check',

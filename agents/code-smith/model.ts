@@ -15,7 +15,8 @@ import { redact } from '../../src/config/redact.js';
 import { runAgentModel } from '../../src/integrations/llm/agent-run.js';
 import type { LlmSettings } from '../../src/integrations/llm/settings.js';
 import { defineTool, wrapData, type LoopTool } from '../../src/integrations/llm/tools.js';
-import { listFiles, rankByTerms, searchFiles, searchText, someOf } from '../../src/integrations/llm/listing.js';
+import { searchTool } from '../../src/integrations/llm/search-tool.js';
+import { listFiles, rankByTerms, someOf } from '../../src/integrations/llm/listing.js';
 import { terms } from '../bug-hunter/ranker.js';
 import { isSecretPath } from '../bug-hunter/model.js';
 import type { SourceFile } from '../bug-hunter/project-files.js';
@@ -192,29 +193,11 @@ export function codeSmithTools(input: CodeSmithModelInput, overlay: ChangeOverla
         return { text: `${v.path} lines ${start}-${end} of ${l.length}${overlay.files.has(v.path) ? ' (in your change set)' : ''}\n${out.join('\n')}` };
       },
     }),
-    defineTool({
-      name: 'search',
+    searchTool({
       description: `Searches every project file (as your change set leaves it; or those under a folder) for a text (case-insensitive) or a regular expression; prints path:line: text, ${MAX_HITS} hits per call, files that share terms with the task first.`,
-      schema: z.object({
-        query: z.string().min(2).max(200),
-        regex: z.boolean().optional(),
-        under: z.string().max(300).optional().describe('only this folder or file'),
-        offset: z.int().min(0).optional().describe('skip this many hits (the result says when there are more)'),
-      }),
-      run: ({ query, regex, under, offset }) => {
-        let re: RegExp;
-        try {
-          re = regex ? new RegExp(query, 'i') : new RegExp(query.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'i');
-        } catch (err) {
-          return { text: `invalid regular expression: ${(err as Error).message}`, isError: true };
-        }
-        const found = searchFiles(
-          all().map((p) => [p, overlay.current(p)!.split('\n')] as const),
-          re,
-          { under, offset, limit: MAX_HITS, terms: task },
-        );
-        return { text: searchText(query, found.page, () => {}) };
-      },
+      limit: MAX_HITS,
+      terms: task,
+      files: () => all().map((p) => [p, overlay.current(p)!.split('\n')] as const),
     }),
     defineTool({
       name: 'table_columns',
