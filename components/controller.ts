@@ -288,6 +288,13 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
           return;
         }
       }
+      // An action only a shell may carry out, whose requester no longer waits: approving it here
+      // would use the approval up and do nothing. It stays pending for `agent approve` in a shell.
+      const resumed = a.resume ? commands.find((c) => c.name === (JSON.parse(a.resume!) as { command: string }).command) : undefined;
+      if (decision === 'approved' && resumed?.shellOnly && !requesterCarriesOn(a)) {
+        u.setConfirm(a.id, '', `only a shell can carry this out now that its requester has gone: \`agent approve ${a.id}\` there (n rejects)`);
+        return;
+      }
       let row: ApprovalRow;
       try {
         // The dialog checked the typed confirmation itself, so decide() need not.

@@ -28,6 +28,7 @@ export const emergencyAccess = defineCommand({
   summary: "A one-time sign-in link as a CRM user (Supabase admin API) after a typed approval; shown once on the admin's terminal, stored nowhere",
   group: 'emergency',
   policy: 'emergency',
+  shellOnly: true,
   args: [{ name: 'user_id', description: 'the auth user id (a UUID, auth.users.id)', required: true }],
   schema: (z) => z.object({ user_id: z.string().check(z.regex(UUID, 'a user id (a UUID such as 3f2a…-…)')) }),
   keywords: ['impersonate', 'sign in as', 'log in as', 'login as'],

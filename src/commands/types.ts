@@ -112,6 +112,9 @@ export interface CommandDef<A = any> {
   needsProject?: boolean;
   /** Hidden from help (test fixtures). */
   hidden?: boolean;
+  /** Runs only from a shell (its output is for the admin's terminal alone): no MCP tool, and the
+   * dashboard does not carry it out after an approval. */
+  shellOnly?: boolean;
   run(ctx: CommandContext, args: A): Promise<CommandResult | void>;
 }
 

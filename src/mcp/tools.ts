@@ -8,7 +8,7 @@ import { zodMiniIfLoaded } from '../config/zod-mini.js';
 /** Commands no MCP client may call: the server itself, the full-screen UI, and deciding
  * approvals (a model can request an approval but never decide one). */
 // `emergency access` prints a live sign-in link: never to a model.
-export const NOT_EXPOSED: ReadonlySet<string> = new Set(['mcp', 'dashboard', 'approve', 'reject', 'emergency access']);
+export const NOT_EXPOSED: ReadonlySet<string> = new Set(['mcp', 'dashboard', 'approve', 'reject']);
 
 /** Flags that stream until interrupted; a tool call has to end. */
 const STREAMING_FLAGS: ReadonlySet<string> = new Set(['follow']);
@@ -37,7 +37,7 @@ export function toolName(commandName: string): string {
 }
 
 export function exposedCommands(commands: readonly CommandDef[]): CommandDef[] {
-  return commands.filter((c) => !c.hidden && !NOT_EXPOSED.has(c.name));
+  return commands.filter((c) => !c.hidden && !c.shellOnly && !NOT_EXPOSED.has(c.name));
 }
 
 export function toolSpecs(commands: readonly CommandDef[]): ToolSpec[] {

@@ -145,6 +145,23 @@ describe('approval modal', () => {
     expect(h.state.tickets()).toEqual([]);
   });
 
+  it('keeps a shell-only action pending when its requester has gone, rather than use the approval up for nothing', async () => {
+    const h = await renderDashboard({
+      seed: (s) =>
+        s.insertApproval({
+          id: 'APR-7', ticket_id: null, run_id: null, category: 'emergency', action: 'emergency sign-in link as user ana@example.com', summary: 'x', risk: 'critical',
+          touches: '[]', gates: '[]', resume: JSON.stringify({ command: 'emergency access', args: { user_id: '7c9e6679-7425-40de-944b-e07fc1f90ae7' } }),
+          confirm: 'typed', status: 'pending', requested_by: 'ORCHESTRATOR', requested_at: Date.now() - 60_000, decided_by: null, decided_at: null, reason: null,
+        }),
+    });
+    await h.waitForFrame('Type APR-7 and press Enter to approve');
+    await h.press('APR-7', KEY.enter);
+    await h.waitForFrame('only a shell can carry this out now that its requester has gone');
+    expect(h.frame()).toContain('agent approve APR-7');
+    expect(h.state.approval('APR-7')!.status).toBe('pending');
+    expect(h.state.audit().some((a) => a.approval === 'APR-7')).toBe(false);
+  });
+
   it("pops up another connection's request; that requester waits because the dashboard session is live", async () => {
     const h = await renderDashboard();
     await h.waitFor(() => h.state.liveSessions(DASHBOARD_SESSION, 15_000).length === 1, 2000, 'the dashboard session');
