@@ -235,20 +235,36 @@ export async function rollback(ctx: CommandContext, dep: DeploymentRow, database
   const started = Date.now();
   const steps: string[] = [];
   const applied = data.migrations.filter((m) => data.appliedMigrations.includes(m.version)).reverse();
-  if (applied.length) {
-    const db = await database?.();
-    if (!db) throw new WorkFailedError(`${dep.id} applied migrations but no database is available to roll them back`);
-    try {
+  // Closed last: an embedded database's teardown costs a noticeable pause that the code revert
+  // and the record need not wait behind.
+  let db: MigrationApplier | null = null;
+  try {
+    if (applied.length) {
+      db = (await database?.()) ?? null;
+      if (!db) throw new WorkFailedError(`${dep.id} applied migrations but no database is available to roll them back`);
       await db.revert(applied, (l) => log('info', l));
-    } finally {
-      await db.close();
+      ctx.out.line('MIGRATOR', 'ok', `Rolled back ${applied.length} database migration(s)`, ids);
+      steps.push('migrations');
     }
-    ctx.out.line('MIGRATOR', 'ok', `Rolled back ${applied.length} database migration(s)`, ids);
-    steps.push('migrations');
+    await revertCode(root, data, (m) => ctx.out.line('CODESMITH', 'ok', m, ids), steps);
+    const durationMs = Date.now() - started;
+    data.rollback = { at: new Date().toISOString(), durationMs, steps };
+    state.updateDeployment(dep.id, { status: 'rolled_back', data: JSON.stringify(data) });
+    state.setChangeSetStatus(data.changeSetId, 'rolled_back');
+    if (dep.ticket_id) state.setTicketStatus(dep.ticket_id, 'rolled_back');
+    appendAudit(state, { initiator: ctx.initiator, agent: 'ORCHESTRATOR', action: 'rollback', target: dep.id, result: `rolled back in ${durationMs} ms` });
+    log('ok', `Rollback complete in ${(durationMs / 1000).toFixed(1)} seconds`);
+    return { durationMs, steps };
+  } finally {
+    await db?.close();
   }
+}
+
+/** The code half of a rollback: revert the production merge, drop the deploy's worktree and branch. */
+async function revertCode(root: string, data: DeploymentData, ok: (message: string) => void, steps: string[]): Promise<void> {
   if (data.mergedSha && data.mainBranch) {
     await git(root, ['-c', 'user.name=crm-agent', '-c', 'user.email=agent@localhost', 'revert', '--no-edit', '-m', '1', data.mergedSha]);
-    ctx.out.line('CODESMITH', 'ok', `Restored previous code version on ${data.mainBranch} (reverted ${data.mergedSha.slice(0, 8)})`, ids);
+    ok(`Restored previous code version on ${data.mainBranch} (reverted ${data.mergedSha.slice(0, 8)})`);
     steps.push('code');
   }
   if (data.worktree && existsSync(data.worktree)) {
@@ -256,12 +272,4 @@ export async function rollback(ctx: CommandContext, dep: DeploymentRow, database
   }
   if (await branchExists(root, data.branch)) await git(root, ['branch', '-D', data.branch]).catch(() => undefined);
   steps.push('branch');
-  const durationMs = Date.now() - started;
-  data.rollback = { at: new Date().toISOString(), durationMs, steps };
-  state.updateDeployment(dep.id, { status: 'rolled_back', data: JSON.stringify(data) });
-  state.setChangeSetStatus(data.changeSetId, 'rolled_back');
-  if (dep.ticket_id) state.setTicketStatus(dep.ticket_id, 'rolled_back');
-  appendAudit(state, { initiator: ctx.initiator, agent: 'ORCHESTRATOR', action: 'rollback', target: dep.id, result: `rolled back in ${durationMs} ms` });
-  log('ok', `Rollback complete in ${(durationMs / 1000).toFixed(1)} seconds`);
-  return { durationMs, steps };
 }
