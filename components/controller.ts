@@ -14,7 +14,7 @@ import { makeStyle } from '../src/cli/style.js';
 import { lineEvent } from '../src/cli/output.js';
 import { VERSION } from '../src/cli/run.js';
 import { route } from '../src/engine/router.js';
-import { DASHBOARD_SESSION, decide, requesterCarriesOn } from '../src/engine/approvals.js';
+import { DASHBOARD_SESSION, decide, requesterCarriesOn, resumeOf } from '../src/engine/approvals.js';
 import { confirmationText } from '../src/engine/approval-policy.js';
 import { redact } from '../src/config/redact.js';
 import { AgentError, EXIT, UsageError, exitCodeOf } from '../src/errors.js';
@@ -290,8 +290,8 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
       }
       // An action only a shell may carry out, whose requester no longer waits: approving it here
       // would use the approval up and do nothing. It stays pending for `agent approve` in a shell.
-      const resumed = a.resume ? commands.find((c) => c.name === (JSON.parse(a.resume!) as { command: string }).command) : undefined;
-      if (decision === 'approved' && resumed?.shellOnly && !requesterCarriesOn(a)) {
+      const resumes = commands.find((c) => c.name === resumeOf(a)?.command);
+      if (decision === 'approved' && resumes?.shellOnly && !requesterCarriesOn(a)) {
         u.setConfirm(a.id, '', `only a shell can carry this out now that its requester has gone: \`agent approve ${a.id}\` there (n rejects)`);
         return;
       }
@@ -390,14 +390,15 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
 
   /** After an approval: the process that asked carries on by itself if it is still waiting. */
   async function carryOut(row: ApprovalRow): Promise<void> {
-    if (!row.resume || askedHere.has(row.id)) return;
+    const resumed = resumeOf(row);
+    if (!resumed || askedHere.has(row.id)) return;
     const ticketId = row.ticket_id ?? undefined;
     if (requesterCarriesOn(row)) {
       const who = row.run_id ? `${row.run_id} (process ${row.requester_pid})` : `process ${row.requester_pid}`;
       reporter(null).line('ORCHESTRATOR', 'info', `${who} was waiting for ${row.id} and continues now`, { ticketId });
       return;
     }
-    const { command, args } = JSON.parse(row.resume) as { command: string; args: Record<string, unknown> };
+    const { command, args } = resumed;
     await track(`agent ${command}`, async (ctx) => {
       ctx.out.line('ORCHESTRATOR', 'info', `Carrying out: agent ${command}`, { ticketId });
       return ctx.dispatch(command, args, row);

@@ -18,6 +18,7 @@ import { defineTool, wrapData, type LoopTool } from '../../src/integrations/llm/
 import { searchTool } from '../../src/integrations/llm/search-tool.js';
 import { listFiles, rankByTerms, someOf } from '../../src/integrations/llm/listing.js';
 import { terms } from '../bug-hunter/ranker.js';
+import { singular } from './component.js';
 import { isSecretPath } from '../bug-hunter/model.js';
 import type { SourceFile } from '../bug-hunter/project-files.js';
 import type { RootCause } from '../bug-hunter/root-cause.js';
@@ -145,7 +146,6 @@ const MAX_FILES = 60;
 /** The words of the task: the jobs' subjects and tables (and their singulars), the ticket's terms. Pure. */
 export function taskTerms(input: Pick<CodeSmithModelInput, 'jobs' | 'ticket'>): string[] {
   const tables = input.jobs.flatMap((j) => [j.subject, j.table ?? '']).filter(Boolean);
-  const singular = (t: string) => t.replace(/ies$/, 'y').replace(/s$/, '');
   return [...new Set([...tables, ...tables.map(singular), ...terms(`${input.ticket.title} ${input.ticket.description}`)])];
 }
 

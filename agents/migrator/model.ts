@@ -17,6 +17,7 @@ import type { LlmSettings } from '../../src/integrations/llm/settings.js';
 import { defineTool, wrapData, type LoopTool } from '../../src/integrations/llm/tools.js';
 import { moreLine, page, rankByTerms, rankFindings, someOf } from '../../src/integrations/llm/listing.js';
 import type { RootCause } from '../bug-hunter/root-cause.js';
+import { singular } from '../code-smith/component.js';
 import type { StagedMigration } from '../stage-agent/change-set.js';
 import { requiresApproval, type LintFinding } from './finding.js';
 import { readMigrationFiles } from './files.js';
@@ -116,7 +117,7 @@ export const MAX_MIGRATIONS = 15;
 /** The tables the causes touch and the tables their keys reference, with their singulars. Pure. */
 export function causeTerms(causes: readonly RootCause[]): string[] {
   const tables = causes.flatMap((c) => [/^(?:[a-z0-9_]+\.)?([a-z0-9_]+)\.[a-z0-9_]+$/.exec(c.subject)?.[1] ?? '', ...[...(c.fixSql ?? c.summary).matchAll(/references "?(?:[a-z0-9_]+"?\.)?"?([a-z0-9_]+)"?/g)].map((m) => m[1]!)]).filter(Boolean);
-  return [...new Set([...tables, ...tables.map((t) => t.replace(/ies$/, 'y').replace(/s$/, ''))])];
+  return [...new Set([...tables, ...tables.map(singular)])];
 }
 
 export function migratorTools(input: MigratorModelInput, proposals: Proposals, log: PhaseContext['log']): LoopTool[] {

@@ -1,5 +1,5 @@
 // approvals, approve, reject
-import { decide, requesterCarriesOn, resolveApproval } from '../engine/approvals.js';
+import { decide, requesterCarriesOn, resolveApproval, resumeOf } from '../engine/approvals.js';
 import { confirmationText } from '../engine/approval-policy.js';
 import { makeStyle, table } from '../cli/style.js';
 import type { ApprovalRow } from '../store/rows.js';
@@ -82,14 +82,15 @@ export const approve = defineCommand({
 
 /** Carries out the approved action: the command that asked, run again with the approval. */
 async function resume(ctx: CommandContext, approval: ApprovalRow): Promise<unknown> {
-  if (!approval.resume) return null;
+  const resumed = resumeOf(approval);
+  if (!resumed) return null;
   // The process that asked is still waiting for this decision: it carries the action out itself.
   if (requesterCarriesOn(approval)) {
     const who = approval.run_id ? `${approval.run_id} (process ${approval.requester_pid})` : `process ${approval.requester_pid}`;
     ctx.out.line('ORCHESTRATOR', 'info', `${who} was waiting for ${approval.id} and continues now`, { ticketId: approval.ticket_id ?? undefined });
     return null;
   }
-  const { command, args } = JSON.parse(approval.resume) as { command: string; args: Record<string, unknown> };
+  const { command, args } = resumed;
   ctx.out.line('ORCHESTRATOR', 'info', `Carrying out: agent ${command}`, { ticketId: approval.ticket_id ?? undefined });
   return (await ctx.dispatch(command, args, approval)).data ?? null;
 }

@@ -182,6 +182,11 @@ export function decide(state: StateDb, id: string, status: 'approved' | 'rejecte
   return { ...state.approval(row.id)!, ...at };
 }
 
+/** The command an approved request carries out (run again with the approval), if it names one. */
+export function resumeOf(approval: Pick<ApprovalRow, 'resume'>): { command: string; args: Record<string, unknown> } | null {
+  return approval.resume ? (JSON.parse(approval.resume) as { command: string; args: Record<string, unknown> }) : null;
+}
+
 /** After an approval: does the process that asked carry the action out itself? */
 export function requesterCarriesOn(approval: ApprovalRow): boolean {
   return Boolean(approval.waiting) && approval.requester_pid != null && isAlive(approval.requester_pid);

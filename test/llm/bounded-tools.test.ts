@@ -72,10 +72,10 @@ describe('bounded, ranked listings (pure)', () => {
   it('puts the files that name the task first, and narrows to a folder or one file', () => {
     const lines = project(50).files.map((f) => [f.path, f.content.split('\n')] as const);
     const r = searchFiles(lines, /export const \w+Tools/, { limit: 5, terms: ['estimate'] });
-    expect(r.page.total).toBe(51);
-    expect(r.page.shown.map((h) => h.path)).toEqual(['supabase/functions/mcp-server/tools/estimate_tools.ts', ...[0, 1, 2, 3].map((i) => `supabase/functions/mcp-server/tools/${pad(i)}_tools.ts`)]);
-    expect(searchFiles(lines, /Tools/, { limit: 5, terms: [], under: `supabase/functions/mcp-server/tools/${pad(7)}_tools.ts` }).page.total).toBe(1);
-    expect(searchFiles(lines, /GET/, { limit: 5, terms: [], under: 'app/api/' }).page.total).toBe(50);
+    expect(r.total).toBe(51);
+    expect(r.shown.map((h) => h.path)).toEqual(['supabase/functions/mcp-server/tools/estimate_tools.ts', ...[0, 1, 2, 3].map((i) => `supabase/functions/mcp-server/tools/${pad(i)}_tools.ts`)]);
+    expect(searchFiles(lines, /Tools/, { limit: 5, terms: [], under: `supabase/functions/mcp-server/tools/${pad(7)}_tools.ts` }).total).toBe(1);
+    expect(searchFiles(lines, /GET/, { limit: 5, terms: [], under: 'app/api/' }).total).toBe(50);
   });
 
   it('ranks findings by severity, then by the task, and narrows them to a table', () => {

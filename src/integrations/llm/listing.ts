@@ -103,7 +103,7 @@ export function searchFiles(
   files: Iterable<readonly [string, readonly string[]]>,
   re: RegExp,
   o: { under?: string | undefined; offset?: number | undefined; limit: number; terms: readonly string[] },
-): { hits: SearchHit[]; page: Page<SearchHit> } {
+): Page<SearchHit> {
   const under = (o.under ?? '').trim().replace(/^\.\//, '');
   const prefix = folderPrefix(under);
   const hits: SearchHit[] = [];
@@ -114,7 +114,7 @@ export function searchFiles(
     });
   }
   const ranked = rankByTerms(hits, (h) => h.path, o.terms);
-  return { hits: ranked, page: page(ranked, o.offset ?? 0, o.limit) };
+  return page(ranked, o.offset ?? 0, o.limit);
 }
 
 /** The search tool's text for a page of hits; shows every hit it prints through `shown`. */

@@ -28,8 +28,7 @@ export function searchTool(o: {
       } catch (err) {
         return { text: `invalid regular expression: ${(err as Error).message}`, isError: true };
       }
-      const found = searchFiles(o.files(), re, { under, offset, limit: o.limit, terms: o.terms });
-      return { text: searchText(query, found.page, o.shown ?? (() => {})) };
+      return { text: searchText(query, searchFiles(o.files(), re, { under, offset, limit: o.limit, terms: o.terms }), o.shown ?? (() => {})) };
     },
   });
 }
