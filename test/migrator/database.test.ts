@@ -2,8 +2,8 @@
 // embedded project database, applying migrations with the Supabase CLI's history table.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { ensureTemplate, openDatabase, openShadowDatabase, SUPABASE_SHIMS, templateFileName, type Pg } from '../../src/integrations/postgres/index.js';
+import { dirname, join } from 'node:path';
+import { ensureTemplate, openDatabase, openShadowDatabase, SUPABASE_SHIMS, templateDirName, type Pg } from '../../src/integrations/postgres/index.js';
 import { applyPending, MigrationFailure, migrationApplier, migrationStatus } from '../../agents/migrator/index.js';
 import { readHistory } from '../../agents/migrator/history.js';
 import { cleanupProjects, makeProject, mig, TEMPLATE_CACHE } from './helpers.js';
@@ -17,11 +17,24 @@ describe('PGlite template with Supabase shims', () => {
   });
   afterAll(() => shadow?.close());
 
-  it('is cached in one file named after the shims and PGlite version', async () => {
+  it('is cached in one data directory named after the shims and PGlite version', async () => {
     const again = await ensureTemplate(TEMPLATE_CACHE);
     expect(again.built).toBe(false);
-    expect(again.path).toBe(join(TEMPLATE_CACHE, templateFileName()));
-    expect(templateFileName()).toMatch(/^pg-template-[0-9a-f]{12}\.tar\.gz$/);
+    expect(again.path).toBe(join(TEMPLATE_CACHE, templateDirName()));
+    expect(templateDirName()).toMatch(/^pg-template-[0-9a-f]{12}$/);
+    expect(existsSync(join(again.path, 'PG_VERSION'))).toBe(true);
+  });
+
+  it('gives each shadow its own copy of the template, removed when it closes', async () => {
+    const other = await openShadowDatabase({ cacheDir: TEMPLATE_CACHE });
+    const dir = (other.raw as unknown as { dataDir?: string }).dataDir;
+    expect(dir).toMatch(/crm-agent-shadow-/);
+    await other.exec('create table public.only_here (id int)');
+    const { rows } = await shadow.query<{ t: string | null }>(`select to_regclass('public.only_here')::text as t`);
+    expect(rows[0]?.t).toBeNull();
+    await other.close();
+    expect(existsSync(dirname(dir!))).toBe(false);
+    expect(readdirSync(join(TEMPLATE_CACHE, templateDirName(), 'base')).length).toBeGreaterThan(0);
   });
 
   it('has the roles, schemas, auth helpers, storage and publication Supabase migrations expect', async () => {

@@ -1,6 +1,6 @@
 // openDatabase: the project's database. DATABASE_URL through pg when given; otherwise the embedded
 // PGlite data dir `<project>/.agent/pgdata`, created from the cached template on first use.
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Pg } from './types.js';
 import { extensionsIn } from './extensions.js';
@@ -51,8 +51,7 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Pg> {
     }
     return db;
   }
-  const { templateBlob } = await import('./template.js');
-  const blob = await templateBlob(opts.cacheDir ?? join(opts.projectRoot, CACHE_DIR));
-  mkdirSync(dataDir, { recursive: true });
-  return openPglite({ dataDir, loadDataDir: blob, extensions, description });
+  const { copyTemplate } = await import('./template.js');
+  await copyTemplate(opts.cacheDir ?? join(opts.projectRoot, CACHE_DIR), dataDir);
+  return openPglite({ dataDir, extensions, description });
 }

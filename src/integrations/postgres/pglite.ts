@@ -8,8 +8,6 @@ import { pgliteExtensions } from './extensions.js';
 export interface PgliteOpenOptions {
   /** A directory on disk; omitted: in memory. */
   dataDir?: string;
-  /** A data dir dumped with dumpDataDir(): the database starts as that copy (no initdb). */
-  loadDataDir?: Blob;
   /**
    * Extension names (as in `create extension`) whose bundles to load. A database made from the
    * template has pgcrypto and uuid-ossp installed; their functions work only if loaded here.
@@ -39,7 +37,7 @@ function wrap(q: PgliteLike): Queryable {
   };
 }
 
-/** The raw PGlite instance, for template building (dumpDataDir) and tests. */
+/** The raw PGlite instance, for tests. */
 export interface PgliteDb extends Pg {
   readonly raw: import('@electric-sql/pglite').PGlite;
 }
@@ -51,9 +49,10 @@ export async function openPglite(opts: PgliteOpenOptions = {}): Promise<PgliteDb
   // PGlite pins search_path=public on its command line, which beats `alter database … set`; use
   // Supabase's path instead so unqualified uuid_generate_v4() and friends resolve as they do there.
   const defaults = (PGlite as unknown as { defaultStartParams?: string[] }).defaultStartParams;
-  if (Array.isArray(defaults)) options.startParams = defaults.map((p) => (p.startsWith('search_path=') ? SUPABASE_SEARCH_PATH : p));
+  // shared_buffers: Postgres's 128MB default is touched at start-up; 16MB is plenty for a shadow or
+  // a development database and starts ~0.5 s sooner here (1.2–1.4 s against 0.6–0.9 s for a data dir).
+  if (Array.isArray(defaults)) options.startParams = [...defaults.map((p) => (p.startsWith('search_path=') ? SUPABASE_SEARCH_PATH : p)), '-c', 'shared_buffers=16MB'];
   if (opts.dataDir) options.dataDir = opts.dataDir;
-  if (opts.loadDataDir) options.loadDataDir = opts.loadDataDir;
   const db = await PGlite.create(options);
   const base = wrap(db as unknown as PgliteLike);
   return {

@@ -1,14 +1,19 @@
-// The cached template: initdb once, apply the Supabase shims, dump the data dir to a gzip tarball in
-// a cache directory, and start every shadow (or new embedded) database from that tarball with
-// loadDataDir. initdb costs ~2 s and ~720 MB; loading the tarball ~0.5 s.
+// The cached template: initdb once into a data directory in a cache directory, apply the Supabase
+// shims, and start every shadow (or new embedded) database from a copy of that directory. initdb
+// costs ~2 s and ~720 MB. A copy (`cp -R`, ~0.1 s) opened from disk starts in about half the time of
+// unpacking a dumped tarball into PGlite's in-memory file system (loadDataDir), which was measured
+// here at 1.7–2.0 s against 0.7–0.9 s.
 //
-// The file name carries a hash of the shims and the PGlite version, so a changed shim or an upgraded
-// PGlite builds a new template instead of loading a stale one. Several processes may race to build:
-// a lock directory makes one build while the others wait for the file; the file is written to a
-// temporary name and renamed, so a reader never sees half a tarball.
+// The directory name carries a hash of the shims and the PGlite version, so a changed shim or an
+// upgraded PGlite builds a new template instead of loading a stale one. Several processes may race
+// to build: a lock directory makes one build while the others wait; the template is built under a
+// temporary name and renamed, so a reader never sees half a data directory.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { SHIM_EXTENSIONS, SUPABASE_SHIMS } from './supabase-shims.js';
 import { openPglite, type PgliteDb } from './pglite.js';
@@ -27,10 +32,10 @@ function pgliteVersion(): string {
   }
 }
 
-/** `pg-template-<hash>.tar.gz`; the hash covers the shims and the PGlite version. */
-export function templateFileName(): string {
+/** `pg-template-<hash>`, a data directory; the hash covers the shims and the PGlite version. */
+export function templateDirName(): string {
   const hash = createHash('sha256').update(`${pgliteVersion()}\n${SUPABASE_SHIMS}`).digest('hex').slice(0, 12);
-  return `pg-template-${hash}.tar.gz`;
+  return `pg-template-${hash}`;
 }
 
 export interface TemplateInfo {
@@ -67,53 +72,74 @@ async function withLock<T>(lockDir: string, ready: () => boolean, fn: () => Prom
   }
 }
 
-/** Makes sure the template tarball exists in cacheDir, building it if needed. */
+/** Makes sure the template data directory exists in cacheDir, building it if needed. */
 export async function ensureTemplate(cacheDir: string): Promise<TemplateInfo> {
   const t0 = performance.now();
-  const path = join(cacheDir, templateFileName());
+  const path = join(cacheDir, templateDirName());
   if (existsSync(path)) return { path, built: false, ms: performance.now() - t0 };
   mkdirSync(cacheDir, { recursive: true });
   const built = await withLock(`${path}.lock`, () => existsSync(path), async () => {
     if (existsSync(path)) return false;
-    const db = await openPglite({ extensions: SHIM_EXTENSIONS });
+    const tmp = `${path}.${process.pid}.tmp`;
+    rmSync(tmp, { recursive: true, force: true });
     try {
-      await db.exec(SUPABASE_SHIMS);
-      const dump = await db.raw.dumpDataDir('gzip');
-      const tmp = `${path}.${process.pid}.tmp`;
-      writeFileSync(tmp, Buffer.from(await dump.arrayBuffer()));
+      const db = await openPglite({ dataDir: tmp, extensions: SHIM_EXTENSIONS });
+      try {
+        await db.exec(SUPABASE_SHIMS);
+      } finally {
+        await db.close();
+      }
       renameSync(tmp, path);
-      return true;
     } finally {
-      await db.close();
+      rmSync(tmp, { recursive: true, force: true });
     }
+    return true;
   });
   return { path, built: built === true, ms: performance.now() - t0 };
 }
 
-const loaded = new Map<string, Blob>();
-
-/** The template as a Blob, read from disk once per process. */
-export async function templateBlob(cacheDir: string): Promise<Blob> {
+/** Copies the template data directory's contents into dest (created if missing). */
+export async function copyTemplate(cacheDir: string, dest: string): Promise<void> {
   const { path } = await ensureTemplate(cacheDir);
-  let blob = loaded.get(path);
-  if (!blob) {
-    blob = new Blob([readFileSync(path)]);
-    loaded.set(path, blob);
-  }
-  return blob;
+  mkdirSync(dest, { recursive: true });
+  // cp(1) copies the ~1,000 files in a third of the time fs.cpSync takes; fs.cpSync where there is none.
+  await new Promise<void>((resolve) => {
+    execFile('cp', ['-R', `${path}/.`, dest], (err) => {
+      if (err) cpSync(path, dest, { recursive: true });
+      resolve();
+    });
+  });
 }
 
 export interface ShadowOptions {
-  /** Where the template tarball is cached (built there on first use). */
+  /** Where the template is cached (built there on first use). */
   cacheDir: string;
   /** Extension bundles the SQL to run needs (see extensionsIn). */
   extensions?: Iterable<string>;
 }
 
-/** A throwaway in-memory database with the Supabase shims, started from the cached template. */
+/** A throwaway database with the Supabase shims, in a copy of the template that close() removes. */
 export async function openShadowDatabase(opts: ShadowOptions): Promise<PgliteDb> {
-  const blob = await templateBlob(opts.cacheDir);
-  return openPglite({ loadDataDir: blob, extensions: opts.extensions ?? [], description: 'shadow PGlite (from template)' });
+  const parent = mkdtempSync(join(tmpdir(), 'crm-agent-shadow-'));
+  try {
+    const dataDir = join(parent, 'pgdata');
+    await copyTemplate(opts.cacheDir, dataDir);
+    const db = await openPglite({ dataDir, extensions: opts.extensions ?? [], description: 'shadow PGlite (from template)' });
+    const close = db.close;
+    return {
+      ...db,
+      close: async () => {
+        try {
+          await close();
+        } finally {
+          await rm(parent, { recursive: true, force: true });
+        }
+      },
+    };
+  } catch (err) {
+    rmSync(parent, { recursive: true, force: true });
+    throw err;
+  }
 }
 
 export { templateCacheDir } from './cache-dir.js';
