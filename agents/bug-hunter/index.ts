@@ -9,7 +9,9 @@ import { readProjectFiles, type SourceFile } from './project-files.js';
 import { rankFiles, terms, type Ranked } from './ranker.js';
 import { findUnresolved, tablesWithoutWrites, type UnresolvedReference } from './references.js';
 import { findRootCauses, relevantCauses, type RootCause, type SchemaFinding } from './root-cause.js';
-import { parseFailures, type TestFailure } from './test-failures.js';
+import { parseFailures, parseFileResults, type TestFailure } from './test-failures.js';
+import { headSha, matchesHead } from '../../src/integrations/git.js';
+import type { TestBaseline } from '../stage-agent/test-selection.js';
 import { typeCheck, type Diagnostic } from './ts-diagnostics.js';
 import type { Column } from '../code-smith/generate.js';
 import { llmSettings } from '../../src/integrations/llm/settings.js'; // issue 6 (LLM)
@@ -34,6 +36,8 @@ export interface Analysis {
   confidence: number;
   /** The schema the migrations build: tables and their columns. */
   tables: Record<string, Column[]>;
+  /** The test run's per-file results, when it ran on a clean tree at HEAD: StageAgent reuses them. */
+  baseline: TestBaseline | null;
 }
 
 export function bugHunter(input: BugHunterInput, done: (a: Analysis) => void): AgentTask {
@@ -62,6 +66,7 @@ export function bugHunter(input: BugHunterInput, done: (a: Analysis) => void): A
       },
       async analyze(ctx): Promise<PhaseOutcome> {
         const overlay = new Map<string, string>();
+        const atHead = Promise.all([headSha(input.root), matchesHead(input.root).catch(() => false)]);
         const [types, scan, tests] = await Promise.all([
           typeCheck(input.root, overlay),
           input.scanSchema().catch((err: Error) => {
@@ -73,6 +78,9 @@ export function bugHunter(input: BugHunterInput, done: (a: Analysis) => void): A
         const schema = scan.findings;
         const failures = tests ? parseFailures(tests.output) : [];
         const counts = tests ? parseTestCounts(tests.output) : null;
+        const [sha, clean] = await atHead;
+        const perFile = tests ? parseFileResults(tests.output) : new Map();
+        const baseline = tests && input.testCommand && sha && clean && perFile.size ? { sha, command: input.testCommand, files: Object.fromEntries(perFile), failures } : null;
         const unresolved = findUnresolved(files);
         const unwritten = tablesWithoutWrites(files, scan.tables);
         let rootCauses = relevantCauses(findRootCauses({ ticketText: text, unresolved, schema, failures, diagnostics: types.diagnostics, unwritten }));
@@ -98,6 +106,7 @@ export function bugHunter(input: BugHunterInput, done: (a: Analysis) => void): A
           tests: tests && input.testCommand ? { command: input.testCommand, passed: counts?.passed ?? null, failed: counts?.failed ?? null, exitCode: tests.exitCode } : null,
           confidence: rootCauses[0]?.confidence ?? 0,
           tables: scan.columns,
+          baseline,
         };
         return {
           items: [

@@ -1,4 +1,5 @@
-// Reads a test run's failures from its output (vitest's and jest's default reporters). Pure.
+// Reads a test run's failures and per-file results from its output (vitest's and jest's default
+// reporters). Pure.
 
 export interface TestFailure {
   file: string;
@@ -25,4 +26,28 @@ export function parseFailures(output: string): TestFailure[] {
     failures.push({ file: head[1]!, name, message, location: loc ? `${loc[1]}:${loc[2]}` : null });
   }
   return failures;
+}
+
+export interface FileResult {
+  tests: number | null;
+  failed: number | null;
+}
+
+/**
+ * Each test file's line in the run's summary: vitest's `✓ path (3 tests)` / `❯ path (2 tests | 1
+ * failed)`, jest's `PASS path` / `FAIL path`. Empty when the reporter printed no such lines.
+ */
+export function parseFileResults(output: string): Map<string, FileResult> {
+  const results = new Map<string, FileResult>();
+  for (const line of strip(output).split('\n')) {
+    const vitest = /^\s*[✓❯×↓]\s+(\S+\.(?:test|spec)\.[cm]?[jt]sx?)\s+\((\d+) tests?((?:\s*\|\s*\d+ \w+)*)\)/.exec(line);
+    if (vitest) {
+      const failed = /(\d+) failed/.exec(vitest[3] ?? '');
+      results.set(vitest[1]!, { tests: Number(vitest[2]), failed: failed ? Number(failed[1]) : 0 });
+      continue;
+    }
+    const jest = /^\s*(PASS|FAIL)\s+(\S+\.(?:test|spec)\.[cm]?[jt]sx?)\b/.exec(line);
+    if (jest && !results.has(jest[2]!)) results.set(jest[2]!, { tests: null, failed: jest[1] === 'PASS' ? 0 : null });
+  }
+  return results;
 }

@@ -40,7 +40,15 @@ export interface ChangeSetInput {
   migrations: StagedMigration[];
   rootCauses?: Array<{ summary: string; evidence: string[] }>;
   gates: GateResult[];
-  tests?: { command: string; passed: number; failed: number; ok: boolean };
+  tests?: {
+    /** What ran; empty when no test file can reach the change. */
+    command: string;
+    passed: number;
+    failed: number;
+    ok: boolean;
+    /** Test files the change cannot reach: their passing run on HEAD stands (counted in `passed`). */
+    carried?: { files: string[]; tests: number; baseSha: string };
+  };
   baseSha: string | null;
 }
 
@@ -133,7 +141,12 @@ export function renderReview(m: Manifest, input: ChangeSetInput): string {
   }
   lines.push('', '## Quality gates', '', '| agent | phase | gate | result |', '|---|---|---|---|');
   for (const g of m.gates) lines.push(`| ${g.agent} | ${g.phase} | ${g.gate} | ${g.ok ? 'passed' : 'BLOCKED'}: ${g.detail.replace(/\|/g, '\\|')} |`);
-  if (m.tests) lines.push('', `## Tests`, '', `\`${m.tests.command}\`: ${m.tests.passed} passed, ${m.tests.failed} failed.`);
+  if (m.tests) {
+    const c = m.tests.carried;
+    lines.push('', `## Tests`, '', `${m.tests.passed} passed, ${m.tests.failed} failed.`, '');
+    lines.push(m.tests.command === '' ? '- No test file can reach the change.' : `- Ran \`${m.tests.command}\` on HEAD plus the change.`);
+    if (c) lines.push(`- ${c.tests} test(s) in ${c.files.length} file(s) that import nothing the change touches passed on HEAD ${c.baseSha.slice(0, 12)} in BugHunter's run of the whole suite: ${c.files.map((f) => `\`${f}\``).join(', ')}.`);
+  }
   lines.push('', '## Next', '', m.ticketId ? `- \`agent review ${m.ticketId}\` shows the diff; \`agent approve ${m.ticketId} deploy to staging\` deploys it.` : '- `agent review` shows the diff.');
   return lines.join('\n') + '\n';
 }

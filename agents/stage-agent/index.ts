@@ -2,17 +2,18 @@
 // project's tests in a scratch worktree), and writes it to ./staged/ for review.
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { AgentTask } from '../../src/engine/orchestrator.js';
 import { item, type PhaseOutcome } from '../../src/engine/phases.js';
-import { diffAgainstHead, git, headSha } from '../../src/integrations/git.js';
+import { diffAgainstHead, git, headSha, matchesHead } from '../../src/integrations/git.js';
 import { focusedCommand, parseTestCounts, runShell } from '../../src/integrations/shell.js';
 import { typeCheck } from '../bug-hunter/ts-diagnostics.js';
 import { parseFailures, type TestFailure } from '../bug-hunter/test-failures.js';
 import type { ChangeSetInput, GateResult, Manifest } from './change-set.js';
-import { readProjectFiles } from '../bug-hunter/project-files.js';
+import { readProjectFiles, type SourceFile } from '../bug-hunter/project-files.js';
 import { buildGraph, testReach } from '../bug-hunter/import-graph.js';
 import { writeChangeSet } from './writer.js';
+import { selectTests, type TestBaseline, type TestSelection } from './test-selection.js';
 
 export interface StageInput {
   root: string;
@@ -20,6 +21,18 @@ export interface StageInput {
   /** Gate results of the agents that produced the change (shown in REVIEW.md). */
   gates: () => GateResult[];
   testCommand: string | null;
+  /** BugHunter's run of the whole suite, when it ran on a clean tree: unaffected files are not run again. */
+  baseline?: TestBaseline | null;
+}
+
+/** Whether `name` is installed in a node_modules at or above root. */
+function installedFrom(root: string): (name: string) => boolean {
+  return (name) => {
+    for (let dir = root; ; dir = dirname(dir)) {
+      if (existsSync(join(dir, 'node_modules', name))) return true;
+      if (dirname(dir) === dir) return false;
+    }
+  };
 }
 
 /** Runs the project's tests on HEAD plus the change, in a throw-away worktree. */
@@ -48,6 +61,31 @@ export async function failingAtHead(root: string, command: string, failures: rea
   if (!atHead.length) return new Set();
   const base = await testWithChange(root, '', focusedCommand(command, atHead), signal);
   return new Set(base.failures.map((f) => `${f.file} > ${f.name}`));
+}
+
+interface TestPlan {
+  /** What to run with the change; null when no test file can reach it. */
+  command: string | null;
+  announce: string;
+  /** Set when the selection rests on it: its failures are HEAD's. */
+  baseline: TestBaseline | null;
+  carried: NonNullable<ChangeSetInput['tests']>['carried'] | null;
+}
+
+/**
+ * The whole suite, or, when BugHunter ran it on this HEAD with a clean tree, only the test files
+ * the change can reach (./test-selection.ts); the others' passing results carry over.
+ */
+async function planTests(root: string, command: string, after: SourceFile[], changed: string[], baseSha: string | null, baseline: TestBaseline | null): Promise<TestPlan> {
+  const whole: TestPlan = { command, announce: `Running the project's tests with the change: ${command}`, baseline: null, carried: null };
+  if (!baseline || baseline.sha !== baseSha || baseline.command !== command || !(await matchesHead(root))) return whole;
+  const selection: TestSelection = selectTests(after, changed, baseline, installedFrom(root));
+  if (selection.kind === 'all') return { ...whole, baseline };
+  const carried = { files: selection.carried, tests: selection.carried.reduce((n, t) => n + (baseline.files[t]!.tests ?? 0), 0), baseSha: baseline.sha };
+  const why = `the other ${carried.files.length} passed on HEAD ${baseline.sha.slice(0, 12)} and import nothing it changes`;
+  if (!selection.run.length) return { command: null, announce: `No test file can reach the change; ${why.replace(/^the other/, 'all')}`, baseline, carried };
+  const focused = focusedCommand(command, selection.run);
+  return { command: focused, announce: `Running the ${selection.run.length} test file(s) the change can reach (${why}): ${focused}`, baseline, carried };
 }
 
 export function stageAgent(input: StageInput, done: (m: Manifest) => void): AgentTask {
@@ -86,19 +124,23 @@ export function stageAgent(input: StageInput, done: (m: Manifest) => void): Agen
       },
       async validate(ctx): Promise<PhaseOutcome> {
         const overlay = new Map(files.filter((f) => f.content !== null).map((f) => [f.path, f.content!]));
+        const changed = new Set(files.map((f) => f.path));
+        const project = await readProjectFiles(input.root);
+        const after = [...project.filter((f) => !changed.has(f.path)), ...[...overlay].map(([path, content]) => ({ path, content }))];
+        const plan = input.testCommand ? await planTests(input.root, input.testCommand, after, [...changed], baseSha, input.baseline ?? null) : null;
+        if (plan) ctx.log('info', plan.announce);
         // The tests run in a child process; the type check runs here meanwhile.
-        if (input.testCommand) ctx.log('info', `Running the project's tests with the change: ${input.testCommand}`);
-        const testRun = input.testCommand && !ctx.signal.aborted ? testWithChange(input.root, patch, input.testCommand, ctx.signal) : null;
+        const testRun = plan?.command && !ctx.signal.aborted ? testWithChange(input.root, patch, plan.command, ctx.signal) : null;
         testRun?.catch(() => undefined); // awaited below; a type-check failure must not leave it unhandled
-        const [before, after] = [await typeCheck(input.root), await typeCheck(input.root, overlay)];
-        const fresh = after.diagnostics.filter((d) => !before.diagnostics.some((b) => b.path === d.path && b.message === d.message));
-        const items = [item('Static analysis passed', fresh.length === 0, `${fresh.length} new type errors across ${after.files} files`)];
+        const [before, typed] = [await typeCheck(input.root), await typeCheck(input.root, overlay)];
+        const fresh = typed.diagnostics.filter((d) => !before.diagnostics.some((b) => b.path === d.path && b.message === d.message));
+        const items = [item('Static analysis passed', fresh.length === 0, `${fresh.length} new type errors across ${typed.files} files`)];
         let failed = 0;
-        if (input.testCommand) {
+        if (plan) {
           const r = testRun ? await testRun : null;
           if (r && r.exitCode !== 0 && r.failures.length) {
             // Failures that HEAD already has are not this change's doing: only new ones count.
-            const known = await failingAtHead(input.root, input.testCommand, r.failures, ctx.signal);
+            const known = plan.baseline ? new Set(plan.baseline.failures.map((f) => `${f.file} > ${f.name}`)) : await failingAtHead(input.root, plan.command!, r.failures, ctx.signal);
             const fresh = r.failures.filter((f) => !known.has(`${f.file} > ${f.name}`));
             if (!fresh.length) {
               ctx.log('warn', `${r.failures.length} test(s) already failing before this change: ${r.failures.map((f) => f.name).join('; ')}`);
@@ -106,19 +148,21 @@ export function stageAgent(input: StageInput, done: (m: Manifest) => void): Agen
               r.failures = [];
             }
           }
-          if (r) {
-            failed = r.exitCode === 0 ? 0 : Math.max(1, r.counts?.failed ?? 1);
-            tests = { command: input.testCommand, passed: r.counts?.passed ?? 0, failed: r.counts?.failed ?? (r.exitCode === 0 ? 0 : 1), ok: r.exitCode === 0 };
-            for (const f of r.failures.slice(0, 5)) ctx.log('error', `Test still failing: ${f.name} (${f.location ?? f.file}): ${f.message}`);
-            items.push(item('All tests passing', r.exitCode === 0, r.counts ? `${r.counts.passed} passed, ${r.counts.failed} failed` : `exit ${r.exitCode}`));
-            if (r.exitCode === 0) ctx.log('ok', r.counts?.failed ? `No new test failures (${r.counts.passed} passed, ${r.counts.failed} failing before the change too)` : `All tests passing${r.counts ? ` (${r.counts.passed})` : ''}`);
-          }
+          const carried = plan.carried;
+          const exitCode = r ? r.exitCode : 0;
+          const passed = (r?.counts?.passed ?? 0) + (carried?.tests ?? 0);
+          const failing = r ? r.counts?.failed ?? (r.exitCode === 0 ? 0 : 1) : 0;
+          failed = exitCode === 0 ? 0 : Math.max(1, r?.counts?.failed ?? 1);
+          tests = { command: plan.command ?? '', passed, failed: failing, ok: exitCode === 0, ...(carried ? { carried } : {}) };
+          for (const f of r?.failures.slice(0, 5) ?? []) ctx.log('error', `Test still failing: ${f.name} (${f.location ?? f.file}): ${f.message}`);
+          const counted = r?.counts || carried;
+          const from = carried ? ` (${carried.tests} of them in ${carried.files.length} file(s) the change cannot reach, passed on HEAD)` : '';
+          items.push(item('All tests passing', exitCode === 0, counted ? `${passed} passed, ${failing} failed${from}` : `exit ${exitCode}`));
+          if (exitCode === 0) ctx.log('ok', failing ? `No new test failures (${passed} passed, ${failing} failing before the change too)` : `All tests passing${counted ? ` (${passed})` : ''}`);
         } else items.push(item('All tests passing', false, 'no test command: set test.command in agent.config.json'));
         typesClean = fresh.length === 0;
         testsPass = Boolean(tests?.ok) && failed === 0;
-        const project = await readProjectFiles(input.root);
-        const graph = buildGraph([...project.filter((f) => !overlay.has(f.path)), ...[...overlay].map(([path, content]) => ({ path, content }))]);
-        const reach = testReach(graph, files.map((f) => f.path));
+        const reach = testReach(buildGraph(after), files.map((f) => f.path));
         items.push(item('Test coverage of the changed code', (reach.percent ?? 100) >= 80, reach.percent === null ? 'no code files changed' : `${reach.percent}% of changed code files are reached by a test${reach.untested.length ? `; untested: ${reach.untested.join(', ')}` : ''}`));
         return { items, metrics: { coverage: reach.percent ?? 100 } };
       },

@@ -50,7 +50,10 @@ export const review = defineCommand({
     const lines = m.files.map((f, i) => `  ${i + 1}. ${f.path} ${s.dim(`(${f.action}, ${f.agent})`)}`);
     lines.push('', s.bold('Quality gates'));
     for (const g of m.gates) lines.push(`  ${g.ok ? s.green('✓') : s.red('✗')} ${g.agent} ${g.phase}: ${g.detail}`);
-    if (m.tests) lines.push(`  ${m.tests.ok ? s.green('✓') : s.red('✗')} tests: ${m.tests.passed} passed, ${m.tests.failed} failed (${m.tests.command})`);
+    if (m.tests) {
+      const carried = m.tests.carried ? `; ${m.tests.carried.files.length} file(s) the change cannot reach passed on HEAD` : '';
+      lines.push(`  ${m.tests.ok ? s.green('✓') : s.red('✗')} tests: ${m.tests.passed} passed, ${m.tests.failed} failed (${m.tests.command || 'no test file can reach the change'}${carried})`);
+    }
     if (m.requiresApproval) lines.push('', s.yellow('⚠ contains a destructive migration: deploying it needs approval'));
     if (!args.stat && patch) lines.push('', colorDiff(patch.trimEnd(), ctx.out.color));
     ctx.out.print(lines.join('\n'));

@@ -47,11 +47,11 @@ function gateResults(outcomes: ReadonlyArray<import('./orchestrator.js').AgentOu
 }
 
 /** Runs StageAgent over a change: proves it and writes the staged set; returns its manifest. */
-async function stage(ctx: CommandContext, orch: Orchestrator, run: Run, change: ChangeInput, gates: ReturnType<typeof gateResults>) {
+async function stage(ctx: CommandContext, orch: Orchestrator, run: Run, change: ChangeInput, gates: ReturnType<typeof gateResults>, baseline: Analysis['baseline'] = null) {
   const { stageAgent } = await import('../../agents/stage-agent/index.js');
   let manifest: import('../../agents/stage-agent/change-set.js').Manifest | undefined;
   const root = ctx.project.root;
-  await orch.runAgent(run, stageAgent({ root, testCommand: testCommandFor(root, ctx.project.config().test.command), gates: () => gates, change }, (m) => (manifest = m)));
+  await orch.runAgent(run, stageAgent({ root, testCommand: testCommandFor(root, ctx.project.config().test.command), gates: () => gates, change, baseline }, (m) => (manifest = m)));
   return manifest!;
 }
 
@@ -114,6 +114,7 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
             rootCauses: analysis.rootCauses.map((c) => ({ summary: c.summary, evidence: c.evidence })),
           },
           gateResults(outcomes),
+          analysis.baseline,
         );
         state.insertChangeSet({ id: m.id, ticket_id: ticket.id, dir: m.dir, status: 'staged', requires_approval: m.requiresApproval ? 1 : 0, created_at: Date.now(), manifest: JSON.stringify(m) });
         state.setTicketStatus(ticket.id, 'staged');

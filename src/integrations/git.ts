@@ -43,6 +43,11 @@ export async function isClean(cwd: string): Promise<boolean> {
   return (await git(cwd, ['status', '--porcelain', '--untracked-files=no'])).stdout.trim() === '';
 }
 
+/** No change to tracked files and no untracked file that .gitignore lets through: the tree is HEAD. */
+export async function matchesHead(cwd: string): Promise<boolean> {
+  return (await git(cwd, ['status', '--porcelain'])).stdout.trim() === '';
+}
+
 export async function branchExists(cwd: string, branch: string): Promise<boolean> {
   try {
     await git(cwd, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]);

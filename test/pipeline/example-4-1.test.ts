@@ -67,6 +67,13 @@ describe('example 4.1: bug fix AI-EST-142', () => {
     const paths = manifest.files.map((f: { path: string }) => f.path);
     expect(paths).toEqual(expect.arrayContaining(['app/api/estimates/route.ts', 'supabase/functions/mcp-server/tools/estimate_tools.ts', expect.stringMatching(/^supabase\/migrations\/\d{14}_add_estimates_foreign_keys\.sql$/), expect.stringMatching(/^supabase\/rollbacks\/\d{14}_add_estimates_foreign_keys\.down\.sql$/)]));
     expect(manifest.tests).toMatchObject({ ok: true, failed: 0 });
+    // BugHunter ran the whole suite on this HEAD: only the test files that import what the change
+    // touches run again (the voice agent's, the registry's, the two new ones); the rest carry over.
+    expect(r.stdout).toMatch(/\[STAGE\] Running the 4 test file\(s\) the change can reach \(the other 3 passed on HEAD [0-9a-f]{12} and import nothing it changes\)/);
+    expect(manifest.tests.carried.files.sort()).toEqual(['app/api/customers/route.test.ts', 'components/JobList.test.tsx', 'lib/validate.test.ts']);
+    expect(manifest.tests.command).toContain('lib/voice-agent/agent.test.ts');
+    expect(manifest.tests.command).toContain('supabase/functions/mcp-server/registry.test.ts');
+    expect(manifest.tests.command).not.toContain('lib/validate.test.ts');
     expect(readFileSync(join(dir, 'staged', stagedDir, 'REVIEW.md'), 'utf8')).toContain('## Root causes');
     // Staging touched nothing in the project itself.
     expect(existsSync(join(dir, 'app/api/estimates/route.ts'))).toBe(false);
