@@ -175,7 +175,7 @@ export function stageAgent(input: StageInput, done: (m: Manifest) => void): Agen
         const met = pre.filter((p) => p.ok).length;
         // Nothing is written unless every precondition holds; the gate then names what failed.
         if (met === pre.length) {
-          manifest = await writeChangeSet(input.root, { ...input.change, gates: input.gates(), tests, baseSha });
+          manifest = await writeChangeSet(input.root, { ...input.change, gates: input.gates(), tests, baseSha }, new Date(), patch);
           ctx.log('ok', `Created staged environment: ./${manifest.dir}/`);
           pre.push(item('All changes written atomically', true, `${manifest.dir} (assembled in a temp dir, then renamed)`));
         }

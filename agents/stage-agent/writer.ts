@@ -7,7 +7,8 @@ import { resolveInside } from '../../src/config/project.js';
 import { diffAgainstHead } from '../../src/integrations/git.js';
 import { buildManifest, changeSetDirName, renderReview, type ChangeSetInput, type Manifest } from './change-set.js';
 
-export async function writeChangeSet(root: string, input: ChangeSetInput, now = new Date()): Promise<Manifest> {
+/** `patch`: the change's diff against HEAD when the caller has it; used unless redaction changed a file. */
+export async function writeChangeSet(root: string, input: ChangeSetInput, now = new Date(), patch?: string): Promise<Manifest> {
   for (const f of input.files) resolveInside(root, f.path); // refuse paths outside the project first
   const stagedDir = join(root, 'staged');
   mkdirSync(stagedDir, { recursive: true });
@@ -28,7 +29,8 @@ export async function writeChangeSet(root: string, input: ChangeSetInput, now = 
       write(join('migrations', `${m.version}_${m.name}.down.sql`), m.down);
     }
     const files = input.files.map((f) => ({ path: f.path, content: f.content === null ? null : redact(f.content) }));
-    write('changes.patch', files.length ? await diffAgainstHead(root, files) : '');
+    const redacted = files.some((f, i) => f.content !== input.files[i]!.content);
+    write('changes.patch', !files.length ? '' : patch !== undefined && !redacted ? patch : await diffAgainstHead(root, files));
     const manifest = buildManifest(input, name, now, existing);
     write('manifest.json', JSON.stringify(manifest, null, 2) + '\n');
     write('REVIEW.md', renderReview(manifest, input));
