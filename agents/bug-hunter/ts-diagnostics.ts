@@ -1,6 +1,7 @@
 // TypeScript diagnostics through the compiler API, with the project's own tsconfig.json.
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { templateCacheDir } from '../../src/integrations/postgres/cache-dir.js';
 
 export interface Diagnostic {
   path: string;
@@ -37,7 +38,10 @@ const pending = new Map<number, { resolve: (r: TypeCheckResult) => void; reject:
 
 function checker(): Worker {
   if (worker) return worker;
-  const w = new Worker(new URL('./type-check-worker.mjs', import.meta.url), { workerData: { typescript: createRequire(import.meta.url).resolve('typescript') } });
+  const w = new Worker(new URL('./type-check-worker.mjs', import.meta.url), {
+    // cacheDir: where the worker keeps V8's code cache of typescript.js (per machine, like the PGlite template).
+    workerData: { typescript: createRequire(import.meta.url).resolve('typescript'), cacheDir: templateCacheDir() },
+  });
   w.on('message', (m: { id: number; result?: TypeCheckResult; error?: string }) => {
     const p = pending.get(m.id);
     pending.delete(m.id);

@@ -1,9 +1,11 @@
 // The incremental type check: successive overlays on one project must report exactly what a
 // fresh check of that state would, including errors in files the overlay does not contain.
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { typeCheck } from '../../agents/bug-hunter/ts-diagnostics.js';
+import { Worker } from 'node:worker_threads';
+import { typeCheck, type TypeCheckResult } from '../../agents/bug-hunter/ts-diagnostics.js';
 import { cleanupProjects, makeProject } from '../helpers.js';
 
 afterAll(cleanupProjects);
@@ -38,5 +40,50 @@ describe('typeCheck', () => {
     const again = await typeCheck(root, new Map([['invoice.ts', "import { price } from './price';\n\nexport const total: string = price(1250);\n"]]));
     expect(again.diagnostics).toEqual([]);
     expect(again.files).toBe(2);
+  });
+});
+
+describe('the type-check worker', () => {
+  // One check in a fresh worker, as a new process would run it.
+  async function checkInNewWorker(cacheDir: string, root: string): Promise<{ result: TypeCheckResult; codeCache: string }> {
+    const w = new Worker(new URL('../../agents/bug-hunter/type-check-worker.mjs', import.meta.url), {
+      workerData: { typescript: createRequire(import.meta.url).resolve('typescript'), cacheDir },
+    });
+    try {
+      return await new Promise((resolve, reject) => {
+        w.once('message', (m: { result?: TypeCheckResult; error?: string; codeCache: string }) => (m.result ? resolve({ result: m.result, codeCache: m.codeCache }) : reject(new Error(m.error))));
+        w.once('error', reject);
+        w.postMessage({ id: 1, root, extraFiles: [] });
+      });
+    } finally {
+      await w.terminate();
+    }
+  }
+
+  it('loads TypeScript through a code cache it writes, and rewrites a corrupt one', async () => {
+    const root = makeProject();
+    const cacheDir = join(makeProject('crm-agent-cache-'), 'cache'); // does not exist yet
+    // lib es5 alone: the smallest project that still checks (no DOM to parse in each worker).
+    writeFileSync(join(root, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, noEmit: true, skipLibCheck: true, lib: ['es5'], types: [] }, include: ['*.ts'] }));
+    writeFileSync(join(root, 'a.ts'), "export const n: number = 'one';\n");
+    const expected = ['a.ts:1 TS2322'];
+    const found = (r: TypeCheckResult) => r.diagnostics.map((d) => `${d.path}:${d.line} TS${d.code}`);
+
+    const first = await checkInNewWorker(cacheDir, root);
+    expect([first.codeCache, found(first.result)]).toEqual(['missing', expected]);
+    const files = readdirSync(cacheDir);
+    expect(files).toEqual([expect.stringMatching(/^typescript-[0-9a-f]{16}\.v8cache$/)]); // no temporary file left
+    const cacheFile = join(cacheDir, files[0]!);
+
+    const second = await checkInNewWorker(cacheDir, root);
+    expect([second.codeCache, found(second.result)]).toEqual(['accepted', expected]);
+
+    const garbage = Buffer.alloc(4096, 'not a code cache ');
+    writeFileSync(cacheFile, garbage);
+    const third = await checkInNewWorker(cacheDir, root);
+    expect([third.codeCache, found(third.result)]).toEqual(['rejected', expected]);
+    expect(readdirSync(cacheDir)).toEqual(files);
+    const fourth = await checkInNewWorker(cacheDir, root);
+    expect([fourth.codeCache, found(fourth.result)]).toEqual(['accepted', expected]);
   });
 });
