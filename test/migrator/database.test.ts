@@ -1,6 +1,6 @@
 // The database layer against real PGlite: the cached template with the Supabase shims, the
 // embedded project database, applying migrations with the Supabase CLI's history table.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ensureTemplate, openDatabase, openShadowDatabase, SUPABASE_SHIMS, templateDirName, type Pg } from '../../src/integrations/postgres/index.js';
@@ -33,7 +33,7 @@ describe('PGlite template with Supabase shims', () => {
     const { rows } = await shadow.query<{ t: string | null }>(`select to_regclass('public.only_here')::text as t`);
     expect(rows[0]?.t).toBeNull();
     await other.close();
-    expect(existsSync(dirname(dir!))).toBe(false);
+    await vi.waitFor(() => expect(existsSync(dirname(dir!))).toBe(false), { timeout: 10_000 }); // removed in the background
     expect(readdirSync(join(TEMPLATE_CACHE, templateDirName(), 'base')).length).toBeGreaterThan(0);
   });
 

@@ -111,6 +111,16 @@ export async function copyTemplate(cacheDir: string, dest: string): Promise<void
   });
 }
 
+/**
+ * Removes a shadow's copy without making its closer wait: rm(1) takes ~20 ms for what fs.rm takes
+ * 0.3–0.5 s here. The child keeps the process alive until it is done.
+ */
+function removeLater(dir: string): void {
+  execFile('rm', ['-rf', dir], (err) => {
+    if (err) void rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  });
+}
+
 export interface ShadowOptions {
   /** Where the template is cached (built there on first use). */
   cacheDir: string;
@@ -132,7 +142,7 @@ export async function openShadowDatabase(opts: ShadowOptions): Promise<PgliteDb>
         try {
           await close();
         } finally {
-          await rm(parent, { recursive: true, force: true });
+          removeLater(parent);
         }
       },
     };
