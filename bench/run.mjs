@@ -71,6 +71,28 @@ const benches = {
   },
 };
 
+/** Where `fix ticket` spent its time, from the events it recorded in the project's state.db. */
+async function fixPhases(project) {
+  const { default: Database } = await import('better-sqlite3');
+  const db = new Database(join(project, '.agent', 'state.db'), { readonly: true });
+  try {
+    const run = db.prepare("select run_id from events where kind = 'run.started' and message like '%fix ticket%' order by id desc limit 1").get()?.run_id;
+    const at = (kind, agent, like = '%') => db.prepare('select ts from events where run_id = ? and kind = ? and coalesce(agent, \'\') like ? and message like ? order by id').all(run, kind, agent, like).map((r) => r.ts);
+    const span = (agent) => [Math.min(...at('agent.started', agent)), Math.max(...at('agent.finished', agent))];
+    const [bh0, bh1] = span('BUGHUNTER');
+    const [st0, st1] = span('STAGE');
+    const tests = [at('line', 'STAGE', 'Running%')[0], at('line', 'STAGE', '%passing%')[0] ?? at('line', 'STAGE', 'No new test failures%')[0]];
+    return [
+      ['BugHunter (analysis)', bh1 - bh0],
+      ['CodeSmith and Migrator', st0 - bh1],
+      ['StageAgent', st1 - st0],
+      ['  … the test run with the change', tests[1] - tests[0]],
+    ].filter(([, ms]) => Number.isFinite(ms));
+  } finally {
+    db.close();
+  }
+}
+
 benches['example-4.1'] = async () => {
   // Ticket -> staged set, and the rollback of its staging deploy, offline, on a fresh copy.
   const parent = mkdtempSync(join(tmpdir(), 'crm-agent-bench-'));
@@ -93,6 +115,7 @@ benches['example-4.1'] = async () => {
     console.log('\nExample 4.1, offline (one run each)');
     console.log(`  node -e 0                            ${base.toFixed(1).padStart(8)} ms  1.00x`);
     console.log(`  ticket -> staged set (fix ticket)    ${staged.toFixed(0).padStart(8)} ms  ${(staged / base).toFixed(0)}x   target < 5000 ms: ${staged < 5000 ? 'met' : 'NOT met'}`);
+    for (const [name, ms] of await fixPhases(project)) console.log(`    ${name.padEnd(34)} ${ms.toFixed(0).padStart(8)} ms`);
     console.log(`  rollback of the staging deploy       ${rolledBack.toFixed(0).padStart(8)} ms  ${(rolledBack / base).toFixed(0)}x   target < 2000 ms: ${rolledBack < 2000 ? 'met' : 'NOT met'}`);
   } finally {
     rmSync(parent, { recursive: true, force: true });
