@@ -114,9 +114,11 @@ benches['example-4.1'] = async () => {
     const rolledBack = run('rollback', ticket);
     console.log('\nExample 4.1, offline (one run each)');
     console.log(`  node -e 0                            ${base.toFixed(1).padStart(8)} ms  1.00x`);
-    console.log(`  ticket -> staged set (fix ticket)    ${staged.toFixed(0).padStart(8)} ms  ${(staged / base).toFixed(0)}x   target < 5000 ms: ${staged < 5000 ? 'met' : 'NOT met'}`);
+    // The issue's targets are absolute; DESIGN.md's machine (node -e 0 = 50 ms) makes them 100x and
+    // 40x node -e 0, which is what a slower machine can be compared against.
+    console.log(`  ticket -> staged set (fix ticket)    ${staged.toFixed(0).padStart(8)} ms  ${(staged / base).toFixed(0)}x   target < 5000 ms: ${staged < 5000 ? 'met' : 'NOT met'} (< 100x on a 50 ms machine: ${staged / base < 100 ? 'met' : 'NOT met'})`);
     for (const [name, ms] of await fixPhases(project)) console.log(`    ${name.padEnd(34)} ${ms.toFixed(0).padStart(8)} ms`);
-    console.log(`  rollback of the staging deploy       ${rolledBack.toFixed(0).padStart(8)} ms  ${(rolledBack / base).toFixed(0)}x   target < 2000 ms: ${rolledBack < 2000 ? 'met' : 'NOT met'}`);
+    console.log(`  rollback of the staging deploy       ${rolledBack.toFixed(0).padStart(8)} ms  ${(rolledBack / base).toFixed(0)}x   target < 2000 ms: ${rolledBack < 2000 ? 'met' : 'NOT met'} (< 40x on a 50 ms machine: ${rolledBack / base < 40 ? 'met' : 'NOT met'})`);
   } finally {
     rmSync(parent, { recursive: true, force: true });
   }
