@@ -4,8 +4,8 @@
 //
 // A test file is affected when it, or anything it imports (transitively, through relative
 // imports), is in the change. Whatever the import graph cannot see makes a file affected too: a
-// module in its reach that reads files, spawns processes, imports dynamically or through a path
-// alias. A change to what every test may read (package manifests, lockfiles, tsconfig, runner
+// module in its reach that reads files, spawns processes, imports dynamically, through a path
+// alias or with a bundler query (`./schema.sql?raw`). A change to what every test may read (package manifests, lockfiles, tsconfig, runner
 // config, setup files, __mocks__) runs them all.
 import { builtinModules } from 'node:module';
 import { buildGraph, type Graph } from '../bug-hunter/import-graph.js';
@@ -29,7 +29,7 @@ const isTest = (p: string) => /\.(test|spec)\.[cm]?[jt]sx?$/.test(p);
 const isModule = (p: string) => /\.([cm]?[jt]sx?|json)$/.test(p);
 const GLOBAL = /(^|\/)(package\.json|[^/]*lock(file)?\.(json|yaml)|yarn\.lock|bun\.lockb?|tsconfig[^/]*\.json|[^/]*\.config\.[cm]?[jt]s|\.env[^/]*|[^/]*setup[^/]*\.[cm]?[jt]sx?|\.babelrc|\.swcrc)$|(^|\/)__mocks__\//;
 const SETUP = /\b(setupFiles|globalSetup|setupFilesAfterEnv)\b/;
-const READS_OUTSIDE_IMPORTS = /\bfrom\s+['"](node:)?(fs|fs\/promises|child_process)['"]|\brequire\(\s*['"](node:)?(fs|fs\/promises|child_process)['"]|\bimport\(\s*['"](node:)?(fs|fs\/promises|child_process)['"]|\bimport\(\s*[^'"\s)]|\brequire\(\s*[^'"\s)]|import\.meta\.glob/;
+const READS_OUTSIDE_IMPORTS = /\bfrom\s+['"](node:)?(fs|fs\/promises|child_process)['"]|\brequire\(\s*['"](node:)?(fs|fs\/promises|child_process)['"]|\bimport\(\s*['"](node:)?(fs|fs\/promises|child_process)['"]|\bimport\(\s*[^'"\s)]|\brequire\(\s*[^'"\s)]|import\.meta\.glob|\bfrom\s+['"][^'"]*\?[^'"]*['"]/;
 const BARE = /(?:import|export)\s+(?:[^'"]*?\s+from\s+)?['"]([^'"./][^'"]*)['"]|import\(\s*['"]([^'"./][^'"]*)['"]\s*\)|require\(\s*['"]([^'"./][^'"]*)['"]\s*\)/g;
 const BUILTIN = new Set(builtinModules);
 

@@ -91,6 +91,7 @@ describe('selectTests', () => {
     expect(opaque("import { createClient } from '@supabase/supabase-js';\nimport { join } from 'node:path';\nimport os from 'os';", installed)).toBe(false);
     expect(opaque('const m = await import(name);', installed)).toBe(true);
     expect(opaque("const all = import.meta.glob('./tools/*.ts');", installed)).toBe(true);
+    expect(opaque("import schema from '../supabase/migrations/001_jobs.sql?raw';", installed)).toBe(true);
     expect(opaque("const { execa } = await import('child_process');", installed)).toBe(true);
     const aliased = edit('lib/money.test.ts', "import { it } from 'vitest';\nimport { cents } from '~/lib/money';\nit('rounds', () => cents(1));");
     const sel = selectTests(aliased, ['README.md'], baseline(), installed);
