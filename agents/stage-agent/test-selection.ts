@@ -5,8 +5,8 @@
 // A test file is affected when it, or anything it imports (transitively, through relative
 // imports), is in the change. Whatever the import graph cannot see makes a file affected too: a
 // module in its reach that reads files, spawns processes, imports dynamically, through a path
-// alias or with a bundler query (`./schema.sql?raw`). A change to what every test may read (package manifests, lockfiles, tsconfig, runner
-// config, setup files, __mocks__) runs them all.
+// alias or with a bundler query (`./schema.sql?raw`). A change to what every test may read
+// (package manifests, lockfiles, tsconfig, runner config, setup files, __mocks__) runs them all.
 import { builtinModules } from 'node:module';
 import { buildGraph, type Graph } from '../bug-hunter/import-graph.js';
 import type { SourceFile } from '../bug-hunter/project-files.js';
