@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
-import { cachedDataVersionTag } from 'node:v8';
+import { cachedDataVersionTag, setFlagsFromString } from 'node:v8';
 import vm from 'node:vm';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 
@@ -73,6 +73,10 @@ function requireWithCodeCache(filename, cacheDir) {
   return { exports, codeCache: !cachedData ? 'missing' : script.cachedDataRejected ? 'rejected' : 'accepted', saveCodeCache };
 }
 
+// V8 rejects a code cache made under other flags, and PGlite (src/integrations/postgres/pglite.ts)
+// sets this one for the whole process: set here too, a cache written before a database opened and
+// one written after are the same, instead of each run rejecting the last one's.
+setFlagsFromString('--liftoff-only');
 const loaded = requireWithCodeCache(workerData.typescript, workerData.cacheDir);
 /** @type {typeof import('typescript')} */
 const ts = loaded.exports;

@@ -50,6 +50,7 @@ export async function openPglite(opts: PgliteOpenOptions = {}): Promise<PgliteDb
     // optimizing one, which is seconds of CPU on other cores that a short-lived shadow never
     // repays: a schema scan took 2.0 s and 3.1 s of CPU with it, 1.25 s and 1.4 s without, here.
     // The flag is read when a module compiles; PGlite is the only WebAssembly this process runs.
+    // The type-check worker sets it too, for its code cache's sake (type-check-worker.mjs).
     (await import('node:v8')).setFlagsFromString('--liftoff-only');
     baselineOnly = true;
   }

@@ -90,6 +90,7 @@ export async function ensureTemplate(cacheDir: string): Promise<TemplateInfo> {
         await db.close();
       }
       renameSync(tmp, path);
+      rmSync(`${path}.tar.gz`, { force: true }); // what versions before the directory cached
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
