@@ -8,7 +8,7 @@
 // later check parses only changed files and checks again only what a change can affect.
 import { isAscii } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { cachedDataVersionTag, setFlagsFromString } from 'node:v8';
@@ -64,6 +64,7 @@ function requireWithCodeCache(filename, cacheDir) {
       mkdirSync(cacheDir, { recursive: true });
       writeFileSync(temp, script.createCachedData());
       renameSync(temp, cacheFile);
+      forgetStaleCaches(cacheDir, cacheFile);
     } catch {
       try {
         rmSync(temp, { force: true });
@@ -77,6 +78,24 @@ function requireWithCodeCache(filename, cacheDir) {
 // sets this one for the whole process: set here too, a cache written before a database opened and
 // one written after are the same, instead of each run rejecting the last one's.
 setFlagsFromString('--liftoff-only');
+/**
+ * Each TypeScript, Node or flag change writes a new 4 MB cache: the others go once unused for a
+ * week (another checkout with another TypeScript keeps its own while it is in use).
+ * @param {string} cacheDir
+ * @param {string} current
+ */
+function forgetStaleCaches(cacheDir, current) {
+  const weekAgo = Date.now() - 7 * 24 * 3600_000;
+  for (const name of readdirSync(cacheDir)) {
+    const path = join(cacheDir, name);
+    if (!/^typescript-[0-9a-f]+\.v8cache$/.test(name) || path === current) continue;
+    try {
+      const { atimeMs, mtimeMs } = statSync(path);
+      if (Math.max(atimeMs, mtimeMs) < weekAgo) rmSync(path, { force: true });
+    } catch {}
+  }
+}
+
 const loaded = requireWithCodeCache(workerData.typescript, workerData.cacheDir);
 /** @type {typeof import('typescript')} */
 const ts = loaded.exports;

@@ -1,7 +1,7 @@
 // The incremental type check: successive overlays on one project must report exactly what a
 // fresh check of that state would, including errors in files the overlay does not contain.
 import { afterAll, describe, expect, it } from 'vitest';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -80,9 +80,17 @@ describe('the type-check worker', () => {
 
     const garbage = Buffer.alloc(4096, 'not a code cache ');
     writeFileSync(cacheFile, garbage);
+    // Caches of other TypeScript or Node versions: one unused for a week goes when a cache is written.
+    const stale = join(cacheDir, 'typescript-0000000000000000.v8cache');
+    const recent = join(cacheDir, 'typescript-1111111111111111.v8cache');
+    writeFileSync(stale, 'old');
+    writeFileSync(recent, 'in use elsewhere');
+    const eightDaysAgo = new Date(Date.now() - 8 * 24 * 3600_000);
+    utimesSync(stale, eightDaysAgo, eightDaysAgo);
     const third = await checkInNewWorker(cacheDir, root);
     expect([third.codeCache, found(third.result)]).toEqual(['rejected', expected]);
-    expect(readdirSync(cacheDir)).toEqual(files);
+    expect(readdirSync(cacheDir).sort()).toEqual([...files, 'typescript-1111111111111111.v8cache'].sort());
+    rmSync(recent);
     const fourth = await checkInNewWorker(cacheDir, root);
     expect([fourth.codeCache, found(fourth.result)]).toEqual(['accepted', expected]);
   });
