@@ -31,6 +31,7 @@ export function parseFailures(output: string): TestFailure[] {
 export interface FileResult {
   tests: number | null;
   failed: number | null;
+  skipped: number | null;
 }
 
 /**
@@ -42,12 +43,12 @@ export function parseFileResults(output: string): Map<string, FileResult> {
   for (const line of strip(output).split('\n')) {
     const vitest = /^\s*[✓❯×↓]\s+(\S+\.(?:test|spec)\.[cm]?[jt]sx?)\s+\((\d+) tests?((?:\s*\|\s*\d+ \w+)*)\)/.exec(line);
     if (vitest) {
-      const failed = /(\d+) failed/.exec(vitest[3] ?? '');
-      results.set(vitest[1]!, { tests: Number(vitest[2]), failed: failed ? Number(failed[1]) : 0 });
+      const count = (what: string) => Number(new RegExp(`(\\d+) ${what}`).exec(vitest[3] ?? '')?.[1] ?? 0);
+      results.set(vitest[1]!, { tests: Number(vitest[2]), failed: count('failed'), skipped: count('skipped') + count('todo') });
       continue;
     }
     const jest = /^\s*(PASS|FAIL)\s+(\S+\.(?:test|spec)\.[cm]?[jt]sx?)\b/.exec(line);
-    if (jest && !results.has(jest[2]!)) results.set(jest[2]!, { tests: null, failed: jest[1] === 'PASS' ? 0 : null });
+    if (jest && !results.has(jest[2]!)) results.set(jest[2]!, { tests: null, failed: jest[1] === 'PASS' ? 0 : null, skipped: null });
   }
   return results;
 }

@@ -81,7 +81,7 @@ async function planTests(root: string, command: string, after: SourceFile[], cha
   if (!baseline || baseline.sha !== baseSha || baseline.command !== command || !(await matchesHead(root))) return whole;
   const selection: TestSelection = selectTests(after, changed, baseline, installedFrom(root));
   if (selection.kind === 'all') return { ...whole, baseline };
-  const carried = { files: selection.carried, tests: selection.carried.reduce((n, t) => n + (baseline.files[t]!.tests ?? 0), 0), baseSha: baseline.sha };
+  const carried = { files: selection.carried, tests: selection.carried.reduce((n, t) => n + (baseline.files[t]!.tests ?? 0) - (baseline.files[t]!.skipped ?? 0), 0), baseSha: baseline.sha };
   const why = `the other ${carried.files.length} passed on HEAD ${baseline.sha.slice(0, 12)} and import nothing it changes`;
   if (!selection.run.length) return { command: null, announce: `No test file can reach the change; ${why.replace(/^the other/, 'all')}`, baseline, carried };
   const focused = focusedCommand(command, selection.run);

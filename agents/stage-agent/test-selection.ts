@@ -10,13 +10,13 @@
 import { builtinModules } from 'node:module';
 import { buildGraph, type Graph } from '../bug-hunter/import-graph.js';
 import type { SourceFile } from '../bug-hunter/project-files.js';
-import type { TestFailure } from '../bug-hunter/test-failures.js';
+import type { FileResult, TestFailure } from '../bug-hunter/test-failures.js';
 
 /** The whole suite's results on a clean working tree at `sha`, per test file as the runner reported them. */
 export interface TestBaseline {
   sha: string;
   command: string;
-  files: Record<string, { tests: number | null; failed: number | null }>;
+  files: Record<string, FileResult>;
   failures: TestFailure[];
 }
 

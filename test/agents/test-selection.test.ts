@@ -20,18 +20,18 @@ const VITEST = `
 describe('parseFileResults', () => {
   it("reads vitest's per-file lines, colours and all", () => {
     expect(Object.fromEntries(parseFileResults(VITEST))).toEqual({
-      'lib/voice-agent/agent.test.ts': { tests: 2, failed: 1 },
-      'app/api/customers/route.test.ts': { tests: 2, failed: 0 },
-      'lib/one.test.ts': { tests: 1, failed: 0 },
-      'lib/skipped.test.ts': { tests: 3, failed: 0 },
-      'lib/broken.test.ts': { tests: 0, failed: 0 },
+      'lib/voice-agent/agent.test.ts': { tests: 2, failed: 1, skipped: 0 },
+      'app/api/customers/route.test.ts': { tests: 2, failed: 0, skipped: 0 },
+      'lib/one.test.ts': { tests: 1, failed: 0, skipped: 0 },
+      'lib/skipped.test.ts': { tests: 3, failed: 0, skipped: 3 },
+      'lib/broken.test.ts': { tests: 0, failed: 0, skipped: 0 },
     });
   });
 
   it("reads jest's PASS/FAIL lines without counts, and nothing from other output", () => {
     expect(Object.fromEntries(parseFileResults('PASS src/a.test.ts\nFAIL src/b.spec.tsx (5 s)\n'))).toEqual({
-      'src/a.test.ts': { tests: null, failed: 0 },
-      'src/b.spec.tsx': { tests: null, failed: null },
+      'src/a.test.ts': { tests: null, failed: 0, skipped: null },
+      'src/b.spec.tsx': { tests: null, failed: null, skipped: null },
     });
     expect(parseFileResults('ok 1 - adds\n# pass 1\n# fail 0\n').size).toBe(0);
   });
@@ -57,7 +57,7 @@ const project = [
 const baseline = (failed: Record<string, number> = {}): TestBaseline => ({
   sha: 'a'.repeat(40),
   command: 'npm test',
-  files: Object.fromEntries(['lib/jobs.test.ts', 'app/api/jobs/route.test.ts', 'lib/money.test.ts', 'supabase/migrations.test.ts'].map((f) => [f, { tests: 1, failed: failed[f] ?? 0 }])),
+  files: Object.fromEntries(['lib/jobs.test.ts', 'app/api/jobs/route.test.ts', 'lib/money.test.ts', 'supabase/migrations.test.ts'].map((f) => [f, { tests: 1, failed: failed[f] ?? 0, skipped: 0 }])),
   failures: [],
 });
 
