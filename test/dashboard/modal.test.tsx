@@ -10,10 +10,20 @@ import { defaultConfig } from '../../src/config/config.js';
 import { StateDb } from '../../src/store/state-db.js';
 import { ApprovalRequiredError } from '../../src/errors.js';
 import type { Reporter } from '../../src/commands/types.js';
+import type { ApprovalRow } from '../../src/store/rows.js';
 
 afterEach(cleanupAll);
 
 const quiet: Reporter = { json: false, color: false, line: () => undefined, print: () => undefined, spin: (_l, w) => w };
+
+/** A pending request to resume `command`, as another process would have stored it. */
+function pending(id: string, command: string, args: Record<string, unknown>, row: Partial<ApprovalRow>): ApprovalRow {
+  return {
+    id, ticket_id: null, run_id: null, category: 'credentialChange', action: 'create the follow-up ticket', summary: 'x', risk: 'high',
+    touches: '[]', gates: '[]', resume: JSON.stringify({ command, args }), confirm: null, status: 'pending', requested_by: 'ORCHESTRATOR',
+    requested_at: Date.now() - 60_000, decided_by: null, decided_at: null, reason: null, ...row,
+  };
+}
 
 describe('approval modal', () => {
   it('y approves an ordinary request, by the dashboard, with an audit entry; the prompt gets no "y"', async () => {
@@ -114,11 +124,7 @@ describe('approval modal', () => {
   it("carries an approved request out when its requester is not waiting for it (like `agent approve`), also one made while the dashboard was open", async () => {
     const h = await renderDashboard({
       seed: (s) =>
-        s.insertApproval({
-          id: 'APR-9', ticket_id: null, run_id: null, category: 'credentialChange', action: 'create the follow-up ticket', summary: 'x', risk: 'high',
-          touches: '[]', gates: '[]', resume: JSON.stringify({ command: 'create ticket', args: { description: 'resumed by an approval in the dashboard' } }),
-          confirm: null, status: 'pending', requested_by: 'ORCHESTRATOR', requested_at: Date.now() + 60_000, decided_by: null, decided_at: null, reason: null,
-        }),
+        s.insertApproval(pending('APR-9', 'create ticket', { description: 'resumed by an approval in the dashboard' }, { requested_at: Date.now() + 60_000 })),
     });
     await h.waitForFrame('APPROVAL REQUIRED APR-9');
     await h.press('y');
@@ -127,14 +133,10 @@ describe('approval modal', () => {
   });
 
   it('leaves the action to a requester that was waiting at the moment of approval, however recent or old the request', async () => {
-    const resume = JSON.stringify({ command: 'create ticket', args: { description: 'must be created by the requester, not the dashboard' } });
     const h = await renderDashboard({
       seed: (s) => {
-        s.insertApproval({
-          id: 'APR-5', ticket_id: null, run_id: null, category: 'credentialChange', action: 'create the follow-up ticket', summary: 'x', risk: 'high',
-          touches: '[]', gates: '[]', resume, confirm: null, status: 'pending', requested_by: 'ORCHESTRATOR', requested_at: Date.now() - 60_000, decided_by: null, decided_at: null, reason: null,
-          requester_pid: process.pid, // alive: this test process stands in for the waiting requester
-        });
+        // requester_pid alive: this test process stands in for the waiting requester
+        s.insertApproval(pending('APR-5', 'create ticket', { description: 'must be created by the requester, not the dashboard' }, { requester_pid: process.pid }));
         s.setApprovalWaiting('APR-5', true);
       },
     });
@@ -148,11 +150,7 @@ describe('approval modal', () => {
   it('keeps a shell-only action pending when its requester has gone, rather than use the approval up for nothing', async () => {
     const h = await renderDashboard({
       seed: (s) =>
-        s.insertApproval({
-          id: 'APR-7', ticket_id: null, run_id: null, category: 'emergency', action: 'emergency sign-in link as user ana@example.com', summary: 'x', risk: 'critical',
-          touches: '[]', gates: '[]', resume: JSON.stringify({ command: 'emergency access', args: { user_id: '7c9e6679-7425-40de-944b-e07fc1f90ae7' } }),
-          confirm: 'typed', status: 'pending', requested_by: 'ORCHESTRATOR', requested_at: Date.now() - 60_000, decided_by: null, decided_at: null, reason: null,
-        }),
+        s.insertApproval(pending('APR-7', 'emergency access', { user_id: '7c9e6679-7425-40de-944b-e07fc1f90ae7' }, { category: 'emergency', action: 'emergency sign-in link as user ana@example.com', risk: 'critical', confirm: 'typed' })),
     });
     await h.waitForFrame('Type APR-7 and press Enter to approve');
     await h.press('APR-7', KEY.enter);
