@@ -10,7 +10,7 @@
 import { build, transform } from 'esbuild';
 import { rollup } from 'rollup';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -73,6 +73,8 @@ async function buildCli() {
   await bundle.close();
 }
 
+// Chunk names carry content hashes: without this, every build would leave the last one's chunks behind.
+rmSync(resolve(root, 'dist'), { recursive: true, force: true });
 await Promise.all([
   buildCli(),
   build({
