@@ -107,6 +107,32 @@ const lastBuilder = new Map();
  * @type {Map<string, import('typescript').SourceFile>}
  */
 const parsed = new Map();
+/**
+ * File texts by name, kept while the file's size and mtime stay the same: each check would read
+ * and decode every lib and @types file again (and a first parse read each one twice: once to
+ * compare with the parsed file, once in TypeScript's own getSourceFile).
+ * @type {Map<string, { size: number, mtimeMs: number, text: string }>}
+ */
+const texts = new Map();
+
+/**
+ * @param {string} fileName
+ * @param {(f: string) => string | undefined} read
+ */
+function readKnown(fileName, read) {
+  let stat;
+  try {
+    stat = statSync(fileName);
+  } catch {
+    return read(fileName);
+  }
+  const known = texts.get(fileName);
+  if (known && known.size === stat.size && known.mtimeMs === stat.mtimeMs) return known.text;
+  const text = read(fileName);
+  if (text === undefined) texts.delete(fileName);
+  else texts.set(fileName, { size: stat.size, mtimeMs: stat.mtimeMs, text });
+  return text;
+}
 
 /**
  * @param {string} root
@@ -134,7 +160,7 @@ function check(root, extraFiles) {
   const fileExists = host.fileExists.bind(host);
   const overlayDirs = new Set([...overlay.keys()].flatMap((p) => p.split('/').map((_, i, parts) => parts.slice(0, i).join('/')).filter(Boolean)));
   const directoryExists = host.directoryExists?.bind(host);
-  host.readFile = (f) => overlay.get(f) ?? readFile(f);
+  host.readFile = (f) => overlay.get(f) ?? readKnown(f, readFile);
   host.fileExists = (f) => overlay.has(f) || fileExists(f);
   host.directoryExists = (d) => overlayDirs.has(d.replace(/\/$/, '')) || (directoryExists ? directoryExists(d) : true);
   const getSourceFile = host.getSourceFile.bind(host);

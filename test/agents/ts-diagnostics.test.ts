@@ -41,6 +41,23 @@ describe('typeCheck', () => {
     expect(again.diagnostics).toEqual([]);
     expect(again.files).toBe(2);
   });
+
+  it('reads a file again once it changes on disk, even to text of the same length', async () => {
+    const root = makeProject();
+    writeFileSync(join(root, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, noEmit: true, skipLibCheck: true, types: [] }, include: ['*.ts'] }));
+    writeFileSync(join(root, 'a.ts'), 'export const a: number = 1;\n');
+    const overlay = new Map([['b.ts', "import { a } from './a';\nexport const b = a;\n"]]);
+    expect((await typeCheck(root, overlay)).diagnostics).toEqual([]);
+
+    // Same length, new text and a new mtime: the worker's text cache must not answer for it.
+    const before = 'export const a: number = 1;\n';
+    const now = "export const a: number='1';\n";
+    expect(now.length).toBe(before.length);
+    writeFileSync(join(root, 'a.ts'), now);
+    utimesSync(join(root, 'a.ts'), new Date(), new Date(Date.now() + 5000));
+    const after = await typeCheck(root, overlay);
+    expect(after.diagnostics.map((d) => `${d.path}:${d.line} TS${d.code}`)).toEqual(['a.ts:1 TS2322']);
+  });
 });
 
 describe('the type-check worker', () => {
