@@ -128,13 +128,15 @@ function ownTools(project, runs = 3) {
     spawnSync('git', ['apply', join(project, 'staged', dir, 'changes.patch')], { cwd: join(wt, 'wt') });
     const times = (command, cwd) => Array.from({ length: runs }, () => timeShell(command, cwd, env));
     const suite = times(script('npm test --silent'), project);
-    const change = times(script(manifest.tests.command), join(wt, 'wt'));
+    // No test file reached the change (or no test command): nothing runs after the fix.
+    const focused = manifest.tests?.command || null;
+    const change = focused ? times(script(focused), join(wt, 'wt')) : [{ wall: 0, cpu: 0 }];
     const tsc = times('tsc --noEmit -p .', project);
     return {
       suite: { wall: medianBy(suite, 'wall'), cpu: medianBy(suite, 'cpu') },
       change: { wall: medianBy(change, 'wall'), cpu: medianBy(change, 'cpu') },
       tsc: { wall: medianBy(tsc, 'wall'), cpu: medianBy(tsc, 'cpu') },
-      files: manifest.tests.command.split(' -- ')[1]?.split(' ').length ?? null,
+      files: focused ? focused.split(' -- ')[1]?.split(' ').length ?? null : 0,
     };
   } finally {
     spawnSync('git', ['worktree', 'remove', '--force', join(wt, 'wt')], { cwd: project });
