@@ -10,7 +10,7 @@
 import { build, transform } from 'esbuild';
 import { rollup } from 'rollup';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,6 +19,11 @@ const pkg = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8'));
 const bundled = new Set(['zod', 'zustand']);
 const external = Object.keys(pkg.dependencies).filter((name) => !bundled.has(name));
 const define = { __AGENT_VERSION__: JSON.stringify(pkg.version) };
+// Built beside dist/ and swapped in when complete: chunk names carry content hashes, so a build
+// into dist/ itself would leave the last build's chunks behind, and an emptied dist/ would fail
+// every agent started while it builds.
+const out = `dist.building-${process.pid}`;
+process.on('exit', () => rmSync(resolve(root, out), { recursive: true, force: true })); // a failed build leaves nothing
 
 async function buildCli() {
   const entry = resolve(root, 'src/cli/main.ts');
@@ -69,17 +74,15 @@ async function buildCli() {
       warn(warning);
     },
   });
-  await bundle.write({ dir: resolve(root, 'dist'), format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js', manualChunks });
+  await bundle.write({ dir: resolve(root, out), format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js', manualChunks });
   await bundle.close();
 }
 
-// Chunk names carry content hashes: without this, every build would leave the last one's chunks behind.
-rmSync(resolve(root, 'dist'), { recursive: true, force: true });
 await Promise.all([
   buildCli(),
   build({
     entryPoints: { index: 'src/index.ts' },
-    outdir: 'dist',
+    outdir: out,
     chunkNames: 'lib/[name]-[hash]',
     bundle: true,
     splitting: true,
@@ -100,7 +103,12 @@ await Promise.all([
 // Worker scripts are plain JavaScript started with `new URL('./x.mjs', import.meta.url)`: they go
 // next to every chunk that may start them.
 const workers = ['agents/bug-hunter/type-check-worker.mjs'];
-for (const dir of ['dist', 'dist/chunks', 'dist/lib']) {
+for (const dir of [out, `${out}/chunks`, `${out}/lib`]) {
   mkdirSync(resolve(root, dir), { recursive: true });
   for (const file of workers) copyFileSync(resolve(root, file), resolve(root, dir, file.split('/').pop()));
 }
+
+const old = `dist.old-${process.pid}`;
+if (existsSync(resolve(root, 'dist'))) renameSync(resolve(root, 'dist'), resolve(root, old));
+renameSync(resolve(root, out), resolve(root, 'dist'));
+rmSync(resolve(root, old), { recursive: true, force: true });
