@@ -69,8 +69,8 @@ export function findRootCauses(e: Evidence): RootCause[] {
     });
   }
   for (const f of e.schema) {
-    if (f.ruleId !== 'missing-foreign-key' && f.ruleId !== 'fk-missing' && !/foreign key/i.test(f.message)) continue;
-    if (/without a covering index|unindexed/i.test(f.message)) continue;
+    // Only the lint for a key that is absent: others (an unindexed key, say) mention foreign keys too.
+    if (f.ruleId !== 'missing-foreign-key') continue;
     const relevant = mentions(f.object, ticketTerms);
     const related = e.failures.filter((t) => mentions(`${t.name} ${t.message}`, [f.object.split('.')[0]!.replace(/s$/, '')]));
     causes.push({
