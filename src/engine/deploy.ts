@@ -1,12 +1,12 @@
 // Deploying a staged change set, and rolling a deployment back. Each is a saga: a failing step
 // undoes the steps before it. Everything needed to undo a deployment is recorded with it.
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import { join, sep } from 'node:path';
 import { WorkFailedError } from '../errors.js';
 import type { CommandContext } from '../commands/types.js';
 import type { ChangeSetRow, DeploymentRow } from '../store/rows.js';
 import type { Manifest } from '../../agents/stage-agent/change-set.js';
-import { branchExists, currentBranch, git, headSha, isClean } from '../integrations/git.js';
+import { branchExists, currentBranch, git, headSha, isClean, worktreesOn } from '../integrations/git.js';
 import { parseTestCounts, runShell } from '../integrations/shell.js';
 import { appendAudit } from './audit.js';
 import { runSaga, type Step } from './saga.js';
@@ -111,7 +111,18 @@ export async function deploy(ctx: CommandContext, opts: DeployOptions): Promise<
       async run(s) {
         const base = s.data.baseSha ?? (await headSha(root));
         if (!base) throw new WorkFailedError('the project has no commits yet; commit once before deploying');
-        if (await branchExists(root, branch)) await git(root, ['branch', '-D', branch]).catch(() => undefined);
+        if (await branchExists(root, branch)) {
+          // An earlier deployment of this ticket (staging before production, a retry) still has the
+          // branch checked out in its worktree, which git will not delete the branch under. Its
+          // steps are over, and its rollback copes with a worktree that is gone.
+          const dir = join(ctx.project.agentDir, 'worktrees');
+          const agentTrees = existsSync(dir) ? realpathSync(dir) : dir; // git lists real paths
+          for (const held of await worktreesOn(root, branch)) {
+            if (held.startsWith(agentTrees + sep)) await git(root, ['worktree', 'remove', '--force', held]).catch(() => rmSync(held, { recursive: true, force: true }));
+          }
+          await git(root, ['worktree', 'prune']).catch(() => undefined);
+          await git(root, ['branch', '-D', branch]).catch(() => undefined);
+        }
         const wt = join(ctx.project.agentDir, 'worktrees', id);
         mkdirSync(join(ctx.project.agentDir, 'worktrees'), { recursive: true });
         await git(root, ['worktree', 'add', '-q', '-b', branch, wt, base]);

@@ -48,6 +48,16 @@ export async function matchesHead(cwd: string): Promise<boolean> {
   return (await git(cwd, ['status', '--porcelain'])).stdout.trim() === '';
 }
 
+/** Worktrees (their paths) that have `branch` checked out, from `git worktree list --porcelain`. */
+export async function worktreesOn(cwd: string, branch: string): Promise<string[]> {
+  const out = (await git(cwd, ['worktree', 'list', '--porcelain'])).stdout;
+  return out
+    .split('\n\n')
+    .map((block) => block.split('\n'))
+    .filter((lines) => lines.includes(`branch refs/heads/${branch}`))
+    .map((lines) => lines.find((l) => l.startsWith('worktree '))!.slice('worktree '.length));
+}
+
 export async function branchExists(cwd: string, branch: string): Promise<boolean> {
   try {
     await git(cwd, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]);

@@ -158,6 +158,29 @@ describe('deploy and rollback', () => {
   });
 });
 
+describe('deploying one ticket again', () => {
+  it('deploys to staging, again to staging, then to production, each on a fresh agent/<ticket> branch', async () => {
+    const dir = project();
+    const { ctx } = await context(dir);
+    const cs = await stage(ctx, dir, input());
+    const first = await deploy(ctx, { changeSet: cs, target: 'staging' });
+    const retry = await deploy(ctx, { changeSet: cs, target: 'staging' });
+    expect(retry.status).toBe('succeeded');
+    // The first deployment's worktree held the branch; it is released, the retry's is in place.
+    expect(existsSync(JSON.parse(first.data).worktree)).toBe(false);
+    expect(existsSync(join(JSON.parse(retry.data).worktree, 'app/api/estimates/route.ts'))).toBe(true);
+    const prod = await deploy(ctx, { changeSet: cs, target: 'production' });
+    expect(prod.status).toBe('succeeded');
+    expect(existsSync(join(dir, 'app/api/estimates/route.ts'))).toBe(true);
+    // Rolling back the older staging deployment leaves the production merge alone.
+    await rollback(ctx, retry);
+    expect(existsSync(join(dir, 'app/api/estimates/route.ts'))).toBe(true);
+    await rollback(ctx, prod);
+    expect(existsSync(join(dir, 'app/api/estimates/route.ts'))).toBe(false);
+    ctx.close();
+  });
+});
+
 describe('saga', () => {
   it('reports an undo that fails as well as the ones that worked', async () => {
     const order: string[] = [];
