@@ -42,11 +42,24 @@ export function incidentEmail(dep: DeploymentRow, reason: string, durationMs: nu
   };
 }
 
+/**
+ * The deployment or rollback is done by the time its email goes out: a mail service that will not
+ * take it must not turn that success into a failure (a script would retry a deploy that happened).
+ * The message is kept in the outbox instead, with a warning.
+ */
 async function send(ctx: CommandContext, msg: { subject: string; text: string }, ticketId: string | null) {
-  const { sendEmail } = await import('../integrations/email.js');
-  const sent = await sendEmail({ project: ctx.project, secrets: ctx.secrets, signal: ctx.signal }, msg);
-  ctx.out.line('ORCHESTRATOR', 'ok', sent.via === 'resend' ? `Email sent via Resend (${sent.id})` : `Email written to the outbox: ${sent.path}`, { ticketId: ticketId ?? undefined });
-  return sent;
+  const { sendEmail, writeToOutbox } = await import('../integrations/email.js');
+  const ids = { ticketId: ticketId ?? undefined };
+  try {
+    const sent = await sendEmail({ project: ctx.project, secrets: ctx.secrets, signal: ctx.signal }, msg);
+    ctx.out.line('ORCHESTRATOR', 'ok', sent.via === 'resend' ? `Email sent via Resend (${sent.id})` : `Email written to the outbox: ${sent.path}`, ids);
+    return sent;
+  } catch (err) {
+    if (ctx.signal.aborted) throw err;
+    const kept = writeToOutbox({ project: ctx.project }, msg);
+    ctx.out.line('ORCHESTRATOR', 'warn', `Email not sent (${(err as Error).message}); kept in the outbox: ${kept.path}`, ids);
+    return kept;
+  }
 }
 
 export function notifyDeployment(ctx: CommandContext, dep: DeploymentRow, m: Manifest) {

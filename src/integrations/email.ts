@@ -27,15 +27,21 @@ export interface EmailEnv {
   now?: () => Date;
 }
 
-export async function sendEmail(env: EmailEnv, msg: EmailMessage): Promise<EmailSent> {
+type Clean = ReturnType<typeof cleaned>;
+
+function cleaned(env: Pick<EmailEnv, 'project'>, msg: EmailMessage) {
   const config = env.project.config().email;
-  const clean = {
+  return {
     from: oneLine(redact(config.from)),
     to: oneLine(redact(msg.to ?? config.to)),
     subject: oneLine(redact(msg.subject)),
     text: redact(msg.text),
     html: msg.html === undefined ? undefined : redact(msg.html),
   };
+}
+
+export async function sendEmail(env: EmailEnv, msg: EmailMessage): Promise<EmailSent> {
+  const clean = cleaned(env, msg);
   const key = env.secrets.get('RESEND_API_KEY');
   if (key) {
     const { Resend } = await import('resend');
@@ -51,6 +57,15 @@ export async function sendEmail(env: EmailEnv, msg: EmailMessage): Promise<Email
     }
     return { via: 'resend', id: data.id, to: clean.to, subject: clean.subject };
   }
+  return outbox(env, clean);
+}
+
+/** The outbox half of sendEmail: also where a notification goes when Resend would not take it. */
+export function writeToOutbox(env: Omit<EmailEnv, 'secrets'>, msg: EmailMessage): Extract<EmailSent, { via: 'outbox' }> {
+  return outbox(env, cleaned(env, msg));
+}
+
+function outbox(env: Omit<EmailEnv, 'secrets'>, clean: Clean): Extract<EmailSent, { via: 'outbox' }> {
   const now = env.now?.() ?? new Date();
   const dir = join(env.project.agentDir, 'outbox');
   mkdirSync(dir, { recursive: true });

@@ -1,7 +1,7 @@
 // The staged change set and the deploy/rollback saga on a real git repository.
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cleanupProjects, makeProject } from '../helpers.js';
 import { writeChangeSet } from '../../agents/stage-agent/writer.js';
@@ -13,6 +13,9 @@ import { createReporter } from '../../src/cli/output.js';
 import { makeStyle } from '../../src/cli/style.js';
 import { deploy, rollback, type MigrationApplier, type MigrationToApply } from '../../src/engine/deploy.js';
 import { runSaga } from '../../src/engine/saga.js';
+import { notifyDeployment } from '../../src/engine/notify.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 afterAll(cleanupProjects);
 
@@ -32,10 +35,10 @@ function project(testScript = "node -e \"process.exit(require('fs').existsSync('
   return dir;
 }
 
-async function context(dir: string) {
+async function context(dir: string, env: Record<string, string> = {}) {
   const lines: string[] = [];
   const out = createReporter({ json: false, verbose: false, style: makeStyle(false), sink: { out: (t) => lines.push(t), err: (t) => lines.push(t), isTTY: false }, state: () => ctx.openedState() });
-  const ctx = createContext({ project: await openProject({ cwd: dir }), secrets: loadSecrets(dir, {}), out, signal: new AbortController().signal, interactive: false, initiator: 'admin' });
+  const ctx = createContext({ project: await openProject({ cwd: dir }), secrets: loadSecrets(dir, env), out, signal: new AbortController().signal, interactive: false, initiator: 'admin' });
   return { ctx, lines };
 }
 
@@ -178,6 +181,36 @@ describe('deploying one ticket again', () => {
     await rollback(ctx, prod);
     expect(existsSync(join(dir, 'app/api/estimates/route.ts'))).toBe(false);
     ctx.close();
+  });
+});
+
+describe('the deployment email', () => {
+  it('keeps a deployment that succeeded a success when Resend refuses its email, and keeps the email in the outbox', async () => {
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(422, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ name: 'validation_error', message: 'The from address is not verified' }));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const key = 're_planted34_deploymailkey';
+    try {
+      const dir = project();
+      const { ctx, lines } = await context(dir, { RESEND_API_KEY: key, RESEND_BASE_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+      const cs = await stage(ctx, dir, input());
+      const dep = await deploy(ctx, { changeSet: cs, target: 'staging' });
+      const sent = await notifyDeployment(ctx, dep, JSON.parse(cs.manifest));
+      expect(sent.via).toBe('outbox');
+      const warned = lines.join('').split('\n').find((l) => l.includes('Email not sent'));
+      expect(warned).toMatch(/⚠ Email not sent \(Resend did not send the email: The from address is not verified.*\); kept in the outbox: \.agent\/outbox\/.*\.eml$/);
+      expect(readdirSync(join(dir, '.agent', 'outbox'))).toHaveLength(1);
+      expect(lines.join('')).not.toContain(key);
+      ctx.close();
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 });
 
