@@ -66,6 +66,8 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
   const state = ctx.state();
   const config = ctx.project.config();
   const root = ctx.project.root;
+  // The fix writes code as generate does, so the same policy applies (asked before any work starts).
+  await ctx.requireApproval({ category: 'codeGeneration', action: `fix ticket ${ticket.id}`, requestedBy: 'CODESMITH', ticketId: ticket.id });
   const orch = new Orchestrator(state, config, ctx.out, ctx.signal);
   // BugHunter's schema scan replays the migrations into a shadow database; the Migrator's dry run
   // starts from it rather than loading the template and replaying again.
