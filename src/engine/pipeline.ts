@@ -1,7 +1,7 @@
 // The ticket pipeline: which agents a request needs, in what order, and what they hand on.
 import type { CommandContext } from '../commands/types.js';
 import type { TicketRow } from '../store/rows.js';
-import { WorkFailedError } from '../errors.js';
+import { GateBlockedError, WorkFailedError } from '../errors.js';
 import { Orchestrator, type Run } from './orchestrator.js';
 import { testCommandFor } from './deploy.js';
 import { appendAudit } from './audit.js';
@@ -17,17 +17,28 @@ export async function runBugHunter(ctx: CommandContext, orch: Orchestrator, run:
   const { scanProjectSchema } = await import('../integrations/schema-scan.js');
   let analysis: Analysis | undefined;
   state.setTicketStatus(ticket.id, 'analyzing');
-  await orch.runAgent(
-    run,
-    bugHunter(
-      { root: ctx.project.root, ticket, testCommand: testCommandFor(ctx.project.root, ctx.project.config().test.command), scanSchema: () => scanProjectSchema(ctx, { keep: keepShadow }) },
-      (a) => (analysis = a),
-    ),
-  );
+  await orch
+    .runAgent(
+      run,
+      bugHunter(
+        { root: ctx.project.root, ticket, testCommand: testCommandFor(ctx.project.root, ctx.project.config().test.command), scanSchema: () => scanProjectSchema(ctx, { keep: keepShadow }) },
+        (a) => (analysis = a),
+      ),
+    )
+    .catch((err: unknown) => {
+      throw err instanceof GateBlockedError && err.phase === 'understand' ? new GateBlockedError(err.phase, err.gate, `${err.reason}${notABug(ticket)}`) : err;
+    });
   const result = analysis!;
   appendAudit(state, { initiator: ctx.initiator, agent: 'BUGHUNTER', action: 'ticket.analyze', target: ticket.id, files: result.ranked.slice(0, 5).map((r) => r.path), result: `${result.rootCauses.length} root cause(s)` });
   if (!result.rootCauses.length) throw new WorkFailedError(`no root cause found for ${ticket.id}; \`agent logs ${ticket.id} --level debug\` shows what was checked`);
   return result;
+}
+
+/** Why BugHunter could not understand a ticket that asks for a change rather than reports a fault. */
+function notABug(ticket: TicketRow): string {
+  if (ticket.kind === 'MIG') return `; ${ticket.id} asks for a schema change and names no failing behaviour: \`agent migrate "${ticket.title}"\` makes such a change`;
+  if (ticket.kind === 'FEAT') return `; ${ticket.id} asks for something new and names no failing behaviour: \`agent generate api|mcp-tool|component|test "<spec>"\` builds it`;
+  return '';
 }
 
 export async function analyze(ctx: CommandContext, ticket: TicketRow): Promise<Analysis> {

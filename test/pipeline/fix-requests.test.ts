@@ -1,4 +1,4 @@
-// `fix ticket` writes code, so approvals.codeGeneration applies to it as it does to generate.
+// What `fix ticket` asks for before it works, and what it tells a ticket that is no bug.
 import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,5 +19,14 @@ describe('fix ticket under approvals.codeGeneration', () => {
     expect(existsSync(join(dir, 'staged'))).toBe(false);
     const pending = await agent(['--json', 'approvals'], { cwd: dir });
     expect(pending.stdout).toContain('fix ticket BUG-2026-001');
+  });
+
+  it('tells a migration ticket that blocks BugHunter which command makes the change', async () => {
+    const dir = makeProject();
+    expect((await agent(['create', 'ticket', '--kind', 'MIG', 'add column notes text to jobs'], { cwd: dir })).code).toBe(0);
+    const r = await agent(['fix', 'ticket', 'MIG-2026-001'], { cwd: dir });
+    expect(r.code).toBe(4);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('MIG-2026-001 asks for a schema change and names no failing behaviour: `agent migrate "add column notes text to jobs"` makes such a change');
   });
 });
