@@ -41,11 +41,18 @@ function notABug(ticket: TicketRow): string {
   return '';
 }
 
+/** The status a ticket returns to after a run: never one that says work is under way. */
+function settled(status: TicketRow['status']): TicketRow['status'] {
+  return status === 'analyzing' || status === 'in_progress' ? 'open' : status;
+}
+
 export async function analyze(ctx: CommandContext, ticket: TicketRow): Promise<Analysis> {
   const orch = new Orchestrator(ctx.state(), ctx.project.config(), ctx.out, ctx.signal);
   try {
+    // An analysis changes nothing: the ticket keeps the status it had, whatever the outcome.
     return await orch.withRun({ command: `analyze ticket ${ticket.id}`, ticketId: ticket.id }, (run) => runBugHunter(ctx, orch, run, ticket));
   } finally {
+    ctx.state().setTicketStatus(ticket.id, settled(ticket.status));
     orch.dispose();
   }
 }
@@ -140,6 +147,10 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
         };
       }
     });
+  } catch (err) {
+    // Nothing was staged: the ticket goes back to where it was (open, or its earlier staged set).
+    state.setTicketStatus(ticket.id, settled(ticket.status));
+    throw err;
   } finally {
     await closeShadow();
     orch.dispose();

@@ -28,5 +28,8 @@ describe('fix ticket under approvals.codeGeneration', () => {
     expect(r.code).toBe(4);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toContain('MIG-2026-001 asks for a schema change and names no failing behaviour: `agent migrate "add column notes text to jobs"` makes such a change');
+    // Nothing was done: the ticket is open again, not left "analyzing".
+    const tickets = parseNdjson((await agent(['--json', 'tickets'], { cwd: dir })).stdout).at(-1)!.data as { tickets: Array<{ id: string; status: string }> };
+    expect(tickets.tickets.find((t) => t.id === 'MIG-2026-001')!.status).toBe('open');
   });
 });
