@@ -164,16 +164,17 @@ export const agentsRestartAll = defineCommand({
   examples: ['agent agents restart all', 'agent agents restart all --dry-run'],
   async run(ctx, args) {
     const state = ctx.state();
-    const { recoverInterrupted } = await import('../engine/recovery.js');
-    const recovered = recoverInterrupted(state, ctx.project.config().agents.staleAfterMs);
+    const { recoverAll } = await import('../engine/recovery.js');
+    const { runs: recovered, agents: cancelled } = recoverAll(state, ctx.project.config().agents.staleAfterMs);
     for (const r of recovered) ctx.out.line('ORCHESTRATOR', 'warn', `Recovered ${r.id}: ${r.reason}`, { ticketId: r.ticketId ?? undefined });
+    if (cancelled.length) ctx.out.line('ORCHESTRATOR', 'warn', `Cancelled ${cancelled.length} agent(s) left unfinished by runs that had ended: ${cancelled.map((a) => `${a.id} (${a.runId})`).join(', ')}`);
     const live = state.runs({ status: ['running', 'waiting', 'queued'] }).filter((r) => r.pid !== process.pid);
     if (live.length) ctx.out.line('ORCHESTRATOR', 'info', `${live.length} run(s) are alive in other processes and keep running: ${live.map((r) => r.id).join(', ')}`);
     const done = new Set(state.getKv<string[]>('restarted') ?? []);
     const todo = state.runs({ status: ['interrupted'] }).filter((r) => !done.has(r.id) && RESTARTABLE.test(r.command));
     if (!todo.length) {
       ctx.out.line('ORCHESTRATOR', 'ok', 'No interrupted work to restart');
-      return { data: { recovered: recovered.map((r) => r.id), restarted: [] } };
+      return { data: { recovered: recovered.map((r) => r.id), cancelledAgents: cancelled.map((a) => a.id), restarted: [] } };
     }
     const restarted: Array<{ run: string; command: string; ok: boolean; error?: string }> = [];
     const { parseArgv, splitWords } = await import('../cli/argv.js');
@@ -196,6 +197,6 @@ export const agentsRestartAll = defineCommand({
       }
     }
     appendAudit(state, { initiator: ctx.initiator, agent: 'ORCHESTRATOR', action: 'agents.restart-all', result: `${restarted.filter((r) => r.ok).length}/${restarted.length} restarted` });
-    return { data: { recovered: recovered.map((r) => r.id), restarted }, exitCode: restarted.some((r) => !r.ok) ? 1 : 0 };
+    return { data: { recovered: recovered.map((r) => r.id), cancelledAgents: cancelled.map((a) => a.id), restarted }, exitCode: restarted.some((r) => !r.ok) ? 1 : 0 };
   },
 });

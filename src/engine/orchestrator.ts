@@ -6,7 +6,7 @@ import type { Level, Reporter } from '../commands/types.js';
 import type { StateDb } from '../store/state-db.js';
 import { runPhases, type PhaseHandlers, type PhaseRecord } from './phases.js';
 import type { Phase } from './gates.js';
-import { recoverInterrupted } from './recovery.js';
+import { cancelAgentsOfRun, recoverInterrupted } from './recovery.js';
 
 export interface AgentTask {
   /** BugHunter, CodeSmith, Migrator, StageAgent (or a test agent). */
@@ -38,6 +38,13 @@ interface Waiter {
   resolve: () => void;
 }
 
+interface OpenRun {
+  run: Run;
+  /** Aborted when the run ends (or the command is cancelled): its agents still at work stop. */
+  abort: AbortController;
+  unlink: () => void;
+}
+
 const POLL_MS = 100;
 
 export class Orchestrator {
@@ -45,7 +52,17 @@ export class Orchestrator {
   private waiters: Waiter[] = [];
   private seq = 0;
   private heartbeat: NodeJS.Timeout | null = null;
-  private openRuns = new Set<string>();
+  private openRuns = new Map<string, OpenRun>();
+  // A process that exits mid-run (a second Ctrl-C) still records how its runs ended.
+  private readonly onExit = () => {
+    for (const { run } of [...this.openRuns.values()]) {
+      try {
+        this.finishRun(run, { status: 'cancelled', error: 'the process exited before the run finished' });
+      } catch {
+        // The database is already closed; the next recovery pass sees the dead process.
+      }
+    }
+  };
 
   constructor(
     private readonly state: StateDb,
@@ -66,14 +83,37 @@ export class Orchestrator {
     this.state.insertRun({ id, ticket_id: ticketId, command: opts.command, priority: opts.priority ?? 0, resources: opts.resources ?? [] });
     this.state.updateRun(id, { status: 'running', started_at: Date.now() });
     this.state.appendEvent({ kind: 'run.started', level: 'debug', runId: id, ticketId, message: `run ${id} started: ${opts.command}` });
-    this.openRuns.add(id);
+    const run = { id, ticketId, command: opts.command };
+    const abort = new AbortController();
+    const onAbort = () => abort.abort(new InterruptedError());
+    this.signal.addEventListener('abort', onAbort, { once: true });
+    if (this.signal.aborted) onAbort();
+    if (!this.openRuns.size) process.on('exit', this.onExit);
+    this.openRuns.set(id, { run, abort, unlink: () => this.signal.removeEventListener('abort', onAbort) });
     this.startHeartbeat();
-    return { id, ticketId, command: opts.command };
+    return run;
   }
 
+  /**
+   * Ends a run. Its agents still at work (a sibling of the agent whose gate blocked) are cancelled
+   * in the same transaction, so no reader ever sees an ended run with a running agent, and are
+   * told to stop.
+   */
   finishRun(run: Run, outcome: { status: 'succeeded' | 'failed' | 'blocked' | 'cancelled' | 'needs_approval'; error?: string }): void {
-    this.state.updateRun(run.id, { status: outcome.status, finished_at: Date.now(), error: outcome.error ?? null });
-    this.state.unlock(run.id);
+    const open = this.openRuns.get(run.id);
+    this.openRuns.delete(run.id);
+    if (!this.openRuns.size) {
+      this.stopHeartbeat();
+      process.off('exit', this.onExit);
+    }
+    open?.unlink();
+    const reason = `run ${run.id} ended ${outcome.status}${outcome.error ? `: ${outcome.error}` : ''}`;
+    this.state.tx(() => {
+      this.state.updateRun(run.id, { status: outcome.status, finished_at: Date.now(), error: outcome.error ?? null });
+      cancelAgentsOfRun(this.state, run, reason);
+      this.state.unlock(run.id);
+    });
+    open?.abort.abort(new InterruptedError(reason));
     this.state.appendEvent({
       kind: 'run.finished',
       level: outcome.status === 'succeeded' || outcome.status === 'needs_approval' ? 'debug' : 'error',
@@ -82,8 +122,6 @@ export class Orchestrator {
       message: `run ${run.id} ${outcome.status}${outcome.error ? ': ' + outcome.error : ''}`,
       data: { status: outcome.status },
     });
-    this.openRuns.delete(run.id);
-    if (!this.openRuns.size) this.stopHeartbeat();
   }
 
   /** Runs a whole command as one run; maps thrown errors to the run's final status. */
@@ -104,29 +142,37 @@ export class Orchestrator {
 
   /** Queues one agent: waits for a slot and its resources, then runs its six phases. */
   async runAgent(run: Run, task: AgentTask): Promise<AgentOutcome> {
+    const open = this.openRuns.get(run.id);
+    if (!open) throw new InterruptedError(`run ${run.id} has already ended`);
+    const signal = open.abort.signal;
     const speaker = task.speaker ?? task.type.toUpperCase();
     const agentId = `${task.type.toLowerCase()}-${this.state.nextCounter(`agent:${task.type.toLowerCase()}`)}`;
     this.state.insertAgent({ id: agentId, run_id: run.id, ticket_id: run.ticketId, type: task.type });
     this.state.updateAgent(agentId, { state: 'waiting' });
     const log = (level: Level, message: string, data?: Record<string, unknown>) =>
       this.out.line(speaker, level, message, { ...data, runId: run.id, ticketId: run.ticketId ?? undefined, agentId });
-    await this.acquireSlot(task.priority ?? 0);
     try {
-      await this.acquireResources(run, agentId, task.resources ?? [], log);
+      await this.acquireSlot(task.priority ?? 0, signal, (busy) =>
+        this.out.line('ORCHESTRATOR', 'info', `Waiting for an agent slot (${busy}/${this.maxConcurrent} busy)`, { runId: run.id, ticketId: run.ticketId ?? undefined, agentId }),
+      );
+    } catch (err) {
+      this.state.updateAgent(agentId, { state: 'cancelled', finished_at: Date.now() });
+      throw err;
+    }
+    try {
+      await this.acquireResources(run, agentId, task.resources ?? [], log, signal);
       this.state.appendEvent({ kind: 'agent.started', level: 'debug', agent: speaker, agentId, runId: run.id, ticketId: run.ticketId, message: `${task.type} agent started` });
       const { records, outputs } = await runPhases(
-        { state: this.state, config: this.config, agentId, runId: run.id, ticketId: run.ticketId, signal: this.signal, log },
+        { state: this.state, config: this.config, agentId, runId: run.id, ticketId: run.ticketId, signal, log },
         task.phases,
       );
       this.state.updateAgent(agentId, { state: 'done', finished_at: Date.now() });
       this.state.appendEvent({ kind: 'agent.finished', level: 'debug', agent: speaker, agentId, runId: run.id, ticketId: run.ticketId, message: `${task.type} agent finished` });
       return { agentId, records, outputs };
     } catch (err) {
-      const cur = this.state.agent(agentId);
-      if (cur && cur.state !== 'blocked') {
-        const interrupted = err instanceof InterruptedError || (err as Error).name === 'AbortError';
-        this.state.updateAgent(agentId, { state: interrupted ? 'cancelled' : 'failed', finished_at: Date.now() });
-      }
+      // A blocked agent, or one cancelled because its run ended, keeps that state.
+      const interrupted = err instanceof InterruptedError || (err as Error).name === 'AbortError';
+      this.state.updateAgent(agentId, { state: interrupted ? 'cancelled' : 'failed', finished_at: Date.now() });
       throw err;
     } finally {
       this.releaseSlot();
@@ -135,15 +181,30 @@ export class Orchestrator {
 
   // ---- concurrency: a priority queue of waiters, bounded here and across processes ----
 
-  private async acquireSlot(priority: number): Promise<void> {
+  private async acquireSlot(priority: number, signal: AbortSignal, announce: (busy: number) => void): Promise<void> {
+    let announced = false;
     while (!this.slotFree()) {
+      if (signal.aborted) throw new InterruptedError('cancelled while waiting for an agent slot');
+      if (!announced) {
+        announce(this.active + this.state.runningAgentsElsewhere(process.pid));
+        announced = true;
+      }
       await new Promise<void>((resolve) => {
-        this.waiters.push({ priority, seq: this.seq++, resolve });
+        let timer: NodeJS.Timeout | undefined;
+        const done = () => {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', done);
+          this.wake(done);
+          resolve();
+        };
+        this.waiters.push({ priority, seq: this.seq++, resolve: done });
         this.waiters.sort((a, b) => b.priority - a.priority || a.seq - b.seq);
-        // Other processes free slots too; re-check on a timer as well as on local releases.
-        setTimeout(() => this.wake(resolve), POLL_MS * 2).unref();
+        // Other processes free slots too; re-check on a timer as well as on local releases. The
+        // timer stays referenced: while the command waits it is all that keeps the process alive.
+        timer = setTimeout(done, POLL_MS * 2);
+        signal.addEventListener('abort', done, { once: true });
       });
-      this.checkAbort();
+      if (signal.aborted) throw new InterruptedError('cancelled while waiting for an agent slot');
     }
     this.active++;
   }
@@ -157,7 +218,6 @@ export class Orchestrator {
   private wake(resolve: () => void): void {
     const i = this.waiters.findIndex((w) => w.resolve === resolve);
     if (i >= 0) this.waiters.splice(i, 1);
-    resolve();
   }
 
   private releaseSlot(): void {
@@ -166,7 +226,7 @@ export class Orchestrator {
     next?.resolve();
   }
 
-  private async acquireResources(run: Run, agentId: string, resources: string[], log: (l: Level, m: string) => void): Promise<void> {
+  private async acquireResources(run: Run, agentId: string, resources: string[], log: (l: Level, m: string) => void, signal: AbortSignal): Promise<void> {
     if (!resources.length) return;
     let announced = false;
     for (;;) {
@@ -177,12 +237,8 @@ export class Orchestrator {
         this.state.updateAgent(agentId, { state: 'waiting' });
         announced = true;
       }
-      await sleep(POLL_MS, this.signal);
+      await sleep(POLL_MS, signal);
     }
-  }
-
-  private checkAbort(): void {
-    if (this.signal.aborted) throw new InterruptedError('cancelled while waiting for an agent slot');
   }
 
   // ---- heartbeats: a run whose process dies is shown as interrupted by the next reader ----

@@ -63,7 +63,8 @@ export async function runPhases(opts: PhaseRunOptions, handlers: PhaseHandlers):
   const records: PhaseRecord[] = [];
   for (const phase of PHASES) {
     if (opts.signal.aborted) throw new InterruptedError(`cancelled before the ${phase} phase`);
-    state.updateAgent(agentId, { phase, state: 'running' });
+    // Refused when the agent was ended meanwhile (its run finished, or recovery gave it up).
+    if (!state.updateAgent(agentId, { phase, state: 'running' })) throw new InterruptedError(`agent ${agentId} was ended before the ${phase} phase`);
     state.appendEvent({ kind: 'phase.started', level: 'debug', agentId, runId, ticketId, message: `${phase} started`, data: { phase } });
     const started = performance.now();
     const outcome = await handlers[phase]({

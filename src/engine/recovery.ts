@@ -1,6 +1,13 @@
 // A run whose process died (killed, crashed, machine rebooted) is marked interrupted with what
-// it completed, so `agent status` tells the truth and its locks are released.
+// it completed, so `agent status` tells the truth and its locks are released. Agents a run left
+// unfinished when it ended are cancelled, so nothing counts them as busy.
 import { isAlive, type RunRow, type StateDb } from '../store/state-db.js';
+
+export interface CancelledAgent {
+  id: string;
+  runId: string;
+  reason: string;
+}
 
 export interface InterruptedRun {
   id: string;
@@ -18,7 +25,40 @@ export function isOrphaned(run: Pick<RunRow, 'pid' | 'heartbeat_at'>, now: numbe
   return null;
 }
 
+/** Cancels the unfinished agents of a run that has ended, each with an event that says why. */
+export function cancelAgentsOfRun(state: StateDb, run: { id: string; ticketId: string | null }, reason: string, now = Date.now()): CancelledAgent[] {
+  return state.cancelUnfinishedAgents(run.id, now).map((a) => {
+    state.appendEvent({
+      kind: 'agent.cancelled',
+      level: 'warn',
+      agent: 'ORCHESTRATOR',
+      agentId: a.id,
+      runId: run.id,
+      ticketId: run.ticketId,
+      message: `${a.type} agent ${a.id} cancelled${a.phase ? ` in its ${a.phase} phase` : ''}: ${reason}`,
+      data: { reason, phase: a.phase },
+    });
+    return { id: a.id, runId: run.id, reason };
+  });
+}
+
+/** Every recovery pass: interrupted runs of dead processes, and agents stranded by ended runs. */
+export function recoverAll(state: StateDb, staleAfterMs: number, now = Date.now()): { runs: InterruptedRun[]; agents: CancelledAgent[] } {
+  const runs = recoverInterruptedRuns(state, staleAfterMs, now);
+  const agents: CancelledAgent[] = [];
+  const byRun = new Map<string, { ticketId: string | null; status: string }>();
+  for (const a of state.strandedAgents()) byRun.set(a.run_id, { ticketId: a.ticket_id, status: a.run_status });
+  for (const [runId, r] of byRun) {
+    state.tx(() => agents.push(...cancelAgentsOfRun(state, { id: runId, ticketId: r.ticketId }, `its run ${runId} had already ended (${r.status})`, now)));
+  }
+  return { runs, agents };
+}
+
 export function recoverInterrupted(state: StateDb, staleAfterMs: number, now = Date.now()): InterruptedRun[] {
+  return recoverAll(state, staleAfterMs, now).runs;
+}
+
+function recoverInterruptedRuns(state: StateDb, staleAfterMs: number, now: number): InterruptedRun[] {
   const found: InterruptedRun[] = [];
   const active = state.runs({ status: ['queued', 'running', 'waiting'] });
   for (const run of active) {
@@ -28,9 +68,7 @@ export function recoverInterrupted(state: StateDb, staleAfterMs: number, now = D
     const completed = JSON.parse(run.completed) as string[];
     state.tx(() => {
       state.updateRun(run.id, { status: 'interrupted', finished_at: now, error: `interrupted: ${reason}` });
-      for (const a of state.agents({ runId: run.id })) {
-        if (!['done', 'failed', 'blocked', 'cancelled'].includes(a.state)) state.updateAgent(a.id, { state: 'interrupted', finished_at: now });
-      }
+      for (const a of state.agents({ runId: run.id })) state.updateAgent(a.id, { state: 'interrupted', finished_at: now });
       state.unlock(run.id);
       state.appendEvent({
         kind: 'run.interrupted',

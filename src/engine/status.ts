@@ -43,8 +43,9 @@ export function readStatus(state: StateDb, config: AgentConfig, root: string): S
   const failing = health.filter((h) => h.status === 'failing');
   const overall: Overall = health.length === 0 ? 'unknown' : failing.some((h) => h.name === 'state database') ? 'failing' : failing.length ? 'degraded' : 'optimal';
   const checkedAt = health.length ? Math.max(...health.map((h) => h.checked_at)) : null;
-  const active = state.agents({ state: ['running', 'starting'] });
-  const waiting = state.agents({ state: ['waiting'] });
+  // Only agents of runs still going in live processes: rows a crash left behind never count.
+  const active = state.liveAgents(['running', 'starting']);
+  const waiting = state.liveAgents(['waiting']);
   const queuedRuns = state.runs({ status: ['queued'] });
   const dep = state.lastDeployment();
   const tickets = state.tickets();

@@ -46,6 +46,9 @@ export interface TicketRow {
 
 export type RunStatus = 'queued' | 'running' | 'waiting' | 'needs_approval' | 'succeeded' | 'failed' | 'blocked' | 'cancelled' | 'interrupted';
 
+/** A run in one of these is still going; any other status is final. */
+export const ACTIVE_RUN_STATUSES: readonly RunStatus[] = ['queued', 'running', 'waiting'];
+
 export interface RunRow {
   id: string;
   ticket_id: string | null;
@@ -63,6 +66,9 @@ export interface RunRow {
 }
 
 export type AgentState = 'starting' | 'running' | 'waiting' | 'done' | 'failed' | 'blocked' | 'cancelled' | 'interrupted';
+
+/** An agent in one of these has not finished; the others are final and stay so. */
+export const UNFINISHED_AGENT_STATES: readonly AgentState[] = ['starting', 'running', 'waiting'];
 
 export interface AgentRow {
   id: string;

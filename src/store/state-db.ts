@@ -19,8 +19,14 @@ import type {
   RunRow,
   TicketRow,
 } from './rows.js';
+import { ACTIVE_RUN_STATUSES, UNFINISHED_AGENT_STATES } from './rows.js';
 
 export type * from './rows.js';
+export { ACTIVE_RUN_STATUSES, UNFINISHED_AGENT_STATES } from './rows.js';
+
+const sqlList = (xs: readonly string[]) => xs.map((x) => `'${x}'`).join(', ');
+const ACTIVE_RUNS = sqlList(ACTIVE_RUN_STATUSES);
+const UNFINISHED = sqlList(UNFINISHED_AGENT_STATES);
 
 export interface EventQuery {
   afterId?: number;
@@ -277,12 +283,50 @@ export class StateDb {
       .run(a.id, a.run_id, a.ticket_id, a.type, Date.now());
   }
 
-  updateAgent(id: string, patch: Partial<Pick<AgentRow, 'state' | 'phase' | 'finished_at'>>): void {
+  /**
+   * A patch with a state never moves a finished agent (done, failed, blocked, cancelled,
+   * interrupted) back: an agent still busy when its run ended stays cancelled. False when refused.
+   */
+  updateAgent(id: string, patch: Partial<Pick<AgentRow, 'state' | 'phase' | 'finished_at'>>): boolean {
     const keys = Object.keys(patch);
-    if (!keys.length) return;
-    this.db
-      .prepare(`UPDATE agents SET ${keys.map((k) => `${k} = ?`).join(', ')} WHERE id = ?`)
-      .run(...keys.map((k) => patch[k as keyof typeof patch]), id);
+    if (!keys.length) return false;
+    const guard = patch.state !== undefined ? ` AND state IN (${UNFINISHED})` : '';
+    return (
+      this.db
+        .prepare(`UPDATE agents SET ${keys.map((k) => `${k} = ?`).join(', ')} WHERE id = ?${guard}`)
+        .run(...keys.map((k) => patch[k as keyof typeof patch]), id).changes > 0
+    );
+  }
+
+  /** Marks a run's unfinished agents cancelled; returns the ones it changed. */
+  cancelUnfinishedAgents(runId: string, now = Date.now()): AgentRow[] {
+    return this.db
+      .prepare(`UPDATE agents SET state = 'cancelled', finished_at = ? WHERE run_id = ? AND state IN (${UNFINISHED}) RETURNING *`)
+      .all(now, runId) as AgentRow[];
+  }
+
+  /** Unfinished agents whose run has already ended (left behind by a run that ended early). */
+  strandedAgents(): Array<AgentRow & { run_status: string }> {
+    return this.db
+      .prepare(
+        `SELECT a.*, r.status AS run_status FROM agents a JOIN runs r ON r.id = a.run_id
+         WHERE a.state IN (${UNFINISHED}) AND r.status NOT IN (${ACTIVE_RUNS}) ORDER BY a.started_at`,
+      )
+      .all() as Array<AgentRow & { run_status: string }>;
+  }
+
+  /**
+   * Agents in `states` that are really at work: their run is still going and its process is
+   * alive. Rows left behind by ended runs or dead processes never count.
+   */
+  liveAgents(states: readonly string[]): AgentRow[] {
+    const rows = this.db
+      .prepare(
+        `SELECT a.*, r.pid AS run_pid FROM agents a JOIN runs r ON r.id = a.run_id
+         WHERE a.state IN (${states.map(() => '?').join(',')}) AND r.status IN (${ACTIVE_RUNS}) ORDER BY a.started_at DESC`,
+      )
+      .all(...states) as Array<AgentRow & { run_pid: number | null }>;
+    return rows.filter((r) => r.run_pid === null || isAlive(r.run_pid)).map(({ run_pid: _pid, ...a }) => a);
   }
 
   agents(filter: { state?: string[]; runId?: string; limit?: number } = {}): AgentRow[] {
@@ -295,13 +339,15 @@ export class StateDb {
       .all(...params, filter.limit ?? 1000) as AgentRow[];
   }
 
-  /** Agents running in other processes (their runs' pids), for the shared concurrency limit. */
+  /** Agents running in other live processes, for the shared concurrency limit. */
   runningAgentsElsewhere(pid: number): number {
-    return (
-      this.db
-        .prepare(`SELECT COUNT(*) AS n FROM agents a JOIN runs r ON r.id = a.run_id WHERE a.state = 'running' AND r.pid != ?`)
-        .get(pid) as { n: number }
-    ).n;
+    const rows = this.db
+      .prepare(
+        `SELECT r.pid AS pid, COUNT(*) AS n FROM agents a JOIN runs r ON r.id = a.run_id
+         WHERE a.state = 'running' AND r.status IN (${ACTIVE_RUNS}) AND r.pid IS NOT NULL AND r.pid != ? GROUP BY r.pid`,
+      )
+      .all(pid) as Array<{ pid: number; n: number }>;
+    return rows.reduce((n, r) => n + (isAlive(r.pid) ? r.n : 0), 0);
   }
 
   agent(id: string): AgentRow | undefined {
