@@ -116,11 +116,15 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
       {
         let code: import('../../agents/stage-agent/change-set.js').ChangeFile[] = [];
         let db: import('../../agents/migrator/agent.js').MigratorOutput = { files: [], migrations: [] };
-        const outcomes = await Promise.all([
+        // Both settle before the shadow closes: when one blocks, the Migrator may still be using it.
+        const settledAgents = await Promise.allSettled([
           needsCode ? orch.runAgent(run, codeSmith({ root, causes: analysis.rootCauses, tables, columns: async (t) => columns.get(t) ?? [], ticket }, (f) => (code = f))) : null,
           needsMigration ? orch.runAgent(run, migrator({ root, causes: analysis.rootCauses, ticket, shadow }, (o) => (db = o))) : null,
         ]);
         await closeShadow();
+        const failed = settledAgents.find((r) => r.status === 'rejected');
+        if (failed) throw failed.reason;
+        const outcomes = settledAgents.map((r) => (r.status === 'fulfilled' ? r.value : null));
         const m = await stage(
           ctx,
           orch,
