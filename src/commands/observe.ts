@@ -2,6 +2,7 @@
 import { UsageError } from '../errors.js';
 import { ago, HEALTH_LABEL, readStatus, type StatusSnapshot } from '../engine/status.js';
 import { makeStyle, type Style } from '../cli/style.js';
+import { stdoutClosed, writeStdout } from '../cli/output.js';
 import { sleep } from '../engine/orchestrator.js';
 import { defineCommand } from './types.js';
 import { eventView, formatEventLine } from './views.js';
@@ -107,7 +108,7 @@ export const logs = defineCommand({
     const limit = Number(args.limit ?? 200);
     const emit = (rows: ReturnType<typeof state.events>) => {
       for (const e of rows) {
-        if (ctx.out.json) process.stdout.write(JSON.stringify(eventView(e)) + '\n');
+        if (ctx.out.json) writeStdout(JSON.stringify(eventView(e)) + '\n');
         else ctx.out.print(formatEventLine(e, style));
       }
     };
@@ -116,7 +117,8 @@ export const logs = defineCommand({
     let count = first.length;
     if (args.follow) {
       let last = first.length ? first[first.length - 1]!.id : state.maxEventId();
-      while (!ctx.signal.aborted) {
+      // Following into a pipe whose reader has gone (`| head`) would go on for ever, unseen.
+      while (!ctx.signal.aborted && !stdoutClosed()) {
         try {
           await sleep(200, ctx.signal);
         } catch {

@@ -1,6 +1,6 @@
 // Runs the project's own commands (tests, deploy steps) with execa, streaming each output line
 // to the caller (which logs it), and keeping the tail for error messages.
-import { WorkFailedError } from '../errors.js';
+import { InterruptedError, WorkFailedError } from '../errors.js';
 import { directNpmScript } from './npm-script.js';
 
 export interface ShellResult {
@@ -26,15 +26,33 @@ export async function runShell(
     timeout: opts.timeoutMs ?? 15 * 60_000,
     env: { FORCE_COLOR: '0', NO_COLOR: '1', CI: 'true', ...direct?.env, ...opts.env },
     stdin: 'ignore',
+    // Its own process group, so that cancelling ends the whole tree: killing only `sh -c` leaves
+    // the command it started running and holding the output pipe open until it ends by itself.
+    detached: process.platform !== 'win32',
   })`${direct?.command ?? command}`;
-  for await (const line of child.iterable({ from: 'all' })) {
-    const text = String(line);
-    lines.push(text);
-    if (lines.length > 400) lines.shift();
-    opts.onLine?.(text);
+  const killTree = () => {
+    try {
+      if (child.pid && process.platform !== 'win32') process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  };
+  opts.signal?.addEventListener('abort', killTree, { once: true });
+  let result;
+  try {
+    for await (const line of child.iterable({ from: 'all' })) {
+      const text = String(line);
+      lines.push(text);
+      if (lines.length > 400) lines.shift();
+      opts.onLine?.(text);
+    }
+    result = await child;
+  } finally {
+    opts.signal?.removeEventListener('abort', killTree);
   }
-  const result = await child;
-  if (result.isCanceled) throw new WorkFailedError(`${command}: cancelled`);
+  if (result.timedOut) killTree();
+  // Cancelled means the caller's signal fired (Ctrl-C, emergency stop): an interruption, not a failure.
+  if (result.isCanceled || opts.signal?.aborted) throw new InterruptedError(`${command}: cancelled`);
   if (result.timedOut) throw new WorkFailedError(`${command}: timed out`);
   return { exitCode: result.exitCode ?? 1, output: lines.join('\n'), ms: Math.round(performance.now() - started) };
 }
