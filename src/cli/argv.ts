@@ -2,7 +2,7 @@
 import { UsageError } from '../errors.js';
 import type { CommandDef, FlagSpec } from '../commands/types.js';
 import { findCommand, suggestCommands } from '../commands/lookup.js';
-import { suggest } from '../commands/fuzzy.js';
+import { editDistance, suggest } from '../commands/fuzzy.js';
 
 export interface GlobalFlags {
   json: boolean;
@@ -71,7 +71,7 @@ const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperC
 const isFlag = (w: string) => w.startsWith('-') && w !== '-' && !/^-\d/.test(w);
 
 export function parseArgv(argv: readonly string[], commands: readonly CommandDef[]): Parsed {
-  const words = normalizeArgv(argv);
+  let words = normalizeArgv(argv);
   const globals: GlobalFlags = { json: false, verbose: false };
   const input: Record<string, unknown> = {};
   let help = false;
@@ -84,6 +84,12 @@ export function parseArgv(argv: readonly string[], commands: readonly CommandDef
   for (; i < words.length; i++) {
     const w = words[i]!;
     if (!isFlag(w)) {
+      // `--project DIR @agent status`: the command words begin here, so `@agent` may lead them too.
+      if (lead.length === 0 && /^@agent(\s|$)/i.test(w)) {
+        words = [...words.slice(0, i), ...splitWords(w).slice(1), ...words.slice(i + 1)];
+        i--;
+        continue;
+      }
       lead.push(w);
       continue;
     }
@@ -138,7 +144,7 @@ export function parseArgv(argv: readonly string[], commands: readonly CommandDef
     if (lead.length === 0) return { type: 'help', topic: [], globals };
     // One or two words that are not a command: a typo, not a sentence.
     const wordCount = positional.join(' ').trim().split(/\s+/).length;
-    if (wordCount <= 2 && !positional.join(' ').includes('?')) {
+    if (wordCount <= 2 && !positional.join(' ').includes('?') && !namesACommand(positional, commands)) {
       const near = suggestCommands(positional.join(' '), commands);
       throw new UsageError(
         `unknown command "${positional.join(' ')}"${near.length ? `; did you mean \`agent ${near[0]}\`?` : ''} (see \`agent --help\`)`,
@@ -148,6 +154,8 @@ export function parseArgv(argv: readonly string[], commands: readonly CommandDef
   }
   const def = match.def;
   const args = def.args ?? [];
+  const sibling = misspeltSibling(def, positional, commands);
+  if (sibling) throw new UsageError(`"${def.name} ${positional[0]}" looks like a typo; did you mean \`agent ${sibling}\`? (a ${args[0]!.name} of one word is not taken)`);
   for (let a = 0; a < args.length; a++) {
     const spec = args[a]!;
     if (spec.variadic) {
@@ -169,6 +177,28 @@ export function parseArgv(argv: readonly string[], commands: readonly CommandDef
     }
   }
   return { type: 'command', def, input, globals, words: [...def.name.split(' '), ...positional] };
+}
+
+/**
+ * `migrate statu`: one word after a command whose words run on (`migrate <change>`), a typo of a
+ * sibling command's next word (`migrate status`), is that command misspelt, not a description.
+ */
+function misspeltSibling(def: CommandDef, positional: readonly string[], commands: readonly CommandDef[]): string | null {
+  if (positional.length !== 1 || !def.args?.[0]?.variadic) return null;
+  const typed = positional[0]!.toLowerCase();
+  for (const c of commands) {
+    if (c.hidden || !c.name.startsWith(def.name + ' ')) continue;
+    const next = c.name.slice(def.name.length + 1).split(' ')[0]!;
+    const d = editDistance(typed, next);
+    if (d >= 1 && d <= 2) return c.name;
+  }
+  return null;
+}
+
+/** "check health", "show metrics": short text with a command's own word in it is for the router. */
+function namesACommand(words: readonly string[], commands: readonly CommandDef[]): boolean {
+  const typed = words.join(' ').toLowerCase().split(/\s+/);
+  return commands.some((c) => !c.hidden && typed.some((w) => c.name.split(' ').includes(w) || (c.keywords ?? []).includes(w)));
 }
 
 function splitFlag(w: string): { name: string; inline: string | null; given: string } {

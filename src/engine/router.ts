@@ -47,7 +47,8 @@ export function route(text: string, commands: readonly CommandDef[]): Route {
   if (!best) return { type: 'suggest', suggestions: [], reason: 'no command matches these words' };
   const allNameWords = best.nameHits === best.def.name.split(' ').length;
   const margin = best.score - (second?.score ?? 0);
-  const confidence = Math.round((best.score / (best.score + (second?.score ?? 0))) * 100) / 100;
+  // A runner-up with a negative score would push the share past 100%.
+  const confidence = Math.min(1, Math.round((best.score / (best.score + Math.max(0, second?.score ?? 0))) * 100) / 100);
   if (allNameWords && best.input && margin >= 2) {
     return { type: 'command', name: best.def.name, input: best.input, confidence, reason: `matched "${best.def.name}" (score ${best.score}, next ${second?.score ?? 0})` };
   }
