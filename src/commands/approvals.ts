@@ -4,6 +4,7 @@ import { confirmationText } from '../engine/approval-policy.js';
 import { makeStyle, table } from '../cli/style.js';
 import type { ApprovalRow } from '../store/rows.js';
 import { appendAudit } from '../engine/audit.js';
+import { UsageError } from '../errors.js';
 import { defineCommand, type CommandContext } from './types.js';
 
 export function approvalView(a: ApprovalRow) {
@@ -57,7 +58,7 @@ export const approve = defineCommand({
   group: 'review',
   args: [
     { name: 'id', description: 'an approval id (APR-3) or a ticket id', required: true, complete: 'approval' },
-    { name: 'action', description: 'words that pick among several pending requests of a ticket', variadic: true },
+    { name: 'action', description: '"deploy to staging" or "deploy to production": deploy the approved change set (also picks among several pending requests of a ticket)', variadic: true },
   ],
   flags: [
     { name: 'confirm', type: 'string', placeholder: 'TICKET-ID', description: 'the typed confirmation that production, destructive and emergency actions need' },
@@ -65,8 +66,9 @@ export const approve = defineCommand({
   ],
   schema: (z) => z.object({ id: z.string(), action: z.optional(z.string()), confirm: z.optional(z.string()), reason: z.optional(z.string()) }),
   keywords: ['approve', 'accept', 'go ahead', 'ship it'],
-  examples: ['agent approve APR-3', 'agent approve BUG-2026-001', 'agent approve APR-4 --confirm BUG-2026-001'],
+  examples: ['agent approve APR-3', 'agent approve BUG-2026-001', 'agent approve BUG-2026-001 deploy to staging', 'agent approve APR-4 --confirm BUG-2026-001'],
   async run(ctx, args) {
+    checkActionWords(args.id, args.action);
     const state = ctx.state();
     const staged = stagedApproval(ctx, args.id, args.action);
     if (staged) return staged;
@@ -79,6 +81,16 @@ export const approve = defineCommand({
     return { data: { approval: approvalView(decided), resumed } };
   },
 });
+
+const ACTION = /^deploy\s+to\s+(staging|production)$/i;
+
+/** Only the documented forms: `deploy to moon` must not approve anything (nor deploy to staging). */
+function checkActionWords(id: string, words: string | undefined): void {
+  if (words === undefined || ACTION.test(words.trim())) return;
+  throw new UsageError(
+    `\`agent approve ${id}\` does not take "${words}"; use \`agent approve ${id}\`, \`agent approve ${id} deploy to staging\` or \`agent approve ${id} deploy to production\``,
+  );
+}
 
 /** Carries out the approved action: the command that asked, run again with the approval. */
 async function resume(ctx: CommandContext, approval: ApprovalRow): Promise<unknown> {
@@ -123,7 +135,7 @@ function stagedApproval(ctx: CommandContext, ref: string, words: string | undefi
   if (!ticket || state.approvals({ status: 'pending', ticketId: ticket.id }).length) return null;
   const cs = state.changeSet(ticket.id);
   if (!cs || (cs.status !== 'staged' && cs.status !== 'approved')) return null;
-  const target = /\bproduction\b|\bprod\b/i.test(words ?? '') ? 'production' : /\bdeploy|staging\b/i.test(words ?? '') ? 'staging' : null;
+  const target = (ACTION.exec(words?.trim() ?? '')?.[1]?.toLowerCase() ?? null) as 'staging' | 'production' | null;
   return (async () => {
     state.setChangeSetStatus(cs.id, 'approved');
     state.setTicketStatus(ticket.id, 'approved');
