@@ -9,15 +9,17 @@ import { defineCommand, type CommandContext } from './types.js';
 
 const TARGETS = ['staging', 'production'] as const;
 
-export function findChangeSet(ctx: CommandContext, ref: string | undefined): ChangeSetRow {
+/** `usage`: the command as typed with a ticket id, for the hint when nothing is staged. */
+export function findChangeSet(ctx: CommandContext, ref: string | undefined, usage: (id: string) => string): ChangeSetRow {
   const state = ctx.state();
   if (ref) {
     const cs = state.changeSet(ref) ?? (state.ticket(ref) ? state.changeSet(state.ticket(ref)!.id) : undefined);
-    if (!cs) throw new UsageError(`${ref}: no staged change set for that ticket or id; run \`agent fix ticket ${ref}\` first`);
-    return cs;
+    if (cs) return cs;
+    if (!state.ticket(ref)) throw new UsageError(`${ref}: no such ticket or change set; see \`agent tickets\` for ticket ids`);
+    throw new UsageError(`${ref}: nothing is staged for it; run \`agent fix ticket ${ref}\` first`);
   }
   const latest = state.db.prepare(`SELECT * FROM change_sets WHERE status IN ('staged', 'approved') ORDER BY created_at DESC LIMIT 1`).get() as ChangeSetRow | undefined;
-  if (!latest) throw new UsageError('nothing is staged; name a ticket (`agent deploy staging BUG-2026-001`) or stage a fix first');
+  if (!latest) throw new UsageError(`nothing is staged; stage a fix first (\`agent fix ticket <id>\`), then \`${usage('<id>')}\``);
   return latest;
 }
 
@@ -40,7 +42,7 @@ export const review = defineCommand({
   keywords: ['review', 'changes', 'diff', 'look at'],
   examples: ['agent review BUG-2026-001', 'agent review --stat'],
   async run(ctx, args) {
-    const cs = findChangeSet(ctx, args.id);
+    const cs = findChangeSet(ctx, args.id, (id) => `agent review ${id}`);
     const m = JSON.parse(cs.manifest) as Manifest;
     const dir = join(ctx.project.root, cs.dir);
     const patchPath = join(dir, 'changes.patch');
@@ -111,7 +113,7 @@ export const deployCmd = defineCommand({
   keywords: ['deploy', 'ship', 'release', 'staging', 'production'],
   examples: ['agent deploy staging BUG-2026-001', 'agent deploy production BUG-2026-001'],
   async run(ctx, args) {
-    const cs = findChangeSet(ctx, args.id);
+    const cs = findChangeSet(ctx, args.id, (id) => `agent deploy ${args.target} ${id}`);
     const dep = await deployChangeSet(ctx, cs, args.target);
     return { data: { deployment: deploymentView(dep) } };
   },
@@ -218,7 +220,7 @@ export const emergencyHotfix = defineCommand({
   keywords: ['hotfix', 'emergency deploy'],
   examples: ['agent emergency deploy hotfix BUG-2026-001'],
   async run(ctx, args) {
-    const cs = findChangeSet(ctx, args.id);
+    const cs = findChangeSet(ctx, args.id, (id) => `agent emergency deploy hotfix ${id}`);
     ctx.out.line('ORCHESTRATOR', 'warn', `Emergency hotfix of ${cs.ticket_id ?? cs.id}: tests will be skipped`, { ticketId: cs.ticket_id ?? undefined });
     const dep = await deployChangeSet(ctx, cs, 'production', { skipTests: true, emergency: true });
     return { data: { deployment: deploymentView(dep) } };

@@ -6,7 +6,7 @@ import { agent, cleanupProjects, makeProject, parseNdjson } from '../helpers.js'
 
 afterAll(cleanupProjects);
 
-describe('fix ticket under approvals.codeGeneration', () => {
+describe('fix ticket, and the commands that need what it stages', () => {
   it('asks for the approval before any agent runs, and exits 3', async () => {
     const dir = makeProject();
     writeFileSync(join(dir, 'agent.config.json'), JSON.stringify({ approvals: { codeGeneration: true } }));
@@ -31,5 +31,16 @@ describe('fix ticket under approvals.codeGeneration', () => {
     // Nothing was done: the ticket is open again, not left "analyzing".
     const tickets = parseNdjson((await agent(['--json', 'tickets'], { cwd: dir })).stdout).at(-1)!.data as { tickets: Array<{ id: string; status: string }> };
     expect(tickets.tickets.find((t) => t.id === 'MIG-2026-001')!.status).toBe('open');
+  });
+
+  it('says which ticket does not exist, and what to run when nothing is staged', async () => {
+    const dir = makeProject();
+    const nope = await agent(['review', 'NOPE-1'], { cwd: dir });
+    expect([nope.code, nope.stderr.trim()]).toEqual([2, 'error: NOPE-1: no such ticket or change set; see `agent tickets` for ticket ids']);
+    const none = await agent(['review'], { cwd: dir });
+    expect([none.code, none.stderr.trim()]).toEqual([2, 'error: nothing is staged; stage a fix first (`agent fix ticket <id>`), then `agent review <id>`']);
+    expect((await agent(['create', 'ticket', 'AI estimates are generated but not persisting to database.'], { cwd: dir })).code).toBe(0);
+    const unstaged = await agent(['deploy', 'staging', 'BUG-2026-001'], { cwd: dir });
+    expect([unstaged.code, unstaged.stderr.trim()]).toEqual([2, 'error: BUG-2026-001: nothing is staged for it; run `agent fix ticket BUG-2026-001` first']);
   });
 });
