@@ -123,10 +123,15 @@ export function resolveApproval(state: StateDb, ref: string, hint?: string): App
   const ticket = state.ticket(ref);
   if (!ticket) throw new UsageError(`${ref}: no such approval or ticket; see \`agent approvals\` for pending ids`);
   let pending = state.approvals({ status: 'pending', ticketId: ticket.id });
-  if (hint && pending.length > 1) {
-    const words = hint.toLowerCase().split(/\s+/).filter(Boolean);
-    const matching = pending.filter((a) => words.every((w) => a.action.toLowerCase().includes(w)));
-    if (matching.length) pending = matching;
+  if (hint && pending.length) {
+    // "deploy to production" must not approve the one request there is when it asks for something else.
+    const words = hint.toLowerCase().split(/\s+/).filter((w) => w && w !== 'to');
+    const target = /\b(staging|production)\b/.exec(hint.toLowerCase())?.[1];
+    const matching = pending.filter((a) => (target && a.category === `${target}Deployment`) || words.every((w) => a.action.toLowerCase().includes(w)));
+    if (!matching.length) {
+      throw new UsageError(`${ticket.id} has no pending approval for "${hint}"; pending: ${pending.map((a) => `${a.id} (${a.action})`).join(', ')}; name one with \`agent approve <APR-id>\``);
+    }
+    pending = matching;
   }
   if (pending.length === 0) throw new UsageError(`${ticket.id} has no pending approval; see \`agent approvals\``);
   if (pending.length > 1) {

@@ -19,6 +19,10 @@ describe('fix ticket, and the commands that need what it stages', () => {
     expect(existsSync(join(dir, 'staged'))).toBe(false);
     const pending = await agent(['--json', 'approvals'], { cwd: dir });
     expect(pending.stdout).toContain('fix ticket BUG-2026-001');
+    // Words that ask for something else do not approve the one pending request.
+    const other = await agent(['approve', 'BUG-2026-001', 'deploy', 'to', 'production'], { cwd: dir });
+    expect([other.code, other.stderr.trim()]).toEqual([2, 'error: BUG-2026-001 has no pending approval for "deploy to production"; pending: APR-1 (fix ticket BUG-2026-001); name one with `agent approve <APR-id>`']);
+    expect((await agent(['--json', 'approvals'], { cwd: dir })).stdout).toContain('"status":"pending"');
   });
 
   it('tells a migration ticket that blocks BugHunter which command makes the change', async () => {
