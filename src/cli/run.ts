@@ -60,7 +60,7 @@ export async function runCli(argv: readonly string[], opts: RunOptions = {}): Pr
       }
       const def = commands.find((c) => c.name === r.name)!;
       parsed = { type: 'command', def, input: r.input, globals, words: [] };
-      routed = `Understood as \`agent ${r.name}\` (confidence ${Math.round(Math.min(1, r.confidence) * 100)}%)`;
+      routed = `Understood as \`agent ${r.name}\` (confidence ${Math.round(r.confidence * 100)}%)`;
     }
     const { def, input } = parsed;
     const project = await openProject({ cwd: opts.cwd ?? process.cwd(), project: globals.project, requireGit: def.needsProject !== false });
