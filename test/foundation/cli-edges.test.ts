@@ -4,19 +4,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { agent, cleanupProjects, CLI, FIXTURE, makeProject, parseNdjson, testEnv, waitFor } from '../helpers.js';
+import { agent, cleanupProjects, CLI, expectUsageError, FIXTURE, makeProject, parseNdjson, testEnv, waitFor } from '../helpers.js';
 
 afterAll(cleanupProjects);
 
 const fixture = (args: string[], cwd: string) => agent(args, { cwd, script: FIXTURE });
-
-function expectUsageError(r: { code: number | null; stdout: string; stderr: string }, pattern: RegExp) {
-  expect(r.code).toBe(2);
-  expect(r.stdout).toBe('');
-  const lines = r.stderr.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(pattern);
-}
 
 describe('a closed stdout', () => {
   it('stops writing, finishes the work and records the run, without a stack trace', async () => {

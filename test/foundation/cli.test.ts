@@ -2,18 +2,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { agent, cleanupProjects, makeProject, parseNdjson } from '../helpers.js';
+import { agent, cleanupProjects, expectUsageError, makeProject, parseNdjson } from '../helpers.js';
 
 afterAll(cleanupProjects);
-
-/** Bad input: exit 2, exactly one line on stderr, nothing on stdout. */
-function expectUsageError(r: { code: number | null; stdout: string; stderr: string }, pattern: RegExp) {
-  expect(r.code).toBe(2);
-  expect(r.stdout).toBe('');
-  const lines = r.stderr.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(pattern);
-}
 
 describe('create ticket', () => {
   it('creates BUG-<year>-001 from the seed text and persists it', async () => {
