@@ -23,21 +23,34 @@ export async function runShell(
     all: true,
     reject: false,
     cancelSignal: opts.signal,
-    timeout: opts.timeoutMs ?? 15 * 60_000,
     env: { FORCE_COLOR: '0', NO_COLOR: '1', CI: 'true', ...direct?.env, ...opts.env },
     stdin: 'ignore',
     // Its own process group, so that cancelling ends the whole tree: killing only `sh -c` leaves
     // the command it started running and holding the output pipe open until it ends by itself.
     detached: process.platform !== 'win32',
   })`${direct?.command ?? command}`;
-  const killTree = () => {
+  const signalTree = (sig: NodeJS.Signals) => {
     try {
-      if (child.pid && process.platform !== 'win32') process.kill(-child.pid, 'SIGTERM');
+      if (child.pid && process.platform !== 'win32') process.kill(-child.pid, sig);
+      else child.kill(sig);
     } catch {
       // already gone
     }
   };
+  // SIGTERM first; a tree still there a few seconds later (it ignored it) gets SIGKILL.
+  const killTree = () => {
+    signalTree('SIGTERM');
+    setTimeout(() => signalTree('SIGKILL'), 3000).unref();
+  };
   opts.signal?.addEventListener('abort', killTree, { once: true });
+  // Our own timer rather than execa's: execa's ends `sh` alone, and the command it started would
+  // hold the output pipe open (and this call with it) until it ended by itself.
+  const timeoutMs = opts.timeoutMs ?? 15 * 60_000;
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killTree();
+  }, timeoutMs);
   let result;
   try {
     for await (const line of child.iterable({ from: 'all' })) {
@@ -48,12 +61,12 @@ export async function runShell(
     }
     result = await child;
   } finally {
+    clearTimeout(timer);
     opts.signal?.removeEventListener('abort', killTree);
   }
-  if (result.timedOut) killTree();
   // Cancelled means the caller's signal fired (Ctrl-C, emergency stop): an interruption, not a failure.
   if (result.isCanceled || opts.signal?.aborted) throw new InterruptedError(`${command}: cancelled`);
-  if (result.timedOut) throw new WorkFailedError(`${command}: timed out`);
+  if (timedOut) throw new WorkFailedError(`${command}: timed out after ${Math.round(timeoutMs / 1000)} s`);
   return { exitCode: result.exitCode ?? 1, output: lines.join('\n'), ms: Math.round(performance.now() - started) };
 }
 
