@@ -55,9 +55,11 @@ export function route(text: string, commands: readonly CommandDef[]): Route {
   const suggestions = scored.slice(0, 3).map((s) => exampleFor(s.def, s.input));
   const why = !best.input
     ? `"${best.def.name}" needs ${missingArgs(best.def, text).join(', ')}`
-    : margin < 2
-      ? `"${best.def.name}" and "${second?.def.name}" fit equally well`
-      : `not sure this means "${best.def.name}"`;
+    : margin < 2 && second
+      ? `"${best.def.name}" and "${second.def.name}" fit equally well`
+      : margin < 2
+        ? `"${best.def.name}" is only a weak match`
+        : `not sure this means "${best.def.name}"`;
   return { type: 'suggest', suggestions, reason: why };
 }
 

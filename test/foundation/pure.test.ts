@@ -64,6 +64,10 @@ describe('router', () => {
     expect(r).toMatchObject({ type: 'suggest', reason: expect.stringMatching(/needs <id>/) });
     expect(r.type === 'suggest' && r.suggestions[0]).toBe('approve <id>');
     expect(route('bake a cake', COMMANDS)).toMatchObject({ type: 'suggest', suggestions: [] });
+    // One weak candidate: its reason names no second one (it said "undefined").
+    const weak = route('frobnicate everything', COMMANDS);
+    expect(weak).toMatchObject({ type: 'suggest', reason: expect.stringMatching(/is only a weak match$/) });
+    expect(weak.type === 'suggest' && weak.reason).not.toContain('undefined');
   });
 });
 
