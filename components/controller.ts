@@ -59,7 +59,7 @@ export interface Dashboard {
   dialog(): Dialog;
   /** y / n / Enter in the approval dialog. */
   decide(decision: 'approved' | 'rejected'): Promise<void>;
-  /** D: the deploy-target chooser, or a notice that deploying does not exist yet. */
+  /** D: the deploy-target chooser, or a notice when the command set has no deploy. */
   deploy(): void;
   chooseDeploy(target: string): Promise<void>;
   refresh(): void;
@@ -74,6 +74,7 @@ export interface Dashboard {
 
 const HISTORY_KEY = 'dashboard.history';
 const NOTICE_MS = 8000;
+const BRIEF_NOTICE_MS = 2000;
 
 export function createDashboard(opts: DashboardOptions): Dashboard {
   const { state, project, secrets, commands } = opts;
@@ -170,6 +171,13 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
       running.delete(id);
       if (!stopped) {
         ui.getState().finishCommand(id);
+        // A full read, not the change check: a command can write rows from this very connection
+        // without an event (health's results), which the change check does not see.
+        try {
+          data.getState().refresh();
+        } catch {
+          // the next sync reports a database that cannot be read
+        }
         queueSync();
       }
       resolveDone();
@@ -205,7 +213,9 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
         const u = ui.getState();
         const busy = u.running.length > 0 || visibleAgents(data.getState().agents, Date.now()).length > 0;
         if (busy || ++n % 4 === 0) u.advanceTick();
-        if (u.notice && Date.now() - u.notice.at > NOTICE_MS) u.clearNotice();
+        // While a command runs, a passing notice gives the status row back to its spinner soon.
+        const keep = u.running.length && (u.notice?.level === 'ok' || u.notice?.level === 'info') ? BRIEF_NOTICE_MS : NOTICE_MS;
+        if (u.notice && Date.now() - u.notice.at > keep) u.clearNotice();
       });
     },
 
@@ -314,7 +324,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
     deploy() {
       const def = commands.find((c) => c.name === 'deploy');
       if (!def) {
-        ui.getState().notify('Deploying is not available yet: the `deploy` command arrives with a later issue.', 'warn');
+        ui.getState().notify('This command set has no `deploy` command.', 'warn');
         return;
       }
       const target = def.args?.find((a) => Array.isArray(a.complete));

@@ -123,12 +123,12 @@ describe('history and completion', () => {
 });
 
 describe('quick keys', () => {
-  it('Esc moves the focus; D says plainly that deploying is not there yet', async () => {
+  it('Esc moves the focus; D says plainly when the command set has no deploy', async () => {
     const h = await renderDashboard({ commands: COMMANDS.filter((c) => c.name !== 'deploy') });
     await h.press(KEY.esc);
     await h.waitForFrame('PANES · R refresh');
     await h.press('d');
-    await h.waitForFrame('Deploying is not available yet');
+    await h.waitForFrame('This command set has no `deploy` command.');
     expect(h.d.ui.getState().prompt.value).toBe(''); // quick keys never type into the prompt
     await h.press(KEY.esc);
     await h.waitForFrame('PROMPT · Enter run');
@@ -160,6 +160,26 @@ describe('quick keys', () => {
     void h.d.quitting.then(() => (quit = true));
     await h.press('q');
     await h.waitFor(() => quit, 2000, 'quit');
+  });
+
+  it('R while a command runs: the notice gives the status row back to its spinner', async () => {
+    const h = await renderDashboard({ extraCommands: [waitCommand] });
+    await h.run('test wait');
+    await h.waitForFrame('waiting…');
+    await h.press(KEY.esc, 'r');
+    await h.waitForFrame('Refreshed from the state database.');
+    // Not for the rest of the command (8 s): the spinner's label is back well before that.
+    await h.waitForFrame((f) => f.includes('waiting…') && !f.includes('Refreshed from the state database.'), 5000);
+    await h.press(KEY.ctrlC);
+    await h.waitFor(() => h.d.ui.getState().running.length === 0, 2000, 'the command to end');
+  });
+
+  it('shows the result of health in the header as soon as the prompt has run it', async () => {
+    const h = await renderDashboard();
+    await h.waitForFrame('UNKNOWN');
+    await h.run('health');
+    // health writes its results without an event; the header must not wait for R or another process.
+    await h.waitForFrame((f) => /System Health: \S+ (OPTIMAL|DEGRADED|FAILING)/.test(f), 10_000);
   });
 
   it('Ctrl-C cancels a running command first, then quits', async () => {
