@@ -139,25 +139,40 @@ export function headerLines(s: StatusSnapshot | null, now: number, eventsSeen: n
   const failing = s.health.checks.filter((c) => c.status === 'failing');
   if (failing.length) first.push(seg(`  ✗ ${failing.map((c) => c.name).join(', ')}`, { color: 'red' }));
   if (s.maintenance?.on) first.push(seg('  ⚠ MAINTENANCE: deploys paused', { color: 'yellow', bold: true }));
-  const dep = s.lastDeployment;
-  const second: Line = [
-    seg('Active Agents: '),
-    seg(`${s.agents.active}/${s.agents.max}`, { bold: true, color: s.agents.active ? 'cyan' : undefined }),
-    seg('  Queue: '),
-    seg(String(s.queue.size), { bold: true }),
-    seg('  Last Deployment: '),
-    dep
-      ? seg(`${dep.id} → ${dep.target}${dep.status === 'succeeded' ? '' : ` (${dep.status})`} ${ago(dep.at, now)}`, { color: dep.status === 'succeeded' ? undefined : 'yellow' })
-      : seg('none yet', { dim: true }),
-    seg('  Tickets: '),
-    seg(`${s.tickets.open} open`),
-  ];
-  if (s.pendingApprovals.length) second.push(seg(`  ⚠ ${s.pendingApprovals.length} approval${s.pendingApprovals.length === 1 ? '' : 's'} pending`, { color: 'yellow', bold: true }));
-  const eventsSeg = seg(`  ${eventsSeen.toLocaleString('en-US')} events`, { dim: true });
-  second.push(eventsSeg);
+  const { line: second, eventsSeg } = countsLine(s, now, eventsSeen, width);
   const usage = usageSummary(s.modelUsage);
   if (usage) placeUsage([first, second], usage, width, [eventsSeg, checkedSeg, nameSeg]);
   return [first, second];
+}
+
+/**
+ * The header's second row: agents, queue, last deployment, tickets, pending approvals, events.
+ * Where it does not fit, the event count goes first, then the ticket count, then the labels get
+ * short; still too wide, the pending approvals (an alert) move to the front, so what is cut off at
+ * the end matters least.
+ */
+function countsLine(s: StatusSnapshot, now: number, eventsSeen: number, width: number): { line: Line; eventsSeg: Seg } {
+  const dep = s.lastDeployment;
+  const approvals = s.pendingApprovals.length;
+  const alert = approvals ? seg(`⚠ ${approvals} approval${approvals === 1 ? '' : 's'} pending`, { color: 'yellow', bold: true }) : null;
+  const eventsSeg = seg(`  ${eventsSeen.toLocaleString('en-US')} events`, { dim: true });
+  const build = (short: boolean, tickets = true): Line => [
+    seg(short ? 'Agents ' : 'Active Agents: '),
+    seg(`${s.agents.active}/${s.agents.max}`, { bold: true, color: s.agents.active ? 'cyan' : undefined }),
+    seg(short ? '  Queue ' : '  Queue: '),
+    seg(String(s.queue.size), { bold: true }),
+    seg(short ? '  Last ' : '  Last Deployment: '),
+    dep
+      ? seg(`${dep.id} → ${dep.target}${dep.status === 'succeeded' ? '' : ` (${dep.status})`} ${ago(dep.at, now)}`, { color: dep.status === 'succeeded' ? undefined : 'yellow' })
+      : seg('none yet', { dim: true }),
+    ...(tickets ? [seg(short ? '  Tickets ' : '  Tickets: '), seg(`${s.tickets.open} open`)] : []),
+  ];
+  const tail = alert ? [seg('  '), alert] : [];
+  // The seed's own figures (section 5.3) keep their labels longest; the ticket count is ours.
+  for (const line of [[...build(false), ...tail, eventsSeg], [...build(false), ...tail], [...build(false, false), ...tail], [...build(true), ...tail], [...build(true, false), ...tail]]) {
+    if (lineWidth(line) <= width) return { line, eventsSeg };
+  }
+  return { line: alert ? [alert, seg('  '), ...build(true, false)] : build(true, false), eventsSeg };
 }
 
 // ---- agents pane ----

@@ -100,6 +100,24 @@ describe('header usage, the pure view', () => {
     expect(text(40)[0]).toMatch(/^CRM AGENT {2}System Health: 🟢 OPTIMAL {2}Claude/);
   });
 
+  it('keeps a pending approval in sight at any width: the event count, the ticket count, then long labels make way', () => {
+    const busy = {
+      ...snapshot({ tokens: 0, costUsd: 0, tickets: [] }),
+      lastDeployment: { id: 'DEPLOY-2026-003', target: 'production', status: 'succeeded', at: new Date(Date.now() - 120_000).toISOString() },
+      pendingApprovals: [{ id: 'APR-1' }],
+      tickets: { open: 2, total: 3 },
+    } as unknown as Parameters<typeof headerLines>[0];
+    const second = (width: number) => lineText(headerLines(busy, Date.now(), 1234, width)[1]!);
+    expect(second(200)).toBe('Active Agents: 0/5  Queue: 0  Last Deployment: DEPLOY-2026-003 → production 2 minutes ago  Tickets: 2 open  ⚠ 1 approval pending  1,234 events');
+    expect(second(130)).toBe('Active Agents: 0/5  Queue: 0  Last Deployment: DEPLOY-2026-003 → production 2 minutes ago  Tickets: 2 open  ⚠ 1 approval pending');
+    expect(second(115)).toBe('Active Agents: 0/5  Queue: 0  Last Deployment: DEPLOY-2026-003 → production 2 minutes ago  ⚠ 1 approval pending');
+    expect(second(110)).toBe('Agents 0/5  Queue 0  Last DEPLOY-2026-003 → production 2 minutes ago  Tickets 2 open  ⚠ 1 approval pending');
+    expect(second(95)).toBe('Agents 0/5  Queue 0  Last DEPLOY-2026-003 → production 2 minutes ago  ⚠ 1 approval pending');
+    // Too narrow for all of it: the alert leads, and only the end is cut off.
+    expect(second(60)).toMatch(/^⚠ 1 approval pending {2}Agents 0\/5/);
+    for (const width of [200, 130, 115, 110, 95]) expect(cellWidth(second(width))).toBeLessThanOrEqual(width);
+  });
+
   it('says nothing while the recorded usage is empty', () => {
     const rows = headerLines(snapshot({ tokens: 0, costUsd: 0, tickets: [] }), Date.now(), 0, 200 - HEADER_CHROME).map(lineText);
     expect(rows.join('\n')).not.toContain('Claude');
