@@ -101,6 +101,7 @@ describe('log pane', () => {
     expect(f).not.toContain('plan started');
     await h.press(KEY.esc, 'v'); // panes: level filter cycles info -> warn
     await h.waitForFrame('warn+');
+    expect(h.frame()).toContain('the level filters events; command output always shows');
     expect(h.frame()).not.toContain('Routine info line');
     expect(h.frame()).toContain('Tests failed on staging');
     await h.press('v', 'v'); // error -> debug
