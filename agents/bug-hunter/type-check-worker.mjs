@@ -74,10 +74,6 @@ function requireWithCodeCache(filename, cacheDir) {
   return { exports, codeCache: !cachedData ? 'missing' : script.cachedDataRejected ? 'rejected' : 'accepted', saveCodeCache };
 }
 
-// V8 rejects a code cache made under other flags, and PGlite (src/integrations/postgres/pglite.ts)
-// sets this one for the whole process: set here too, a cache written before a database opened and
-// one written after are the same, instead of each run rejecting the last one's.
-setFlagsFromString('--liftoff-only');
 /**
  * Each TypeScript, Node or flag change writes a new 4 MB cache: the others go once unused for a
  * week (another checkout with another TypeScript keeps its own while it is in use).
@@ -96,6 +92,10 @@ function forgetStaleCaches(cacheDir, current) {
   }
 }
 
+// V8 rejects a code cache made under other flags, and PGlite (src/integrations/postgres/pglite.ts)
+// sets this one for the whole process: set here too, a cache written before a database opened and
+// one written after are the same, instead of each run rejecting the last one's.
+setFlagsFromString('--liftoff-only');
 const loaded = requireWithCodeCache(workerData.typescript, workerData.cacheDir);
 /** @type {typeof import('typescript')} */
 const ts = loaded.exports;

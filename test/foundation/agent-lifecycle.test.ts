@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { agent, cleanupProjects, FIXTURE, makeProject, parseNdjson, ROOT, startAgent, waitFor } from '../helpers.js';
+import { agent, cleanupProjects, FIXTURE, makeProject, parseNdjson, startAgent, waitFor } from '../helpers.js';
 import { StateDb } from '../../src/store/state-db.js';
 import { defaultConfig } from '../../src/config/config.js';
 import { Orchestrator, type AgentTask } from '../../src/engine/orchestrator.js';
@@ -17,7 +17,6 @@ import type { Reporter } from '../../src/commands/types.js';
 
 afterAll(cleanupProjects);
 
-const SIBLING = join(ROOT, 'test', 'foundation', 'lifecycle-fixture.mjs');
 const PASS: Record<string, PhaseMetrics> = {
   understand: { confidence: 97 },
   analyze: { criticalCycles: 0 },
@@ -87,7 +86,7 @@ describe('a run that ends early', () => {
     const dir = makeProject();
     await agent(['status'], { cwd: dir });
     for (let i = 1; i <= 2; i++) {
-      const r = await agent(['sibling', 'run', 'BUG-X'], { cwd: dir, script: SIBLING });
+      const r = await agent(['sibling', 'run', 'BUG-X'], { cwd: dir, script: FIXTURE });
       expect(r.code).toBe(4);
       expect(r.stderr).toMatch(/understanding-confidence/);
       const status = JSON.parse((await agent(['status', '--json'], { cwd: dir })).stdout).data;
