@@ -123,6 +123,12 @@ export interface DeploymentRow {
   started_at: number;
   finished_at: number | null;
   data: string;
+  /** The process running it; a running deployment whose process is gone was interrupted. */
+  pid?: number | null;
+  /** The environment it deployed to (the target's database); older rows: null, read as target. */
+  env?: string | null;
+  /** The step under way (running) or where it stopped (interrupted, failed). */
+  step?: string | null;
 }
 
 export interface AuditRow {

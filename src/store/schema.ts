@@ -171,4 +171,40 @@ export const SCHEMA_STEPS: readonly string[] = [
   ALTER TABLE approvals ADD COLUMN requester_pid INTEGER;
   ALTER TABLE approvals ADD COLUMN waiting INTEGER NOT NULL DEFAULT 0;
   `,
+  // 5: deployments as journaled sagas (who runs them, the step under way, each step's intent and
+  // result), scratch directories an owner must remove, and emails waiting to be sent
+  `
+  ALTER TABLE deployments ADD COLUMN pid INTEGER;
+  ALTER TABLE deployments ADD COLUMN env TEXT;
+  ALTER TABLE deployments ADD COLUMN step TEXT;
+  CREATE TABLE deploy_journal (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    deployment_id TEXT NOT NULL,
+    step TEXT NOT NULL,
+    phase TEXT NOT NULL,
+    detail TEXT,
+    ts INTEGER NOT NULL
+  );
+  CREATE INDEX deploy_journal_deployment ON deploy_journal(deployment_id, id);
+
+  CREATE TABLE scratch (
+    path TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    repo TEXT,
+    owner_pid INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+
+  CREATE TABLE mail_outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    subject TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    deployment_id TEXT,
+    created_at INTEGER NOT NULL,
+    sent_at INTEGER
+  );
+  `,
 ];
