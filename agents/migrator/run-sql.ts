@@ -5,6 +5,7 @@ import type { Queryable } from '../../src/integrations/postgres/types.js';
 import { pgErrorInfo } from '../../src/integrations/postgres/types.js';
 import { splitSql, type SqlStatement } from './sql-split.js';
 import { analyzeStatement } from './linter/statement.js';
+import { redactClip } from '../../src/config/redact.js';
 
 export type DiagnosisCause = 'shadow-limitation' | 'follows-earlier-failure' | 'sql-error';
 
@@ -31,7 +32,7 @@ export interface StatementRun {
 
 const firstLine = (sql: string) => {
   const l = sql.split('\n')[0] ?? '';
-  return l.length > 100 ? `${l.slice(0, 97)}...` : l;
+  return redactClip(l, 100); // a password in the statement is redacted whole, never cut
 };
 
 /** Pure: a migration that must run outside a transaction (its only statement is CONCURRENTLY). */

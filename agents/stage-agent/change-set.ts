@@ -1,4 +1,5 @@
 // Pure parts of a staged change set: its name, manifest and REVIEW.md. No I/O here.
+import { redact } from '../../src/config/redact.js';
 
 export interface ChangeFile {
   /** Path inside the project, forward slashes. */
@@ -68,7 +69,8 @@ export interface Manifest {
 }
 
 export function slugify(text: string, max = 40): string {
-  const slug = text
+  // Redacted before it is cut: a secret cut in two no longer matches its value or shape.
+  const slug = redact(text)
     .toLowerCase()
     .normalize('NFKD')
     .replace(/[^a-z0-9]+/g, '-')

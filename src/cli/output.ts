@@ -34,6 +34,24 @@ export function writeStdout(text: string): void {
   if (!stdoutClosed()) process.stdout.write(text);
 }
 
+/**
+ * Resolves once everything written to stdout and stderr has been handed to the OS. A pipe is
+ * written asynchronously: process.exit() before this drops whatever its reader has not taken yet
+ * (`agent tickets --json | slow-reader` got the first 64 KiB). A reader that has gone away
+ * (EPIPE) ends the wait too.
+ */
+export function flushStdio(): Promise<void> {
+  guardStdio();
+  const flushed = (stream: NodeJS.WriteStream, isClosed: () => boolean) =>
+    new Promise<void>((done) => {
+      if (isClosed() || stream.destroyed || !stream.writable) return done();
+      stream.once('error', () => done());
+      // Writes complete in order: the callback of an empty write runs after every earlier one.
+      stream.write('', () => done());
+    });
+  return Promise.all([flushed(process.stdout, () => closed.out), flushed(process.stderr, () => closed.err)]).then(() => undefined);
+}
+
 export const processSink: Sink = {
   out: (t) => writeStdout(redact(t)),
   err: (t) => {

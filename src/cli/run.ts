@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AgentError, EXIT, InterruptedError, UsageError, exitCodeOf, type ExitCode } from '../errors.js';
-import { redact, registerSecretsFrom } from '../config/redact.js';
+import { redact, redactClip, registerSecretsFrom } from '../config/redact.js';
 import { openProject } from '../config/project.js';
 import { loadSecrets } from '../config/secrets.js';
 import { COMMANDS } from '../commands/registry.js';
@@ -11,6 +11,7 @@ import type { CommandDef } from '../commands/types.js';
 import { parseArgv, type GlobalFlags } from './argv.js';
 import { helpFor } from './help.js';
 import { createReporter, processSink, type Sink } from './output.js';
+import { printable, printableLines } from './printable.js';
 import { makeStyle, wantsColor } from './style.js';
 
 declare const __AGENT_VERSION__: string;
@@ -43,7 +44,7 @@ export async function runCli(argv: readonly string[], opts: RunOptions = {}): Pr
     globals = parsed.globals;
     // `--project status`: the flag took the command word as its directory.
     if (globals.project !== undefined && !existsSync(resolve(opts.cwd ?? process.cwd(), globals.project))) {
-      throw new UsageError(`--project ${globals.project}: no such directory; give the project's directory (--project DIR) before or after the command`);
+      throw new UsageError(`--project ${printable(globals.project)}: no such directory; give the project's directory (--project DIR) before or after the command`);
     }
     if (parsed.type === 'help') {
       const text = helpFor(parsed.topic, commands, style(), VERSION);
@@ -56,7 +57,7 @@ export async function runCli(argv: readonly string[], opts: RunOptions = {}): Pr
       const r = route(parsed.text, commands);
       if (r.type === 'suggest') {
         const list = r.suggestions.map((s) => `\`agent ${s}\``).join(' or ');
-        throw new UsageError(`not sure what "${clip(parsed.text)}" asks for (${r.reason})${list ? `; did you mean ${list}?` : '; see `agent --help`'}`);
+        throw new UsageError(`not sure what "${printable(redactClip(parsed.text, 60))}" asks for (${r.reason})${list ? `; did you mean ${list}?` : '; see `agent --help`'}`);
       }
       const def = commands.find((c) => c.name === r.name)!;
       parsed = { type: 'command', def, input: r.input, globals, words: [] };
@@ -99,7 +100,8 @@ export async function runCli(argv: readonly string[], opts: RunOptions = {}): Pr
     }
   } catch (err) {
     const code = exitCodeOf(err);
-    const message = redact(err instanceof Error ? err.message : String(err));
+    // Messages echo what was typed: a control character or escape sequence in it is shown, not run.
+    const message = printableLines(redact(err instanceof Error ? err.message : String(err)));
     if (globals.json) {
       const e = err instanceof AgentError ? { code: err.code, message, ...(err.detail ?? {}) } : { code: 'internal', message };
       sink.out(JSON.stringify({ type: 'result', ok: false, exitCode: code, error: e }) + '\n');
@@ -151,8 +153,4 @@ function recordFailure(ctx: OpenContext, dbPath: string, command: string, err: u
   } catch {
     // The log is best effort here: the error itself is still reported and sets the exit code.
   }
-}
-
-function clip(s: string): string {
-  return s.length > 60 ? s.slice(0, 57) + '...' : s;
 }

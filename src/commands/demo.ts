@@ -8,7 +8,9 @@ import { UsageError } from '../errors.js';
 import { openProject } from '../config/project.js';
 import { loadSecrets } from '../config/secrets.js';
 import { createContext } from './dispatch.js';
-import { defineCommand, type CommandContext } from './types.js';
+import { defineCommand, type CommandContext, type Reporter } from './types.js';
+import { lineEvent } from '../cli/output.js';
+import type { StateDb } from '../store/state-db.js';
 
 export const SEED_TICKET = 'AI estimates are generated but not persisting to database. Voice agent says success but no record created. Ticket: AI-EST-142';
 
@@ -39,6 +41,24 @@ export async function makeDemoCopy(dest: string): Promise<string> {
   return dest;
 }
 
+/**
+ * The demo's lines are events of the demo project, like any command's there: `agent logs` and
+ * `agent status` in it show them. They are shown through the caller's reporter, whose own
+ * project (the directory demo was started from) is not the one the demo works on.
+ */
+export function recordingReporter(out: Reporter, state: () => StateDb): Reporter {
+  return {
+    json: out.json,
+    color: out.color,
+    line(agent, level, message, data) {
+      state().appendEvent(lineEvent(agent, level, message, data));
+      out.line(agent, level, message, data);
+    },
+    print: (text) => out.print(text),
+    spin: (label, work) => out.spin(label, work),
+  };
+}
+
 async function step(ctx: CommandContext, shown: string, command: string, input: Record<string, unknown>) {
   ctx.out.print(`\n$ agent ${shown}`);
   return ctx.dispatch(command, input);
@@ -57,10 +77,12 @@ export const demo = defineCommand({
   async run(ctx, args) {
     const dest = resolve(args.dir ?? join(tmpdir(), `crm-agent-demo-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}`));
     await makeDemoCopy(dest);
-    ctx.out.line('ORCHESTRATOR', 'ok', `Demo project ready: ${dest} (a git repository; run agent there with --project ${dest})`);
     const project = await openProject({ cwd: dest });
-    const demoCtx = createContext({ project, secrets: loadSecrets(project.root), out: ctx.out, signal: ctx.signal, interactive: ctx.interactive, initiator: ctx.initiator });
+    let state: StateDb | undefined;
+    const out = recordingReporter(ctx.out, () => (state ??= demoCtx.state()));
+    const demoCtx = createContext({ project, secrets: loadSecrets(project.root), out, signal: ctx.signal, interactive: ctx.interactive, initiator: ctx.initiator });
     try {
+      out.line('ORCHESTRATOR', 'ok', `Demo project ready: ${dest} (a git repository; run agent there with --project ${dest})`);
       const ticket = await step(demoCtx, `create ticket "${SEED_TICKET}"`, 'create ticket', { description: SEED_TICKET });
       const id = (ticket.data as { ticket: { id: string } }).ticket.id;
       const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !ctx.out.json;

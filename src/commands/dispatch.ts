@@ -9,6 +9,7 @@ import { StateDb } from '../store/state-db.js';
 import { requireApproval, type AskFn } from '../engine/approvals.js';
 import type { ApprovalRow } from '../store/rows.js';
 import { commandSchema, type CommandContext, type CommandDef, type CommandResult, type Reporter } from './types.js';
+import { printable } from '../cli/printable.js';
 
 export interface ContextOptions {
   project: ProjectContext;
@@ -64,7 +65,7 @@ export function createContext(opts: ContextOptions): OpenContext {
     dispatch: async (command, input, preApproved) => {
       const commands = opts.commands ?? (await import('./registry.js')).COMMANDS;
       const def = commands.find((c) => c.name === command);
-      if (!def) throw new UsageError(`unknown command "${command}"`);
+      if (!def) throw new UsageError(`unknown command "${printable(command)}"`);
       const inner = createContext({ ...opts, state: getState(), preApproved });
       return runCommand(def, inner, input);
     },
@@ -86,7 +87,7 @@ export async function validateInput<A>(def: CommandDef<A>, input: Record<string,
   const key = String(issue.path[0] ?? '');
   const flag = def.flags?.find((f) => f.name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) === key);
   const what = flag ? `--${flag.name}` : key ? `<${key}>` : formatPath(issue.path);
-  throw new UsageError(`\`agent ${def.name}\` ${what}: expected ${expectation(issue)}, got ${describeValue(valueAt(input, issue.path))}`);
+  throw new UsageError(`\`agent ${def.name}\` ${what}: expected ${expectation(issue)}, got ${printable(describeValue(valueAt(input, issue.path)))}`);
 }
 
 export async function runCommand<A>(def: CommandDef<A>, ctx: CommandContext, input: Record<string, unknown>): Promise<CommandResult> {

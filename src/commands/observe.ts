@@ -7,6 +7,10 @@ import { sleep } from '../engine/orchestrator.js';
 import { defineCommand } from './types.js';
 import { eventView, formatEventLine } from './views.js';
 import type { EventQuery } from '../store/state-db.js';
+import { printable } from '../cli/printable.js';
+import { moreNote, pageInfo, pageOf, pagingFlags, pagingSchema } from './paging.js';
+
+const LOGS_PAGE = 200;
 
 export const status = defineCommand({
   name: 'status',
@@ -69,7 +73,7 @@ export function parseSince(text: string, now = Date.now()): number {
   if (m) return now - Number(m[1]) * { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3 }[m[2] as 's' | 'm' | 'h' | 'd'];
   const t = Date.parse(text);
   if (!Number.isNaN(t)) return t;
-  throw new UsageError(`--since ${text}: expected a duration like 30s, 15m, 1h, 2d or an ISO date`);
+  throw new UsageError(`--since ${printable(text)}: expected a duration like 30s, 15m, 1h, 2d or an ISO date`);
 }
 
 export const logs = defineCommand({
@@ -81,18 +85,21 @@ export const logs = defineCommand({
     { name: 'level', type: 'string', values: LEVELS, description: 'lowest level to show (default info)' },
     { name: 'since', type: 'string', placeholder: '1h', description: 'only events newer than this (30s, 15m, 1h, 2d, or a date)' },
     { name: 'follow', type: 'boolean', short: 'f', description: 'keep printing new events until Ctrl-C' },
-    { name: 'limit', type: 'string', placeholder: 'N', description: 'at most the last N events (default 200)' },
+    ...pagingFlags(LOGS_PAGE, 'newest events').map((f) =>
+      f.name === 'limit' ? { ...f, description: `at most the last N events (default ${LOGS_PAGE})` } : { ...f, description: `skip the newest N events (the page before: --offset ${LOGS_PAGE})` },
+    ),
   ],
   schema: (z) => z.object({
     target: z.optional(z.string()),
     level: z.optional(z.enum(LEVELS)),
     since: z.optional(z.string()),
     follow: z.optional(z.boolean()),
-    limit: z.optional(z.string().check(z.regex(/^[1-9]\d*$/, 'a positive whole number'))),
+    ...pagingSchema(z),
   }),
   keywords: ['logs', 'log', 'events', 'history', 'errors'],
-  examples: ['agent logs', 'agent logs BUG-2026-001 --level warn', 'agent logs migrator-1 --since 1h --follow'],
+  examples: ['agent logs', 'agent logs BUG-2026-001 --level warn', 'agent logs migrator-1 --since 1h --follow', 'agent logs --limit 1000 --offset 200'],
   async run(ctx, args) {
+    if (args.follow && args.offset) throw new UsageError('--offset pages back through past events and --follow shows new ones; give one of them');
     const state = ctx.state();
     const q: EventQuery = { minLevel: args.level ?? 'info' };
     if (args.since) q.sinceTs = parseSince(args.since);
@@ -102,17 +109,21 @@ export const logs = defineCommand({
       else if (/^RUN-\d+$/i.test(t)) q.runId = t.toUpperCase();
       else if (state.agent(t)) q.agentId = state.agent(t)!.id;
       else if (/^[a-z]+$/i.test(t) && state.events({ agent: t, limit: 1 }).length) q.agent = t;
-      else throw new UsageError(`${t}: no ticket, agent or run by that id; see \`agent status\` or \`agent tickets\``);
+      else throw new UsageError(`${printable(t)}: no ticket, agent or run by that id; see \`agent status\` or \`agent tickets\``);
     }
     const style = makeStyle(ctx.out.color);
-    const limit = Number(args.limit ?? 200);
+    const page = pageOf(args, LOGS_PAGE);
     const emit = (rows: ReturnType<typeof state.events>) => {
       for (const e of rows) {
         if (ctx.out.json) writeStdout(JSON.stringify(eventView(e)) + '\n');
         else ctx.out.print(formatEventLine(e, style));
       }
     };
-    const first = state.events({ ...q, tail: true, limit });
+    const first = state.events({ ...q, tail: true, ...page });
+    const info = pageInfo(state.countEvents(q), page, first.length);
+    // The ones left out are older: the note goes above the oldest line shown.
+    const more = moreNote(info, first.length, 'older events');
+    if (more && !ctx.out.json) ctx.out.print(style.dim(more));
     emit(first);
     let count = first.length;
     if (args.follow) {
@@ -132,7 +143,7 @@ export const logs = defineCommand({
         }
       }
     }
-    return { data: { count } };
+    return { data: { count, total: info.total, offset: info.offset, limit: info.limit, more: info.more } };
   },
 });
 

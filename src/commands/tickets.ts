@@ -6,9 +6,13 @@ import type { TicketKind, TicketRow } from '../store/rows.js';
 import { defineCommand } from './types.js';
 import { formatEventLine, ticketView } from './views.js';
 import { makeStyle, table } from '../cli/style.js';
+import { printable } from '../cli/printable.js';
+import { moreNote, pageInfo, pageOf, pagingFlags, pagingSchema } from './paging.js';
 
 export const TICKET_KINDS = ['BUG', 'FEAT', 'MIG', 'OPS'] as const;
 export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
+/** Rows `agent tickets` shows unless --limit says otherwise. */
+export const TICKETS_PAGE = 1000;
 export const TICKET_STATUSES = ['open', 'analyzing', 'in_progress', 'staged', 'approved', 'deployed', 'rolled_back', 'closed', 'failed'] as const;
 
 export const createTicket = defineCommand({
@@ -57,20 +61,32 @@ export const createTicket = defineCommand({
 
 export const listTickets = defineCommand({
   name: 'tickets',
-  summary: 'List tickets, newest first',
+  summary: 'List tickets, newest first, a page at a time (--limit, --offset)',
   group: 'tickets',
   flags: [
     { name: 'status', type: 'string', values: TICKET_STATUSES, description: 'only tickets in this status' },
     { name: 'kind', type: 'string', values: TICKET_KINDS, description: 'only tickets of this kind' },
+    ...pagingFlags(TICKETS_PAGE, 'tickets'),
   ],
-  schema: (z) => z.object({ status: z.optional(z.enum(TICKET_STATUSES)), kind: z.optional(z.enum(TICKET_KINDS)) }),
+  schema: (z) => z.object({ status: z.optional(z.enum(TICKET_STATUSES)), kind: z.optional(z.enum(TICKET_KINDS)), ...pagingSchema(z) }),
   keywords: ['tickets', 'list tickets', 'open tickets', 'work items'],
-  examples: ['agent tickets --status open', 'agent tickets --kind BUG --json'],
+  examples: ['agent tickets --status open', 'agent tickets --kind BUG --json', 'agent tickets --limit 50 --offset 50'],
   async run(ctx, args) {
-    const rows = ctx.state().tickets({ status: args.status, kind: args.kind });
+    const state = ctx.state();
+    const filter = { status: args.status, kind: args.kind };
+    const page = pageOf(args, TICKETS_PAGE);
+    const rows = state.tickets({ ...filter, ...page });
+    const info = pageInfo(state.countTickets(filter), page, rows.length);
     const style = makeStyle(ctx.out.color);
-    if (!rows.length) ctx.out.print('No tickets yet. Create one with `agent create ticket "<description>"`.');
-    else
+    if (!rows.length) {
+      ctx.out.print(
+        info.total === 0
+          ? args.status || args.kind
+            ? 'No tickets match.'
+            : 'No tickets yet. Create one with `agent create ticket "<description>"`.'
+          : `No tickets past --offset ${page.offset} (there are ${info.total.toLocaleString('en-US')}).`,
+      );
+    } else {
       ctx.out.print(
         table(
           ['ID', 'STATUS', 'PRIORITY', 'CREATED', 'TITLE'],
@@ -78,7 +94,10 @@ export const listTickets = defineCommand({
           style,
         ),
       );
-    return { data: { tickets: rows.map(ticketView) } };
+      const more = moreNote(info, rows.length);
+      if (more) ctx.out.print(style.dim(more));
+    }
+    return { data: { tickets: rows.map(ticketView), ...info } };
   },
 });
 
@@ -93,7 +112,7 @@ export const showTicket = defineCommand({
   async run(ctx, args) {
     const state = ctx.state();
     const t: TicketRow | undefined = state.ticket(args.id);
-    if (!t) throw new UsageError(`${args.id}: no such ticket; see \`agent tickets\``);
+    if (!t) throw new UsageError(`${printable(args.id)}: no such ticket; see \`agent tickets\``);
     const events = state.events({ ticketId: t.id });
     const approvals = state.approvals({ ticketId: t.id });
     const runs = state.runs({ ticketId: t.id });

@@ -44,6 +44,20 @@ export function redact(text: string): string {
   return out;
 }
 
+/**
+ * Redacts, then clips to `max` characters (ellipsis included). Clipping first would cut a secret
+ * in two and leave a prefix that no longer matches its value or shape; clipping the redacted text
+ * never splits a `[redacted:…]` marker either: a marker the edge would cut goes whole.
+ */
+export function redactClip(text: string, max: number, ellipsis = '...'): string {
+  const full = redact(text);
+  if (full.length <= max) return full;
+  let cut = full.slice(0, Math.max(0, max - ellipsis.length));
+  const open = cut.lastIndexOf('[redacted');
+  if (open >= 0 && !cut.includes(']', open)) cut = cut.slice(0, open).trimEnd();
+  return cut + ellipsis;
+}
+
 /** Redacts every string inside a JSON-like value. */
 export function redactDeep<T>(value: T): T {
   if (typeof value === 'string') return redact(value) as T;

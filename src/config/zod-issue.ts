@@ -1,6 +1,7 @@
 // One line per validation problem: the JSON path, what was expected, and what was there.
 // zod/mini ships without locale messages, so the wording is ours.
 import type * as z from 'zod/mini';
+import { redactClip } from './redact.js';
 
 type Issue = z.core.$ZodIssue;
 
@@ -26,7 +27,7 @@ export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
   const text = JSON.stringify(value);
   if (text === undefined) return String(value);
-  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+  return redactClip(text, 40); // redacted before it is cut: a cut secret would no longer match
 }
 
 export function expectation(issue: Issue): string {

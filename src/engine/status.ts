@@ -35,7 +35,7 @@ interface Tally {
 const tokensOf = (t: Tally) => t.input + t.output + t.cacheWrite + t.cacheRead;
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const CLOSED = new Set(['deployed', 'closed']);
+const CLOSED = ['deployed', 'closed'];
 
 export function readStatus(state: StateDb, config: AgentConfig, root: string): StatusSnapshot {
   recoverInterrupted(state, config.agents.staleAfterMs);
@@ -48,7 +48,6 @@ export function readStatus(state: StateDb, config: AgentConfig, root: string): S
   const waiting = state.liveAgents(['waiting']);
   const queuedRuns = state.runs({ status: ['queued'] });
   const dep = state.lastDeployment();
-  const tickets = state.tickets();
   const interrupted = state.runs({ status: ['interrupted'], limit: 5 });
   return {
     project: { name: config.project.name, root },
@@ -79,7 +78,7 @@ export function readStatus(state: StateDb, config: AgentConfig, root: string): S
       error: r.error,
       at: iso(r.finished_at ?? r.created_at),
     })),
-    tickets: { open: tickets.filter((t) => !CLOSED.has(t.status)).length, total: tickets.length },
+    tickets: { open: state.countTickets({ notStatus: CLOSED }), total: state.countTickets() },
     maintenance: state.getKv<StatusSnapshot['maintenance']>('maintenance') ?? null,
     modelUsage: modelUsage(state),
   };

@@ -1,5 +1,6 @@
 // Infers a ticket's kind from its text. Pure; scored keyword stems, ties broken BUG > MIG > OPS > FEAT.
 import type { TicketKind } from '../store/rows.js';
+import { redact, redactClip } from '../config/redact.js';
 
 const SIGNALS: Record<TicketKind, RegExp[]> = {
   BUG: [
@@ -43,8 +44,9 @@ export function externalRef(text: string): string | null {
   return /\b([A-Z][A-Z0-9]{1,9}(?:-[A-Z0-9]{1,9})*-\d{1,6})\b/.exec(text)?.[1] ?? null;
 }
 
+/** The first sentence, redacted before it is clipped (a clipped secret no longer matches). */
 export function titleOf(text: string): string {
-  const firstSentence = text.trim().split(/(?<=[.!?])\s+/)[0] ?? text;
-  const t = firstSentence.replace(/\s+/g, ' ').trim();
-  return t.length > 80 ? `${t.slice(0, 77)}...` : t;
+  const clean = redact(text);
+  const firstSentence = clean.trim().split(/(?<=[.!?])\s+/)[0] ?? clean;
+  return redactClip(firstSentence.replace(/\s+/g, ' ').trim(), 80);
 }

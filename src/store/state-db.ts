@@ -40,8 +40,26 @@ export interface EventQuery {
   levels?: string[];
   sinceTs?: number;
   limit?: number;
+  /** Skips this many rows first (with `tail`, the newest ones): paging back through history. */
+  offset?: number;
   /** Newest first (for tails); results are still returned oldest first. */
   tail?: boolean;
+}
+
+export interface TicketFilter {
+  status?: string;
+  kind?: string;
+  /** Statuses to leave out (`open` counts every ticket not deployed or closed). */
+  notStatus?: readonly string[];
+}
+
+function ticketFilter(f: TicketFilter): { where: string; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (f.status) (where.push('status = ?'), params.push(f.status));
+  if (f.kind) (where.push('kind = ?'), params.push(f.kind));
+  if (f.notStatus?.length) (where.push(`status NOT IN (${f.notStatus.map(() => '?').join(',')})`), params.push(...f.notStatus));
+  return { where: where.length ? 'WHERE ' + where.join(' AND ') : '', params };
 }
 
 const LEVEL_RANK: Record<string, number> = { debug: 0, info: 1, ok: 1, warn: 2, error: 3 };
@@ -154,11 +172,22 @@ export class StateDb {
     return (this.db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM events').get() as { id: number }).id;
   }
 
-  countEvents(): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM events').get() as { n: number }).n;
+  /** How many events match the query's filters (its limit and offset aside). */
+  countEvents(q: EventQuery = {}): number {
+    const { where, params } = this.eventFilter(q);
+    return (this.db.prepare(`SELECT COUNT(*) AS n FROM events ${where}`).get(params) as { n: number }).n;
   }
 
   events(q: EventQuery = {}): EventRow[] {
+    const { where, params } = this.eventFilter(q);
+    const order = q.tail ? 'DESC' : 'ASC';
+    const limit = q.limit ? `LIMIT ${Math.max(1, Math.floor(q.limit))}` : q.offset ? 'LIMIT -1' : '';
+    const offset = q.offset ? `OFFSET ${Math.max(0, Math.floor(q.offset))}` : '';
+    const rows = this.db.prepare(`SELECT * FROM events ${where} ORDER BY id ${order} ${limit} ${offset}`).all(params) as EventRow[];
+    return q.tail ? rows.reverse() : rows;
+  }
+
+  private eventFilter(q: EventQuery): { where: string; params: Record<string, unknown> } {
     const where: string[] = [];
     const params: Record<string, unknown> = {};
     if (q.afterId !== undefined) (where.push('id > @afterId'), (params.afterId = q.afterId));
@@ -173,11 +202,7 @@ export class StateDb {
       where.push(`level IN (${levels.map((l) => `'${l}'`).join(',')})`);
     }
     if (q.levels?.length) where.push(`level IN (${q.levels.map((l) => `'${l.replace(/'/g, '')}'`).join(',')})`);
-    const order = q.tail ? 'DESC' : 'ASC';
-    const limit = q.limit ? `LIMIT ${Math.max(1, Math.floor(q.limit))}` : '';
-    const sql = `SELECT * FROM events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id ${order} ${limit}`;
-    const rows = this.db.prepare(sql).all(params) as EventRow[];
-    return q.tail ? rows.reverse() : rows;
+    return { where: where.length ? 'WHERE ' + where.join(' AND ') : '', params };
   }
 
   // ---- tickets ----
@@ -218,16 +243,17 @@ export class StateDb {
       | undefined;
   }
 
-  tickets(filter: { status?: string; kind?: string; limit?: number } = {}): TicketRow[] {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.status) (where.push('status = ?'), params.push(filter.status));
-    if (filter.kind) (where.push('kind = ?'), params.push(filter.kind));
+  tickets(filter: TicketFilter & { limit?: number; offset?: number } = {}): TicketRow[] {
+    const { where, params } = ticketFilter(filter);
     return this.db
-      .prepare(
-        `SELECT * FROM tickets ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_at DESC, id DESC LIMIT ?`,
-      )
-      .all(...params, filter.limit ?? 1000) as TicketRow[];
+      .prepare(`SELECT * FROM tickets ${where} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`)
+      .all(...params, filter.limit ?? 1000, filter.offset ?? 0) as TicketRow[];
+  }
+
+  /** How many tickets match, counted in SQL (a listing stops at its limit). */
+  countTickets(filter: TicketFilter = {}): number {
+    const { where, params } = ticketFilter(filter);
+    return (this.db.prepare(`SELECT COUNT(*) AS n FROM tickets ${where}`).get(...params) as { n: number }).n;
   }
 
   setTicketStatus(id: string, status: string): void {
