@@ -66,6 +66,14 @@ export interface Manifest {
   gates: GateResult[];
   tests?: ChangeSetInput['tests'];
   requiresApproval: boolean;
+  /**
+   * sha256 of every file in the set's directory but manifest.json (`files/…`, `migrations/…`,
+   * `changes.patch`, `REVIEW.md`), keyed by its path there: the seal that review and deploy check
+   * (src/engine/seal.ts). Absent in sets staged before sealing.
+   */
+  sha256?: Record<string, string>;
+  /** Set by `agent restage`: when, which files had been edited, and that the tests were not re-run. */
+  restaged?: { at: string; edited: string[]; testsRerun: false };
 }
 
 export function slugify(text: string, max = 40): string {

@@ -13,6 +13,7 @@ import type { ChangeSetInput, GateResult, Manifest } from './change-set.js';
 import { readProjectFiles, type SourceFile } from '../bug-hunter/project-files.js';
 import { buildGraph, testReach } from '../bug-hunter/import-graph.js';
 import { writeChangeSet } from './writer.js';
+import { processScratch, type ScratchRegistrar } from '../../src/engine/scratch.js';
 import { selectTests, type TestBaseline, type TestSelection } from './test-selection.js';
 
 export interface StageInput {
@@ -35,10 +36,15 @@ function installedFrom(root: string): (name: string) => boolean {
   };
 }
 
-/** Runs the project's tests on HEAD plus the change, in a throw-away worktree. */
-export async function testWithChange(root: string, patch: string, command: string, signal: AbortSignal) {
+/**
+ * Runs the project's tests on HEAD plus the change, in a throw-away worktree. It is registered
+ * (src/engine/scratch.ts) before git creates it, so a kill at any point leaves nothing that the
+ * next command does not remove.
+ */
+export async function testWithChange(root: string, patch: string, command: string, signal: AbortSignal, scratch: ScratchRegistrar = processScratch) {
   const dir = mkdtempSync(join(tmpdir(), 'crm-agent-verify-'));
   const wt = join(dir, 'wt');
+  scratch.add({ path: dir, kind: 'verify-worktree', repo: root });
   try {
     await git(root, ['worktree', 'add', '-q', '--detach', wt, 'HEAD']);
     if (existsSync(join(root, 'node_modules')) && !existsSync(join(wt, 'node_modules'))) symlinkSync(join(root, 'node_modules'), join(wt, 'node_modules'), 'dir');
@@ -46,8 +52,10 @@ export async function testWithChange(root: string, patch: string, command: strin
     const r = await runShell(command, { cwd: wt, signal });
     return { ...r, counts: parseTestCounts(r.output), failures: parseFailures(r.output) };
   } finally {
-    await git(root, ['worktree', 'remove', '--force', wt]).catch(() => undefined);
+    const removed = await git(root, ['worktree', 'remove', '--force', wt]).then(() => true, () => false);
     rmSync(dir, { recursive: true, force: true });
+    if (!removed) await git(root, ['worktree', 'prune']).catch(() => undefined); // a half-made worktree
+    scratch.remove(dir);
   }
 }
 

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { redact } from '../../src/config/redact.js';
 import { resolveInside } from '../../src/config/project.js';
 import { diffAgainstHead } from '../../src/integrations/git.js';
+import { sealOf } from '../../src/engine/seal.js';
 import { buildManifest, changeSetDirName, renderReview, type ChangeSetInput, type Manifest } from './change-set.js';
 
 /** `patch`: the change's diff against HEAD when the caller has it; used unless redaction changed a file. */
@@ -18,10 +19,13 @@ export async function writeChangeSet(root: string, input: ChangeSetInput, now = 
   mkdirSync(tmp, { recursive: true });
   try {
     const existing = new Set(input.files.filter((f) => existsSync(join(root, f.path))).map((f) => f.path));
+    const written: Array<{ path: string; content: string }> = [];
     const write = (rel: string, text: string) => {
       const full = resolveInside(tmp, rel);
       mkdirSync(dirname(full), { recursive: true });
-      writeFileSync(full, redact(text));
+      const content = redact(text);
+      writeFileSync(full, content);
+      written.push({ path: rel.split('\\').join('/'), content });
     };
     for (const f of input.files) if (f.content !== null) write(join('files', f.path), f.content);
     for (const m of input.migrations) {
@@ -31,9 +35,11 @@ export async function writeChangeSet(root: string, input: ChangeSetInput, now = 
     const files = input.files.map((f) => ({ path: f.path, content: f.content === null ? null : redact(f.content) }));
     const redacted = files.some((f, i) => f.content !== input.files[i]!.content);
     write('changes.patch', !files.length ? '' : patch !== undefined && !redacted ? patch : await diffAgainstHead(root, files));
-    const manifest = buildManifest(input, name, now, existing);
+    const built = buildManifest(input, name, now, existing);
+    write('REVIEW.md', renderReview(built, input));
+    // Sealed last: the hashes of exactly the bytes written above, REVIEW.md included.
+    const manifest: Manifest = { ...built, sha256: sealOf(written) };
     write('manifest.json', JSON.stringify(manifest, null, 2) + '\n');
-    write('REVIEW.md', renderReview(manifest, input));
     renameSync(tmp, join(stagedDir, name));
     return manifest;
   } catch (err) {

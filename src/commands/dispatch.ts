@@ -7,6 +7,7 @@ import type { ProjectContext } from '../config/project.js';
 import type { Secrets } from '../config/secrets.js';
 import { StateDb } from '../store/state-db.js';
 import { requireApproval, type AskFn } from '../engine/approvals.js';
+import { adoptScratch } from '../engine/scratch.js';
 import type { ApprovalRow } from '../store/rows.js';
 import { commandSchema, type CommandContext, type CommandDef, type CommandResult, type Reporter } from './types.js';
 import { printable } from '../cli/printable.js';
@@ -39,7 +40,8 @@ export function statePath(project: ProjectContext): string {
 export function createContext(opts: ContextOptions): OpenContext {
   let state: StateDb | null = opts.state ?? null;
   const owned = !opts.state;
-  const getState = () => (state ??= new StateDb(statePath(opts.project)));
+  // adoptScratch: this process records its temp dirs there; dead processes' leftovers are swept.
+  const getState = () => adoptScratch((state ??= new StateDb(statePath(opts.project))));
   const ctx: OpenContext = {
     project: opts.project,
     secrets: opts.secrets,

@@ -43,6 +43,8 @@ export const review = defineCommand({
   examples: ['agent review BUG-2026-001', 'agent review --stat'],
   async run(ctx, args) {
     const cs = findChangeSet(ctx, args.id, (id) => `agent review ${id}`);
+    // What the admin reviews must be what was staged: an edited set is refused before it is shown.
+    (await import('../engine/seal.js')).assertSealed(ctx.project.root, cs);
     const m = JSON.parse(cs.manifest) as Manifest;
     const dir = join(ctx.project.root, cs.dir);
     const patchPath = join(dir, 'changes.patch');

@@ -15,6 +15,7 @@ import { email, init, mcp } from './frontdoor.js';
 import { dashboard } from './dashboard.js';
 import { generateMigration, migrateChange, migrateExecute, migrateLint, migrateStatus } from './migrate.js';
 import { emergencyAccess } from './emergency-access.js';
+import { restage } from './restage.js';
 
 export const COMMANDS: CommandDef[] = [
   createTicket,
@@ -31,6 +32,7 @@ export const COMMANDS: CommandDef[] = [
   bugsScan,
   testCmd,
   review,
+  restage,
   deployCmd,
   rollbackCmd,
   metrics,

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkFailedError } from '../errors.js';
+import { processScratch, type ScratchRegistrar } from '../engine/scratch.js';
 
 export interface GitResult {
   stdout: string;
@@ -80,12 +81,27 @@ export async function showFile(cwd: string, rev: string, path: string): Promise<
  * A unified diff of `files` (path -> new content, null to delete) against HEAD, computed in a
  * throw-away index so neither the working tree nor the real index is touched.
  */
-export async function diffAgainstHead(cwd: string, files: ReadonlyArray<{ path: string; content: string | null }>): Promise<string> {
+export function diffAgainstHead(cwd: string, files: ReadonlyArray<{ path: string; content: string | null }>, scratch: ScratchRegistrar = processScratch): Promise<string> {
+  return diffAgainst(cwd, 'HEAD', files, scratch);
+}
+
+/** A throw-away index in a registered temp dir, removed when `fn` ends. */
+async function withTempIndex<T>(scratch: ScratchRegistrar, fn: (dir: string, env: NodeJS.ProcessEnv) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'crm-agent-index-'));
-  const env = { GIT_INDEX_FILE: join(dir, 'index') };
+  scratch.add({ path: dir, kind: 'git-index', repo: null });
   try {
-    const head = await headSha(cwd);
-    if (head) await git(cwd, ['read-tree', 'HEAD'], { env });
+    return await fn(dir, { GIT_INDEX_FILE: join(dir, 'index') });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    scratch.remove(dir);
+  }
+}
+
+/** The same diff against any revision (`rev` null or missing: against the empty tree). */
+export async function diffAgainst(cwd: string, rev: string | null, files: ReadonlyArray<{ path: string; content: string | null }>, scratch: ScratchRegistrar = processScratch): Promise<string> {
+  return withTempIndex(scratch, async (dir, env) => {
+    const base = rev ? await resolveRev(cwd, rev) : null;
+    if (base) await git(cwd, ['read-tree', base], { env });
     // Five git processes whatever the number of files: the contents go in as blobs in one
     // hash-object, the index entries in one update-index.
     const written = files.filter((f) => f.content !== null);
@@ -94,9 +110,36 @@ export async function diffAgainstHead(cwd: string, files: ReadonlyArray<{ path: 
     // --index-info: "<mode> <sha>\t<path>"; mode 0 removes the path.
     const entries = files.map((f) => (f.content === null ? `0 ${'0'.repeat(40)}\t${f.path}` : `100644 ${blobs[written.indexOf(f)]}\t${f.path}`));
     if (entries.length) await git(cwd, ['update-index', '--index-info'], { env, input: entries.join('\n') + '\n' });
-    const base = head ?? (await git(cwd, ['hash-object', '-t', 'tree', '/dev/null'])).stdout.trim();
-    return (await git(cwd, ['diff', '--cached', '--no-color', '--no-ext-diff', base], { env })).stdout;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+    const tree = base ?? (await git(cwd, ['hash-object', '-t', 'tree', '/dev/null'])).stdout.trim();
+    return (await git(cwd, ['diff', '--cached', '--no-color', '--no-ext-diff', tree], { env })).stdout;
+  });
+}
+
+async function resolveRev(cwd: string, rev: string): Promise<string | null> {
+  try {
+    return (await git(cwd, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`])).stdout.trim() || null;
+  } catch {
+    return null;
   }
+}
+
+/**
+ * Whether `patch` applies to revision `rev` (null: the empty tree), checked in a throw-away
+ * index: the working tree and the real index are not touched. `why` is git's reason when not.
+ */
+export async function patchAppliesTo(cwd: string, rev: string | null, patch: string, scratch: ScratchRegistrar = processScratch): Promise<{ ok: true } | { ok: false; why: string }> {
+  if (!patch.trim()) return { ok: true };
+  return withTempIndex(scratch, async (_dir, env) => {
+    if (rev) {
+      const base = await resolveRev(cwd, rev);
+      if (!base) return { ok: false, why: `${rev.slice(0, 12)} is not a commit of this repository` };
+      await git(cwd, ['read-tree', base], { env });
+    }
+    try {
+      await git(cwd, ['apply', '--cached', '--check', '--whitespace=nowarn', '-'], { env, input: patch });
+      return { ok: true };
+    } catch (err) {
+      return { ok: false, why: (err as Error).message };
+    }
+  });
 }

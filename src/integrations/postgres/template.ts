@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { SHIM_EXTENSIONS, SUPABASE_SHIMS } from './supabase-shims.js';
 import { openPglite, type PgliteDb } from './pglite.js';
+import { processScratch, type ScratchRegistrar } from '../../engine/scratch.js';
 
 const LOCK_STALE_MS = 120_000;
 const LOCK_WAIT_MS = 180_000;
@@ -131,11 +132,15 @@ export interface ShadowOptions {
   cacheDir: string;
   /** Extension bundles the SQL to run needs (see extensionsIn). */
   extensions?: Iterable<string>;
+  /** Where the copy is registered while it exists (default: this process's, src/engine/scratch.ts). */
+  scratch?: ScratchRegistrar;
 }
 
 /** A throwaway database with the Supabase shims, in a copy of the template that close() removes. */
 export async function openShadowDatabase(opts: ShadowOptions): Promise<PgliteDb> {
+  const scratch = opts.scratch ?? processScratch;
   const parent = mkdtempSync(join(tmpdir(), 'crm-agent-shadow-'));
+  scratch.add({ path: parent, kind: 'shadow-copy', repo: null });
   try {
     const dataDir = join(parent, 'pgdata');
     await copyTemplate(opts.cacheDir, dataDir);
@@ -147,12 +152,14 @@ export async function openShadowDatabase(opts: ShadowOptions): Promise<PgliteDb>
         try {
           await close();
         } finally {
-          removeLater(parent);
+          removeLater(parent); // rm(1) finishes it even if this process exits first
+          scratch.remove(parent);
         }
       },
     };
   } catch (err) {
     rmSync(parent, { recursive: true, force: true });
+    scratch.remove(parent);
     throw err;
   }
 }
