@@ -7,6 +7,7 @@ import type { ProjectContext } from '../config/project.js';
 import type { Secrets } from '../config/secrets.js';
 import { StateDb } from '../store/state-db.js';
 import { requireApproval, type AskFn } from '../engine/approvals.js';
+import { retryPendingMail } from '../engine/outbox.js';
 import { adoptScratch } from '../engine/scratch.js';
 import type { ApprovalRow } from '../store/rows.js';
 import { commandSchema, type CommandContext, type CommandDef, type CommandResult, type Reporter } from './types.js';
@@ -94,5 +95,11 @@ export async function validateInput<A>(def: CommandDef<A>, input: Record<string,
 
 export async function runCommand<A>(def: CommandDef<A>, ctx: CommandContext, input: Record<string, unknown>): Promise<CommandResult> {
   const args = await validateInput(def, input);
-  return (await def.run(ctx, args)) ?? {};
+  // Emails an earlier command could not send go out alongside this one (one kv read when none wait).
+  const mail = retryPendingMail(ctx);
+  try {
+    return (await def.run(ctx, args)) ?? {};
+  } finally {
+    await mail;
+  }
 }

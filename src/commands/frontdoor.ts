@@ -70,28 +70,33 @@ export const email = defineCommand({
     }
     // Redact before clipping: a clipped secret would no longer be recognised as one.
     const subject = args.subject ?? subjectOf(redact(args.message), config.project.name);
-    const { sendEmail } = await import('../integrations/email.js');
+    // The email is an outbox row before it is sent: a send cut short (a timeout, a kill) is retried
+    // by the next command instead of lost, and a repeated `agent email` is not needed.
+    const [{ prepareEmail }, { flushOutbox, queueEmail, reportMail }] = await Promise.all([import('../integrations/email.js'), import('../engine/outbox.js')]);
     const state = ctx.state();
-    let sent;
-    try {
-      sent = await ctx.out.spin('Sending email…', sendEmail({ project: ctx.project, secrets: ctx.secrets, signal: ctx.signal }, { to: args.to, subject, text: args.message }));
-    } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
-      appendAudit(state, { initiator: ctx.initiator, agent: 'ORCHESTRATOR', action: 'email.send', target: args.to ?? config.email.to, result: 'failed', detail: { subject, error: why } });
-      throw err instanceof WorkFailedError ? err : new WorkFailedError(`email not sent: ${why}`);
+    const prepared = prepareEmail(config.email, { to: args.to, subject, text: args.message });
+    const target = prepared.to;
+    const id = queueEmail(state, prepared);
+    const [r] = await ctx.out.spin('Sending email…', flushOutbox(ctx, { ids: [id] }));
+    if (!r || r.status === 'failed') {
+      const why = r?.detail ?? 'the outbox row is gone';
+      appendAudit(state, { initiator: ctx.initiator, agent: 'ORCHESTRATOR', action: 'email.send', target, result: 'failed', detail: { subject, error: why, outboxId: id } });
+      throw new WorkFailedError(why.startsWith('Resend') ? why : `email not sent: ${why}`);
     }
-    const where = sent.via === 'outbox' ? sent.path : sent.id;
+    const via = r.status === 'sent' ? 'resend' : r.status === 'kept' ? 'outbox' : 'pending';
     appendAudit(state, {
       initiator: ctx.initiator,
       agent: 'ORCHESTRATOR',
       action: 'email.send',
-      target: sent.to,
-      files: sent.via === 'outbox' ? [sent.path] : [],
-      result: `sent via ${sent.via}`,
-      detail: { subject: sent.subject, ...(sent.via === 'resend' ? { id: sent.id } : {}) },
+      target,
+      files: via === 'outbox' ? [r.detail] : [],
+      result: via === 'pending' ? 'queued (not sent yet)' : `sent via ${via}`,
+      detail: { subject: r.subject, outboxId: id, ...(via === 'resend' ? { id: r.detail } : {}), ...(via === 'pending' ? { error: r.detail } : {}) },
     });
-    ctx.out.line('ORCHESTRATOR', 'ok', sent.via === 'outbox' ? `Email sent via outbox: ${where}` : `Email sent via Resend (id ${where})`, { via: sent.via, to: sent.to });
-    return { data: sent };
+    const data = via === 'resend' ? { via, id: r.detail, to: target, subject: r.subject, outboxId: id } : via === 'outbox' ? { via, path: r.detail, to: target, subject: r.subject, outboxId: id } : { via, to: target, subject: r.subject, outboxId: id, error: r.detail };
+    if (via === 'pending') reportMail(ctx.out, r, { via, to: target });
+    else ctx.out.line('ORCHESTRATOR', 'ok', via === 'outbox' ? `Email sent via outbox: ${r.detail}` : `Email sent via Resend (id ${r.detail})`, { via, to: target });
+    return { data };
   },
 });
 

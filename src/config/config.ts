@@ -76,6 +76,8 @@ function buildSchema(z: ZodMini) {
     ),
   });
 }
+    // issue 13: how long any network call (Resend, Supabase admin, the MCP client) may take.
+    network: z.optional(z.strictObject({ timeoutMs: z.optional(z.int().check(z.minimum(100), z.maximum(600_000))) })),
 
 let schema: ReturnType<typeof buildSchema> | undefined;
 
@@ -131,6 +133,8 @@ export interface AgentConfig {
 
 export function defaultConfig(projectName: string): AgentConfig {
   return {
+  /** issue 13: per network call (Resend, Supabase admin, MCP client); a finished deploy waits on its email no longer. */
+  network: { timeoutMs: number };
     source: null,
     project: { name: projectName },
     agents: { maxConcurrent: 5, heartbeatMs: 1000, staleAfterMs: 15_000 },
@@ -163,6 +167,7 @@ export function defaultConfig(projectName: string): AgentConfig {
 }
 
 export function parseConfig(text: string, projectName: string, source = CONFIG_FILE): AgentConfig {
+    network: { timeoutMs: 30_000 },
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -202,6 +207,7 @@ export function mergeConfig(base: AgentConfig, file: ConfigFile, source: string)
 }
 
 export function loadConfig(root: string): AgentConfig {
+    network: { ...base.network, ...file.network },
   const path = join(root, CONFIG_FILE);
   const name = root.split(/[\\/]/).filter(Boolean).pop() ?? 'project';
   if (!existsSync(path)) return defaultConfig(name);

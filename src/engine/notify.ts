@@ -1,8 +1,11 @@
-// The emails the pipeline sends: a deployment notice and an incident report after a rollback.
+// The emails the pipeline sends: a deployment notice and an incident report after a rollback,
+// each recorded in the outbox (outbox.ts) before it is sent.
 import type { CommandContext } from '../commands/types.js';
 import type { DeploymentRow } from '../store/rows.js';
 import type { Manifest } from '../../agents/stage-agent/change-set.js';
 import type { DeploymentData } from './deploy.js';
+import { prepareEmail } from '../integrations/email.js';
+import { flushOutbox, queuedFor, queueEmail, reportMail } from './outbox.js';
 
 export function deploymentEmail(dep: DeploymentRow, m: Manifest, url: string | undefined): { subject: string; text: string } {
   const data = JSON.parse(dep.data) as DeploymentData;
@@ -44,28 +47,51 @@ export function incidentEmail(dep: DeploymentRow, reason: string, durationMs: nu
 
 /**
  * The deployment or rollback is done by the time its email goes out: a mail service that will not
- * take it must not turn that success into a failure (a script would retry a deploy that happened).
- * The message is kept in the outbox instead, with a warning.
+ * take it must not turn that success into a failure (a script would retry a deploy that happened),
+ * nor hold the command longer than network.timeoutMs. The email is an outbox row first; what is not
+ * sent now stays pending for the next command, with a warning.
  */
-async function send(ctx: CommandContext, msg: { subject: string; text: string }, ticketId: string | null) {
-  const { sendEmail, writeToOutbox } = await import('../integrations/email.js');
-  const ids = { ticketId: ticketId ?? undefined };
-  try {
-    const sent = await sendEmail({ project: ctx.project, secrets: ctx.secrets, signal: ctx.signal }, msg);
-    ctx.out.line('ORCHESTRATOR', 'ok', sent.via === 'resend' ? `Email sent via Resend (${sent.id})` : `Email written to the outbox: ${sent.path}`, ids);
-    return sent;
-  } catch (err) {
-    if (ctx.signal.aborted) throw err;
-    const kept = writeToOutbox({ project: ctx.project }, msg);
-    ctx.out.line('ORCHESTRATOR', 'warn', `Email not sent (${(err as Error).message}); kept in the outbox: ${kept.path}`, ids);
-    return kept;
-  }
+async function deliver(ctx: CommandContext, id: number, ticketId: string | null): Promise<Delivery> {
+  const [r] = await flushOutbox(ctx, { ids: [id] });
+  if (!r) return { via: 'pending', outboxId: id, detail: 'not found' };
+  reportMail(ctx.out, r, { ticketId: ticketId ?? undefined });
+  if (r.status === 'sent') return { via: 'resend', id: r.detail, outboxId: id };
+  if (r.status === 'kept' || r.status === 'failed') return { via: 'outbox', path: r.status === 'kept' ? r.detail : (r.file ?? ''), outboxId: id };
+  return { via: 'pending', outboxId: id, detail: r.detail };
 }
 
-export function notifyDeployment(ctx: CommandContext, dep: DeploymentRow, m: Manifest) {
-  return send(ctx, deploymentEmail(dep, m, ctx.project.config().environments[dep.target as 'staging' | 'production']?.url), dep.ticket_id);
+export type Delivery =
+  | { via: 'resend'; id: string; outboxId: number }
+  | { via: 'outbox'; path: string; outboxId: number }
+  /** Not sent yet (or another process is sending it): the next command tries again. */
+  | { via: 'pending'; outboxId: number; detail: string };
+
+function queue(ctx: CommandContext, dep: DeploymentRow, msg: { subject: string; text: string }): number {
+  const state = ctx.state();
+  const prepared = prepareEmail(ctx.project.config().email, msg);
+  return state.tx(() => queuedFor(state, dep.id, prepared.subject) ?? queueEmail(state, prepared, { deploymentId: dep.id }));
 }
 
-export function notifyIncident(ctx: CommandContext, dep: DeploymentRow, reason: string, durationMs: number) {
-  return send(ctx, incidentEmail(dep, reason, durationMs), dep.ticket_id);
+const urlOf = (ctx: CommandContext, dep: DeploymentRow) => ctx.project.config().environments[dep.target as 'staging' | 'production']?.url;
+
+/**
+ * Records the deployment's email in the outbox (synchronous: call it inside the transaction that
+ * records the deployment's result, so that no kill can separate the two). Returns the row id; once
+ * queued, notifyDeployment() sends that row instead of queueing another.
+ */
+export function queueDeploymentEmail(ctx: CommandContext, dep: DeploymentRow, m: Manifest): number {
+  return queue(ctx, dep, deploymentEmail(dep, m, urlOf(ctx, dep)));
+}
+
+/** The incident report's counterpart of queueDeploymentEmail(), for the rollback's final record. */
+export function queueIncidentEmail(ctx: CommandContext, dep: DeploymentRow, reason: string, durationMs: number): number {
+  return queue(ctx, dep, incidentEmail(dep, reason, durationMs));
+}
+
+export function notifyDeployment(ctx: CommandContext, dep: DeploymentRow, m: Manifest): Promise<Delivery> {
+  return deliver(ctx, queueDeploymentEmail(ctx, dep, m), dep.ticket_id);
+}
+
+export function notifyIncident(ctx: CommandContext, dep: DeploymentRow, reason: string, durationMs: number): Promise<Delivery> {
+  return deliver(ctx, queueIncidentEmail(ctx, dep, reason, durationMs), dep.ticket_id);
 }

@@ -27,35 +27,81 @@ export interface EmailEnv {
   now?: () => Date;
 }
 
-type Clean = ReturnType<typeof cleaned>;
+/** A message as it is stored and sent: sender and recipient resolved, everything redacted. */
+export interface PreparedEmail {
+  from: string;
+  to: string;
+  subject: string;
+  text: string;
+  html?: string | undefined;
+}
 
-function cleaned(env: Pick<EmailEnv, 'project'>, msg: EmailMessage) {
-  const config = env.project.config().email;
+type Clean = PreparedEmail;
+
+function cleaned(env: Pick<EmailEnv, 'project'>, msg: EmailMessage): Clean {
+  return prepareEmail(env.project.config().email, msg);
+}
+
+/** Resolves the sender and the recipient (email.to/from of agent.config.json) and redacts all of it. Pure. */
+export function prepareEmail(config: { to: string; from: string }, msg: EmailMessage & { from?: string }): PreparedEmail {
   return {
-    from: oneLine(redact(config.from)),
+    from: oneLine(redact(msg.from ?? config.from)),
     to: oneLine(redact(msg.to ?? config.to)),
     subject: oneLine(redact(msg.subject)),
     text: redact(msg.text),
-    html: msg.html === undefined ? undefined : redact(msg.html),
+    ...(msg.html === undefined ? {} : { html: redact(msg.html) }),
   };
 }
 
-export async function sendEmail(env: EmailEnv, msg: EmailMessage): Promise<EmailSent> {
+/** Resend did not take a message. `permanent`: asking again cannot help (a 4xx such as a bad address or key). */
+export class EmailSendError extends WorkFailedError {
+  constructor(
+    message: string,
+    readonly permanent: boolean,
+  ) {
+    super(message);
+    this.name = 'EmailSendError';
+  }
+}
+
+/**
+ * One POST to Resend, abandoned after `timeoutMs` (a Resend that never answers held `agent email`
+ * for 302 s: fetch's own header timeout). The idempotency key makes a retry of a send whose answer
+ * was lost (a timeout, a killed process) deliver the message once.
+ */
+export async function sendWithResend(
+  key: string,
+  baseUrl: string | undefined,
+  msg: PreparedEmail,
+  /** limitMs: the configured limit the timeout comes from, for the message (timeoutMs may be what is left of it). */
+  opts: { timeoutMs: number; limitMs?: number; signal?: AbortSignal | undefined; idempotencyKey?: string | undefined },
+): Promise<{ id: string }> {
+  const { Resend } = await import('resend');
+  const resend = new Resend(key, baseUrl ? { baseUrl: baseUrl.replace(/\/+$/, '') } : undefined);
+  const deadline = AbortSignal.timeout(opts.timeoutMs);
+  const signal = opts.signal ? AbortSignal.any([opts.signal, deadline]) : deadline;
+  const { data, error } = await resend.emails.send(
+    { from: msg.from, to: msg.to, subject: msg.subject, text: msg.text, ...(msg.html !== undefined ? { html: msg.html } : {}) },
+    { signal, ...(opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {}) } as never,
+  );
+  if (data?.id && !error) return { id: data.id };
+  if (opts.signal?.aborted) throw opts.signal.reason;
+  if (deadline.aborted) throw new EmailSendError(`Resend did not answer within ${seconds(opts.limitMs ?? opts.timeoutMs)} (network.timeoutMs)`, false);
+  const why = error ? `${error.message}${error.name ? ` (${error.name})` : ''}` : 'no id in the answer';
+  const status = (error as { statusCode?: number | null } | null)?.statusCode;
+  const transient = !error || status == null || status >= 500 || status === 408 || status === 409 || status === 429;
+  throw new EmailSendError(`Resend did not send the email: ${redact(why)}`, !transient);
+}
+
+const seconds = (ms: number) => (ms % 1000 ? `${ms} ms` : `${ms / 1000} s`);
+
+export async function sendEmail(env: EmailEnv & { timeoutMs?: number }, msg: EmailMessage): Promise<EmailSent> {
   const clean = cleaned(env, msg);
   const key = env.secrets.get('RESEND_API_KEY');
   if (key) {
-    const { Resend } = await import('resend');
-    const base = env.secrets.get('RESEND_BASE_URL');
-    const resend = new Resend(key, base ? { baseUrl: base.replace(/\/+$/, '') } : undefined);
-    const { data, error } = await resend.emails.send(
-      { from: clean.from, to: clean.to, subject: clean.subject, text: clean.text, ...(clean.html !== undefined ? { html: clean.html } : {}) },
-      env.signal ? { signal: env.signal } : undefined,
-    );
-    if (error || !data) {
-      const why = error ? `${error.message}${error.name ? ` (${error.name})` : ''}` : 'no id in the answer';
-      throw new WorkFailedError(`Resend did not send the email: ${redact(why)}`);
-    }
-    return { via: 'resend', id: data.id, to: clean.to, subject: clean.subject };
+    const timeoutMs = env.timeoutMs ?? env.project.config().network.timeoutMs;
+    const { id } = await sendWithResend(key, env.secrets.get('RESEND_BASE_URL'), clean, { timeoutMs, signal: env.signal });
+    return { via: 'resend', id, to: clean.to, subject: clean.subject };
   }
   return outbox(env, clean);
 }
@@ -63,6 +109,11 @@ export async function sendEmail(env: EmailEnv, msg: EmailMessage): Promise<Email
 /** The outbox half of sendEmail: also where a notification goes when Resend would not take it. */
 export function writeToOutbox(env: Omit<EmailEnv, 'secrets'>, msg: EmailMessage): Extract<EmailSent, { via: 'outbox' }> {
   return outbox(env, cleaned(env, msg));
+}
+
+/** Writes an already prepared message to .agent/outbox/ as a .eml file. */
+export function writePreparedToOutbox(env: Omit<EmailEnv, 'secrets'>, msg: PreparedEmail): Extract<EmailSent, { via: 'outbox' }> {
+  return outbox(env, msg);
 }
 
 function outbox(env: Omit<EmailEnv, 'secrets'>, clean: Clean): Extract<EmailSent, { via: 'outbox' }> {
