@@ -74,10 +74,10 @@ function buildSchema(z: ZodMini) {
         timeoutMs: z.optional(z.int().check(z.minimum(100), z.maximum(600_000))),
       }),
     ),
-  });
-}
     // issue 13: how long any network call (Resend, Supabase admin, the MCP client) may take.
     network: z.optional(z.strictObject({ timeoutMs: z.optional(z.int().check(z.minimum(100), z.maximum(600_000))) })),
+  });
+}
 
 let schema: ReturnType<typeof buildSchema> | undefined;
 
@@ -129,12 +129,12 @@ export interface AgentConfig {
   health: { timeoutMs: number };
   /** issue 6: model name, turns, per-ticket token and cost budget, per-call timeout. */
   llm: { model: string; maxTurns: number; maxTokensPerTicket: number; maxCostUsdPerTicket: number; timeoutMs: number };
+  /** issue 13: per network call (Resend, Supabase admin, MCP client); a finished deploy waits on its email no longer. */
+  network: { timeoutMs: number };
 }
 
 export function defaultConfig(projectName: string): AgentConfig {
   return {
-  /** issue 13: per network call (Resend, Supabase admin, MCP client); a finished deploy waits on its email no longer. */
-  network: { timeoutMs: number };
     source: null,
     project: { name: projectName },
     agents: { maxConcurrent: 5, heartbeatMs: 1000, staleAfterMs: 15_000 },
@@ -163,11 +163,11 @@ export function defaultConfig(projectName: string): AgentConfig {
     test: {},
     health: { timeoutMs: 3000 },
     llm: { model: 'claude-sonnet-4-6', maxTurns: 12, maxTokensPerTicket: 200_000, maxCostUsdPerTicket: 1, timeoutMs: 60_000 },
+    network: { timeoutMs: 30_000 },
   };
 }
 
 export function parseConfig(text: string, projectName: string, source = CONFIG_FILE): AgentConfig {
-    network: { timeoutMs: 30_000 },
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -203,11 +203,11 @@ export function mergeConfig(base: AgentConfig, file: ConfigFile, source: string)
     test: { ...base.test, ...file.test },
     health: { ...base.health, ...file.health },
     llm: { ...base.llm, ...file.llm },
+    network: { ...base.network, ...file.network },
   };
 }
 
 export function loadConfig(root: string): AgentConfig {
-    network: { ...base.network, ...file.network },
   const path = join(root, CONFIG_FILE);
   const name = root.split(/[\\/]/).filter(Boolean).pop() ?? 'project';
   if (!existsSync(path)) return defaultConfig(name);
