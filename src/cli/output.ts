@@ -69,7 +69,7 @@ export interface ReporterOptions {
   style: Style;
   sink: Sink;
   /** The project's state, when open: progress lines are persisted as events. */
-  state: () => StateDb | null;
+  state?: () => StateDb | null;
 }
 
 /** A progress line as the event every renderer reads back (the dashboard's reporter too). */
@@ -123,7 +123,7 @@ export function createReporter(opts: ReporterOptions): Reporter & { events: numb
     drawSpinner();
   };
   const flushDebug = () => {
-    const state = opts.verbose ? opts.state() : null;
+    const state = opts.verbose ? (opts.state?.() ?? null) : null;
     if (!state) return;
     const rows = state.events(lastId ? { afterId: lastId, levels: ['debug'] } : { sinceTs: since, levels: ['debug'] });
     for (const e of rows) {
@@ -148,7 +148,7 @@ export function createReporter(opts: ReporterOptions): Reporter & { events: numb
     line(agent: string, level: Level, message: string, data?: LineData) {
       const { ticketId, runId, agentId, ...rest } = data ?? {};
       flushDebug();
-      const stored = opts.state()?.appendEvent(lineEvent(agent, level, message, data));
+      const stored = opts.state?.()?.appendEvent(lineEvent(agent, level, message, data));
       if (stored && opts.verbose) own.add(stored.id);
       reporter.events++;
       if (opts.json) {

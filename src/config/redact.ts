@@ -7,9 +7,12 @@ const SECRET_SHAPES: Array<[RegExp, string]> = [
   [/sk-ant-[A-Za-z0-9_-]{8,}/g, '[redacted:anthropic-key]'],
   [/\bre_[A-Za-z0-9]{8,}_[A-Za-z0-9]{8,}/g, '[redacted:resend-key]'],
   [/\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/g, '[redacted:jwt]'],
-  [/\b(postgres(?:ql)?:\/\/[^:\s/@]+:)([^@\s]+)@/g, '$1[redacted]@'],
+  // No \b before the scheme: text glued to it (`jobpostgres://u:pw@`) must not shield the password.
+  [/(postgres(?:ql)?:\/\/[^:\s/@]+:)([^@\s]+)@/g, '$1[redacted]@'],
 ];
 const MIN_SECRET_LENGTH = 6;
+/** What redact() puts in a secret's place. */
+const MARKER = /\[redacted(?::[^\]]*)?\]/g;
 
 const known = new Map<string, string>(); // value -> name
 let ordered: Array<[string, string]> = [];
@@ -52,10 +55,12 @@ export function redact(text: string): string {
 export function redactClip(text: string, max: number, ellipsis = '...'): string {
   const full = redact(text);
   if (full.length <= max) return full;
-  let cut = full.slice(0, Math.max(0, max - ellipsis.length));
-  const open = cut.lastIndexOf('[redacted');
-  if (open >= 0 && !cut.includes(']', open)) cut = cut.slice(0, open).trimEnd();
-  return cut + ellipsis;
+  let end = Math.max(0, max - ellipsis.length);
+  for (const m of full.matchAll(MARKER)) {
+    if (m.index >= end) break;
+    if (m.index + m[0].length > end) end = m.index; // the edge falls inside this marker
+  }
+  return full.slice(0, end).trimEnd() + ellipsis;
 }
 
 /** Redacts every string inside a JSON-like value. */
