@@ -5,7 +5,7 @@
 // one) and is recorded right after.
 import type { Pg, Queryable } from '../../src/integrations/postgres/types.js';
 import { readMigrationFiles, type SkippedFile } from './files.js';
-import { ensureHistoryTable, readHistory, recordApplied, removeApplied, statementsOf } from './history.js';
+import { ensureDeployedTable, ensureHistoryTable, readDeployed, readHistory, recordApplied, recordDeployed, removeApplied, removeDeployed, statementsOf } from './history.js';
 import { compareMigrations } from './status.js';
 import { MigrationFailure, runFile, type Diagnosis } from './run-sql.js';
 
@@ -21,17 +21,33 @@ export type ApplyResult =
   | { type: 'blocked'; reason: string; outOfOrder: string[]; skipped: SkippedFile[] }
   | { type: 'failed'; applied: AppliedRecord[]; failed: Diagnosis & { version: string }; skipped: SkippedFile[] };
 
-/** Applies one migration and records it; throws MigrationFailure (nothing applied) on error. */
-export async function applyMigration(db: Pg, m: { version: string; name: string; path?: string; sql: string }): Promise<AppliedRecord> {
+/** Who applies a migration, recorded on the target with its history row (the deploy journal). */
+export interface DeployedBy {
+  deployment: string;
+  ticket: string | null;
+  environment: string;
+}
+
+/** Applies one migration and records it (and, for a deployment, by whom); throws MigrationFailure (nothing applied) on error. */
+export async function applyMigration(db: Pg, m: { version: string; name: string; path?: string; sql: string }, by?: DeployedBy): Promise<AppliedRecord> {
   const path = m.path ?? `${m.version}_${m.name}.sql`;
-  const record = (q: Queryable) => recordApplied(q, { version: m.version, name: m.name, statements: statementsOf(m.sql) });
+  const record = async (q: Queryable) => {
+    await recordApplied(q, { version: m.version, name: m.name, statements: statementsOf(m.sql) });
+    if (by) await recordDeployed(q, { version: m.version, ...by });
+  };
   const run = await runFile(db, path, m.sql, { keepGoing: false, after: record });
   return { version: m.version, name: m.name, path, ms: run.ms };
 }
 
-/** Runs a rollback and removes the version from the history, in one transaction. */
+/** Runs a rollback and removes the version from the history (and the deploy journal), in one transaction. */
 export async function revertMigration(db: Pg, m: { version: string; name: string; path?: string; down: string }): Promise<void> {
-  await runFile(db, m.path ?? `${m.version}_${m.name}.down.sql`, m.down, { keepGoing: false, after: (q) => removeApplied(q, [m.version]) });
+  await runFile(db, m.path ?? `${m.version}_${m.name}.down.sql`, m.down, {
+    keepGoing: false,
+    after: async (q) => {
+      await removeApplied(q, [m.version]);
+      await removeDeployed(q, [m.version]);
+    },
+  });
 }
 
 export async function applyPendingMigrations(projectRoot: string, db: Pg, opts: { includeAll?: boolean } = {}): Promise<ApplyResult> {
@@ -62,17 +78,18 @@ export interface MigrationPair {
 
 /**
  * The deploy engine's view of the target (structurally its MigrationApplier): brings the target up
- * to date with the committed migrations, then applies a change set's migrations; reverts them newest
- * first. Each migration is one transaction with its history row; a failure throws MigrationFailure
- * naming the file and line.
+ * to date with the committed migrations, then applies a change set's migrations, each one
+ * transaction with its history row and the row naming the deployment that applied it; reverts
+ * newest first. A failure throws MigrationFailure naming the file and line.
  */
 export function migrationApplier(projectRoot: string, db: Pg) {
   return {
     description: db.description,
-    async apply(migrations: MigrationPair[], log: (line: string) => void): Promise<string[]> {
+    async apply(migrations: MigrationPair[], log: (line: string) => void, by: DeployedBy, onApplied?: (version: string) => void): Promise<string[]> {
       const pending = await applyPendingMigrations(projectRoot, db, { includeAll: true });
       if (pending.type === 'failed') throw new MigrationFailure(pending.failed);
       if (pending.type === 'applied' && pending.applied.length) log(`Brought ${db.description} up to date: ${pending.applied.length} committed migration(s) applied`);
+      await ensureDeployedTable(db);
       const done = new Set((await readHistory(db)).map((h) => h.version));
       const applied: string[] = [];
       for (const m of migrations) {
@@ -80,9 +97,10 @@ export function migrationApplier(projectRoot: string, db: Pg) {
           log(`Migration ${m.version}_${m.name} is already applied to ${db.description}`);
           continue;
         }
-        await applyMigration(db, { version: m.version, name: m.name, sql: m.up });
+        await applyMigration(db, { version: m.version, name: m.name, sql: m.up }, by);
         log(`Applied migration ${m.version}_${m.name} to ${db.description}`);
         applied.push(m.version);
+        onApplied?.(m.version);
       }
       return applied;
     },
@@ -91,6 +109,16 @@ export function migrationApplier(projectRoot: string, db: Pg) {
         await revertMigration(db, { version: m.version, name: m.name, down: m.down });
         log(`Reverted migration ${m.version}_${m.name} on ${db.description}`);
       }
+    },
+    /** The versions in the target's history now. */
+    async history(): Promise<Set<string>> {
+      return new Set((await readHistory(db)).map((h) => h.version));
+    },
+    /** What the target records as applied by these deployments. */
+    appliedBy: (deployments: string[]) => readDeployed(db, deployments),
+    async snapshot() {
+      const { takeSnapshot } = await import('./schema-snapshot.js');
+      return takeSnapshot(db);
     },
     close: () => db.close(),
   };

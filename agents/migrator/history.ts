@@ -62,3 +62,43 @@ export async function recordApplied(db: Queryable, m: { version: string; name: s
 export async function removeApplied(db: Queryable, versions: string[]): Promise<void> {
   await db.query(`delete from supabase_migrations.schema_migrations where version = any($1)`, [versions]);
 }
+
+// Which deployment applied each migration, kept on the target beside the history and written in
+// the same transaction as the history row: no kill can separate "applied" from "applied by whom".
+// (The schema snapshot leaves supabase_migrations out, so this table is never a schema difference.)
+export const DEPLOYED_TABLE = 'supabase_migrations.crm_agent_deployed';
+
+export interface DeployedMigration {
+  version: string;
+  deployment: string;
+  ticket: string | null;
+  environment: string;
+}
+
+export async function ensureDeployedTable(db: Queryable): Promise<void> {
+  await db.exec(
+    `create schema if not exists supabase_migrations;
+     create table if not exists ${DEPLOYED_TABLE} (version text primary key, deployment text not null, ticket text, environment text not null, applied_at timestamptz not null default now())`,
+  );
+}
+
+export async function recordDeployed(db: Queryable, m: DeployedMigration): Promise<void> {
+  await db.query(`insert into ${DEPLOYED_TABLE} (version, deployment, ticket, environment) values ($1, $2, $3, $4) on conflict (version) do update set deployment = excluded.deployment, ticket = excluded.ticket, environment = excluded.environment, applied_at = now()`, [
+    m.version,
+    m.deployment,
+    m.ticket,
+    m.environment,
+  ]);
+}
+
+export async function removeDeployed(db: Queryable, versions: string[]): Promise<void> {
+  const { rows } = await db.query<{ t: string | null }>(`select to_regclass('${DEPLOYED_TABLE}')::text as t`);
+  if (rows[0]?.t) await db.query(`delete from ${DEPLOYED_TABLE} where version = any($1)`, [versions]);
+}
+
+export async function readDeployed(db: Queryable, deployments: string[]): Promise<DeployedMigration[]> {
+  const { rows: exists } = await db.query<{ t: string | null }>(`select to_regclass('${DEPLOYED_TABLE}')::text as t`);
+  if (!exists[0]?.t) return [];
+  const { rows } = await db.query<DeployedMigration>(`select version, deployment, ticket, environment from ${DEPLOYED_TABLE} where deployment = any($1) order by version`, [deployments]);
+  return rows;
+}

@@ -8,6 +8,7 @@ import { makeStyle } from '../cli/style.js';
 import { defineCommand } from './types.js';
 import { health, logs, parseSince, renderStatus } from './observe.js';
 import { readStatus } from '../engine/status.js';
+import { purgeLogsRequest } from '../engine/approval-policy.js';
 
 export const MAINTENANCE_KEY = 'maintenance';
 const CONFIG_KEY = 'config.snapshot';
@@ -22,6 +23,7 @@ export const systemStatus = defineCommand({
   name: 'system status',
   summary: 'Complete system health: every dependency checked now, then the status block',
   group: 'admin',
+  risk: 'read',
   keywords: ['system', 'complete', 'everything'],
   examples: ['agent system status'],
   async run(ctx) {
@@ -50,6 +52,7 @@ export const agentsUpdateConfig = defineCommand({
   name: 'agents update config',
   summary: 'Reload and validate agent.config.json, and show what changed since it was last loaded',
   group: 'agents',
+  risk: 'write', idempotent: true,
   policy: 'agentConfigChange',
   keywords: ['config', 'reload', 'configuration'],
   examples: ['agent agents update config'],
@@ -79,6 +82,8 @@ export const agentsPurgeLogs = defineCommand({
   name: 'agents purge logs',
   summary: 'Delete events older than a cutoff (default 30d); tickets, approvals and the audit trail stay',
   group: 'agents',
+  risk: 'destructive',
+  policy: 'databaseDestructive',
   flags: [{ name: 'older-than', type: 'string', placeholder: '30d', description: 'age cutoff: 12h, 7d, 30d …' }],
   schema: (z) => z.object({ olderThan: z.optional(z.string()) }),
   keywords: ['purge', 'clean', 'logs'],
@@ -87,6 +92,9 @@ export const agentsPurgeLogs = defineCommand({
     const spec = args.olderThan ?? '30d';
     if (!/^\d+\s*[smhd]$/.test(spec.trim())) throw new UsageError(`--older-than ${spec}: expected an age like 12h or 30d`);
     const cutoff = parseSince(spec);
+    // A purge never empties the log: what happened in the last hour always stays.
+    if (Date.now() - cutoff < 3_600_000) throw new UsageError(`--older-than ${spec} would delete the whole event log; the shortest cutoff is 1h (e.g. 7d)`);
+    await ctx.requireApproval(purgeLogsRequest(spec, cutoff));
     const state = ctx.state();
     const removed = state.purgeEvents(cutoff);
     state.db.pragma('wal_checkpoint(TRUNCATE)');
@@ -100,6 +108,7 @@ export const emergencyStop = defineCommand({
   name: 'emergency stop all',
   summary: 'Stop every running agent in every process (each run ends cancelled); needs a typed confirmation',
   group: 'emergency',
+  risk: 'emergency', idempotent: true,
   policy: 'emergency',
   keywords: ['stop', 'halt', 'kill'],
   examples: ['agent emergency stop all'],
@@ -119,6 +128,7 @@ export const emergencyMaintenance = defineCommand({
   name: 'emergency maintenance',
   summary: 'Maintenance mode on or off: deploys pause (hotfixes excepted) and the configured maintenance commands run',
   group: 'emergency',
+  risk: 'emergency', idempotent: true,
   policy: 'emergency',
   args: [{ name: 'mode', description: 'on or off', required: true, complete: ['on', 'off'] }],
   schema: (z) => z.object({ mode: z.enum(['on', 'off']) }),
@@ -158,6 +168,7 @@ export const agentsRestartAll = defineCommand({
   name: 'agents restart all',
   summary: 'Recover agents whose process died, release their locks, and run their interrupted work again',
   group: 'agents',
+  risk: 'write',
   flags: [{ name: 'dry-run', type: 'boolean', description: 'only say what would be restarted' }],
   schema: (z) => z.object({ dryRun: z.optional(z.boolean()) }),
   keywords: ['restart', 'recover', 'resume'],
@@ -170,10 +181,16 @@ export const agentsRestartAll = defineCommand({
     if (cancelled.length) ctx.out.line('ORCHESTRATOR', 'warn', `Cancelled ${cancelled.length} agent(s) left unfinished by runs that had ended: ${cancelled.map((a) => `${a.id} (${a.runId})`).join(', ')}`);
     const live = state.runs({ status: ['running', 'waiting', 'queued'] }).filter((r) => r.pid !== process.pid);
     if (live.length) ctx.out.line('ORCHESTRATOR', 'info', `${live.length} run(s) are alive in other processes and keep running: ${live.map((r) => r.id).join(', ')}`);
+    // Deployments are not re-run behind the admin's back: each names the command that finishes or undoes it.
+    const deploys = state.deploymentsWithStatus(['interrupted', 'rollback_interrupted', 'stuck', 'rollback_incomplete']);
+    for (const d of deploys) {
+      const next = d.status === 'interrupted' ? `\`agent deploy resume ${d.id}\` or \`agent rollback ${d.id}\`` : `\`agent rollback ${d.id}\``;
+      ctx.out.line('ORCHESTRATOR', 'warn', `${d.id} (${d.target}) is ${d.status.replace('_', ' ')}${d.step ? ` at step ${d.step}` : ''}: ${next}`, { ticketId: d.ticket_id ?? undefined });
+    }
     const done = new Set(state.getKv<string[]>('restarted') ?? []);
     const todo = state.runs({ status: ['interrupted'] }).filter((r) => !done.has(r.id) && RESTARTABLE.test(r.command));
     if (!todo.length) {
-      ctx.out.line('ORCHESTRATOR', 'ok', 'No interrupted work to restart');
+      if (!deploys.length) ctx.out.line('ORCHESTRATOR', 'ok', 'No interrupted work to restart');
       return { data: { recovered: recovered.map((r) => r.id), cancelledAgents: cancelled.map((a) => a.id), restarted: [] } };
     }
     const restarted: Array<{ run: string; command: string; ok: boolean; error?: string }> = [];

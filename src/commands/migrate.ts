@@ -10,6 +10,8 @@ import type { Manifest } from '../../agents/stage-agent/change-set.js';
 import type { Pg } from '../integrations/postgres/types.js';
 import type { ZodMini } from '../config/zod-mini.js';
 import { defineCommand, type CommandContext, type CommandResult } from './types.js';
+import type { CredentialName } from '../config/secrets.js';
+import { stagedMigrationRequest } from '../engine/approval-policy.js';
 
 const AGENT = 'MIGRATOR';
 
@@ -18,18 +20,45 @@ import { templateCacheDir } from '../integrations/postgres/cache-dir.js';
 
 const migrator = () => import('../../agents/migrator/index.js');
 
+const ENVS = ['staging', 'production'] as const;
+const envFlag = { name: 'env', type: 'string', placeholder: 'NAME', values: ENVS, description: "the environment whose database to use: staging or production (default production: DATABASE_URL's, or the embedded .agent/pgdata/production)" } as const;
+let holderSeq = 0;
+
 /**
- * The target: DATABASE_URL, else the embedded `.agent/pgdata`. With `create: false` an embedded
- * database that does not exist yet is not made (null): reading status must not create one.
+ * An environment's database (default production), opened under its lock, which close() releases:
+ * nothing touches an environment's database while a deploy, rollback or another migrate holds it.
+ * With `create: false` an embedded database that does not exist yet is not made (null): reading
+ * status must not create one.
  */
-async function openTarget(ctx: CommandContext, opts: { create: boolean }): Promise<Pg | null> {
-  const url = ctx.secrets.get('DATABASE_URL');
-  const { openDatabase, PGDATA_DIR } = await import('../integrations/postgres/index.js');
-  if (!url && !opts.create && !existsSync(join(ctx.project.root, PGDATA_DIR, 'PG_VERSION'))) return null;
-  return openDatabase({ projectRoot: ctx.project.root, databaseUrl: url, cacheDir: templateCacheDir() });
+async function openTarget(ctx: CommandContext, opts: { create: boolean; env?: string }): Promise<Pg | null> {
+  const [{ resolveDatabase }, { holdLocks, databaseLock }, { openEnvironmentDatabase }] = await Promise.all([
+    import('../engine/environments.js'),
+    import('../engine/locks.js'),
+    import('../integrations/env-database.js'),
+  ]);
+  const env = (opts.env ?? 'production') as (typeof ENVS)[number];
+  const target = resolveDatabase(env, ctx.project.config(), (name) => ctx.secrets.get(name as CredentialName));
+  const state = ctx.state();
+  const holder = `MIGRATE-${process.pid}-${++holderSeq}`;
+  const release = await holdLocks(state, holder, [databaseLock(target.identity)], {
+    signal: ctx.signal,
+    announce: (held) => ctx.out.line(AGENT, 'info', `Waiting for ${held.join(', ')} to finish with the ${env} database`),
+  });
+  try {
+    const db = await openEnvironmentDatabase(ctx.project.root, state, target, { create: opts.create, by: `migrate (${env})`, log: (m) => ctx.out.line(AGENT, 'info', m) });
+    if (!db) {
+      release();
+      return null;
+    }
+    const close = db.close.bind(db);
+    return Object.assign(db, { close: () => close().finally(release) });
+  } catch (err) {
+    release();
+    throw err;
+  }
 }
 
-const EMBEDDED = 'embedded PGlite (.agent/pgdata)';
+const embedded = (env = 'production') => `embedded PGlite (.agent/pgdata/${env})`;
 
 export interface StagedSqlMigration {
   version: string;
@@ -77,12 +106,15 @@ export const migrateStatus = defineCommand({
   name: 'migrate status',
   summary: 'Local migrations vs the applied history (LOCAL │ REMOTE │ TIME): pending, missing locally, edited after applying',
   group: 'database',
+  risk: 'read',
+  flags: [envFlag],
+  schema: (z) => z.object({ env: z.optional(z.enum(ENVS)) }),
   keywords: ['migrations', 'migration status', 'pending migrations'],
-  examples: ['agent migrate status', 'agent migrate status --json'],
-  async run(ctx) {
+  examples: ['agent migrate status', 'agent migrate status --env staging', 'agent migrate status --json'],
+  async run(ctx, args) {
     const m = await migrator();
     const root = ctx.project.root;
-    const db = await openTarget(ctx, { create: false });
+    const db = await openTarget(ctx, { create: false, env: args.env });
     let status;
     let target: string;
     try {
@@ -92,7 +124,7 @@ export const migrateStatus = defineCommand({
       } else {
         const { files, skipped } = m.readMigrationFiles(root);
         status = { ...m.compareMigrations(files, []), skipped };
-        target = `${EMBEDDED}, not created yet`;
+        target = `${embedded(args.env)}, not created yet`;
       }
     } finally {
       await db?.close();
@@ -125,8 +157,10 @@ export const migrateLint = defineCommand({
   name: 'migrate lint',
   summary: 'Safety linter over migration files (default: the pending ones); exit 1 on an error-level finding',
   group: 'database',
+  risk: 'read',
   args: [{ name: 'files', description: 'migration files (default: pending migrations and the newest staged set)', variadic: true }],
-  schema: (z) => z.object({ files: z.optional(z.string()) }),
+  flags: [envFlag],
+  schema: (z) => z.object({ files: z.optional(z.string()), env: z.optional(z.enum(ENVS)) }),
   keywords: ['lint', 'migration safety', 'squawk'],
   examples: ['agent migrate lint', 'agent migrate lint supabase/migrations/20251104090000_create_invoices.sql --json'],
   async run(ctx, args) {
@@ -148,7 +182,7 @@ export const migrateLint = defineCommand({
         } else throw new UsageError(`${word}: no such migration file; see \`agent migrate status\` for the project's migrations`);
       }
     } else {
-      const db = await openTarget(ctx, { create: false });
+      const db = await openTarget(ctx, { create: false, env: args.env });
       let pending: string[];
       try {
         pending = db ? (await m.migrationStatus(root, db)).pending.map((p) => p.path) : files.map((f) => f.path);
@@ -251,6 +285,7 @@ export const migrateChange = defineCommand({
   name: 'migrate',
   summary: 'SQL from a plain description (offline): migration + rollback, linted, rollback checked in a shadow, staged for review',
   group: 'database',
+  risk: 'write',
   policy: 'codeGeneration',
   args: changeArg,
   schema: changeSchema,
@@ -263,6 +298,7 @@ export const generateMigration = defineCommand({
   name: 'generate migration',
   summary: 'Same as `agent migrate "<change>"`: a staged migration and its rollback from a plain description',
   group: 'database',
+  risk: 'write',
   policy: 'codeGeneration',
   args: changeArg,
   schema: changeSchema,
@@ -272,16 +308,16 @@ export const generateMigration = defineCommand({
 
 // ── migrate execute [--dry-run] ───────────────────────────────────────────────────────────────
 
-async function dryRunCmd(ctx: CommandContext): Promise<CommandResult> {
+async function dryRunCmd(ctx: CommandContext, env: string | undefined): Promise<CommandResult> {
   const m = await migrator();
   const root = ctx.project.root;
-  const db = await openTarget(ctx, { create: false });
+  const db = await openTarget(ctx, { create: false, env });
   try {
     const local = new Set(m.readMigrationFiles(root).files.map((f) => f.version));
     const applied = db ? new Set((await m.readHistory(db)).map((h) => h.version)) : new Set<string>();
     const staged = newestStagedMigrations(ctx, new Set([...local, ...applied]));
-    if (!db && staged.length) ctx.out.line(AGENT, 'info', `No ${EMBEDDED} yet: the committed migrations count as applied; dry-running the staged set ${staged[0]!.changeSetId}`);
-    const target = db ? `${db.description}` : EMBEDDED;
+    if (!db && staged.length) ctx.out.line(AGENT, 'info', `No ${embedded(env)} yet: the committed migrations count as applied; dry-running the staged set ${staged[0]!.changeSetId}`);
+    const target = db ? `${db.description}` : embedded(env);
     const report = await ctx.out.spin(
       'Dry run in a shadow database…',
       m.dryRun(root, { templateCacheDir: templateCacheDir(), target: db ?? undefined, extra: staged.length ? staged.map((s) => ({ version: s.version, name: s.name, up: s.up, down: s.down || null, path: s.path })) : undefined }),
@@ -315,10 +351,11 @@ async function dryRunCmd(ctx: CommandContext): Promise<CommandResult> {
   }
 }
 
-async function executeCmd(ctx: CommandContext, opts: { includeAll: boolean }): Promise<CommandResult> {
+async function executeCmd(ctx: CommandContext, opts: { includeAll: boolean; env?: string; recreate?: boolean }): Promise<CommandResult> {
   const m = await migrator();
   const root = ctx.project.root;
-  const db = await openTarget(ctx, { create: true });
+  if (opts.recreate) await prepareRecreate(ctx, opts.env ?? 'production');
+  const db = await openTarget(ctx, { create: true, env: opts.env });
   if (!db) throw new Error('unreachable: the target is created when missing');
   try {
     const { files } = m.readMigrationFiles(root);
@@ -339,8 +376,12 @@ async function executeCmd(ctx: CommandContext, opts: { includeAll: boolean }): P
         action: `apply destructive migration(s) ${pendingPaths.map((p) => p.replace(/^.*\//, '')).join(', ')} to ${db.description}`,
         touches: pendingPaths,
         requestedBy: AGENT,
-        resume: { command: 'migrate execute', args: opts.includeAll ? { includeAll: true } : {} },
+        resume: { command: 'migrate execute', args: { ...(opts.includeAll ? { includeAll: true } : {}), ...(opts.env ? { env: opts.env } : {}) } },
       });
+    } else if (staged.length) {
+      // A ticket's staged migration lands with its deploy: applying it here asks what that deploy would.
+      const held = stagedMigrationRequest(ctx.state().changeSet(staged[0]!.changeSetId)!, db.description, staged.map((s) => s.path), { ...(opts.includeAll ? { includeAll: true } : {}), ...(opts.env ? { env: opts.env } : {}) });
+      if (held) await ctx.requireApproval(held);
     }
     const result = await m.applyPending(root, db, { includeAll: opts.includeAll });
     if (result.type === 'blocked') throw new UsageError(`${result.reason}: \`agent migrate execute --include-all\``);
@@ -377,15 +418,53 @@ export const migrateExecute = defineCommand({
   name: 'migrate execute',
   summary: 'Apply the pending migrations (and the newest staged set) to the target; --dry-run tries them in a shadow with a verified rollback',
   group: 'database',
+  risk: 'deploy', idempotent: true,
   policy: 'databaseDestructive',
   flags: [
     { name: 'dry-run', type: 'boolean', description: 'shadow database: replay, apply and time, estimate rows, roll back and compare' },
     { name: 'include-all', type: 'boolean', description: 'also apply pending files older than the newest applied one' },
+    envFlag,
+    { name: 'recreate', type: 'boolean', description: 'rebuild a missing or damaged embedded database from the migrations (a damaged one is moved aside first; its rows are lost)' },
   ],
-  schema: (z) => z.object({ dryRun: z.optional(z.boolean()), includeAll: z.optional(z.boolean()) }),
+  schema: (z) => z.object({ dryRun: z.optional(z.boolean()), includeAll: z.optional(z.boolean()), env: z.optional(z.enum(ENVS)), recreate: z.optional(z.boolean()) }),
   keywords: ['execute migration', 'apply migrations', 'dry run', 'db push'],
-  examples: ['agent migrate execute --dry-run', 'agent migrate execute'],
-  run: (ctx, args) => (args.dryRun ? dryRunCmd(ctx) : executeCmd(ctx, { includeAll: Boolean(args.includeAll) })),
+  examples: ['agent migrate execute --dry-run', 'agent migrate execute', 'agent migrate execute --env staging'],
+  run: (ctx, args) => {
+    if (args.recreate && args.dryRun) throw new UsageError('--recreate rebuilds a database; it does not go with --dry-run');
+    return args.dryRun ? dryRunCmd(ctx, args.env) : executeCmd(ctx, { includeAll: Boolean(args.includeAll), env: args.env, recreate: args.recreate });
+  },
 });
+
+/** --recreate: only for an embedded database that is missing or damaged; a damaged one is kept aside. */
+async function prepareRecreate(ctx: CommandContext, env: string): Promise<void> {
+  const [{ resolveDatabase }, { dataDirState, forgetEmbedded }, { holdLocks, databaseLock }, { renameSync }] = await Promise.all([
+    import('../engine/environments.js'),
+    import('../integrations/env-database.js'),
+    import('../engine/locks.js'),
+    import('node:fs'),
+  ]);
+  const target = resolveDatabase(env as (typeof ENVS)[number], ctx.project.config(), (name) => ctx.secrets.get(name as CredentialName));
+  if (target.kind !== 'embedded') throw new UsageError(`--recreate is for the embedded databases; ${env} is ${target.description}`);
+  const release = await holdLocks(ctx.state(), `MIGRATE-${process.pid}-recreate`, [databaseLock(target.identity)], { signal: ctx.signal });
+  try {
+    const on = dataDirState(ctx.project.root, target);
+    if (on === 'present') throw new UsageError(`${target.dataDir} is present and opens; --recreate only rebuilds a missing or damaged database`);
+    await ctx.requireApproval({
+      category: 'databaseDestructive',
+      action: `rebuild the ${env} embedded database ${target.dataDir} from the migrations${on === 'damaged' ? ' (the damaged one is moved aside)' : ''}`,
+      touches: [target.dataDir],
+      requestedBy: AGENT,
+      resume: { command: 'migrate execute', args: { env, recreate: true } },
+    });
+    if (on === 'damaged') {
+      const aside = `${target.dataDir}.damaged-${Date.now()}`;
+      renameSync(join(ctx.project.root, target.dataDir), join(ctx.project.root, aside));
+      ctx.out.line(AGENT, 'warn', `Moved the damaged ${target.dataDir} aside to ${aside}`);
+    }
+    forgetEmbedded(ctx.state(), env);
+  } finally {
+    release();
+  }
+}
 
 export const MIGRATE_COMMANDS = [migrateStatus, migrateLint, migrateChange, generateMigration, migrateExecute];

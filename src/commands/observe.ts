@@ -16,6 +16,7 @@ export const status = defineCommand({
   name: 'status',
   summary: 'System health, active agents, queue, last deployment, recent activity, pending approvals',
   group: 'observe',
+  risk: 'read',
   keywords: ['status', 'overview', 'how is everything', 'what is running', 'whats running', 'summary'],
   examples: ['agent status', 'agent status --json'],
   async run(ctx) {
@@ -56,6 +57,10 @@ export function renderStatus(s: StatusSnapshot, style: Style, now = Date.now()):
       out.push(`  ${style.yellow('⚠')} ${r.id} ${r.command}: completed ${r.completed.length ? r.completed.join(', ') : 'nothing'}`);
     }
   }
+  if (s.unfinishedDeployments.length) {
+    out.push('Unfinished Deployments:');
+    for (const d of s.unfinishedDeployments) out.push(`  ${style.red('✗')} ${d.id} → ${d.target}${d.ticketId ? ` (${d.ticketId})` : ''}: ${d.status.replace('_', ' ')}${d.step ? ` at step ${d.step}` : ''}; ${d.next}`);
+  }
   out.push('Recent Activity:');
   if (!s.recentActivity.length) out.push(style.dim('  (nothing yet)'));
   for (const e of s.recentActivity) {
@@ -80,6 +85,7 @@ export const logs = defineCommand({
   name: 'logs',
   summary: "Events of an agent, ticket or run (or all), filtered by level and age; --follow streams",
   group: 'observe',
+  risk: 'read',
   args: [{ name: 'target', description: 'an agent id (bughunter-1), agent name (MIGRATOR), ticket id or run id', complete: 'agent' }],
   flags: [
     { name: 'level', type: 'string', values: LEVELS, description: 'lowest level to show (default info)' },
@@ -151,12 +157,14 @@ export const health = defineCommand({
   name: 'health',
   summary: 'Check every dependency: ok, not configured, or failing and why (exit 1 if any fails)',
   group: 'observe',
+  risk: 'read',
   keywords: ['health', 'healthy', 'check', 'dependencies', 'credentials'],
   examples: ['agent health', 'agent health --json'],
   async run(ctx) {
     const { runHealthChecks } = await import('../integrations/health.js');
     const results = await ctx.out.spin('Checking dependencies…', runHealthChecks(ctx));
-    ctx.state().saveHealth(results.map((r) => ({ name: r.name, status: r.status, detail: r.detail, checked_at: Date.now() })));
+    // A state database that cannot be opened is itself the failing check; there is nowhere to keep the result.
+    if (!results.some((r) => r.name === 'state database' && r.status === 'failing')) ctx.state().saveHealth(results.map((r) => ({ name: r.name, status: r.status, detail: r.detail, checked_at: Date.now() })));
     const style = makeStyle(ctx.out.color);
     const width = Math.max(...results.map((r) => r.name.length));
     for (const r of results) {

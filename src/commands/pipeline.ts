@@ -6,8 +6,11 @@ import { makeStyle } from '../cli/style.js';
 import type { ChangeSetRow, DeploymentRow } from '../store/rows.js';
 import type { Manifest } from '../../agents/stage-agent/change-set.js';
 import { defineCommand, type CommandContext } from './types.js';
+import type { CredentialName } from '../config/secrets.js';
+import { rollbackRequest } from '../engine/approval-policy.js';
 
 const TARGETS = ['staging', 'production'] as const;
+type EnvName = (typeof TARGETS)[number];
 
 /** `usage`: the command as typed with a ticket id, for the hint when nothing is staged. */
 export function findChangeSet(ctx: CommandContext, ref: string | undefined, usage: (id: string) => string): ChangeSetRow {
@@ -36,6 +39,7 @@ export const review = defineCommand({
   name: 'review',
   summary: 'Show a staged change set: the change list, the diff and the quality gates',
   group: 'review',
+  risk: 'read',
   args: [{ name: 'id', description: 'a ticket id or change-set id (default: the newest staged set)', complete: 'ticket' }],
   flags: [{ name: 'stat', type: 'boolean', description: 'the change list and gates only, no diff' }],
   schema: (z) => z.object({ id: z.optional(z.string()), stat: z.optional(z.boolean()) }),
@@ -65,20 +69,26 @@ export const review = defineCommand({
   },
 });
 
-async function database(ctx: CommandContext) {
+/** The environment's database (a UsageError when it has none configured), and how to open it under its lock. */
+async function environmentDatabase(ctx: CommandContext, env: EnvName, opts: { sameDatabase?: boolean } = {}) {
+  const { resolveDatabase } = await import('../engine/environments.js');
+  const target = resolveDatabase(env, ctx.project.config(), (name) => ctx.secrets.get(name as CredentialName), opts);
   const { openMigrationApplier } = await import('../integrations/migration-applier.js');
-  return () => openMigrationApplier(ctx);
+  return { target, open: (by: string) => () => openMigrationApplier(ctx, target, by) };
 }
 
-export async function deployChangeSet(ctx: CommandContext, cs: ChangeSetRow, target: 'staging' | 'production', opts: { skipTests?: boolean; emergency?: boolean } = {}) {
+export async function deployChangeSet(ctx: CommandContext, cs: ChangeSetRow, target: EnvName, opts: { skipTests?: boolean; emergency?: boolean; sameDatabase?: boolean } = {}) {
   const m = JSON.parse(cs.manifest) as Manifest;
   const ticketId = cs.ticket_id ?? undefined;
   const maintenance = ctx.state().getKv<{ on: boolean }>('maintenance');
   if (maintenance?.on && !opts.emergency) {
     throw new UsageError('maintenance mode is on: deploys are paused; `agent emergency maintenance off` first, or `agent emergency deploy hotfix <id>`');
   }
+  // Before any approval is asked: a set without a database to go to is bad input, not a request.
+  const db = await environmentDatabase(ctx, target, opts);
   const touches = [...m.files.map((f) => f.path), ...m.migrations.map((x) => `migration ${x.version}_${x.name}`)];
-  const resume = { command: opts.emergency ? 'emergency deploy hotfix' : 'deploy', args: opts.emergency ? { id: cs.ticket_id ?? cs.id } : { target, id: cs.ticket_id ?? cs.id } };
+  const same = opts.sameDatabase ? { sameDatabase: true } : {};
+  const resume = { command: opts.emergency ? 'emergency deploy hotfix' : 'deploy', args: opts.emergency ? { id: cs.ticket_id ?? cs.id } : { target, id: cs.ticket_id ?? cs.id, ...same } };
   if (opts.emergency) {
     await ctx.requireApproval({ category: 'emergency', action: `emergency hotfix of ${ticketId ?? cs.id} to production without tests`, ticketId, touches, requestedBy: 'ORCHESTRATOR', resume, gates: m.gates.map((g) => ({ gate: g.gate, ok: g.ok, detail: g.detail })) });
   } else {
@@ -96,7 +106,7 @@ export async function deployChangeSet(ctx: CommandContext, cs: ChangeSetRow, tar
     await ctx.requireApproval({ category: 'databaseDestructive', action: `apply destructive migration(s) of ${ticketId ?? cs.id} on ${target}`, ticketId, touches, requestedBy: 'MIGRATOR', resume });
   }
   const { deploy } = await import('../engine/deploy.js');
-  const dep = await deploy(ctx, { changeSet: cs, target, skipTests: opts.skipTests, database: await database(ctx) });
+  const dep = await deploy(ctx, { changeSet: cs, target, skipTests: opts.skipTests, database: db.target, openDb: db.open(`deploy of ${ticketId ?? cs.id}`) });
   const { notifyDeployment } = await import('../engine/notify.js');
   await notifyDeployment(ctx, dep, m);
   return dep;
@@ -106,18 +116,50 @@ export const deployCmd = defineCommand({
   name: 'deploy',
   summary: 'Deploy a staged change set: branch, tests, migrations, deploy steps, record, email (production needs approval)',
   group: 'deploy',
+  risk: 'deploy',
   policy: 'productionDeployment',
   args: [
     { name: 'target', description: 'staging or production', required: true, complete: TARGETS },
     { name: 'id', description: 'a ticket or change-set id (default: the newest staged set)', complete: 'ticket' },
   ],
-  schema: (z) => z.object({ target: z.enum(TARGETS), id: z.optional(z.string()) }),
+  flags: [{ name: 'same-database', type: 'boolean', description: "staging only, with DATABASE_URL as the one target: deploy to that (production's) database anyway" }],
+  schema: (z) => z.object({ target: z.enum(TARGETS), id: z.optional(z.string()), sameDatabase: z.optional(z.boolean()) }),
   keywords: ['deploy', 'ship', 'release', 'staging', 'production'],
   examples: ['agent deploy staging BUG-2026-001', 'agent deploy production BUG-2026-001'],
   async run(ctx, args) {
+    if (args.sameDatabase && args.target !== 'staging') throw new UsageError('--same-database is for staging (production is DATABASE_URL\'s database already)');
     const cs = findChangeSet(ctx, args.id, (id) => `agent deploy ${args.target} ${id}`);
-    const dep = await deployChangeSet(ctx, cs, args.target);
+    const dep = await deployChangeSet(ctx, cs, args.target, { sameDatabase: args.sameDatabase });
     return { data: { deployment: deploymentView(dep) } };
+  },
+});
+
+export const deployResume = defineCommand({
+  name: 'deploy resume',
+  summary: 'Finish an interrupted deployment from its journal (its approval stands; steps it completed are not repeated)',
+  group: 'deploy',
+  risk: 'deploy',
+  args: [{ name: 'id', description: 'the DEPLOY-… id that `agent status` shows as interrupted', required: true }],
+  schema: (z) => z.object({ id: z.string() }),
+  keywords: ['resume', 'continue', 'finish deploy'],
+  examples: ['agent deploy resume DEPLOY-2026-004'],
+  async run(ctx, args) {
+    const state = ctx.state();
+    const { recoverInterrupted } = await import('../engine/recovery.js');
+    recoverInterrupted(state, ctx.project.config().agents.staleAfterMs);
+    const dep = state.deployment(args.id);
+    if (!dep) throw new UsageError(`${args.id}: no such deployment; see \`agent status\` for interrupted ones`);
+    if (dep.status !== 'interrupted') throw new UsageError(`${dep.id} is ${dep.status}; only an interrupted deployment can be resumed${dep.status === 'running' || dep.status === 'queued' ? ' (its process is still at it)' : ''}`);
+    const { envOf } = await import('../engine/deploy.js');
+    const cs = state.changeSet((JSON.parse(dep.data) as { changeSetId: string }).changeSetId);
+    if (!cs) throw new UsageError(`${dep.id}: its change set is gone from the state database; roll it back with \`agent rollback ${dep.id}\``);
+    const env = envOf(dep);
+    const db = await environmentDatabase(ctx, env, { sameDatabase: /--same-database/.test((JSON.parse(dep.data) as { database?: string }).database ?? '') });
+    const { deploy } = await import('../engine/deploy.js');
+    const done = await deploy(ctx, { changeSet: cs, target: env, database: db.target, openDb: db.open(`deploy of ${dep.ticket_id ?? cs.id}`), resume: dep });
+    const { notifyDeployment } = await import('../engine/notify.js');
+    await notifyDeployment(ctx, done, JSON.parse(cs.manifest) as Manifest);
+    return { data: { deployment: deploymentView(done) } };
   },
 });
 
@@ -126,10 +168,12 @@ export function deploymentView(d: DeploymentRow) {
   return { id: d.id, ticketId: d.ticket_id, target: d.target, status: d.status, startedAt: new Date(d.started_at).toISOString(), finishedAt: d.finished_at ? new Date(d.finished_at).toISOString() : null, ...data };
 }
 
+const ROLLBACKABLE = new Set(['succeeded', 'interrupted', 'stuck', 'rollback_interrupted', 'rollback_incomplete']);
+
 export function findDeployment(ctx: CommandContext, ref: string): DeploymentRow {
   const state = ctx.state();
   const all = state.deployments();
-  const live = all.filter((d) => d.status === 'succeeded');
+  const live = all.filter((d) => ROLLBACKABLE.has(d.status));
   if (/^(last|latest)$/i.test(ref)) {
     if (!live[0]) throw new UsageError('no deployment to roll back; see `agent status`');
     return live[0];
@@ -143,10 +187,18 @@ export function findDeployment(ctx: CommandContext, ref: string): DeploymentRow 
 }
 
 export async function rollbackDeployment(ctx: CommandContext, dep: DeploymentRow, reason: string) {
-  if (dep.status !== 'succeeded') throw new UsageError(`${dep.id} is ${dep.status}; only a live deployment can be rolled back`);
-  ctx.out.line('ORCHESTRATOR', 'ok', `Identified deployment: ${dep.id} (${dep.target}${dep.ticket_id ? `, ${dep.ticket_id}` : ''})`, { ticketId: dep.ticket_id ?? undefined });
-  const { rollback } = await import('../engine/deploy.js');
-  const result = await rollback(ctx, dep, await database(ctx));
+  const { recoverInterrupted } = await import('../engine/recovery.js');
+  recoverInterrupted(ctx.state(), ctx.project.config().agents.staleAfterMs);
+  dep = ctx.state().deployment(dep.id)!;
+  if (!ROLLBACKABLE.has(dep.status)) {
+    const why = dep.status === 'rolled_back' ? 'it was rolled back already' : dep.status === 'failed' ? 'its failed steps were undone when it failed' : dep.status === 'running' || dep.status === 'rolling_back' || dep.status === 'queued' ? 'its process is still at work on it' : 'nothing of it is in place';
+    throw new UsageError(`${dep.id} is ${dep.status}: ${why}; see \`agent status\``);
+  }
+  const { envOf, rollback } = await import('../engine/deploy.js');
+  const env = envOf(dep);
+  ctx.out.line('ORCHESTRATOR', 'ok', `Identified deployment: ${dep.id} (${env}${dep.ticket_id ? `, ${dep.ticket_id}` : ''}, ${dep.status})`, { ticketId: dep.ticket_id ?? undefined });
+  const db = await environmentDatabase(ctx, env, { sameDatabase: /--same-database/.test((JSON.parse(dep.data) as { database?: string }).database ?? '') });
+  const result = await rollback(ctx, dep, db.target, db.open(`rollback of ${dep.id}`));
   const { notifyIncident } = await import('../engine/notify.js');
   await notifyIncident(ctx, ctx.state().deployment(dep.id)!, reason, result.durationMs);
   return result;
@@ -156,6 +208,8 @@ export const rollbackCmd = defineCommand({
   name: 'rollback',
   summary: 'Roll a deployment back: down migrations, previous code, timed, with an incident report by email',
   group: 'deploy',
+  risk: 'deploy',
+  policy: 'productionDeployment',
   args: [{ name: 'id', description: 'a DEPLOY-… id, a ticket id, or "last"', required: true, complete: 'ticket' }],
   flags: [{ name: 'reason', type: 'string', placeholder: 'TEXT', description: 'what went wrong, for the incident report' }],
   schema: (z) => z.object({ id: z.string(), reason: z.optional(z.string()) }),
@@ -163,6 +217,8 @@ export const rollbackCmd = defineCommand({
   examples: ['agent rollback last', 'agent rollback BUG-2026-001 --reason "estimates page 500s"'],
   async run(ctx, args) {
     const dep = findDeployment(ctx, args.id);
+    const approval = rollbackRequest(dep, args.reason);
+    if (approval) await ctx.requireApproval(approval);
     const result = await rollbackDeployment(ctx, dep, args.reason ?? 'rollback requested by the admin');
     return { data: { deployment: deploymentView(ctx.state().deployment(dep.id)!), ...result } };
   },
@@ -172,6 +228,7 @@ export const metrics = defineCommand({
   name: 'metrics',
   summary: "The seed's success metrics from the recorded history: time to resolve, first-time fix rate, deploys a day, rollback time",
   group: 'observe',
+  risk: 'read',
   flags: [{ name: 'days', type: 'string', placeholder: 'N', description: 'the window in days (default 30)' }],
   schema: (z) => z.object({ days: z.optional(z.string().check(z.regex(/^[1-9]\d*$/, 'a positive whole number'))) }),
   keywords: ['metrics', 'kpi', 'numbers', 'performance'],
@@ -189,6 +246,7 @@ export const emergencyRollback = defineCommand({
   name: 'emergency rollback',
   summary: 'Roll back the last (or a named) deployment at once; the ticket id is the typed confirmation',
   group: 'emergency',
+  risk: 'emergency',
   policy: 'emergency',
   args: [{ name: 'what', description: '"last deployment" (default), a DEPLOY-… id or a ticket id', variadic: true }],
   flags: [{ name: 'reason', type: 'string', placeholder: 'TEXT', description: 'what went wrong, for the incident report' }],
@@ -216,6 +274,7 @@ export const emergencyHotfix = defineCommand({
   name: 'emergency deploy hotfix',
   summary: 'Deploy a staged fix to production without running the tests (never without the typed confirmation)',
   group: 'emergency',
+  risk: 'emergency',
   policy: 'emergency',
   args: [{ name: 'id', description: 'the ticket or change-set id of the staged fix', required: true, complete: 'ticket' }],
   schema: (z) => z.object({ id: z.string() }),

@@ -6,7 +6,7 @@ import { createTicket, listTickets, showTicket } from './tickets.js';
 import { analyzeTicket, fixTicket, generateCmd } from './work.js';
 import { demo } from './demo.js';
 import { bugsScan, testCmd } from './quality.js';
-import { deployCmd, emergencyHotfix, emergencyRollback, metrics, review, rollbackCmd } from './pipeline.js';
+import { deployCmd, deployResume, emergencyHotfix, emergencyRollback, metrics, review, rollbackCmd } from './pipeline.js';
 import { health, logs, status } from './observe.js';
 import { approvals, approve, reject } from './approvals.js';
 import { audit, auditVerify } from './audit.js';
@@ -34,6 +34,7 @@ export const COMMANDS: CommandDef[] = [
   review,
   restage,
   deployCmd,
+  deployResume,
   rollbackCmd,
   metrics,
   status,

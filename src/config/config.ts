@@ -15,6 +15,8 @@ function buildSchema(z: ZodMini) {
   const httpUrl = z.string().check(z.regex(/^https?:\/\/\S+$/, 'an http(s) URL'));
 
   const environment = z.strictObject({
+    /** A postgres:// URL, the name of an environment variable holding one, or "embedded". */
+    database: z.optional(z.string().check(z.minLength(1))),
     url: z.optional(httpUrl),
     healthUrl: z.optional(httpUrl),
     deploy: z.optional(z.array(z.string().check(z.minLength(1)))),
@@ -93,6 +95,8 @@ export type ConfigFile = z.infer<ReturnType<typeof buildSchema>>;
 type EnvironmentFile = NonNullable<NonNullable<ConfigFile['environments']>['staging']>;
 
 export interface EnvironmentConfig {
+  /** The environment's database: a URL, an env var name holding one, or "embedded" (default: its own embedded data dir). */
+  database?: string;
   url?: string;
   healthUrl?: string;
   deploy: string[];

@@ -7,6 +7,10 @@ import type { StateDb } from '../store/state-db.js';
 import { runPhases, type PhaseHandlers, type PhaseRecord } from './phases.js';
 import type { Phase } from './gates.js';
 import { cancelAgentsOfRun, recoverInterrupted } from './recovery.js';
+import { sleep } from './sleep.js';
+import { holdLocks } from './locks.js';
+
+export { sleep };
 
 export interface AgentTask {
   /** BugHunter, CodeSmith, Migrator, StageAgent (or a test agent). */
@@ -128,6 +132,17 @@ export class Orchestrator {
   async withRun<T>(opts: Parameters<Orchestrator['startRun']>[0], fn: (run: Run) => Promise<T>): Promise<T> {
     const run = this.startRun(opts);
     try {
+      // A run's resources (its ticket) are held for the whole run: a second fix of one ticket waits.
+      if (opts.resources?.length) {
+        const signal = this.openRuns.get(run.id)!.abort.signal;
+        await holdLocks(this.state, run.id, opts.resources, {
+          signal,
+          announce: (held) => {
+            const who = held.map((h) => (this.state.run(h) ? `${h} (${this.state.run(h)!.command})` : h)).join(', ');
+            this.out.line('ORCHESTRATOR', 'info', `Waiting for ${who} to finish`, { runId: run.id, ticketId: run.ticketId ?? undefined });
+          },
+        });
+      }
       const result = await fn(run);
       this.finishRun(run, { status: 'succeeded' });
       return result;
@@ -264,19 +279,4 @@ export class Orchestrator {
   dispose(): void {
     this.stopHeartbeat();
   }
-}
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new InterruptedError());
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(new InterruptedError());
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

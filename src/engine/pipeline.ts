@@ -5,6 +5,7 @@ import { GateBlockedError, WorkFailedError } from '../errors.js';
 import { Orchestrator, type Run } from './orchestrator.js';
 import { testCommandFor } from './deploy.js';
 import { appendAudit } from './audit.js';
+import { ticketLock } from './locks.js';
 import type { Analysis } from '../../agents/bug-hunter/index.js';
 import type { ReplayedShadow } from '../../agents/migrator/agent.js';
 import { resolveTestTarget, type TestTarget } from '../../agents/code-smith/test-gen.js';
@@ -50,7 +51,7 @@ export async function analyze(ctx: CommandContext, ticket: TicketRow): Promise<A
   const orch = new Orchestrator(ctx.state(), ctx.project.config(), ctx.out, ctx.signal);
   try {
     // An analysis changes nothing: the ticket keeps the status it had, whatever the outcome.
-    return await orch.withRun({ command: `analyze ticket ${ticket.id}`, ticketId: ticket.id }, (run) => runBugHunter(ctx, orch, run, ticket));
+    return await orch.withRun({ command: `analyze ticket ${ticket.id}`, ticketId: ticket.id, resources: [ticketLock(ticket.id)] }, (run) => runBugHunter(ctx, orch, run, ticket));
   } finally {
     ctx.state().setTicketStatus(ticket.id, settled(ticket.status));
     orch.dispose();
@@ -96,7 +97,7 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
     await s?.db.close();
   };
   try {
-    return await orch.withRun({ command: `fix ticket ${ticket.id}`, ticketId: ticket.id }, async (run) => {
+    return await orch.withRun({ command: `fix ticket ${ticket.id}`, ticketId: ticket.id, resources: [ticketLock(ticket.id)] }, async (run) => {
       const ids = { ticketId: ticket.id, runId: run.id };
       ctx.out.line('ORCHESTRATOR', 'ok', `Ticket received: ${ticket.id}${ticket.external_ref ? ` (${ticket.external_ref})` : ''}`, ids);
       const analysis = await runBugHunter(ctx, orch, run, ticket, (s) => (shadow = s));

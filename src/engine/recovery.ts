@@ -43,19 +43,63 @@ export function cancelAgentsOfRun(state: StateDb, run: { id: string; ticketId: s
 }
 
 /** Every recovery pass: interrupted runs of dead processes, and agents stranded by ended runs. */
-export function recoverAll(state: StateDb, staleAfterMs: number, now = Date.now()): { runs: InterruptedRun[]; agents: CancelledAgent[] } {
+export function recoverAll(state: StateDb, staleAfterMs: number, now = Date.now()): { runs: InterruptedRun[]; agents: CancelledAgent[]; deployments: InterruptedDeployment[] } {
   const runs = recoverInterruptedRuns(state, staleAfterMs, now);
+  const deployments = recoverDeployments(state, now);
   const agents: CancelledAgent[] = [];
   const byRun = new Map<string, { ticketId: string | null; status: string }>();
   for (const a of state.strandedAgents()) byRun.set(a.run_id, { ticketId: a.ticket_id, status: a.run_status });
   for (const [runId, r] of byRun) {
     state.tx(() => agents.push(...cancelAgentsOfRun(state, { id: runId, ticketId: r.ticketId }, `its run ${runId} had already ended (${r.status})`, now)));
   }
-  return { runs, agents };
+  return { runs, agents, deployments };
 }
 
 export function recoverInterrupted(state: StateDb, staleAfterMs: number, now = Date.now()): InterruptedRun[] {
   return recoverAll(state, staleAfterMs, now).runs;
+}
+
+export interface InterruptedDeployment {
+  id: string;
+  ticketId: string | null;
+  status: 'interrupted' | 'rollback_interrupted';
+  step: string | null;
+  reason: string;
+}
+
+/**
+ * A deployment (or its rollback) whose process died is marked interrupted at the step its journal
+ * names, with the commands that finish or undo it. A deployment still waiting for its lock when
+ * its process died had done nothing: it is cancelled.
+ */
+export function recoverDeployments(state: StateDb, now = Date.now()): InterruptedDeployment[] {
+  const found: InterruptedDeployment[] = [];
+  for (const d of state.deploymentsWithStatus(['queued', 'running', 'rolling_back'])) {
+    if (d.pid === process.pid) continue;
+    // Rows from before deployments recorded their process cannot be checked: they were never resumable.
+    const reason = d.pid === null || d.pid === undefined ? 'its process was not recorded' : isAlive(d.pid) ? null : `process ${d.pid} is gone`;
+    if (!reason) continue;
+    const nothingDone = d.status === 'queued' && !state.journal(d.id).some((j) => j.phase === 'done');
+    const status = d.status === 'rolling_back' ? 'rollback_interrupted' : nothingDone ? 'cancelled' : 'interrupted';
+    const next = status === 'rollback_interrupted' ? `\`agent rollback ${d.id}\` finishes the rollback` : `\`agent deploy resume ${d.id}\` finishes it, \`agent rollback ${d.id}\` undoes it`;
+    state.tx(() => {
+      state.updateDeployment(d.id, { status, finished_at: now });
+      state.appendJournal(d.id, d.step ?? 'start', status === 'cancelled' ? 'cancelled' : 'interrupted', { reason });
+      state.appendEvent({
+        kind: 'deploy.interrupted',
+        level: status === 'cancelled' ? 'info' : 'warn',
+        agent: 'ORCHESTRATOR',
+        ticketId: d.ticket_id,
+        message:
+          status === 'cancelled'
+            ? `${d.id} (${d.target}) was cancelled before it started: ${reason}`
+            : `${d.id} (${d.target}) ${status === 'rollback_interrupted' ? 'rollback ' : ''}was interrupted at step ${d.step ?? 'start'}: ${reason}; ${next}`,
+        data: { deployment: d.id, step: d.step, reason },
+      });
+    });
+    if (status !== 'cancelled') found.push({ id: d.id, ticketId: d.ticket_id, status, step: d.step ?? null, reason });
+  }
+  return found;
 }
 
 function recoverInterruptedRuns(state: StateDb, staleAfterMs: number, now: number): InterruptedRun[] {

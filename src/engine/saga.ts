@@ -1,5 +1,6 @@
 // Runs steps in order; when one fails, undoes the completed ones in reverse, so a failed
-// deploy or rollback never leaves a half-applied change.
+// deploy or rollback never leaves a half-applied change. The hook sees every step's intent before
+// it runs and its result after, which is what the deploy journal records.
 
 export interface Step<C> {
   name: string;
@@ -7,21 +8,24 @@ export interface Step<C> {
   run(ctx: C): Promise<(() => Promise<void>) | void>;
 }
 
+export type SagaPhase = 'intent' | 'done' | 'failed' | 'undo' | 'undone' | 'undo-failed';
+
 export type SagaOutcome =
   | { ok: true; completed: string[] }
   | { ok: false; completed: string[]; failed: string; error: Error; undone: string[]; undoErrors: Array<{ step: string; error: string }> };
 
-export async function runSaga<C>(steps: ReadonlyArray<Step<C>>, ctx: C, hooks: { onStep?: (name: string, phase: 'start' | 'done' | 'undo') => void } = {}): Promise<SagaOutcome> {
+export async function runSaga<C>(steps: ReadonlyArray<Step<C>>, ctx: C, hooks: { onStep?: (name: string, phase: SagaPhase, detail?: unknown) => void } = {}): Promise<SagaOutcome> {
   const undo: Array<{ step: string; fn: () => Promise<void> }> = [];
   const completed: string[] = [];
   for (const step of steps) {
-    hooks.onStep?.(step.name, 'start');
+    hooks.onStep?.(step.name, 'intent');
     try {
       const u = await step.run(ctx);
       if (u) undo.push({ step: step.name, fn: u });
       completed.push(step.name);
       hooks.onStep?.(step.name, 'done');
     } catch (err) {
+      hooks.onStep?.(step.name, 'failed', { error: (err as Error).message });
       const undone: string[] = [];
       const undoErrors: Array<{ step: string; error: string }> = [];
       for (const u of undo.reverse()) {
@@ -29,8 +33,10 @@ export async function runSaga<C>(steps: ReadonlyArray<Step<C>>, ctx: C, hooks: {
         try {
           await u.fn();
           undone.push(u.step);
+          hooks.onStep?.(u.step, 'undone');
         } catch (e) {
           undoErrors.push({ step: u.step, error: (e as Error).message });
+          hooks.onStep?.(u.step, 'undo-failed', { error: (e as Error).message });
         }
       }
       return { ok: false, completed, failed: step.name, error: err as Error, undone, undoErrors };

@@ -19,6 +19,8 @@ export interface StatusSnapshot {
   pendingApprovals: Array<{ id: string; action: string; category: string; risk: string; ticketId: string | null; requestedAt: string }>;
   recentActivity: Array<{ ts: string; level: string; agent: string | null; ticketId: string | null; message: string }>;
   interruptedRuns: Array<{ id: string; command: string; ticketId: string | null; completed: string[]; error: string | null; at: string }>;
+  /** Deployments and rollbacks a kill or a failed undo left half done, with the command that settles each. */
+  unfinishedDeployments: Array<{ id: string; target: string; ticketId: string | null; status: string; step: string | null; at: string; next: string }>;
   tickets: { open: number; total: number };
   maintenance: { on: boolean; since: string; by: string } | null;
   /** Claude usage recorded per ticket (empty while the agents run offline). */
@@ -77,6 +79,15 @@ export function readStatus(state: StateDb, config: AgentConfig, root: string): S
       completed: JSON.parse(r.completed) as string[],
       error: r.error,
       at: iso(r.finished_at ?? r.created_at),
+    })),
+    unfinishedDeployments: state.deploymentsWithStatus(['interrupted', 'rollback_interrupted', 'stuck', 'rollback_incomplete']).map((d) => ({
+      id: d.id,
+      target: d.env ?? d.target,
+      ticketId: d.ticket_id,
+      status: d.status,
+      step: d.step ?? null,
+      at: iso(d.finished_at ?? d.started_at),
+      next: d.status === 'interrupted' ? `\`agent deploy resume ${d.id}\` finishes it, \`agent rollback ${d.id}\` undoes it` : `\`agent rollback ${d.id}\` finishes the rollback`,
     })),
     tickets: { open: state.countTickets({ notStatus: CLOSED }), total: state.countTickets() },
     maintenance: state.getKv<StatusSnapshot['maintenance']>('maintenance') ?? null,

@@ -6,6 +6,8 @@ import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import type { CommandContext } from '../commands/types.js';
 import { statePath } from '../commands/dispatch.js';
+import type { CredentialName } from '../config/secrets.js';
+import { describeStateError } from '../store/state-file.js';
 
 const run = promisify(execFile);
 
@@ -30,7 +32,7 @@ export async function runHealthChecks(ctx: CommandContext): Promise<CheckResult[
   const checks: Check[] = [
     { name: 'state database', fn: async () => checkState(ctx) },
     { name: 'git repository', fn: (signal) => checkGit(ctx.project.root, signal) },
-    { name: 'app database', fn: (signal) => checkAppDatabase(ctx, signal) },
+    ...(['staging', 'production'] as const).map((env): Check => ({ name: `${env} database`, fn: (signal) => checkEnvironmentDatabase(ctx, env, signal) })),
     {
       name: 'supabase',
       fn: async (signal) => {
@@ -104,12 +106,19 @@ async function timed(check: Check, timeoutMs: number): Promise<CheckResult> {
   }
 }
 
+/** Never throws: a state file that cannot be opened or read is this check failing, with the file and the way back. */
 function checkState(ctx: CommandContext): Omit<CheckResult, 'name' | 'ms'> {
-  const state = ctx.state();
-  const integrity = state.db.pragma('quick_check', { simple: true }) as string;
-  if (integrity !== 'ok') return failing(`quick_check: ${integrity}`);
-  const mode = state.db.pragma('journal_mode', { simple: true }) as string;
-  return ok(`${relative(ctx.project.root, statePath(ctx.project))}, schema v${state.schemaVersion}, ${mode}, ${state.countEvents()} events`);
+  const path = statePath(ctx.project);
+  try {
+    const state = ctx.state();
+    const integrity = state.db.pragma('quick_check', { simple: true }) as string;
+    if (integrity !== 'ok') return failing(`${relative(ctx.project.root, path)} is damaged (quick_check: ${integrity.split('\n')[0]}); restore it from a backup`);
+    const mode = state.db.pragma('journal_mode', { simple: true }) as string;
+    return ok(`${relative(ctx.project.root, path)}, schema v${state.schemaVersion}, ${mode}, ${state.countEvents()} events`);
+  } catch (err) {
+    const e = describeStateError(path, err);
+    return failing(e instanceof Error ? e.message : String(e));
+  }
 }
 
 async function checkGit(root: string, signal: AbortSignal) {
@@ -126,28 +135,46 @@ async function checkGit(root: string, signal: AbortSignal) {
   }
 }
 
-async function checkAppDatabase(ctx: CommandContext, signal: AbortSignal) {
-  const url = ctx.secrets.get('DATABASE_URL');
-  if (url) {
+/** Each environment's own database: reachable, or for the embedded one present and whole, never "ok" for one that deployments need and is gone. */
+async function checkEnvironmentDatabase(ctx: CommandContext, env: 'staging' | 'production', signal: AbortSignal) {
+  const { resolveDatabase } = await import('../engine/environments.js');
+  let target;
+  try {
+    target = resolveDatabase(env, ctx.project.config(), (name) => ctx.secrets.get(name as CredentialName));
+  } catch (err) {
+    return missing((err as Error).message);
+  }
+  if (target.kind === 'url') {
     const { default: pg } = await import('pg');
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: ctx.project.config().health.timeoutMs });
+    const client = new pg.Client({ connectionString: target.url, connectionTimeoutMillis: ctx.project.config().health.timeoutMs });
     signal.addEventListener('abort', () => void client.end().catch(() => undefined), { once: true });
     try {
       await client.connect();
       const r = await client.query<{ v: string }>('select current_setting($1) as v', ['server_version']);
-      return ok(`DATABASE_URL reachable (${hostOf(url)}), Postgres ${r.rows[0]?.v ?? '?'}`);
+      return ok(`${target.description} reachable, Postgres ${r.rows[0]?.v ?? '?'}`);
     } finally {
       await client.end().catch(() => undefined);
     }
   }
-  const dir = join(ctx.project.agentDir, 'pgdata');
-  const rel = relative(ctx.project.root, dir);
   try {
     await import('@electric-sql/pglite');
   } catch {
-    return failing('embedded PGlite is not installed (npm ci) and DATABASE_URL is not set');
+    return failing('embedded PGlite is not installed (npm ci) and no database is configured for it');
   }
-  return ok(`embedded PGlite, data dir ${rel} ${existsSync(dir) ? 'present' : 'created on first use'} (set DATABASE_URL for a real server)`);
+  const { dataDirState, embeddedHadHistory } = await import('./env-database.js');
+  const on = dataDirState(ctx.project.root, target);
+  const legacy = existsSync(join(ctx.project.agentDir, 'pgdata', 'PG_VERSION'));
+  if (on === 'damaged') return failing(`${target.dataDir} is damaged (files missing); restore it from your backup, or \`agent migrate execute --env ${env} --recreate\``);
+  if (on === 'present') return ok(`${target.description}, present`);
+  if (legacy && env === 'production') return ok(`${target.description}: the shared .agent/pgdata from before environments becomes production's on first use`);
+  let history: { at: string; by: string } | undefined;
+  try {
+    history = embeddedHadHistory(ctx.state(), env);
+  } catch {
+    history = undefined; // the state check reports an unreadable state file
+  }
+  if (history) return failing(`${target.dataDir} is missing, but it was created ${history.at.slice(0, 16).replace('T', ' ')} by ${history.by}; restore it from your backup, or \`agent migrate execute --env ${env} --recreate\``);
+  return ok(`${target.description}, created on first use (set environments.${env}.database for a real server)`);
 }
 
 async function fetchStatus(url: string, headers: Record<string, string>, signal: AbortSignal, method = 'GET', body?: string) {

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { redact, redactDeep } from '../config/redact.js';
 import { SCHEMA_STEPS } from './schema.js';
+import { checkStateFile, describeStateError } from './state-file.js';
 import type {
   AgentRow,
   ChangeSetRow,
@@ -92,15 +93,28 @@ export class StateDb {
   readonly db: Database.Database;
   private lastDataVersion = -1;
 
+  /**
+   * Opens (or creates) the state database. A file that is empty, damaged or read-only while the
+   * project shows history is refused (StateFileError, exit 1) rather than started afresh, and
+   * SQLite's errors on the file name it.
+   */
   constructor(readonly path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    checkStateFile(path);
     Sqlite ??= requireHere('better-sqlite3') as typeof Database;
-    this.db = new Sqlite(path, { nativeBinding: nativeBinding() });
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('busy_timeout = 10000');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('foreign_keys = ON');
-    this.migrate();
+    let db: Database.Database | undefined;
+    try {
+      db = new Sqlite(path, { nativeBinding: nativeBinding() });
+      db.pragma('busy_timeout = 10000');
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      this.db = db;
+      this.migrate();
+    } catch (err) {
+      db?.close();
+      throw describeStateError(path, err);
+    }
   }
 
   private migrate(): void {
@@ -416,6 +430,18 @@ export class StateDb {
     this.db.prepare('DELETE FROM locks WHERE run_id = ?').run(runId);
   }
 
+  unlockResources(holder: string, resources: string[]): void {
+    const del = this.db.prepare('DELETE FROM locks WHERE run_id = ? AND resource = ?');
+    this.tx(() => {
+      for (const r of resources) del.run(holder, r);
+    });
+  }
+
+  lockOwner(resource: string): { holder: string; pid: number } | undefined {
+    const row = this.db.prepare('SELECT run_id, pid FROM locks WHERE resource = ?').get(resource) as { run_id: string; pid: number } | undefined;
+    return row ? { holder: row.run_id, pid: row.pid } : undefined;
+  }
+
   // ---- approvals ----
 
   insertApproval(a: ApprovalRow): void {
@@ -481,8 +507,8 @@ export class StateDb {
 
   insertDeployment(d: DeploymentRow): void {
     this.db
-      .prepare(`INSERT INTO deployments (id, ticket_id, target, status, started_at, finished_at, data) VALUES (@id, @ticket_id, @target, @status, @started_at, @finished_at, @data)`)
-      .run(redactDeep(d));
+      .prepare(`INSERT INTO deployments (id, ticket_id, target, status, started_at, finished_at, data, pid, env, step) VALUES (@id, @ticket_id, @target, @status, @started_at, @finished_at, @data, @pid, @env, @step)`)
+      .run(redactDeep({ pid: null, env: null, step: null, ...d }));
   }
 
   deployments(filter: { limit?: number } = {}): DeploymentRow[] {
@@ -493,10 +519,23 @@ export class StateDb {
     return this.db.prepare('SELECT * FROM deployments WHERE id = ? COLLATE NOCASE').get(id) as DeploymentRow | undefined;
   }
 
-  updateDeployment(id: string, patch: Partial<Pick<DeploymentRow, 'status' | 'finished_at' | 'data'>>): void {
+  updateDeployment(id: string, patch: Partial<Pick<DeploymentRow, 'status' | 'finished_at' | 'data' | 'pid' | 'step'>>): void {
     const keys = Object.keys(patch);
     if (!keys.length) return;
     this.db.prepare(`UPDATE deployments SET ${keys.map((k) => `${k} = ?`).join(', ')} WHERE id = ?`).run(...keys.map((k) => redactDeep(patch[k as keyof typeof patch])), id);
+  }
+
+  deploymentsWithStatus(statuses: readonly string[]): DeploymentRow[] {
+    return this.db.prepare(`SELECT * FROM deployments WHERE status IN (${statuses.map(() => '?').join(', ')}) ORDER BY started_at DESC, id DESC`).all(...statuses) as DeploymentRow[];
+  }
+
+  /** One step of a deployment's or rollback's saga: its intent before it runs, its result after. */
+  appendJournal(deploymentId: string, step: string, phase: string, detail?: unknown): void {
+    this.db.prepare('INSERT INTO deploy_journal (deployment_id, step, phase, detail, ts) VALUES (?, ?, ?, ?, ?)').run(deploymentId, step, phase, detail === undefined ? null : redact(json(detail)), Date.now());
+  }
+
+  journal(deploymentId: string): Array<{ id: number; step: string; phase: string; detail: string | null; ts: number }> {
+    return this.db.prepare('SELECT id, step, phase, detail, ts FROM deploy_journal WHERE deployment_id = ? ORDER BY id').all(deploymentId) as Array<{ id: number; step: string; phase: string; detail: string | null; ts: number }>;
   }
 
   lastDeployment(): DeploymentRow | undefined {
@@ -507,6 +546,10 @@ export class StateDb {
 
   lastAudit(): AuditRow | undefined {
     return this.db.prepare('SELECT * FROM audit ORDER BY seq DESC LIMIT 1').get() as AuditRow | undefined;
+  }
+
+  auditEntry(seq: number): AuditRow | undefined {
+    return this.db.prepare('SELECT * FROM audit WHERE seq = ?').get(seq) as AuditRow | undefined;
   }
 
   insertAudit(row: AuditRow): void {
@@ -531,6 +574,10 @@ export class StateDb {
 
   setKv(key: string, value: unknown): void {
     this.db.prepare('INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at').run(key, json(value), Date.now());
+  }
+
+  deleteKv(key: string): void {
+    this.db.prepare('DELETE FROM kv WHERE key = ?').run(key);
   }
 
   kvWithPrefix<T>(prefix: string): Array<{ key: string; value: T }> {

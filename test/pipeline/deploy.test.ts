@@ -12,6 +12,9 @@ import { loadSecrets } from '../../src/config/secrets.js';
 import { createReporter } from '../../src/cli/output.js';
 import { makeStyle } from '../../src/cli/style.js';
 import { deploy, rollback, type MigrationApplier, type MigrationToApply } from '../../src/engine/deploy.js';
+import { embeddedTarget } from '../../src/engine/environments.js';
+import { emptySnapshot } from '../../agents/migrator/schema-snapshot.js';
+import type { ChangeSetRow, DeploymentRow } from '../../src/store/rows.js';
 import { runSaga } from '../../src/engine/saga.js';
 import { notifyDeployment } from '../../src/engine/notify.js';
 import { createServer } from 'node:http';
@@ -55,23 +58,36 @@ function input(overrides: Partial<ChangeSetInput> = {}): ChangeSetInput {
   };
 }
 
-/** A fake-free applier over a real file: each migration appends/removes its version line. */
+/**
+ * A fake-free applier over a real file: each migration appends its `version deployment` line and
+ * removes it when reverted; the schema is the set of applied versions (as extensions, so the real
+ * schema differ compares them).
+ */
 function fileApplier(dir: string): () => Promise<MigrationApplier> {
   const path = join(dir, 'applied.txt');
+  const rows = () => (existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => l.split(' ') as [string, string]) : []);
   return async () => ({
     description: 'a file',
-    async apply(ms: MigrationToApply[]) {
-      for (const m of ms) writeFileSync(path, (existsSync(path) ? readFileSync(path, 'utf8') : '') + m.version + '\n');
-      return ms.map((m) => m.version);
+    async apply(ms: MigrationToApply[], _log, by) {
+      const have = new Set(rows().map((r) => r[0]));
+      const fresh = ms.filter((m) => !have.has(m.version));
+      for (const m of fresh) writeFileSync(path, (existsSync(path) ? readFileSync(path, 'utf8') : '') + `${m.version} ${by.deployment}\n`);
+      return fresh.map((m) => m.version);
     },
     async revert(ms: MigrationToApply[]) {
-      let text = existsSync(path) ? readFileSync(path, 'utf8') : '';
-      for (const m of ms) text = text.replace(m.version + '\n', '');
-      writeFileSync(path, text);
+      const gone = new Set(ms.map((m) => m.version));
+      writeFileSync(path, rows().filter((r) => !gone.has(r[0])).map((r) => r.join(' ') + '\n').join(''));
     },
+    history: async () => new Set(rows().map((r) => r[0])),
+    appliedBy: async (ids: string[]) => rows().filter((r) => ids.includes(r[1])).map(([version, deployment]) => ({ version, deployment })),
+    snapshot: async () => ({ ...emptySnapshot(), extensions: Object.fromEntries(rows().map((r) => [`m${r[0]}`, { schema: 'public', version: '1' }])) }),
     async close() {},
   });
 }
+
+const where = (env: 'staging' | 'production') => embeddedTarget(env, 'test');
+const fileDeploy = (ctx: Parameters<typeof deploy>[0], dir: string, cs: ChangeSetRow, target: 'staging' | 'production') => deploy(ctx, { changeSet: cs, target, database: where(target), openDb: fileApplier(dir) });
+const fileRollback = (ctx: Parameters<typeof deploy>[0], dir: string, dep: DeploymentRow) => rollback(ctx, dep, where((dep.env ?? 'production') as 'staging' | 'production'), fileApplier(dir));
 
 function stage(ctx: Awaited<ReturnType<typeof context>>['ctx'], dir: string, inp: ChangeSetInput) {
   return writeChangeSet(dir, inp, new Date('2026-12-01T14:30:22Z')).then((m) => {
@@ -109,14 +125,14 @@ describe('deploy and rollback', () => {
     const dir = project();
     const { ctx, lines } = await context(dir);
     const cs = await stage(ctx, dir, input({ migrations: [{ version: '20261201143022', name: 'fix', upPath: 'a', downPath: 'b', up: 'select 1', down: 'select 2', findings: [], destructive: false }] }));
-    const dep = await deploy(ctx, { changeSet: cs, target: 'staging', database: fileApplier(dir) });
+    const dep = await fileDeploy(ctx, dir, cs, 'staging');
     expect(dep.status).toBe('succeeded');
     const data = JSON.parse(dep.data);
     expect(data.tests).toMatchObject({ ok: true });
     expect(sh(dir, 'show', '--stat', '--format=%s', 'agent/bug-2026-001')).toMatch(/agent: BUG-2026-001 AI estimate fix[\s\S]*app\/api\/estimates\/route\.ts/);
-    expect(readFileSync(join(dir, 'applied.txt'), 'utf8')).toBe('20261201143022\n');
+    expect(readFileSync(join(dir, 'applied.txt'), 'utf8')).toBe(`20261201143022 ${dep.id}\n`);
     expect(lines.join('')).toContain('[ORCHESTRATOR] ✓ Staging deployment successful: DEPLOY-');
-    const rb = await rollback(ctx, dep, fileApplier(dir));
+    const rb = await fileRollback(ctx, dir, dep);
     expect(rb.steps).toEqual(['migrations', 'branch']);
     expect(readFileSync(join(dir, 'applied.txt'), 'utf8')).toBe('');
     expect(spawnSync('git', ['rev-parse', '--verify', 'agent/bug-2026-001'], { cwd: dir }).status).not.toBe(0);
@@ -129,7 +145,7 @@ describe('deploy and rollback', () => {
     writeFileSync(join(dir, 'agent.config.json'), JSON.stringify({ environments: { staging: { deploy: ['echo deploying', 'exit 7'] } } }));
     const { ctx, lines } = await context(dir);
     const cs = await stage(ctx, dir, input({ migrations: [{ version: '1', name: 'm', upPath: 'a', downPath: 'b', up: 'u', down: 'd', findings: [], destructive: false }] }));
-    await expect(deploy(ctx, { changeSet: cs, target: 'staging', database: fileApplier(dir) })).rejects.toThrow(/failed at deploy steps: deploy step failed \(exit 7\): exit 7.*undid migrations, branch/);
+    await expect(fileDeploy(ctx, dir, cs, 'staging')).rejects.toThrow(/failed at deploy steps: deploy step failed \(exit 7\): exit 7.*undid migrations, branch/);
     expect(readFileSync(join(dir, 'applied.txt'), 'utf8')).toBe('');
     expect(spawnSync('git', ['rev-parse', '--verify', 'agent/bug-2026-001'], { cwd: dir }).status).not.toBe(0);
     expect(ctx.state().deployments()[0]!.status).toBe('failed');
@@ -141,7 +157,7 @@ describe('deploy and rollback', () => {
     const dir = project('node -e "process.exit(3)"');
     const { ctx } = await context(dir);
     const cs = await stage(ctx, dir, input({ migrations: [{ version: '1', name: 'm', upPath: 'a', downPath: 'b', up: 'u', down: 'd', findings: [], destructive: false }] }));
-    await expect(deploy(ctx, { changeSet: cs, target: 'staging', database: fileApplier(dir) })).rejects.toThrow(/failed at tests: tests failed \(exit 3\)/);
+    await expect(fileDeploy(ctx, dir, cs, 'staging')).rejects.toThrow(/failed at tests: tests failed \(exit 3\)/);
     expect(existsSync(join(dir, 'applied.txt'))).toBe(false);
     ctx.close();
   });
@@ -151,10 +167,10 @@ describe('deploy and rollback', () => {
     const { ctx } = await context(dir);
     const cs = await stage(ctx, dir, input());
     const before = sh(dir, 'rev-parse', 'HEAD');
-    const dep = await deploy(ctx, { changeSet: cs, target: 'production' });
+    const dep = await fileDeploy(ctx, dir, cs, 'production');
     expect(existsSync(join(dir, 'app/api/estimates/route.ts'))).toBe(true);
     expect(JSON.parse(dep.data)).toMatchObject({ previousSha: before, mainBranch: 'main' });
-    await rollback(ctx, dep);
+    await fileRollback(ctx, dir, dep);
     expect(existsSync(join(dir, 'app/api/estimates/route.ts'))).toBe(false);
     expect(sh(dir, 'log', '-1', '--format=%s')).toMatch(/^Revert "Deploy DEPLOY-/);
     ctx.close();
@@ -166,19 +182,19 @@ describe('deploying one ticket again', () => {
     const dir = project();
     const { ctx } = await context(dir);
     const cs = await stage(ctx, dir, input());
-    const first = await deploy(ctx, { changeSet: cs, target: 'staging' });
-    const retry = await deploy(ctx, { changeSet: cs, target: 'staging' });
+    const first = await fileDeploy(ctx, dir, cs, 'staging');
+    const retry = await fileDeploy(ctx, dir, cs, 'staging');
     expect(retry.status).toBe('succeeded');
     // The first deployment's worktree held the branch; it is released, the retry's is in place.
     expect(existsSync(JSON.parse(first.data).worktree)).toBe(false);
     expect(existsSync(join(JSON.parse(retry.data).worktree, 'app/api/estimates/route.ts'))).toBe(true);
-    const prod = await deploy(ctx, { changeSet: cs, target: 'production' });
+    const prod = await fileDeploy(ctx, dir, cs, 'production');
     expect(prod.status).toBe('succeeded');
     expect(existsSync(join(dir, 'app/api/estimates/route.ts'))).toBe(true);
     // Rolling back the older staging deployment leaves the production merge alone.
-    await rollback(ctx, retry);
+    await fileRollback(ctx, dir, retry);
     expect(existsSync(join(dir, 'app/api/estimates/route.ts'))).toBe(true);
-    await rollback(ctx, prod);
+    await fileRollback(ctx, dir, prod);
     expect(existsSync(join(dir, 'app/api/estimates/route.ts'))).toBe(false);
     ctx.close();
   });
@@ -199,7 +215,7 @@ describe('the deployment email', () => {
       const dir = project();
       const { ctx, lines } = await context(dir, { RESEND_API_KEY: key, RESEND_BASE_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
       const cs = await stage(ctx, dir, input());
-      const dep = await deploy(ctx, { changeSet: cs, target: 'staging' });
+      const dep = await fileDeploy(ctx, dir, cs, 'staging');
       const sent = await notifyDeployment(ctx, dep, JSON.parse(cs.manifest));
       expect(sent.via).toBe('outbox');
       const warned = lines.join('').split('\n').find((l) => l.includes('Email not sent'));

@@ -1,6 +1,6 @@
 // openDatabase: the project's database. DATABASE_URL through pg when given; otherwise the embedded
 // PGlite data dir `<project>/.agent/pgdata`, created from the cached template on first use.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Pg } from './types.js';
 import { extensionsIn } from './extensions.js';
@@ -12,6 +12,8 @@ export interface OpenDatabaseOptions {
   databaseUrl?: string | undefined;
   /** Where the PGlite template is cached; default `<project>/.agent/cache`. */
   cacheDir?: string;
+  /** The embedded data directory, relative to the project; default `.agent/pgdata`. */
+  dataDir?: string;
 }
 
 export const PGDATA_DIR = join('.agent', 'pgdata');
@@ -33,8 +35,8 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Pg> {
     return openNodePg(opts.databaseUrl);
   }
   const { openPglite } = await import('./pglite.js');
-  const dataDir = join(opts.projectRoot, PGDATA_DIR);
-  const description = `embedded PGlite (${PGDATA_DIR})`;
+  const dataDir = join(opts.projectRoot, opts.dataDir ?? PGDATA_DIR);
+  const description = `embedded PGlite (${opts.dataDir ?? PGDATA_DIR})`;
   // The project's own database serves the app: load the shims' extensions whatever the SQL says.
   const extensions = [...SHIM_EXTENSIONS, ...projectExtensions(opts.projectRoot)];
   if (existsSync(join(dataDir, 'PG_VERSION'))) {
@@ -51,7 +53,13 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Pg> {
     }
     return db;
   }
+  // Copied beside and renamed into place: a kill mid-copy never leaves a half data directory.
+  if (existsSync(dataDir) && readdirSync(dataDir).length) throw new Error(`${opts.dataDir ?? PGDATA_DIR} exists but holds no database (no PG_VERSION): it is damaged or half-deleted`);
   const { copyTemplate } = await import('./template.js');
-  await copyTemplate(opts.cacheDir ?? join(opts.projectRoot, CACHE_DIR), dataDir);
+  const building = `${dataDir}.creating-${process.pid}`;
+  rmSync(building, { recursive: true, force: true });
+  await copyTemplate(opts.cacheDir ?? join(opts.projectRoot, CACHE_DIR), building);
+  rmSync(dataDir, { recursive: true, force: true }); // an empty directory at most
+  renameSync(building, dataDir);
   return openPglite({ dataDir, extensions, description });
 }
