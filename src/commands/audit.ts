@@ -1,5 +1,7 @@
 // audit [--verify], audit verify
-import { verifyChain } from '../engine/audit.js';
+import { relative } from 'node:path';
+import { auditKey, headFileOf, readAnchors, verifyAudit } from '../engine/audit.js';
+import { UsageError } from '../errors.js';
 import { makeStyle, table } from '../cli/style.js';
 import { defineCommand, type CommandContext } from './types.js';
 import type { AuditRow } from '../store/rows.js';
@@ -20,11 +22,20 @@ function auditView(r: AuditRow) {
 }
 
 async function verify(ctx: CommandContext) {
-  const rows = ctx.state().audit();
-  const verdict = verifyChain(rows);
-  if (verdict.ok) ctx.out.line('AUDIT', 'ok', `Audit chain intact: ${verdict.count} entries verified`);
-  else ctx.out.line('AUDIT', 'error', `Audit chain broken at entry #${verdict.seq}: ${verdict.reason}`);
-  return { data: { verify: verdict }, exitCode: verdict.ok ? (0 as const) : (1 as const) };
+  const state = ctx.state();
+  const rows = state.audit();
+  const key = auditKey(ctx.project.root);
+  const report = verifyAudit(rows, readAnchors(state, relative(ctx.project.root, headFileOf(state) ?? '') || 'the head file'), key);
+  const data = { verify: { ok: report.exitCode === 0, count: report.count, mode: report.mode, problem: report.problem ?? null, seq: report.seq ?? null, message: report.message, notes: report.notes } };
+  // Signed entries whose key is not set here: not tampered, not verifiable either (exit 2, one line).
+  if (report.exitCode === 2) {
+    const err = new UsageError(`agent audit --verify: ${report.message}`);
+    err.detail = data;
+    throw err;
+  }
+  ctx.out.line('AUDIT', report.exitCode === 0 ? 'ok' : 'error', `${report.message} — ${report.mode}`);
+  for (const note of report.notes) ctx.out.line('AUDIT', 'info', note);
+  return { data, exitCode: report.exitCode };
 }
 
 export const audit = defineCommand({
@@ -32,7 +43,7 @@ export const audit = defineCommand({
   summary: 'The audit trail (who, which agent, what, files, approval, result); --verify checks the hash chain',
   group: 'observe',
   flags: [
-    { name: 'verify', type: 'boolean', description: 'recompute the SHA-256 chain and name the first tampered entry (exit 1)' },
+    { name: 'verify', type: 'boolean', description: 'recompute the hash chain, check it against the head recorded outside the state database, name what was edited or cut (exit 1)' },
     { name: 'limit', type: 'string', placeholder: 'N', description: 'only the last N entries (default 50)' },
   ],
   schema: (z) => z.object({ verify: z.optional(z.boolean()), limit: z.optional(z.string().check(z.regex(/^[1-9]\d*$/, 'a positive whole number'))) }),

@@ -207,4 +207,16 @@ export const SCHEMA_STEPS: readonly string[] = [
     sent_at INTEGER
   );
   `,
+  // 6: the audit trail is append-only: rows are never changed or removed, and each new row takes
+  // the next sequence number and links to the last row's hash
+  `
+  CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: entries cannot be changed'); END;
+  CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: entries cannot be removed'); END;
+  CREATE TRIGGER audit_append_in_order BEFORE INSERT ON audit
+    WHEN NEW.seq IS NOT COALESCE((SELECT MAX(seq) FROM audit), 0) + 1
+      OR NEW.prev_hash IS NOT COALESCE((SELECT hash FROM audit ORDER BY seq DESC LIMIT 1), '${'0'.repeat(64)}')
+    BEGIN SELECT RAISE(ABORT, 'audit entries are appended in order, each linked to the last'); END;
+  `,
 ];

@@ -220,13 +220,14 @@ describe('audit', () => {
     for (const t of ['Estimates fail to save', 'Invoices fail to send', 'Jobs page is broken']) await agent(['create', 'ticket', t], { cwd: dir });
     const ok = await agent(['audit', '--verify'], { cwd: dir });
     expect(ok.code).toBe(0);
-    expect(ok.stdout.trim()).toBe('[AUDIT] ✓ Audit chain intact: 3 entries verified');
+    expect(ok.stdout.trim()).toBe('[AUDIT] ✓ Audit chain intact: 3 entries verified, ending at the head recorded outside (#3; git checkpoint #3) — SHA-256, no AGENT_AUDIT_KEY');
     const db = new Database(join(dir, '.agent', 'state.db'));
+    db.exec('DROP TRIGGER audit_append_only_update'); // as anyone with the file could
     db.prepare("UPDATE audit SET result = 'deleted' WHERE seq = 2").run();
     db.close();
     const bad = await agent(['audit', 'verify'], { cwd: dir });
     expect(bad.code).toBe(1);
-    expect(bad.stdout.trim()).toBe('[AUDIT] ✗ Audit chain broken at entry #2: entry #2 was modified after it was written (hash mismatch)');
+    expect(bad.stdout.trim()).toBe('[AUDIT] ✗ Audit chain broken at entry #2: entry #2 was modified after it was written (hash mismatch) — SHA-256, no AGENT_AUDIT_KEY');
   });
 });
 
