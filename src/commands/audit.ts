@@ -42,6 +42,7 @@ export const audit = defineCommand({
   name: 'audit',
   summary: 'The audit trail (who, which agent, what, files, approval, result); --verify checks the hash chain',
   group: 'observe',
+  risk: 'read',
   flags: [
     { name: 'verify', type: 'boolean', description: 'recompute the hash chain, check it against the head recorded outside the state database, name what was edited or cut (exit 1)' },
     { name: 'limit', type: 'string', placeholder: 'N', description: 'only the last N entries (default 50)' },
@@ -70,6 +71,7 @@ export const auditVerify = defineCommand({
   name: 'audit verify',
   summary: 'Same as `agent audit --verify`',
   group: 'observe',
+  risk: 'read',
   async run(ctx) {
     return verify(ctx);
   },

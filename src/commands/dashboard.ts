@@ -10,6 +10,7 @@ export const dashboard = defineCommand({
   name: 'dashboard',
   summary: 'Full-screen control room: live agents, activity and logs, a command prompt, approval dialogs',
   group: 'observe',
+  risk: 'read',
   keywords: ['dashboard', 'control room', 'live', 'monitor', 'screen'],
   examples: ['agent dashboard'],
   async run(ctx) {

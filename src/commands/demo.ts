@@ -68,6 +68,7 @@ export const demo = defineCommand({
   name: 'demo',
   summary: 'A fresh working copy of the bundled CRM example, then the dashboard on it (or, with --script, the seed example 4.1)',
   group: 'setup',
+  risk: 'write', shellOnly: true,
   needsProject: false,
   args: [{ name: 'dir', description: 'where to make the working copy (default: a new temp directory)' }],
   flags: [{ name: 'script', type: 'boolean', description: 'play example 4.1 (ticket, fix, approve, staging deploy) instead of opening the dashboard' }],

@@ -27,6 +27,7 @@ export const emergencyAccess = defineCommand({
   name: NAME,
   summary: "A one-time sign-in link as a CRM user (Supabase admin API) after a typed approval; shown once on the admin's terminal, stored nowhere",
   group: 'emergency',
+  risk: 'emergency',
   policy: 'emergency',
   shellOnly: true,
   args: [{ name: 'user_id', description: 'the auth user id (a UUID, auth.users.id)', required: true }],

@@ -9,6 +9,7 @@ export const mcp = defineCommand({
   name: 'mcp',
   summary: "Serve this project's commands as MCP tools over stdio, for Claude Code (`agent init` registers it)",
   group: 'setup',
+  risk: 'read',
   examples: ['agent mcp', 'claude mcp add crm-agent -- npx agent mcp'],
   async run(ctx) {
     // A person at a terminal (or free text the router sent here) would just see a silent wait.
@@ -24,6 +25,7 @@ export const init = defineCommand({
   name: 'init',
   summary: 'Set up this project: agent.config.json, Claude Code\'s .mcp.json and /agent command, .gitignore lines; never overwrites your edits',
   group: 'setup',
+  risk: 'write', idempotent: true,
   keywords: ['init', 'initialize', 'initialise', 'set up', 'setup'],
   examples: ['agent init'],
   async run(ctx) {
@@ -50,6 +52,7 @@ export const email = defineCommand({
   name: 'email',
   summary: 'Send a notification email (Resend when RESEND_API_KEY is set, otherwise a .eml file in .agent/outbox/)',
   group: 'admin',
+  risk: 'write',
   args: [{ name: 'message', description: 'the text of the email', required: true, variadic: true }],
   flags: [
     { name: 'to', type: 'string', placeholder: 'ADDR', description: 'recipient (default: email.to in agent.config.json)' },

@@ -19,6 +19,7 @@ export const createTicket = defineCommand({
   name: 'create ticket',
   summary: 'Create a work item from a description; its kind is inferred unless --kind is given',
   group: 'tickets',
+  risk: 'write',
   args: [{ name: 'description', description: 'what is wrong or wanted, in plain words', required: true, variadic: true }],
   flags: [
     { name: 'kind', type: 'string', values: TICKET_KINDS, description: 'force the kind instead of inferring it' },
@@ -63,6 +64,7 @@ export const listTickets = defineCommand({
   name: 'tickets',
   summary: 'List tickets, newest first, a page at a time (--limit, --offset)',
   group: 'tickets',
+  risk: 'read',
   flags: [
     { name: 'status', type: 'string', values: TICKET_STATUSES, description: 'only tickets in this status' },
     { name: 'kind', type: 'string', values: TICKET_KINDS, description: 'only tickets of this kind' },
@@ -105,6 +107,7 @@ export const showTicket = defineCommand({
   name: 'ticket',
   summary: 'Show one ticket and its history of events',
   group: 'tickets',
+  risk: 'read',
   args: [{ name: 'id', description: 'a ticket id such as BUG-2026-001 (or its external ref)', required: true, complete: 'ticket' }],
   schema: (z) => z.object({ id: z.string().check(z.minLength(1)) }),
   keywords: ['ticket', 'history', 'details'],

@@ -49,6 +49,8 @@ export interface CommandContext {
    * WorkFailedError when the admin rejected it.
    */
   requireApproval(request: ApprovalRequest): Promise<ApprovalRecord | null>;
+  /** The approvals granted to this command so far, for its audit rows' `approval` ("APR-3, APR-4"); null when none. */
+  approvalIds(): string | null;
   /** Runs another registered command in this context (used to carry out an approved action). */
   dispatch(command: string, input: Record<string, unknown>, preApproved?: ApprovalRow): Promise<CommandResult>;
 }
@@ -92,6 +94,14 @@ export interface CommandResult {
   exitCode?: ExitCode;
 }
 
+/**
+ * What the worst a command can do is: `read` changes nothing; `write` adds work items, staged sets,
+ * files in the project or notes in the state; `deploy` changes what runs (code, the database);
+ * `destructive` deletes records; `emergency` acts at once on everything. Every front door derives
+ * from it (MCP's readOnly/destructive hints); the approvals themselves follow the policy.
+ */
+export type CommandRisk = 'read' | 'write' | 'deploy' | 'destructive' | 'emergency';
+
 export interface CommandDef<A = any> {
   /** One or more words: `status`, `create ticket`, `migrate status`. */
   name: string;
@@ -106,6 +116,10 @@ export interface CommandDef<A = any> {
   examples?: readonly string[];
   /** Words that point the free-text router here ("how is everything" -> status). */
   keywords?: readonly string[];
+  /** Required, so that no command is left undeclared. */
+  risk: CommandRisk;
+  /** Running it again with the same input changes nothing more (MCP's idempotentHint). */
+  idempotent?: boolean;
   /** Which approval the command's action can need (documentation, MCP and help show it). */
   policy?: ApprovalCategory;
   /** False for commands that work outside a project (help, version). */

@@ -14,6 +14,7 @@ export const analyzeTicket = defineCommand({
   name: 'analyze ticket',
   summary: 'BugHunter reads the code, types, tests and schema and reports root causes with evidence',
   group: 'tickets',
+  risk: 'write',
   args: [{ name: 'id', description: 'a ticket id such as BUG-2026-001', required: true, complete: 'ticket' }],
   schema: (z) => z.object({ id: z.string() }),
   keywords: ['analyze', 'analyse', 'investigate', 'root cause', 'diagnose'],
@@ -30,6 +31,7 @@ export const fixTicket = defineCommand({
   name: 'fix ticket',
   summary: 'Analysis, then the fix (code and migrations), validated and staged under ./staged/ for review',
   group: 'tickets',
+  risk: 'write',
   policy: 'codeGeneration',
   args: [{ name: 'id', description: 'a ticket id such as BUG-2026-001', required: true, complete: 'ticket' }],
   schema: (z) => z.object({ id: z.string() }),
@@ -47,6 +49,7 @@ export const generateCmd = defineCommand({
   name: 'generate',
   summary: "CodeSmith writes an API endpoint, an MCP tool, a React component or a test in the project's own style, tested and staged for review",
   group: 'tickets',
+  risk: 'write',
   policy: 'codeGeneration',
   args: [
     { name: 'kind', description: 'api, mcp-tool, component or test', required: true, complete: ['api', 'mcp-tool', 'component', 'test'] },

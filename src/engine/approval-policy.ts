@@ -83,3 +83,63 @@ export function confirmationText(approval: { id: string; ticket_id: string | nul
 export function riskOf(category: ApprovalCategory): Risk {
   return RISK[category];
 }
+
+// ── The approvals of actions whose command decides them from its input ──────────────────────────
+// Built here, once, so that every front door (CLI, dashboard prompt, MCP) asks the same thing:
+// the commands call ctx.requireApproval with these, and the policy map above decides.
+
+/** Changing what runs in an environment is a deployment to it, whichever command does it. */
+export function deploymentCategory(target: string): ApprovalCategory {
+  return target === 'production' ? 'productionDeployment' : 'stagingDeployment';
+}
+
+/**
+ * `rollback` changes what runs in production as much as a deploy does (code and schema go back), so
+ * it is a production deployment for the policy; `emergency rollback` asks as an emergency instead.
+ * Null for a deployment already rolled back: there is nothing to approve (the command refuses it).
+ */
+export function rollbackRequest(dep: { id: string; target: string; status: string; ticket_id: string | null }, reason?: string): ApprovalRequest | null {
+  if (dep.status === 'rolled_back') return null;
+  return {
+    category: deploymentCategory(dep.target),
+    action: `roll back ${dep.id} (${dep.target}${dep.ticket_id ? `, ${dep.ticket_id}` : ''})`,
+    ticketId: dep.ticket_id ?? undefined,
+    touches: [dep.id],
+    requestedBy: 'ORCHESTRATOR',
+    resume: { command: 'rollback', args: { id: dep.id, ...(reason !== undefined ? { reason } : {}) } },
+  };
+}
+
+/** Deleting recorded history is destructive: it waits for a typed approval like a destructive migration. */
+export function purgeLogsRequest(olderThan: string, before: number): ApprovalRequest {
+  return {
+    category: 'databaseDestructive',
+    action: `delete the events older than ${olderThan} (before ${new Date(before).toISOString()})`,
+    touches: ['events'],
+    requestedBy: 'ORCHESTRATOR',
+    resume: { command: 'agents purge logs', args: { olderThan } },
+  };
+}
+
+/**
+ * A ticket's staged migrations belong to its deploy: `migrate execute` applying them to the
+ * project's database (the one its production deploy changes) deploys that part of the ticket, so it
+ * asks what the deploy would ask. A set without a ticket (`agent migrate "<change>"`) has no other
+ * way in: null, and only its destructive statements need approval.
+ */
+export function stagedMigrationRequest(
+  set: { id: string; ticket_id: string | null },
+  target: string,
+  paths: readonly string[],
+  resumeArgs: Record<string, unknown>,
+): ApprovalRequest | null {
+  if (!set.ticket_id) return null;
+  return {
+    category: 'productionDeployment',
+    action: `apply ${set.ticket_id}'s staged migration(s) ${paths.map((p) => p.replace(/^.*\//, '')).join(', ')} to ${target} outside its deploy`,
+    ticketId: set.ticket_id,
+    touches: [...paths],
+    requestedBy: 'MIGRATOR',
+    resume: { command: 'migrate execute', args: resumeArgs },
+  };
+}

@@ -9,10 +9,13 @@ import type { StateDb } from '../store/state-db.js';
 export interface McpReporter extends Reporter {
   /** Everything the command said, in order (not yet redacted). */
   transcript(): string;
+  /** Its warning and error lines, formatted as on the CLI (not yet redacted). */
+  warnings(): string[];
 }
 
 export function createMcpReporter(opts: { state: () => StateDb | null; onLine: (level: Level, agent: string, text: string) => void }): McpReporter {
   const chunks: string[] = [];
+  const warnings: string[] = [];
   const style = makeStyle(false);
   const inner = createReporter({
     json: false,
@@ -26,10 +29,13 @@ export function createMcpReporter(opts: { state: () => StateDb | null; onLine: (
     color: false,
     line(agent: string, level: Level, message: string, data?: LineData) {
       inner.line(agent, level, message, data);
-      opts.onLine(level, agent, formatLine(style, agent, level, message));
+      const text = formatLine(style, agent, level, message);
+      if (level === 'warn' || level === 'error') warnings.push(text);
+      opts.onLine(level, agent, text);
     },
     print: (text) => inner.print(text),
     spin: (label, work) => inner.spin(label, work),
     transcript: () => chunks.join(''),
+    warnings: () => [...warnings],
   };
 }

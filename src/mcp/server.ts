@@ -23,7 +23,9 @@ import { createContext, runCommand, type OpenContext } from '../commands/dispatc
 import type { CommandDef, Level } from '../commands/types.js';
 import { createMcpReporter } from './reporter.js';
 import { errorResult, successResult, type ToolResult } from './result.js';
-import { toCommandInput, toolSpecs } from './tools.js';
+import { DECIDERS, toCommandInput, toolSpecs } from './tools.js';
+import { ApprovalRequiredError } from '../errors.js';
+import { confirmationText } from '../engine/approval-policy.js';
 import { loadZodMini } from '../config/zod-mini.js';
 
 export interface McpServerOptions {
@@ -51,8 +53,19 @@ export function createMcpServer(opts: McpServerOptions): Server {
   const byName = new Map(specs.map((s) => [s.name, s]));
   const server = new Server({ name: 'crm-agent', version: opts.version }, { capabilities: { tools: {}, logging: {} }, instructions: INSTRUCTIONS });
 
+  // What a tool call may dispatch to: never a command that decides an approval (a model can never
+  // approve, not even through a command that carries out another).
+  const reachable = opts.commands.filter((c) => !DECIDERS.has(c.name));
+
   server.setRequestHandler(ListToolsRequestSchema, async () => ({
-    tools: specs.map((s) => ({ name: s.name, description: s.description, inputSchema: s.inputSchema })),
+    tools: specs.map((s) => ({
+      name: s.name,
+      title: s.title,
+      description: s.description,
+      inputSchema: s.inputSchema,
+      outputSchema: s.outputSchema as unknown as { type: 'object'; [key: string]: unknown },
+      annotations: s.annotations,
+    })),
   }));
 
   server.setRequestHandler(CallToolRequestSchema, (req, extra): Promise<ToolResult> => {
@@ -68,14 +81,17 @@ export function createMcpServer(opts: McpServerOptions): Server {
     const token = req.params._meta?.progressToken;
     let progress = 0;
     let ctx: OpenContext | null = null;
+    // The result waits until its progress and log notifications are sent: a client drops progress
+    // that comes after the response it belongs to.
+    const notified: Array<Promise<unknown>> = [];
     const out = createMcpReporter({
       state: () => ctx?.openedState() ?? null,
       onLine: (level, agent, text) => {
         const message = redact(text);
         if (token !== undefined) {
-          void extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: ++progress, message } }).catch(() => undefined);
+          notified.push(extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: ++progress, message } }).catch(() => undefined));
         }
-        void server.sendLoggingMessage({ level: LOG_LEVEL[level], logger: agent, data: message }).catch(() => undefined);
+        notified.push(server.sendLoggingMessage({ level: LOG_LEVEL[level], logger: agent, data: message }).catch(() => undefined));
       },
     });
     ctx = createContext({
@@ -85,17 +101,21 @@ export function createMcpServer(opts: McpServerOptions): Server {
       signal: AbortSignal.any([opts.signal, extra.signal]),
       interactive: false,
       initiator: 'mcp',
-      commands: opts.commands,
+      commands: reachable,
     });
+    const said = () => ({ transcript: redact(out.transcript()), warnings: out.warnings().map((w) => redact(w)) });
     try {
       const result = await runCommand(def, ctx, toCommandInput(spec, req.params.arguments));
       // A JSON round trip turns rows and dates into plain values that redactDeep reaches.
       const data = result.data === undefined ? null : redactDeep(JSON.parse(JSON.stringify(result.data)) as unknown);
-      return successResult(data, result.exitCode ?? 0, redact(out.transcript()));
+      return successResult(data, result.exitCode ?? 0, said(), def.name);
     } catch (err) {
-      return errorResult(err, redact(err instanceof Error ? err.message : String(err)), redact(out.transcript()));
+      const row = err instanceof ApprovalRequiredError ? ctx.openedState()?.approval(err.approvalId) : undefined;
+      const approval = row ? { id: row.id, action: redact(row.action), category: row.category, risk: row.risk, confirm: row.confirm === 'typed' ? confirmationText(row) : null } : undefined;
+      return errorResult(err, redact(err instanceof Error ? err.message : String(err)), said(), { approval, usage: spec.usage });
     } finally {
       ctx.close();
+      await Promise.all(notified);
     }
   }
   return server;

@@ -2,13 +2,19 @@
 // command input out. The server (server.ts) does the I/O.
 import { z } from '../integrations/zod-full.js';
 import { UsageError } from '../errors.js';
-import { schemaOf, type CommandDef } from '../commands/types.js';
+import { schemaOf, type CommandDef, type CommandRisk } from '../commands/types.js';
 import { zodMiniIfLoaded } from '../config/zod-mini.js';
+import { usageLine } from '../cli/argv.js';
+import { OUTPUT_SCHEMA } from './result.js';
 
 /** Commands no MCP client may call: the server itself, the full-screen UI, and deciding
- * approvals (a model can request an approval but never decide one). */
-// `emergency access` prints a live sign-in link: never to a model.
+ * approvals (a model can request an approval but never decide one). Commands marked shellOnly
+ * (`emergency access`, whose link must never reach a model; `demo`, which writes a project
+ * outside this one) are left out too. */
 export const NOT_EXPOSED: ReadonlySet<string> = new Set(['mcp', 'dashboard', 'approve', 'reject']);
+
+/** The commands that decide approvals: never reachable from a tool call, not even by dispatch. */
+export const DECIDERS: ReadonlySet<string> = new Set(['approve', 'reject']);
 
 /** Flags that stream until interrupted; a tool call has to end. */
 const STREAMING_FLAGS: ReadonlySet<string> = new Set(['follow']);
@@ -21,12 +27,41 @@ export interface JsonSchemaObject {
   [key: string]: unknown;
 }
 
+/** MCP's tool annotations, derived from the command's declared risk. */
+export interface ToolAnnotations {
+  title: string;
+  readOnlyHint: boolean;
+  destructiveHint: boolean;
+  idempotentHint: boolean;
+}
+
 export interface ToolSpec {
   name: string;
   /** The registry's command name the tool dispatches to. */
   command: string;
+  title: string;
   description: string;
   inputSchema: JsonSchemaObject;
+  outputSchema: typeof OUTPUT_SCHEMA;
+  annotations: ToolAnnotations;
+  /** `agent <command> <args> [flags]`, for the usage line of a bad call. */
+  usage: string;
+}
+
+/** Risks whose actions can undo or delete what is there (a deploy replaces what runs). */
+const DESTRUCTIVE: ReadonlySet<CommandRisk> = new Set(['deploy', 'destructive', 'emergency']);
+
+/** `create ticket` -> "Create ticket". */
+export function toolTitle(commandName: string): string {
+  return commandName.charAt(0).toUpperCase() + commandName.slice(1);
+}
+
+export function annotationsOf(def: CommandDef): ToolAnnotations {
+  const title = toolTitle(def.name);
+  // A definition from plain JavaScript may lack its risk: then nothing is promised (MCP's defaults).
+  const risk = def.risk as CommandRisk | undefined;
+  if (risk === 'read') return { title, readOnlyHint: true, destructiveHint: false, idempotentHint: true };
+  return { title, readOnlyHint: false, destructiveHint: !risk || DESTRUCTIVE.has(risk), idempotentHint: Boolean(def.idempotent) };
 }
 
 const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -52,7 +87,16 @@ export function toolSpecs(commands: readonly CommandDef[]): ToolSpec[] {
 }
 
 export function toolSpec(def: CommandDef): ToolSpec {
-  return { name: toolName(def.name), command: def.name, description: describe(def), inputSchema: inputSchema(def) };
+  return {
+    name: toolName(def.name),
+    command: def.name,
+    title: toolTitle(def.name),
+    description: describe(def),
+    inputSchema: inputSchema(def),
+    outputSchema: OUTPUT_SCHEMA,
+    annotations: annotationsOf(def),
+    usage: usageLine(def),
+  };
 }
 
 function describe(def: CommandDef): string {

@@ -7,6 +7,7 @@ export const waitCommand = defineCommand({
   name: 'test wait',
   summary: 'waits until cancelled',
   group: 'admin',
+  risk: 'read',
   hidden: true,
   schema: (z) => z.object({}),
   async run(ctx) {
@@ -21,6 +22,7 @@ export const guardedCommand = defineCommand({
   name: 'test guarded',
   summary: 'asks for an approval, then carries on',
   group: 'admin',
+  risk: 'deploy',
   hidden: true,
   args: [{ name: 'ticket', description: 'ticket id', required: true, complete: 'ticket' }],
   flags: [{ name: 'category', type: 'string', description: 'approval category' }],
@@ -43,6 +45,7 @@ export const fakeDeploy = defineCommand({
   name: 'deploy',
   summary: 'deploy (test stand-in)',
   group: 'deploy',
+  risk: 'deploy',
   args: [{ name: 'target', description: 'staging or production', required: true, complete: ['staging', 'production'] }],
   schema: (z) => z.object({ target: z.enum(['staging', 'production']) }),
   async run(ctx, args) {
@@ -56,6 +59,7 @@ export const nestCommand = defineCommand({
   name: 'test nest',
   summary: 'dispatches the dashboard command',
   group: 'admin',
+  risk: 'read',
   hidden: true,
   schema: (z) => z.object({}),
   async run(ctx) {

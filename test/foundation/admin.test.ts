@@ -37,8 +37,12 @@ describe('agents purge logs', () => {
     const db = new StateDb(join(dir, '.agent', 'state.db'));
     for (let i = 0; i < 5; i++) db.appendEvent({ kind: 'line', level: 'info', agent: 'OLD', message: `old ${i}`, ts: Date.now() - 40 * 86_400_000 });
     db.close();
-    const r = await agent(['agents', 'purge', 'logs', '--json'], { cwd: dir });
-    expect(parseNdjson(r.stdout).at(-1)).toMatchObject({ ok: true, data: { removed: 5 } });
+    // Deleting history is destructive: a typed approval first, and never the whole log.
+    expect((await agent(['agents', 'purge', 'logs', '--older-than', '0d'], { cwd: dir })).code).toBe(2);
+    const ask = await agent(['agents', 'purge', 'logs', '--json'], { cwd: dir });
+    expect(parseNdjson(ask.stdout).at(-1)).toMatchObject({ ok: false, exitCode: 3, error: { approvalId: 'APR-1' } });
+    const r = await agent(['approve', 'APR-1', '--confirm', 'APR-1', '--json'], { cwd: dir });
+    expect(parseNdjson(r.stdout).at(-1)).toMatchObject({ ok: true, data: { resumed: { removed: 5 } } });
     const logs = await agent(['logs'], { cwd: dir });
     expect(logs.stdout).toContain('Ticket created');
     expect((await agent(['audit', '--verify'], { cwd: dir })).code).toBe(0);

@@ -3,7 +3,8 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { agent, CLI, cleanupProjects, makeProject, parseNdjson, ROOT, testEnv } from '../helpers.js';
+import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { agent, CLI, cleanupProjects, makeProject, parseNdjson, ROOT, testEnv, waitFor } from '../helpers.js';
 import { COMMANDS } from '../../src/commands/registry.js';
 import { closeClients, mcpClient, textOf } from './mcp-helpers.js';
 
@@ -13,15 +14,24 @@ afterAll(cleanupProjects);
 const year = new Date().getUTCFullYear();
 
 describe('agent mcp: tools/list', () => {
-  it('offers every visible command but mcp, dashboard, approve and reject, with input schemas', async () => {
+  it('offers every visible command but mcp, dashboard, approve, reject and the shell-only ones, with schemas, titles and hints', async () => {
     const client = await mcpClient(makeProject());
     expect(client.getServerVersion()).toMatchObject({ name: 'crm-agent' });
     const { tools } = await client.listTools();
     const names = tools.map((t) => t.name);
-    const expected = COMMANDS.filter((c) => !c.hidden && !['mcp', 'dashboard', 'approve', 'reject', 'emergency access'].includes(c.name)).map((c) => c.name.replace(/[ -]/g, '_'));
+    const expected = COMMANDS.filter((c) => !c.hidden && !c.shellOnly && !['mcp', 'dashboard', 'approve', 'reject'].includes(c.name)).map((c) => c.name.replace(/[ -]/g, '_'));
     expect([...names].sort()).toEqual([...expected].sort());
     expect(names).toEqual(expect.arrayContaining(['create_ticket', 'status', 'approvals', 'email', 'init']));
-    for (const forbidden of ['approve', 'reject', 'mcp', 'emergency_access']) expect(names).not.toContain(forbidden);
+    for (const forbidden of ['approve', 'reject', 'mcp', 'emergency_access', 'demo']) expect(names).not.toContain(forbidden);
+    const byName = new Map(tools.map((t) => [t.name, t]));
+    expect(byName.get('status')).toMatchObject({ title: 'Status', annotations: { title: 'Status', readOnlyHint: true } });
+    expect(byName.get('create_ticket')!.annotations).toEqual({ title: 'Create ticket', readOnlyHint: false, destructiveHint: false, idempotentHint: false });
+    expect(byName.get('agents_purge_logs')!.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true });
+    expect(byName.get('init')!.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false, idempotentHint: true });
+    for (const t of tools) {
+      expect(t.title, t.name).toMatch(/^[A-Z]/);
+      expect(t.outputSchema, t.name).toMatchObject({ type: 'object', required: ['status', 'exitCode', 'summary', 'warnings', 'data'] });
+    }
 
     const create = tools.find((t) => t.name === 'create_ticket')!;
     expect(create.description).toMatch(/^Create a work item/);
@@ -53,18 +63,18 @@ describe('agent init, then Claude Code', () => {
 
     const client = await mcpClient(dir, { command: entry.command, args: entry.args });
     expect((await client.listTools()).tools.map((t) => t.name)).toContain('create_ticket');
-    const progress: string[] = [];
-    const result = await client.callTool(
-      { name: 'create_ticket', arguments: { description: 'Invoices are sent twice to the same customer', kind: 'BUG', priority: 'high' } },
-      undefined,
-      { onprogress: (p) => void progress.push(String(p.message)) },
-    );
+    const logged: string[] = [];
+    client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void logged.push(String(n.params.data)));
+    const result = await client.callTool({ name: 'create_ticket', arguments: { description: 'Invoices are sent twice to the same customer', kind: 'BUG', priority: 'high' } });
     expect(result.isError).toBeFalsy();
-    const ticket = (result.structuredContent as { ticket: { id: string; createdBy: string } }).ticket;
-    expect(ticket).toMatchObject({ id: `BUG-${year}-001`, createdBy: 'mcp' });
-    expect(JSON.parse(textOf({ content: [(result.content as unknown[])[0]] }))).toEqual(result.structuredContent);
-    expect(textOf(result)).toContain(`[ORCHESTRATOR] ✓ Ticket created: BUG-${year}-001`);
-    expect(progress).toEqual([`[ORCHESTRATOR] ✓ Ticket created: BUG-${year}-001`]);
+    const structured = result.structuredContent as { status: string; summary: string; data: { ticket: { id: string; createdBy: string } } };
+    expect(structured.data.ticket).toMatchObject({ id: `BUG-${year}-001`, createdBy: 'mcp' });
+    const [summary, json] = result.content as Array<{ text: string }>;
+    expect(JSON.parse(json!.text)).toEqual(structured.data);
+    expect(summary!.text).toContain(`[ORCHESTRATOR] ✓ Ticket created: BUG-${year}-001`);
+    expect(structured).toMatchObject({ status: 'ok', summary: summary!.text });
+    await waitFor(() => logged.length > 0);
+    expect(logged).toEqual([`[ORCHESTRATOR] ✓ Ticket created: BUG-${year}-001`]);
     await client.close();
 
     const list = await agent(['tickets', '--json'], { cwd: dir });
@@ -82,8 +92,8 @@ describe('agent mcp: bad input', () => {
 
     const short = await call({ description: 'x' });
     expect(short.isError).toBe(true);
-    expect(textOf(short)).toMatch(/^Invalid arguments: .*<description>: expected at least 3 character/);
-    expect(short.structuredContent).toMatchObject({ status: 'error', error: { code: 'usage' }, exitCode: 2 });
+    expect(textOf(short)).toMatch(/^Invalid arguments: .*<description>: expected at least 3 character.*\nusage: agent create ticket <description\.\.\.> \[--kind /);
+    expect(short.structuredContent).toMatchObject({ status: 'error', error: { code: 'usage', usage: expect.stringMatching(/^agent create ticket /) }, exitCode: 2, summary: textOf(short) });
 
     expect(textOf(await call({ description: 'checkout is broken', kind: 'BUGS' }))).toMatch(/kind.*"BUG"|kind.*BUG, FEAT/);
     expect(textOf(await call({ descripton: 'checkout is broken' }))).toMatch(/unknown argument "descripton"; it takes description, kind, priority/);
@@ -92,7 +102,7 @@ describe('agent mcp: bad input', () => {
 
     await expect(client.callTool({ name: 'approve', arguments: { id: 'APR-1' } })).rejects.toThrow(/unknown tool "approve"/);
     const tickets = await client.callTool({ name: 'tickets', arguments: {} });
-    expect(tickets.structuredContent).toEqual({ tickets: [] });
+    expect(tickets.structuredContent).toMatchObject({ status: 'ok', data: { tickets: [] } });
   });
 });
 
@@ -102,11 +112,16 @@ describe('agent mcp: approvals', () => {
     const client = await mcpClient(dir);
     const result = await client.callTool({ name: 'emergency_maintenance', arguments: { mode: 'on' } });
     expect(result.isError).toBe(false);
-    expect(result.structuredContent).toEqual({ status: 'approval_required', approvalId: 'APR-1', action: 'maintenance mode on', exitCode: 3 });
-    expect(textOf(result)).toMatch(/^Approval required: maintenance mode on\. Nothing was done yet; the request is pending as APR-1\. Only the admin can approve it/);
+    expect(result.structuredContent).toMatchObject({
+      status: 'approval_required',
+      exitCode: 3,
+      data: null,
+      approval: { id: 'APR-1', action: 'maintenance mode on', category: 'emergency', risk: 'critical', confirm: 'APR-1', command: 'agent approve APR-1 --confirm APR-1' },
+    });
+    expect(textOf(result)).toMatch(/^Approval required: maintenance mode on\. Nothing was done; the request is pending as APR-1 \(emergency, critical risk\)\. Only the admin can approve it/);
 
     const pending = await client.callTool({ name: 'approvals', arguments: {} });
-    expect((pending.structuredContent as { approvals: Array<Record<string, unknown>> }).approvals).toEqual([
+    expect((pending.structuredContent as { data: { approvals: Array<Record<string, unknown>> } }).data.approvals).toEqual([
       expect.objectContaining({ id: 'APR-1', status: 'pending', category: 'emergency', requestedBy: 'ORCHESTRATOR' }),
     ]);
     await expect(client.callTool({ name: 'reject', arguments: { id: 'APR-1' } })).rejects.toThrow(/unknown tool "reject"/);
@@ -135,7 +150,7 @@ describe('agent mcp: stdout carries protocol messages only', () => {
     const send = (msg: object) => child.stdin.write(JSON.stringify({ jsonrpc: '2.0', ...msg }) + '\n');
     send({ id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
     send({ method: 'notifications/initialized' });
-    send({ id: 2, method: 'tools/call', params: { name: 'create_ticket', arguments: { description: `Login fails; the key ${secret} was pasted here` } } });
+    send({ id: 2, method: 'tools/call', params: { name: 'create_ticket', arguments: { description: `Login fails; the key ${secret} was pasted here` }, _meta: { progressToken: 'p2' } } });
     send({ id: 3, method: 'tools/call', params: { name: 'status', arguments: {} } });
     child.stdin.end();
     const code = await new Promise<number | null>((r) => child.on('close', r));
@@ -147,6 +162,10 @@ describe('agent mcp: stdout carries protocol messages only', () => {
     expect(byId.get(2)!.result!.isError).toBeFalsy();
     expect(byId.get(3)!.result!.isError).toBeFalsy();
     expect(stdout).not.toContain(secret);
-    expect(byId.get(2)!.result!.content[0]!.text).toContain('[redacted:SUPABASE_SERVICE_ROLE_KEY]');
+    expect(byId.get(2)!.result!.content[1]!.text).toContain('[redacted:SUPABASE_SERVICE_ROLE_KEY]');
+    // Progress is sent before the response it belongs to (a client drops it after).
+    const order = messages.map((m) => (m.id !== undefined ? `result ${m.id}` : (m as { method?: string; params?: { progressToken?: string } }).params?.progressToken ?? ''));
+    expect(order.indexOf('p2')).toBeGreaterThan(-1);
+    expect(order.indexOf('p2')).toBeLessThan(order.indexOf('result 2'));
   });
 });

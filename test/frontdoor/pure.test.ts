@@ -18,7 +18,7 @@ afterAll(cleanupProjects);
 beforeAll(() => loadZodMini()); // tool specs carry the commands' schemas
 
 const cmd = (name: string, extra: Partial<Parameters<typeof defineCommand>[0]> = {}) =>
-  defineCommand({ name, summary: `${name} things`, group: 'admin', schema: (z) => z.object({}), run: async () => undefined, ...extra });
+  defineCommand({ name, summary: `${name} things`, group: 'admin', risk: 'read', schema: (z) => z.object({}), run: async () => undefined, ...extra });
 
 describe('tools from commands', () => {
   it('names tools by their command words', () => {
@@ -65,20 +65,35 @@ describe('tools from commands', () => {
 });
 
 describe('tool results', () => {
-  it('reports data as JSON text and structured content; a non-zero exit is an error', () => {
-    expect(successResult({ a: 1 }, 0, '[X] ✓ done\n')).toEqual({ content: [{ type: 'text', text: '{\n  "a": 1\n}' }, { type: 'text', text: '[X] ✓ done' }], structuredContent: { a: 1 } });
-    const failed = successResult([1], 1, '');
-    expect(failed).toMatchObject({ isError: true, content: [{ text: 'The command finished with exit code 1 (the work failed).' }, { text: '[\n  1\n]' }] });
-    expect(failed).not.toHaveProperty('structuredContent');
+  const said = (transcript = '', warnings: string[] = []) => ({ transcript, warnings });
+
+  it('reports the CLI text and the data, both as text and as structured content; a non-zero exit is an error', () => {
+    expect(successResult({ a: 1 }, 0, said('[X] ✓ done\n'), 'x')).toEqual({
+      content: [{ type: 'text', text: '[X] ✓ done' }, { type: 'text', text: '{\n  "a": 1\n}' }],
+      structuredContent: { status: 'ok', exitCode: 0, summary: '[X] ✓ done', warnings: [], data: { a: 1 } },
+      isError: false,
+    });
+    const failed = successResult({ checks: [] }, 1, said('[X] ⚠ slow\n', ['[X] ⚠ slow']), 'health');
+    expect(failed).toMatchObject({ isError: true, structuredContent: { status: 'failed', exitCode: 1, warnings: ['[X] ⚠ slow'], data: { checks: [] } } });
+    expect(failed.content[0]!.text).toBe('The command finished with exit code 1 (the work failed).\n[X] ⚠ slow');
   });
 
-  it('approval required is stated plainly, not an error; bad input and blocked gates are errors', () => {
-    const approval = errorResult(new ApprovalRequiredError('APR-4', 'deploy BUG-2026-001 to production'), 'ignored', '');
+  it('approval required is stated plainly with the command the admin runs, not an error; bad input and blocked gates are errors', () => {
+    const approval = errorResult(new ApprovalRequiredError('APR-4', 'deploy BUG-2026-001 to production', 'BUG-2026-001'), 'ignored', said(), {
+      approval: { id: 'APR-4', action: 'deploy BUG-2026-001 to production', category: 'productionDeployment', risk: 'high', confirm: 'BUG-2026-001' },
+    });
     expect(approval.isError).toBe(false);
-    expect(approval.structuredContent).toEqual({ status: 'approval_required', approvalId: 'APR-4', action: 'deploy BUG-2026-001 to production', exitCode: 3 });
-    expect(approval.content[0]!.text).toMatch(/Nothing was done yet; the request is pending as APR-4\. Only the admin can approve it .*this tool cannot approve/);
-    expect(errorResult(new UsageError('bad kind'), 'bad kind', '')).toMatchObject({ isError: true, content: [{ text: 'Invalid arguments: bad kind' }], structuredContent: { error: { code: 'usage' }, exitCode: 2 } });
-    const gate = errorResult(new GateBlockedError('validate', 'coverage', '12% < 80%'), 'blocked', '');
+    expect(approval.structuredContent).toMatchObject({
+      status: 'approval_required',
+      exitCode: 3,
+      data: null,
+      approval: { id: 'APR-4', category: 'productionDeployment', confirm: 'BUG-2026-001', command: 'agent approve APR-4 --confirm BUG-2026-001', reject: 'agent reject APR-4' },
+    });
+    expect(approval.content[0]!.text).toMatch(/Nothing was done; the request is pending as APR-4 \(productionDeployment, high risk\)\. Only the admin can approve it, in a terminal with `agent approve APR-4 --confirm BUG-2026-001`.*this tool cannot approve/);
+    expect(approval.structuredContent.summary).toBe(approval.content[0]!.text);
+    const bad = errorResult(new UsageError('bad kind'), 'bad kind', said(), { usage: 'agent x <kind>' });
+    expect(bad).toMatchObject({ isError: true, content: [{ text: 'Invalid arguments: bad kind\nusage: agent x <kind>' }], structuredContent: { status: 'error', error: { code: 'usage', usage: 'agent x <kind>' }, exitCode: 2 } });
+    const gate = errorResult(new GateBlockedError('validate', 'coverage', '12% < 80%'), 'blocked', said());
     expect(gate).toMatchObject({ isError: true, structuredContent: { error: { code: 'gate_blocked', gate: 'coverage' }, exitCode: 4 } });
   });
 });
