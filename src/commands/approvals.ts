@@ -33,6 +33,7 @@ export const approvals = defineCommand({
   name: 'approvals',
   summary: 'List approval requests (pending by default)',
   group: 'review',
+  risk: 'read',
   flags: [{ name: 'all', type: 'boolean', description: 'include decided and expired requests' }],
   schema: (z) => z.object({ all: z.optional(z.boolean()) }),
   keywords: ['approvals', 'pending', 'waiting'],
@@ -56,6 +57,7 @@ export const approve = defineCommand({
   name: 'approve',
   summary: 'Approve a pending request (by approval id, or a ticket with one pending request) and carry it out',
   group: 'review',
+  risk: 'emergency',
   args: [
     { name: 'id', description: 'an approval id (APR-3) or a ticket id', required: true, complete: 'approval' },
     { name: 'action', description: '"deploy to staging" or "deploy to production": deploy the approved change set (also picks among several pending requests of a ticket)', variadic: true },
@@ -111,6 +113,7 @@ export const reject = defineCommand({
   name: 'reject',
   summary: 'Reject a pending request; the waiting command stops',
   group: 'review',
+  risk: 'write',
   args: [{ name: 'id', description: 'an approval id (APR-3) or a ticket id', required: true, complete: 'approval' }],
   flags: [{ name: 'reason', type: 'string', placeholder: 'TEXT', description: 'why, for the audit trail and the requester' }],
   schema: (z) => z.object({ id: z.string(), reason: z.optional(z.string()) }),
