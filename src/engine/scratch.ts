@@ -8,7 +8,7 @@
 // keeps them in memory and records them in whatever state database the process has opened
 // (adoptScratch): pure modules never open the database themselves.
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { isAlive, StateDb } from '../store/state-db.js';
 
 export type ScratchKind = 'verify-worktree' | 'shadow-copy' | 'git-index';
@@ -79,9 +79,12 @@ export function removeScratchNow(e: Pick<ScratchEntry, 'path' | 'repo'>): void {
 }
 
 function onExit(): void {
-  const left = [...held.values()];
+  const all = [...held.values()];
   held.clear();
-  for (const e of left) removeScratchNow(e);
+  for (const e of all) removeScratchNow(e);
+  // A git child still writing into one (a `worktree add` under way) can outlive this process:
+  // what is still there keeps its row for the next command's sweep.
+  const left = all.filter((e) => !existsSync(e.path));
   if (left.length) withDb((state) => state.db.prepare(`DELETE FROM scratch WHERE path IN (${left.map(() => '?').join(',')})`).run(...left.map((e) => e.path)));
 }
 

@@ -43,6 +43,7 @@ export async function runShell(
     setTimeout(() => signalTree('SIGKILL'), 3000).unref();
   };
   opts.signal?.addEventListener('abort', killTree, { once: true });
+  if (opts.signal?.aborted) killTree(); // cancelled before it started: 'abort' has already fired
   // Our own timer rather than execa's: execa's ends `sh` alone, and the command it started would
   // hold the output pipe open (and this call with it) until it ended by itself.
   const timeoutMs = opts.timeoutMs ?? 15 * 60_000;
