@@ -67,7 +67,7 @@ export const agentsUpdateConfig = defineCommand({
       await ctx.requireApproval({ category: 'agentConfigChange', action: `apply ${changes.length} agent config change(s)`, touches: ['agent.config.json'], summary: changes.join('\n'), requestedBy: 'ORCHESTRATOR', resume: { command: 'agents update config', args: {} } });
     }
     state.setKv(CONFIG_KEY, comparable);
-    appendAudit(state, { initiator: ctx.initiator, agent: 'ORCHESTRATOR', action: 'agents.update-config', target: 'agent.config.json', files: ['agent.config.json'], result: before ? `${changes.length} change(s)` : 'first snapshot' });
+    appendAudit(state, { initiator: ctx.initiator, agent: 'ORCHESTRATOR', action: 'agents.update-config', approval: ctx.approvalIds(), target: 'agent.config.json', files: ['agent.config.json'], result: before ? `${changes.length} change(s)` : 'first snapshot' });
     if (!before) ctx.out.line('ORCHESTRATOR', 'ok', `Config is valid (${next.source ?? 'embedded defaults'}); recorded as the baseline for future changes`);
     else if (!changes.length) ctx.out.line('ORCHESTRATOR', 'ok', 'Config is valid; nothing changed since it was last loaded');
     else {
@@ -98,7 +98,7 @@ export const agentsPurgeLogs = defineCommand({
     const state = ctx.state();
     const removed = state.purgeEvents(cutoff);
     state.db.pragma('wal_checkpoint(TRUNCATE)');
-    appendAudit(state, { initiator: ctx.initiator, agent: 'ORCHESTRATOR', action: 'agents.purge-logs', target: `events before ${new Date(cutoff).toISOString()}`, result: `${removed} removed` });
+    appendAudit(state, { initiator: ctx.initiator, agent: 'ORCHESTRATOR', action: 'agents.purge-logs', approval: ctx.approvalIds(), target: `events before ${new Date(cutoff).toISOString()}`, result: `${removed} removed` });
     ctx.out.line('ORCHESTRATOR', 'ok', `Purged ${removed} event(s) older than ${spec}`);
     return { data: { removed, before: new Date(cutoff).toISOString() } };
   },
@@ -119,7 +119,7 @@ export const emergencyStop = defineCommand({
     const pids = [...new Set(runs.map((r) => r.pid!))];
     for (const pid of pids) process.kill(pid, 'SIGINT'); // each process cancels its runs and records them
     ctx.out.line('ORCHESTRATOR', runs.length ? 'warn' : 'ok', runs.length ? `Stop sent to ${runs.length} run(s) in ${pids.length} process(es): ${runs.map((r) => r.id).join(', ')}` : 'Nothing was running');
-    appendAudit(state, { initiator: ctx.initiator, agent: 'ORCHESTRATOR', action: 'emergency.stop-all', result: `${runs.length} run(s) stopped` });
+    appendAudit(state, { initiator: ctx.initiator, agent: 'ORCHESTRATOR', action: 'emergency.stop-all', approval: ctx.approvalIds(), result: `${runs.length} run(s) stopped` });
     return { data: { stopped: runs.map((r) => r.id), processes: pids.length } };
   },
 });
@@ -154,7 +154,7 @@ export const emergencyMaintenance = defineCommand({
     }
     const next: MaintenanceState = { on, since: new Date().toISOString(), by: ctx.initiator };
     state.setKv(MAINTENANCE_KEY, next);
-    appendAudit(state, { initiator: ctx.initiator, agent: 'ORCHESTRATOR', action: `emergency.maintenance-${args.mode}`, result: commands.length ? `${commands.length} command(s) ran` : 'recorded' });
+    appendAudit(state, { initiator: ctx.initiator, agent: 'ORCHESTRATOR', action: `emergency.maintenance-${args.mode}`, approval: ctx.approvalIds(), result: commands.length ? `${commands.length} command(s) ran` : 'recorded' });
     ctx.out.line('ORCHESTRATOR', on ? 'warn' : 'ok', `Maintenance mode ${args.mode}${on ? ': deploys are paused (emergency hotfixes excepted)' : ': deploys resume'}`);
     if (!commands.length) ctx.out.line('ORCHESTRATOR', 'info', 'No maintenance commands configured: set environments.production.maintenance.on/off in agent.config.json to take the app itself offline');
     return { data: { maintenance: next, commands } };
@@ -213,7 +213,7 @@ export const agentsRestartAll = defineCommand({
         restarted.push({ run: run.id, command: run.command, ok: false, error: (err as Error).message });
       }
     }
-    appendAudit(state, { initiator: ctx.initiator, agent: 'ORCHESTRATOR', action: 'agents.restart-all', result: `${restarted.filter((r) => r.ok).length}/${restarted.length} restarted` });
+    appendAudit(state, { initiator: ctx.initiator, agent: 'ORCHESTRATOR', action: 'agents.restart-all', approval: ctx.approvalIds(), result: `${restarted.filter((r) => r.ok).length}/${restarted.length} restarted` });
     return { data: { recovered: recovered.map((r) => r.id), cancelledAgents: cancelled.map((a) => a.id), restarted }, exitCode: restarted.some((r) => !r.ok) ? 1 : 0 };
   },
 });

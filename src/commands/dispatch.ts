@@ -43,6 +43,7 @@ export function createContext(opts: ContextOptions): OpenContext {
   const owned = !opts.state;
   // adoptScratch: this process records its temp dirs there; dead processes' leftovers are swept.
   const getState = () => adoptScratch((state ??= new StateDb(statePath(opts.project))));
+  const granted: string[] = [];
   const ctx: OpenContext = {
     project: opts.project,
     secrets: opts.secrets,
@@ -52,8 +53,8 @@ export function createContext(opts: ContextOptions): OpenContext {
     initiator: opts.initiator,
     state: getState,
     openedState: () => state,
-    requireApproval: (request) =>
-      requireApproval(
+    requireApproval: async (request) => {
+      const record = await requireApproval(
         {
           state: getState(),
           config: opts.project.config(),
@@ -64,7 +65,11 @@ export function createContext(opts: ContextOptions): OpenContext {
           preApproved: opts.preApproved,
         },
         request,
-      ),
+      );
+      if (record?.status === 'approved' && !granted.includes(record.id)) granted.push(record.id);
+      return record;
+    },
+    approvalIds: () => (granted.length ? granted.join(', ') : null),
     dispatch: async (command, input, preApproved) => {
       const commands = opts.commands ?? (await import('./registry.js')).COMMANDS;
       const def = commands.find((c) => c.name === command);

@@ -267,7 +267,7 @@ async function planAndStage(ctx: CommandContext, description: string): Promise<C
   });
   const state = ctx.state();
   state.insertChangeSet({ id: manifest.id, ticket_id: null, dir: manifest.dir, status: 'staged', requires_approval: manifest.requiresApproval ? 1 : 0, created_at: Date.now(), manifest: JSON.stringify(manifest) });
-  appendAudit(state, { initiator: ctx.initiator, agent: AGENT, action: 'migration.stage', target: `${plan.version}_${plan.slug}`, files: manifest.files.map((f) => f.path), result: manifest.dir });
+  appendAudit(state, { initiator: ctx.initiator, agent: AGENT, action: 'migration.stage', approval: ctx.approvalIds(), target: `${plan.version}_${plan.slug}`, files: manifest.files.map((f) => f.path), result: manifest.dir });
   ctx.out.line(AGENT, 'ok', `Migration ready: ./${manifest.dir}/`);
   return {
     data: {
@@ -402,7 +402,7 @@ async function executeCmd(ctx: CommandContext, opts: { includeAll: boolean; env?
       }
     }
     const { appendAudit } = await import('../engine/audit.js');
-    appendAudit(ctx.state(), { initiator: ctx.initiator, agent: AGENT, action: 'migrate.execute', target: db.description, files: applied.map((a) => a.path), result: failed ? `failed at ${failed.file}:${failed.line}` : `${applied.length} applied` });
+    appendAudit(ctx.state(), { initiator: ctx.initiator, agent: AGENT, action: 'migrate.execute', approval: ctx.approvalIds(), target: db.description, files: applied.map((a) => a.path), result: failed ? `failed at ${failed.file}:${failed.line}` : `${applied.length} applied` });
     if (failed) {
       ctx.out.line(AGENT, 'error', `${failed.file}:${failed.line} ${failed.reason} (nothing of that file was applied)`);
       return { data: { target: db.description, applied, failed }, exitCode: 1 };

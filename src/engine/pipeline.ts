@@ -143,7 +143,7 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
         );
         state.insertChangeSet({ id: m.id, ticket_id: ticket.id, dir: m.dir, status: 'staged', requires_approval: m.requiresApproval ? 1 : 0, created_at: Date.now(), manifest: JSON.stringify(m) });
         state.setTicketStatus(ticket.id, 'staged');
-        appendAudit(state, { initiator: ctx.initiator, agent: 'STAGE', action: 'change-set.stage', target: ticket.id, files: m.files.map((f) => f.path), result: m.dir });
+        appendAudit(state, { initiator: ctx.initiator, agent: 'STAGE', action: 'change-set.stage', approval: ctx.approvalIds(), target: ticket.id, files: m.files.map((f) => f.path), result: m.dir });
         ctx.out.line('ORCHESTRATOR', 'ok', `Staged environment ready: ./${m.dir}/ (review with \`agent review ${ticket.id}\`)`, ids);
         return {
           ticketId: ticket.id,
@@ -244,7 +244,7 @@ export async function generate(ctx: CommandContext, kind: GenerateKind, spec: st
 /** A generated change set: recorded as staged, audited, announced. */
 function recordGenerated(ctx: CommandContext, run: Run, m: import('../../agents/stage-agent/change-set.js').Manifest, kind: string, subject: string) {
   ctx.state().insertChangeSet({ id: m.id, ticket_id: null, dir: m.dir, status: 'staged', requires_approval: 0, created_at: Date.now(), manifest: JSON.stringify(m) });
-  appendAudit(ctx.state(), { initiator: ctx.initiator, agent: 'CODESMITH', action: `generate.${kind}`, target: subject, files: m.files.map((f) => f.path), result: m.dir });
+  appendAudit(ctx.state(), { initiator: ctx.initiator, agent: 'CODESMITH', action: `generate.${kind}`, approval: ctx.approvalIds(), target: subject, files: m.files.map((f) => f.path), result: m.dir });
   ctx.out.line('STAGE', 'ok', `Feature ready: ./${m.dir}/ (review with \`agent review ${m.id}\`)`, { runId: run.id });
   return { changeSet: { id: m.id, dir: m.dir, files: m.files.map((f) => f.path) } };
 }
