@@ -16,7 +16,7 @@ import { VERSION } from '../src/cli/run.js';
 import { route } from '../src/engine/router.js';
 import { DASHBOARD_SESSION, decide, requesterCarriesOn, resumeOf } from '../src/engine/approvals.js';
 import { confirmationText } from '../src/engine/approval-policy.js';
-import { redact } from '../src/config/redact.js';
+import { redact, redactClip } from '../src/config/redact.js';
 import { AgentError, EXIT, UsageError, exitCodeOf } from '../src/errors.js';
 import type { ApprovalRow, StateDb } from '../src/store/state-db.js';
 import { createAgentStore, type AgentStore } from '../src/store/store.js';
@@ -427,6 +427,7 @@ function safe<T>(fn: () => T, fallback: T): T {
   }
 }
 
+/** Redacted before it is cut: a secret cut in two would no longer be recognised. */
 function clip(s: string): string {
-  return s.length > 60 ? s.slice(0, 57) + '...' : s;
+  return redactClip(s, 60);
 }
