@@ -3,6 +3,7 @@ import { UsageError } from '../errors.js';
 import type { CommandDef, FlagSpec } from '../commands/types.js';
 import { findCommand, suggestCommands } from '../commands/lookup.js';
 import { editDistance, suggest } from '../commands/fuzzy.js';
+import { printable } from './printable.js';
 
 export interface GlobalFlags {
   json: boolean;
@@ -25,15 +26,35 @@ export type Parsed =
   | { type: 'command'; def: CommandDef; input: Record<string, unknown>; globals: GlobalFlags; words: string[] }
   | { type: 'text'; text: string; globals: GlobalFlags };
 
-/** Splits one string the way a shell would (quotes, backslashes); used for "@agent ..." lines. */
+/**
+ * Splits one string the way a shell would (quotes, backslashes); used for "@agent ..." lines and
+ * the dashboard's prompt. One exception, for sentences: an apostrophe inside a word that a shell
+ * would leave unclosed is a letter ("Here's the ticket: AI-EST-142").
+ */
 export function splitWords(line: string): string[] {
+  const shell = splitShell(line, new Set());
+  if (shell.words) return shell.words;
+  if (shell.unclosed === "'") {
+    const inWord = new Set<number>();
+    for (let i = 1; i < line.length - 1; i++) if (line[i] === "'" && /\p{L}/u.test(line[i - 1]!) && /\p{L}/u.test(line[i + 1]!)) inWord.add(i);
+    const again = splitShell(line, inWord);
+    if (again.words) return again.words;
+  }
+  throw new UsageError(`unclosed ${shell.unclosed} quote in: ${printable(line)}`);
+}
+
+/** Shell word splitting; `letters` are positions of apostrophes that count as letters. */
+function splitShell(line: string, letters: ReadonlySet<number>): { words: string[]; unclosed?: undefined } | { words?: undefined; unclosed: '"' | "'" } {
   const words: string[] = [];
   let cur = '';
   let quote: '"' | "'" | null = null;
   let has = false;
   for (let i = 0; i < line.length; i++) {
     const ch = line[i]!;
-    if (quote) {
+    if (letters.has(i)) {
+      cur += ch;
+      has = true;
+    } else if (quote) {
       if (ch === quote) quote = null;
       else if (ch === '\\' && quote === '"' && i + 1 < line.length) cur += line[++i];
       else cur += ch;
@@ -52,9 +73,9 @@ export function splitWords(line: string): string[] {
       has = true;
     }
   }
-  if (quote) throw new UsageError(`unclosed ${quote} quote in: ${line}`);
+  if (quote) return { unclosed: quote };
   if (cur || has) words.push(cur);
-  return words;
+  return { words };
 }
 
 /** Accepts `@agent` as a first word and one quoted "@agent …" line. */
@@ -129,7 +150,7 @@ export function parseArgv(argv: readonly string[], commands: readonly CommandDef
       const all = [...specs, ...GLOBAL_FLAGS];
       const close = suggest(name, all.map((s) => s.name));
       const known = all.filter((s) => s.name !== 'help').map((s) => `--${s.name}`);
-      throw new UsageError(`unknown flag ${given} for ${where}${close ? `; did you mean --${close}?` : `; known flags: ${known.join(', ')}`}`);
+      throw new UsageError(`unknown flag ${printable(given)} for ${where}${close ? `; did you mean --${close}?` : `; known flags: ${known.join(', ')}`}`);
     }
     const taken = flagValue(spec, inline, words[i + 1]);
     if (taken.consumedNext) i++;
@@ -147,7 +168,7 @@ export function parseArgv(argv: readonly string[], commands: readonly CommandDef
     if (wordCount <= 2 && !positional.join(' ').includes('?') && !namesACommand(positional, commands)) {
       const near = suggestCommands(positional.join(' '), commands);
       throw new UsageError(
-        `unknown command "${positional.join(' ')}"${near.length ? `; did you mean \`agent ${near[0]}\`?` : ''} (see \`agent --help\`)`,
+        `unknown command "${printable(positional.join(' '))}"${near.length ? `; did you mean \`agent ${near[0]}\`?` : ''} (see \`agent --help\`)`,
       );
     }
     return { type: 'text', text: positional.join(' '), globals };
@@ -155,7 +176,7 @@ export function parseArgv(argv: readonly string[], commands: readonly CommandDef
   const def = match.def;
   const args = def.args ?? [];
   const sibling = misspeltSibling(def, positional, commands);
-  if (sibling) throw new UsageError(`"${def.name} ${positional[0]}" looks like a typo; did you mean \`agent ${sibling}\`? (a ${args[0]!.name} of one word is not taken)`);
+  if (sibling) throw new UsageError(`"${def.name} ${printable(positional[0]!)}" looks like a typo; did you mean \`agent ${sibling}\`? (a ${args[0]!.name} of one word is not taken)`);
   for (let a = 0; a < args.length; a++) {
     const spec = args[a]!;
     if (spec.variadic) {
@@ -168,7 +189,7 @@ export function parseArgv(argv: readonly string[], commands: readonly CommandDef
   }
   const extra = positional.slice(args.length);
   if (extra.length) {
-    throw new UsageError(`\`agent ${def.name}\` takes ${args.length ? args.map((a) => `<${a.name}>`).join(' ') : 'no arguments'}; unexpected "${extra.join(' ')}"`);
+    throw new UsageError(`\`agent ${def.name}\` takes ${args.length ? args.map((a) => `<${a.name}>`).join(' ') : 'no arguments'}; unexpected "${printable(extra.join(' '))}"`);
   }
   for (const spec of args) {
     const v = input[camel(spec.name)];
@@ -223,7 +244,7 @@ function flagValue(spec: FlagSpec, inline: string | null, next: string | undefin
     value = next;
     consumedNext = true;
   }
-  if (spec.values && !spec.values.includes(value)) throw new UsageError(`--${spec.name} ${value}: expected one of ${spec.values.join(', ')}`);
+  if (spec.values && !spec.values.includes(value)) throw new UsageError(`--${spec.name} ${printable(value)}: expected one of ${spec.values.join(', ')}`);
   return { value, consumedNext };
 }
 

@@ -53,12 +53,9 @@ export async function runCli(argv: readonly string[], opts: RunOptions = {}): Pr
     }
     let routed: string | null = null;
     if (parsed.type === 'text') {
-      const { route } = await import('../engine/router.js'); // free text only
+      const { route, explainSuggestion } = await import('../engine/router.js'); // free text only
       const r = route(parsed.text, commands);
-      if (r.type === 'suggest') {
-        const list = r.suggestions.map((s) => `\`agent ${s}\``).join(' or ');
-        throw new UsageError(`not sure what "${printable(redactClip(parsed.text, 60))}" asks for (${r.reason})${list ? `; did you mean ${list}?` : '; see `agent --help`'}`);
-      }
+      if (r.type === 'suggest') throw new UsageError(explainSuggestion(r, { shown: redactClip(parsed.text, 60), prefix: 'agent ', otherwise: 'see `agent --help`' }));
       const def = commands.find((c) => c.name === r.name)!;
       parsed = { type: 'command', def, input: r.input, globals, words: [] };
       routed = `Understood as \`agent ${r.name}\` (confidence ${Math.round(r.confidence * 100)}%)`;

@@ -70,14 +70,13 @@ export const approve = defineCommand({
   keywords: ['approve', 'accept', 'go ahead', 'ship it'],
   examples: ['agent approve APR-3', 'agent approve BUG-2026-001', 'agent approve BUG-2026-001 deploy to staging', 'agent approve APR-4 --confirm BUG-2026-001'],
   async run(ctx, args) {
-    checkActionWords(args.id, args.action);
+    checkActionWords(ctx, args.id, args.action);
     const state = ctx.state();
     const staged = stagedApproval(ctx, args.id, args.action);
     if (staged) return staged;
     const row = resolveApproval(state, args.id, args.action);
-    // Naming the ticket itself on the command line is the typed confirmation.
-    const typed = args.confirm ?? (row.ticket_id && args.id.toUpperCase() === row.ticket_id.toUpperCase() ? row.ticket_id : undefined);
-    const decided = decide(state, row.id, 'approved', { by: ctx.initiator, reason: args.reason ?? null, typed });
+    // The typed confirmation is --confirm alone: the id that names the request is not also its confirmation.
+    const decided = decide(state, row.id, 'approved', { by: ctx.initiator, reason: args.reason ?? null, typed: args.confirm });
     ctx.out.line('ORCHESTRATOR', 'ok', `Approved ${decided.id}: ${decided.action}`, { ticketId: decided.ticket_id ?? undefined });
     const resumed = await resume(ctx, decided);
     return { data: { approval: approvalView(decided), resumed } };
@@ -87,11 +86,26 @@ export const approve = defineCommand({
 const ACTION = /^deploy\s+to\s+(staging|production)$/i;
 
 /** Only the documented forms: `deploy to moon` must not approve anything (nor deploy to staging). */
-function checkActionWords(id: string, words: string | undefined): void {
+function checkActionWords(ctx: CommandContext, id: string, words: string | undefined): void {
   if (words === undefined || ACTION.test(words.trim())) return;
+  // "approve deployment for AI-EST-142" (the seed's wording): the id comes last; say the one command that does it.
+  const ref = /\d/.test(id) ? undefined : /\b[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*-\d+\b/.exec(words)?.[0];
+  if (ref) throw new UsageError(`"${id}" is not an approval or ticket id; type \`agent approve ${approveLine(ctx, ref)}\``);
   throw new UsageError(
     `\`agent approve ${id}\` does not take "${words}"; use \`agent approve ${id}\`, \`agent approve ${id} deploy to staging\` or \`agent approve ${id} deploy to production\``,
   );
+}
+
+/** The arguments that approve what `ref` names: its one pending request, or its staged set and the staging deploy. */
+function approveLine(ctx: CommandContext, ref: string): string {
+  const state = ctx.state();
+  const ticket = state.ticket(ref);
+  const pending = state.approval(ref) ? [state.approval(ref)!].filter((a) => a.status === 'pending') : ticket ? state.approvals({ status: 'pending', ticketId: ticket.id }) : [];
+  const one = pending.length === 1 ? pending[0]! : null;
+  if (one) return `${one.id}${one.confirm === 'typed' ? ` --confirm ${confirmationText(one)}` : ''}`;
+  const cs = ticket && !pending.length ? state.changeSet(ticket.id) : undefined;
+  if (cs && (cs.status === 'staged' || cs.status === 'approved')) return `${ticket!.id} deploy to staging`;
+  return ticket?.id ?? ref;
 }
 
 /** Carries out the approved action: the command that asked, run again with the approval. */
