@@ -76,7 +76,7 @@ export async function requireApproval(env: ApprovalEnv, req: ApprovalRequest): P
   }
 
   if (req.runId) state.updateRun(req.runId, { status: 'waiting' });
-  if (!env.ask) out.line('ORCHESTRATOR', 'info', `Waiting for ${row.id} to be approved in the dashboard (or run \`agent approve ${row.id}\`)`, ids);
+  if (!env.ask) out.line('ORCHESTRATOR', 'info', `Waiting for ${row.id} to be approved in the dashboard (or run \`agent approve ${row.id}${row.confirm === 'typed' ? ` --confirm ${confirmationText(row)}` : ''}\`)`, ids);
   const decided = await waitForDecision(env, row);
   if (req.runId) state.updateRun(req.runId, { status: 'running' });
   if (decided.status === 'approved') {

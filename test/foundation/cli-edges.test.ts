@@ -131,7 +131,9 @@ describe('approve <id> <words>', () => {
     }
     const pending = parseNdjson((await fixture(['approvals', '--json'], dir)).stdout).at(-1)!.data as { approvals: Array<{ status: string }> };
     expect(pending.approvals).toEqual([expect.objectContaining({ status: 'pending' })]);
-    expect((await fixture(['approve', ticket, 'deploy', 'to', 'production'], dir)).code).toBe(0);
+    // The ticket id that names the request is not its typed confirmation: only --confirm is.
+    expectUsageError(await fixture(['approve', ticket, 'deploy', 'to', 'production'], dir), new RegExp(`needs a typed confirmation: pass --confirm ${ticket}`));
+    expect((await fixture(['approve', ticket, 'deploy', 'to', 'production', '--confirm', ticket], dir)).code).toBe(0);
   });
 });
 

@@ -214,7 +214,6 @@ describe('generated lines through the real CLI, in-process', () => {
     expect(snapshot()).toBe(before);
     expect(codes[2]).toBeGreaterThan(100);
     expect(codes[0]).toBeGreaterThan(20); // status, logs and approvals ran here
-    console.log(JSON.stringify(codes));
     // Nothing reached an approval request (exit 3).
     expect(codes[3] ?? 0).toBe(0);
   });
