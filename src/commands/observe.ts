@@ -91,9 +91,7 @@ export const logs = defineCommand({
     { name: 'level', type: 'string', values: LEVELS, description: 'lowest level to show (default info)' },
     { name: 'since', type: 'string', placeholder: '1h', description: 'only events newer than this (30s, 15m, 1h, 2d, or a date)' },
     { name: 'follow', type: 'boolean', short: 'f', description: 'keep printing new events until Ctrl-C' },
-    ...pagingFlags(LOGS_PAGE, 'newest events').map((f) =>
-      f.name === 'limit' ? { ...f, description: `at most the last N events (default ${LOGS_PAGE})` } : { ...f, description: `skip the newest N events (the page before: --offset ${LOGS_PAGE})` },
-    ),
+    ...pagingFlags(`at most the last N events (default ${LOGS_PAGE})`, `skip the newest N events (the page before: --offset ${LOGS_PAGE})`),
   ],
   schema: (z) => z.object({
     target: z.optional(z.string()),

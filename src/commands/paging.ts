@@ -5,10 +5,10 @@ import type { FlagSpec } from './types.js';
 
 export const MAX_LIMIT = 999_999;
 
-export function pagingFlags(defaultLimit: number, rows: string): FlagSpec[] {
+export function pagingFlags(limit: string, offset: string): FlagSpec[] {
   return [
-    { name: 'limit', type: 'string', placeholder: 'N', description: `at most N ${rows} (default ${defaultLimit})` },
-    { name: 'offset', type: 'string', placeholder: 'N', description: `skip the first N ${rows} (the next page: --offset ${defaultLimit})` },
+    { name: 'limit', type: 'string', placeholder: 'N', description: limit },
+    { name: 'offset', type: 'string', placeholder: 'N', description: offset },
   ];
 }
 

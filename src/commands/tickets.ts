@@ -68,7 +68,7 @@ export const listTickets = defineCommand({
   flags: [
     { name: 'status', type: 'string', values: TICKET_STATUSES, description: 'only tickets in this status' },
     { name: 'kind', type: 'string', values: TICKET_KINDS, description: 'only tickets of this kind' },
-    ...pagingFlags(TICKETS_PAGE, 'tickets'),
+    ...pagingFlags(`at most N tickets (default ${TICKETS_PAGE})`, `skip the newest N (the next page: --offset ${TICKETS_PAGE})`),
   ],
   schema: (z) => z.object({ status: z.optional(z.enum(TICKET_STATUSES)), kind: z.optional(z.enum(TICKET_KINDS)), ...pagingSchema(z) }),
   keywords: ['tickets', 'list tickets', 'open tickets', 'work items'],
