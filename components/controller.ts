@@ -13,7 +13,7 @@ import { helpFor } from '../src/cli/help.js';
 import { makeStyle } from '../src/cli/style.js';
 import { lineEvent } from '../src/cli/output.js';
 import { VERSION } from '../src/cli/run.js';
-import { route } from '../src/engine/router.js';
+import { explainSuggestion, route } from '../src/engine/router.js';
 import { DASHBOARD_SESSION, decide, requesterCarriesOn, resumeOf } from '../src/engine/approvals.js';
 import { confirmationText } from '../src/engine/approval-policy.js';
 import { redact, redactClip } from '../src/config/redact.js';
@@ -257,8 +257,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
       if (parsed.type === 'text') {
         const r = route(parsed.text, commands);
         if (r.type === 'suggest') {
-          const list = r.suggestions.map((s) => `\`${s}\``).join(' or ');
-          printError(new UsageError(`not sure what "${clip(parsed.text)}" asks for (${r.reason})${list ? `; did you mean ${list}?` : '; press H for the commands'}`));
+          printError(new UsageError(explainSuggestion(r, { shown: clip(parsed.text), prefix: '', otherwise: 'press H for the commands' })));
           return;
         }
         def = commands.find((c) => c.name === r.name)!;
