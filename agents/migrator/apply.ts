@@ -85,10 +85,14 @@ export interface MigrationPair {
 export function migrationApplier(projectRoot: string, db: Pg) {
   return {
     description: db.description,
-    async apply(migrations: MigrationPair[], log: (line: string) => void, by: DeployedBy, onApplied?: (version: string) => void): Promise<string[]> {
+    /** Applies the committed migrations the target lacks (what the main branch already has). */
+    async upToDate(log: (line: string) => void): Promise<void> {
       const pending = await applyPendingMigrations(projectRoot, db, { includeAll: true });
       if (pending.type === 'failed') throw new MigrationFailure(pending.failed);
       if (pending.type === 'applied' && pending.applied.length) log(`Brought ${db.description} up to date: ${pending.applied.length} committed migration(s) applied`);
+    },
+    async apply(migrations: MigrationPair[], log: (line: string) => void, by: DeployedBy, onApplied?: (version: string) => void): Promise<string[]> {
+      await this.upToDate(log);
       await ensureDeployedTable(db);
       const done = new Set((await readHistory(db)).map((h) => h.version));
       const applied: string[] = [];

@@ -33,6 +33,8 @@ export interface MigrationToApply {
 export interface MigrationApplier {
   readonly description: string;
   apply(migrations: MigrationToApply[], log: (line: string) => void, by: { deployment: string; ticket: string | null; environment: string }, onApplied?: (version: string) => void): Promise<string[]>;
+  /** Applies the committed migrations the target lacks, so a snapshot before the change set's migrations shows only theirs. */
+  upToDate(log: (line: string) => void): Promise<void>;
   revert(migrations: MigrationToApply[], log: (line: string) => void): Promise<void>;
   /** The versions in the target's history now. */
   history(): Promise<Set<string>>;
@@ -335,6 +337,7 @@ function deploySteps(ctx: CommandContext, e: StepEnv): Array<Step<DeployState>> 
           const file = s.data.schemaFile ?? schemaPath(ctx.project.agentDir, id);
           // The schema before is taken once: a resumed deployment keeps the first one.
           if (!readSchemaRecord(s.data.schemaFile)) {
+            await db.upToDate((l) => log('info', l));
             writeSchemaRecord(file, { before: await db.snapshot() });
             s.data.schemaFile = file;
             journalStep(state, { id, ticketId: cs.ticket_id }, s.data, 'deploy', 'migrations', 'snapshot');
@@ -389,6 +392,14 @@ function deploySteps(ctx: CommandContext, e: StepEnv): Array<Step<DeployState>> 
         }
         if (!(await isClean(root))) throw new WorkFailedError('the working tree has uncommitted changes; commit or stash them before a production deploy');
         const before = (await headSha(root))!;
+        // The same change merged by an earlier deployment (a second production deploy of a ticket):
+        // a merge would change no file, and its revert would fail as empty. Nothing to merge then.
+        const mergedTree = await git(root, ['merge-tree', '--write-tree', 'HEAD', s.data.commit!]).then((r) => r.stdout.split('\n')[0]!.trim(), () => null);
+        if (mergedTree && mergedTree === (await git(root, ['rev-parse', 'HEAD^{tree}'])).stdout.trim()) {
+          Object.assign(s.data, { mainBranch: main, mergedSha: null, previousSha: before, mergeEmpty: true });
+          log('info', `${main} already has every change of ${branch}: an earlier deployment merged it; nothing to merge`);
+          return;
+        }
         await git(root, ['-c', 'user.name=crm-agent', '-c', 'user.email=agent@localhost', 'merge', '--no-ff', '-q', '-m', `Deploy ${id}: ${cs.ticket_id ?? cs.id}`, branch]);
         const after = (await headSha(root))!;
         Object.assign(s.data, { mainBranch: main, previousSha: before, mergedSha: after === before ? null : after, mergeEmpty: after === before });
@@ -512,6 +523,11 @@ export async function rollback(ctx: CommandContext, first: DeploymentRow, databa
       }
       if (data.mergeEmpty) log('info', `${d.id} merged nothing (its branch was already in ${data.mainBranch ?? 'the main branch'}): no code of its own to revert`);
       if (!data.mergedSha || !data.mainBranch) continue;
+      const changedFiles = (await git(root, ['diff', '--name-only', `${data.mergedSha}^1`, data.mergedSha])).stdout.trim();
+      if (!changedFiles) {
+        log('info', `${d.id}'s merge ${data.mergedSha.slice(0, 8)} changed no file (the change was already in ${data.mainBranch}): nothing of its own to revert`);
+        continue;
+      }
       const already = (await git(root, ['log', '--format=%H', '-1', `--grep=This reverts commit ${data.mergedSha}`, 'HEAD'])).stdout.trim();
       if (already) {
         log('info', `${d.id}'s merge ${data.mergedSha.slice(0, 8)} is already reverted (${already.slice(0, 8)})`);

@@ -3,6 +3,7 @@
 // processes in one data directory corrupt it), is never re-created behind the user's back once it
 // has held something, and a data directory from before environments (.agent/pgdata itself) becomes
 // production's.
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { WorkFailedError } from '../errors.js';
@@ -10,6 +11,7 @@ import type { StateDb } from '../store/state-db.js';
 import type { DatabaseTarget } from '../engine/environments.js';
 import { PGDATA_ROOT } from '../engine/environments.js';
 import { databaseLock, holdsLock } from '../engine/locks.js';
+import { sleep } from '../engine/sleep.js';
 import type { Pg } from './postgres/types.js';
 import { templateCacheDir } from './postgres/cache-dir.js';
 
@@ -69,10 +71,21 @@ export async function openEnvironmentDatabase(root: string, state: StateDb, targ
   if (!holdsLock(state, databaseLock(target.identity))) throw new Error(`internal: ${target.description} opened without its lock`);
   if (target.kind === 'url') {
     const { openNodePg } = await import('./postgres/node-pg.js');
+    let db: Pg;
     try {
-      return await openNodePg(target.url, target.description);
+      db = await openNodePg(target.url, target.description);
     } catch (err) {
       throw new WorkFailedError(`${target.env}: cannot connect to ${target.description}: ${(err as Error).message}`);
+    }
+    // Other machines (another admin's crm-agent) do not share our state database: the server's own
+    // advisory lock keeps them out too, for as long as this connection is open.
+    const key = BigInt(`0x${createHash('sha256').update(`crm-agent:${target.identity}`).digest('hex').slice(0, 15)}`).toString();
+    for (let announced = false; ; ) {
+      const { rows } = await db.query<{ ok: boolean }>('select pg_try_advisory_lock($1::bigint) as ok', [key]);
+      if (rows[0]?.ok) return db;
+      if (!announced) opts.log?.(`Waiting for another session holding ${target.description}'s deploy lock (pg_advisory_lock)`);
+      announced = true;
+      await sleep(250);
     }
   }
   finishLegacyMove(root);

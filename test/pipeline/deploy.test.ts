@@ -78,6 +78,7 @@ function fileApplier(dir: string): () => Promise<MigrationApplier> {
       const gone = new Set(ms.map((m) => m.version));
       writeFileSync(path, rows().filter((r) => !gone.has(r[0])).map((r) => r.join(' ') + '\n').join(''));
     },
+    async upToDate() {},
     history: async () => new Set(rows().map((r) => r[0])),
     appliedBy: async (ids: string[]) => rows().filter((r) => ids.includes(r[1])).map(([version, deployment]) => ({ version, deployment })),
     snapshot: async () => ({ ...emptySnapshot(), extensions: Object.fromEntries(rows().map((r) => [`m${r[0]}`, { schema: 'public', version: '1' }])) }),

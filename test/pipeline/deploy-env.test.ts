@@ -1,0 +1,71 @@
+// Deploys through the real CLI on real embedded databases: staging and production are separate,
+// a second production deploy and its rollback, DATABASE_URL as the single target.
+import { afterAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { agent, cleanupProjects, expectUsageError, parseNdjson } from '../helpers.js';
+import { deployProject, foreignKeys, gitIn, stageFix } from './deploy-fixture.js';
+
+afterAll(cleanupProjects);
+
+const T = 'BUG-2026-001';
+
+async function ok(dir: string, ...args: string[]) {
+  const r = await agent(args, { cwd: dir });
+  if (r.code !== 0) throw new Error(`agent ${args.join(' ')} exited ${r.code}:\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+}
+
+/** Runs a command that needs the typed approval, then approves it with the ticket id. */
+async function approved(dir: string, ...args: string[]) {
+  const asked = await agent([...args, '--json'], { cwd: dir });
+  expect(asked.code, asked.stdout + asked.stderr).toBe(3);
+  const id = parseNdjson(asked.stdout).find((e) => e.type === 'result')!.error as { detail?: { approvalId?: string } } | undefined;
+  const approval = id?.detail?.approvalId ?? /APR-\d+/.exec(asked.stdout + asked.stderr)![0];
+  return ok(dir, 'approve', approval, '--confirm', T);
+}
+
+describe('environments with their own databases', () => {
+  it('a staging deploy leaves production untouched; production twice, then rollback last, restores code and schema and says so', async () => {
+    const dir = deployProject();
+    const fix = await stageFix(dir, T);
+    const before = gitIn(dir, 'rev-parse', 'HEAD');
+
+    await ok(dir, 'deploy', 'staging', T);
+    expect(await foreignKeys(dir, 'staging')).toEqual([fix.constraint]);
+    // Production has no database yet: the staging deploy did not create or change it.
+    expect(existsSync(join(dir, '.agent', 'pgdata', 'production'))).toBe(false);
+
+    const first = await approved(dir, 'deploy', 'production', T);
+    expect(first).toMatch(/Merged agent\/bug-2026-001 into main/);
+    expect(await foreignKeys(dir, 'production')).toEqual([fix.constraint]);
+    const second = await approved(dir, 'deploy', 'production', T);
+    expect(second).toMatch(/already applied/);
+    expect(second).toMatch(/nothing to merge/);
+
+    const rb = await approved(dir, 'rollback', 'last');
+    expect(rb).toMatch(/Rolling back DEPLOY-2026-003, DEPLOY-2026-002 together/);
+    expect(rb).toMatch(/✓ Rolled back 1 database migration\(s\) on embedded PGlite \(\.agent\/pgdata\/production\)/);
+    expect(rb).toMatch(/✓ Schema matches the snapshot from before DEPLOY-2026-002/);
+    expect(rb).toMatch(/✓ Rollback complete in/);
+    expect(await foreignKeys(dir, 'production')).toEqual([]);
+    // Code: main reads as before the first production deploy.
+    expect(gitIn(dir, 'diff', '--name-only', before, 'HEAD')).toBe('');
+    // Staging keeps its own deployment.
+    expect(await foreignKeys(dir, 'staging')).toEqual([fix.constraint]);
+    const status = JSON.parse((await ok(dir, 'status', '--json')).trim().split('\n').pop()!).data;
+    expect(status.unfinishedDeployments).toEqual([]);
+  });
+
+  it('DATABASE_URL alone is production: staging is refused before anything runs, unless --same-database', async () => {
+    const dir = deployProject();
+    await stageFix(dir, T);
+    const r = await agent(['deploy', 'staging', T], { cwd: dir, env: { DATABASE_URL: 'postgres://crm:s3cretpw@127.0.0.1:1/crm' } });
+    expectUsageError(r, /DATABASE_URL is the production database and staging has none of its own: set environments\.staging\.database .* or pass --same-database/);
+    expect(r.stderr).not.toContain('s3cretpw');
+    const bad = await agent(['deploy', 'production', T, '--same-database'], { cwd: dir });
+    expectUsageError(bad, /--same-database is for staging/);
+    const conf = await agent(['migrate', 'status', '--env', 'qa'], { cwd: dir });
+    expect(conf.code).toBe(2);
+  });
+});
