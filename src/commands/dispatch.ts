@@ -6,6 +6,7 @@ import { formatPath, expectation, describeValue, valueAt } from '../config/zod-i
 import type { ProjectContext } from '../config/project.js';
 import type { Secrets } from '../config/secrets.js';
 import { StateDb } from '../store/state-db.js';
+import { describeStateError } from '../store/state-file.js';
 import { requireApproval, type AskFn } from '../engine/approvals.js';
 import { retryPendingMail } from '../engine/outbox.js';
 import { adoptScratch } from '../engine/scratch.js';
@@ -104,6 +105,9 @@ export async function runCommand<A>(def: CommandDef<A>, ctx: CommandContext, inp
   const mail = retryPendingMail(ctx);
   try {
     return (await def.run(ctx, args)) ?? {};
+  } catch (err) {
+    // SQLite's errors about the state file itself (damaged, read-only, disk full) name the file.
+    throw describeStateError(statePath(ctx.project), err);
   } finally {
     await mail;
   }
