@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { agent, cleanupProjects, makeProject } from '../helpers.js';
 import { writeChangeSet } from '../../agents/stage-agent/writer.js';
 import type { ChangeSetInput, Manifest } from '../../agents/stage-agent/change-set.js';
-import { compareSeal, destructiveNow, hashSetDir, sealOf } from '../../src/engine/seal.js';
+import { assertSealed, compareSeal, destructiveNow, hashSetDir, sealOf } from '../../src/engine/seal.js';
+import { UsageError } from '../../src/errors.js';
 import { planMirrors } from '../../src/commands/restage.js';
 import { StateDb } from '../../src/store/state-db.js';
 
@@ -83,6 +84,18 @@ describe('sealing (pure)', () => {
     expect(sealOf([{ path: 'a', content: 'x' }])).toEqual({ a: '2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881' });
   });
 
+  it('assertSealed refuses a set staged before sealing (no hashes), and one whose manifest.json was edited', async () => {
+    const dir = project();
+    const m = await writeChangeSet(dir, input(sh(dir, 'rev-parse', 'HEAD')), new Date('2026-12-01T14:30:22Z'));
+    const row = { id: m.id, ticket_id: m.ticketId, dir: m.dir, status: 'staged' as const, requires_approval: 0, created_at: 0, manifest: JSON.stringify(m) };
+    expect(() => assertSealed(dir, row)).not.toThrow();
+    const { sha256: _, ...unsealed } = m;
+    expect(() => assertSealed(dir, { ...row, manifest: JSON.stringify(unsealed) })).toThrow(/staged before sets were sealed .*agent restage BUG-2026-001/);
+    writeFileSync(join(dir, m.dir, 'manifest.json'), JSON.stringify({ ...m, requiresApproval: true }));
+    expect(() => assertSealed(dir, row)).toThrow(UsageError);
+    expect(() => assertSealed(dir, row)).toThrow(/manifest\.json differs from the copy recorded when it was staged/);
+  });
+
   it('destructiveNow flags a drop appended to the SQL, whatever staging said', () => {
     expect(destructiveNow([{ version: VERSION, name: NAME, up: UP }])).toMatchObject({ requiresApproval: false, rules: [] });
     const now = destructiveNow([{ version: VERSION, name: NAME, up: UP + DROP }]);
@@ -136,7 +149,9 @@ describe('agent review and agent restage on an edited set (real CLI)', () => {
     const state = new StateDb(join(dir, '.agent', 'state.db'));
     const row = state.changeSet(m.id)!;
     const after = JSON.parse(row.manifest) as Manifest;
+    const audited = state.lastAudit()!;
     state.close();
+    expect([audited.action, audited.target, audited.result]).toEqual(['change-set.restage', m.dir, 'resealed; deploying it needs approval']);
     expect(row.requires_approval).toBe(1);
     expect(after.requiresApproval).toBe(true);
     expect(after.migrations[0]!.destructive).toBe(true);
@@ -147,10 +162,9 @@ describe('agent review and agent restage on an edited set (real CLI)', () => {
     expect(readFileSync(join(dir, m.dir, 'changes.patch'), 'utf8')).toContain(`+${DROP.trim()}`);
     expect(readFileSync(join(dir, m.dir, 'REVIEW.md'), 'utf8')).toMatch(/## Re-staged [\s\S]*deploying it needs approval/);
 
-    const audit = await agent(['audit', '--json'], { cwd: dir });
-    expect(audit.stdout).toContain('change-set.restage');
     const shown = await agent(['review', 'BUG-2026-001', '--stat'], { cwd: dir });
     expect(shown.code).toBe(0);
     expect(shown.stdout).toContain('contains a destructive migration: deploying it needs approval');
+    expect(shown.stdout).toMatch(/Re-staged .* after edits to .*up\.sql/);
   }, 30_000);
 });
