@@ -206,7 +206,10 @@ function missingArgs(def: CommandDef, text: string, said: ReadonlySet<string>): 
   return (def.args ?? []).filter((a) => a.required && filled[a.name] === undefined).map((a) => `<${a.name}>`);
 }
 
-/** The command as it would be typed; a held one that takes a typed confirmation gets the ticket's id. */
+/**
+ * The command as it would be typed. One that takes a typed confirmation gets our ticket id (what the
+ * confirmation is; the tracker's "AI-EST-142" is not), so that the line works as printed.
+ */
 function exampleFor(def: CommandDef, input: Record<string, unknown> | null, text: string): string {
   const parts = [def.name];
   for (const a of def.args ?? []) {
@@ -214,7 +217,7 @@ function exampleFor(def: CommandDef, input: Record<string, unknown> | null, text
     if (v !== undefined) parts.push(/\s/.test(String(v)) ? JSON.stringify(v) : String(v));
     else if (a.required) parts.push(`<${a.name}>`);
   }
-  const ticket = ticketIn(text);
+  const ticket = TICKET_ID.exec(text)?.[0]?.toUpperCase();
   if (input && ticket && def.flags?.some((f) => f.name === 'confirm')) parts.push('--confirm', ticket);
   return parts.join(' ');
 }

@@ -125,6 +125,8 @@ describe('the router on 10,000 generated lines', () => {
   it('gives the exact command for a clear ask, and reads the id as the confirmation only when it is typed', () => {
     expect(route('approve BUG-2026-001', COMMANDS)).toMatchObject({ type: 'suggest', why: 'held', suggestions: ['approve BUG-2026-001 --confirm BUG-2026-001'] });
     expect(route('please approve APR-3 for BUG-2026-001 now', COMMANDS)).toMatchObject({ why: 'held', suggestions: ['approve APR-3 --confirm BUG-2026-001'] });
+    // The tracker's id names the request; the confirmation is our ticket id, which the text does not give.
+    expect(route('approve deployment for AI-EST-142', COMMANDS)).toMatchObject({ why: 'held', suggestions: ['approve AI-EST-142'] });
     expect(route('emergency rollback BUG-2026-001', COMMANDS)).toMatchObject({ why: 'held', suggestions: ['emergency rollback BUG-2026-001'] });
     expect(route('deploy BUG-2026-001 to production', COMMANDS)).toMatchObject({ why: 'held', suggestions: ['deploy production BUG-2026-001'] });
     const held = route('reject APR-2', COMMANDS);
@@ -229,6 +231,9 @@ describe('generated lines through the real CLI, in-process', () => {
     errs.length = 0;
     expect(await runCli(['@agent approve deployment for AI-EST-142'], { cwd: dir, env: ENV, sink })).toBe(2);
     expect(errs.join('').trim()).toBe(`error: "deployment" is not an approval or ticket id; type \`agent approve APR-1 --confirm ${a}\``);
+    errs.length = 0;
+    expect(await runCli(['approve', 'not', a], { cwd: dir, env: ENV, sink })).toBe(2);
+    expect(errs.join('').trim()).toBe(`error: nothing was done: "approve not ${a}" says not to approve`);
     errs.length = 0;
     const c = tickets[2]!;
     expect(await runCli([`approve deployment for ${c}`.replace(/^/, '@agent ')], { cwd: dir, env: ENV, sink })).toBe(2);
