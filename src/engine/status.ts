@@ -48,7 +48,6 @@ export function readStatus(state: StateDb, config: AgentConfig, root: string): S
   // Only agents of runs still going in live processes: rows a crash left behind never count.
   const active = state.liveAgents(['running', 'starting']);
   const waiting = state.liveAgents(['waiting']);
-  const queuedRuns = state.runs({ status: ['queued'] });
   const dep = state.lastDeployment();
   const interrupted = state.runs({ status: ['interrupted'], limit: 5 });
   return {
@@ -59,9 +58,9 @@ export function readStatus(state: StateDb, config: AgentConfig, root: string): S
       max: config.agents.maxConcurrent,
       list: active.map((a) => ({ id: a.id, type: a.type, ticketId: a.ticket_id, runId: a.run_id, state: a.state, phase: a.phase, startedAt: iso(a.started_at) })),
     },
-    queue: { size: waiting.length + queuedRuns.length },
+    queue: { size: waiting.length + state.countRuns(['queued']) },
     lastDeployment: dep ? { id: dep.id, target: dep.target, status: dep.status, ticketId: dep.ticket_id, at: iso(dep.finished_at ?? dep.started_at) } : null,
-    pendingApprovals: state.approvals({ status: 'pending' }).map((a) => ({
+    pendingApprovals: state.approvals({ status: 'pending', limit: -1 }).map((a) => ({ // every one: the count is its length
       id: a.id,
       action: a.action,
       category: a.category,

@@ -317,6 +317,11 @@ export class StateDb {
       .all(...params, filter.limit ?? 1000) as RunRow[];
   }
 
+  /** How many runs are in these statuses, counted in SQL (a listing stops at its limit). */
+  countRuns(status: readonly string[]): number {
+    return (this.db.prepare(`SELECT COUNT(*) AS n FROM runs WHERE status IN (${status.map(() => '?').join(',')})`).get(...status) as { n: number }).n;
+  }
+
   insertAgent(a: Pick<AgentRow, 'id' | 'run_id' | 'ticket_id' | 'type'>): void {
     this.db
       .prepare(`INSERT INTO agents (id, run_id, ticket_id, type, state, phase, started_at) VALUES (?, ?, ?, ?, 'starting', NULL, ?)`)

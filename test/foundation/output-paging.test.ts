@@ -142,6 +142,26 @@ describe('counts from SQL and pages', () => {
     expect(JSON.parse(r.stdout).data.tickets).toEqual({ open, total: ROWS });
   });
 
+  it('status counts queued runs and pending approvals past 1,000 too', async () => {
+    const busy = makeProject();
+    const state = new StateDb(join(busy, '.agent', 'state.db'));
+    const now = Date.now();
+    state.tx(() => {
+      // Queued by this (live) process with a fresh heartbeat: nothing for recovery to take back.
+      for (let i = 1; i <= 1100; i++) state.insertRun({ id: `RUN-${i}`, ticket_id: null, command: 'fix ticket', priority: 0, resources: [] });
+      for (let i = 1; i <= 1050; i++) {
+        state.insertApproval({
+          id: `APR-${i}`, ticket_id: null, run_id: null, category: 'productionDeployment', action: `deploy change ${i} to production`, summary: '', risk: 'high',
+          touches: '[]', gates: '[]', resume: null, confirm: null, status: 'pending', requested_by: 'admin', requested_at: now, decided_by: null, decided_at: null, reason: null,
+        });
+      }
+    });
+    state.close();
+    const data = JSON.parse((await agent(['status', '--json'], { cwd: busy })).stdout).data as { queue: { size: number }; pendingApprovals: unknown[] };
+    expect(data.queue.size).toBe(1100);
+    expect(data.pendingApprovals).toHaveLength(1050);
+  });
+
   it('refuses bad paging values with exit 2 and one line naming the flag', async () => {
     const cases: Array<[string[], RegExp]> = [
       [['tickets', '--limit', '0'], /^error: `agent tickets` --limit: expected a whole number from 1 to 999999, got "0"$/],
