@@ -13,8 +13,8 @@ import { finished, runToolLoop, type LoopResult } from '../../src/integrations/l
 import { defineTool, wrapData, type LoopTool } from '../../src/integrations/llm/tools.js';
 import { searchTool } from '../../src/integrations/llm/search-tool.js';
 import { listFiles, moreLine, page, rankByTerms, rankFindings, someOf } from '../../src/integrations/llm/listing.js';
-import { emptyTally, formatTally, type Tally } from '../../src/integrations/llm/usage.js';
-import { recordUsage, ticketUsage } from '../../src/integrations/llm/usage-store.js';
+import { budgetLeft, emptyTally, formatTally, type Tally } from '../../src/integrations/llm/usage.js';
+import { ticketLedger, ticketUsage } from '../../src/integrations/llm/usage-store.js';
 import type { LlmSettings } from '../../src/integrations/llm/settings.js';
 import type { SourceFile } from './project-files.js';
 import { terms, type Ranked } from './ranker.js';
@@ -285,8 +285,8 @@ export async function reasonWithModel(ev: ModelEvidence, settings: LlmSettings, 
   let spent: Tally = emptyTally();
   let result: LoopResult | null = null;
   try {
-    const before = ticketUsage(db, ev.ticket.id)?.total;
-    ctx.log('info', `Reasoning with ${settings.model} (up to ${settings.maxTurns} turns; ticket budget ${settings.budget.maxTokens.toLocaleString('en-US')} tokens, $${settings.budget.maxCostUsd})`);
+    const account = ticketLedger(db, { ticketId: ev.ticket.id, runId: ctx.runId, agent: 'BugHunter', model: settings.model });
+    ctx.log('info', `Reasoning with ${settings.model} (${budgetLeft(ticketUsage(db, ev.ticket.id)?.total ?? emptyTally(), settings)})`);
     try {
       const client = await createModelClient({
         apiKey: settings.apiKey,
@@ -302,7 +302,7 @@ export async function reasonWithModel(ev: ModelEvidence, settings: LlmSettings, 
         prompt: firstMessage(ev),
         maxTurns: settings.maxTurns,
         budget: settings.budget,
-        spentBefore: before,
+        ledger: account,
         signal: ctx.signal,
         onReply: (r) => (spent = r.tally),
         onToolCall: (c) => ctx.log('debug', `model called ${c.name}${c.refused ? ' (refused)' : c.ok ? '' : ' (error)'}`, { tool: c.name }),
@@ -312,7 +312,7 @@ export async function reasonWithModel(ev: ModelEvidence, settings: LlmSettings, 
       ctx.log('warn', `${err.message}; continuing with the offline analysis`);
     }
     if (spent.calls) {
-      const total = recordUsage(db, { ticketId: ev.ticket.id, runId: ctx.runId, agent: 'BugHunter', model: settings.model, tally: spent });
+      const total = account.finish(spent);
       ctx.log('info', `Model usage (BugHunter): ${formatTally(spent)}; ticket ${ev.ticket.id} total: ${formatTally(total.total)}`, { llm: { agent: spent, ticket: total.total, model: settings.model } });
     }
   } finally {

@@ -41,7 +41,7 @@ export const emergencyAccess = defineCommand({
       throw new UsageError(`\`agent ${NAME}\` runs only from a shell, where the link is shown once (here: ${ctx.initiator})`);
     }
     const { adminCredentials, openSupabaseAdmin } = await import('../integrations/supabase-admin.js');
-    const admin = await openSupabaseAdmin(adminCredentials(ctx.secrets), { signal: ctx.signal });
+    const admin = await openSupabaseAdmin(adminCredentials(ctx.secrets), { signal: ctx.signal, timeoutMs: ctx.project.config().network.timeoutMs });
     const user = await ctx.out.spin('Looking the user up', admin.getUser(userId));
     if (!user.email) throw new UsageError(`auth user ${userId} has no email address, and a sign-in link needs one`);
     const who = `${user.email} (${user.id})`;

@@ -48,6 +48,7 @@ export interface AdminOptions {
   timeoutMs?: number;
 }
 
+/** Used when no network.timeoutMs is passed (agent.config.json's default is the same). */
 export const ADMIN_TIMEOUT_MS = 30_000;
 
 const hostOf = (url: string) => {

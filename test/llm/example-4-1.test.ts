@@ -41,7 +41,7 @@ describe('example 4.1 with a model', () => {
     expect(by('Migrator')).toHaveLength(2);
 
     expect(out).toContain("The model's root causes verified against the tools' output: 4");
-    expect(out).toMatch(/\[CODESMITH\] Reasoning with claude-sonnet-4-6 \(up to 12 turns; [\d,]+ of the ticket's 200,000 tokens left, \$1 per ticket\)/);
+    expect(out).toMatch(/\[CODESMITH\] Reasoning with claude-sonnet-4-6 \(\d+ of the ticket's 12 calls, [\d,]+ of its 200,000 tokens and \$[\d.]+ of its \$1 left\)/);
     expect(out).toContain('[CODESMITH] ✓ Created MCP tool: create_estimate_record');
     expect(out).toContain('[CODESMITH] ✓ Generated API endpoint: POST /api/estimates');
     expect(out).toMatch(/\[CODESMITH\] The model's change set \(3 file\(s\), 4 turn\(s\)\): supabase\/functions\/mcp-server\/tools\/estimate_tools\.ts, app\/api\/estimates\/route\.ts, app\/api\/estimates\/route\.test\.ts/);

@@ -8,7 +8,7 @@ import { createModelClient, ModelError } from '../../src/integrations/llm/client
 import { buildRequest, runToolLoop, type LoopOptions } from '../../src/integrations/llm/loop.js';
 import type { ChatMessage, Usage } from '../../src/integrations/llm/types.js';
 import { defineTool } from '../../src/integrations/llm/tools.js';
-import { emptyTally, type Tally } from '../../src/integrations/llm/usage.js';
+import { emptyTally, tokensOf, type Tally } from '../../src/integrations/llm/usage.js';
 import { clearSecretsForTests, registerSecretsFrom } from '../../src/config/redact.js';
 import { lastResults, reply, startScriptedServer, step, text, toolUse, type Brain } from './scripted-server.mjs';
 
@@ -120,14 +120,17 @@ describe('the tool-use loop', () => {
     const forever: Brain = () => reply([toolUse('lookup', { word: 'again' })]);
     const s = await serve(forever);
     expect(await loop(s.url, { maxTurns: 3 })).toMatchObject({ stop: 'max_turns', turns: 3 });
-    const spent: Tally = { ...emptyTally(), input: 99_000 };
-    const tokens = await loop(s.url, { spentBefore: spent, budget: { maxTokens: 100_000, maxCostUsd: 1 } });
+    const spent: Tally = { ...emptyTally(), input: 97_000 };
+    const before = s.requests.length;
+    const tokens = await loop(s.url, { spentBefore: spent, maxTurns: 100, budget: { maxTokens: 100_000, maxCostUsd: 1 } });
     expect(tokens.stop).toBe('budget');
-    expect(tokens.detail).toMatch(/token budget spent: \d+ of 100000 per ticket/);
-    expect(s.requests.at(-1)!.body.max_tokens).toBeLessThan(1000); // the last reply was capped by what was left
+    expect(tokens.detail).toMatch(/^token budget: 9\d,\d{3} of 100,000 tokens spent for this ticket, and the next call may take up to [\d,]+ \(its prompt and a 256-token reply\)$/);
+    expect(s.requests.length).toBeGreaterThan(before);
+    expect(s.requests.at(-1)!.body.max_tokens).toBeLessThan(3000); // the last reply was capped by what was left
+    expect(97_000 + tokensOf(tokens.tally)).toBeLessThanOrEqual(100_000); // checked before each call: never crossed
     const cost = await loop(s.url, { budget: { maxTokens: 1_000_000, maxCostUsd: 0.001 } });
-    expect(cost).toMatchObject({ stop: 'budget' });
-    expect(cost.detail).toMatch(/cost budget spent/);
+    expect(cost).toMatchObject({ stop: 'budget', turns: 0 }); // even the first call's prompt could cost more
+    expect(cost.detail).toMatch(/^cost budget: \$0\.00 of \$0\.0010 spent for this ticket, and the next call may cost up to \$0\.0\d+$/);
   });
 
   it('retries 429, 500 and overloaded with backoff, and a garbled reply', async () => {

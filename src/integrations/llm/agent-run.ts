@@ -1,6 +1,7 @@
 // One agent's turn with the model, as CodeSmith and the Migrator take it: the ticket's budget
-// (what BugHunter and the other agents already spent counts, also while they run side by side),
-// usage added to the ticket as every reply arrives and recorded per agent at the end, and a plain
+// (calls, tokens, dollars: what BugHunter and the other agents already spent counts, also while
+// they run side by side, in any process), usage added to the ticket as every reply arrives and
+// recorded per agent at the end, and a plain
 // warning plus the offline path when the API cannot be reached. What the model proposed is the
 // caller's business: its tools collect it, and the agent's own gates judge it.
 import { join } from 'node:path';
@@ -10,8 +11,8 @@ import { createModelClient, knownUnavailable, ModelError } from './client.js';
 import { finished, runToolLoop, type LoopResult } from './loop.js';
 import type { LlmSettings } from './settings.js';
 import type { LoopTool } from './tools.js';
-import { emptyTally, formatTally, minusTally, tokensOf, type Tally } from './usage.js';
-import { recordUsage, ticketUsage, usageEvent } from './usage-store.js';
+import { budgetLeft, emptyTally, formatTally, type Tally } from './usage.js';
+import { ticketLedger, ticketUsage } from './usage-store.js';
 
 export interface AgentModelRun {
   /** CodeSmith, Migrator: the name usage is recorded under. */
@@ -39,9 +40,9 @@ export async function runAgentModel(o: AgentModelRun): Promise<{ result: LoopRes
   const db = openStateDb(join(o.root, '.agent', 'state.db'));
   let own: Tally = emptyTally();
   const record = { ticketId: o.ticketId, runId: ctx.runId, agent: o.agent, model: settings.model };
+  const ledger = ticketLedger(db, record);
   try {
-    const left = settings.budget.maxTokens - tokensOf(ticketUsage(db, o.ticketId)?.total ?? emptyTally());
-    ctx.log('info', `Reasoning with ${settings.model} (up to ${settings.maxTurns} turns; ${Math.max(0, left).toLocaleString('en-US')} of the ticket's ${settings.budget.maxTokens.toLocaleString('en-US')} tokens left, $${settings.budget.maxCostUsd} per ticket)`);
+    ctx.log('info', `Reasoning with ${settings.model} (${budgetLeft(ticketUsage(db, o.ticketId)?.total ?? emptyTally(), settings)})`);
     let result: LoopResult;
     try {
       const client = await createModelClient({
@@ -58,13 +59,10 @@ export async function runAgentModel(o: AgentModelRun): Promise<{ result: LoopRes
         prompt: o.prompt,
         maxTurns: settings.maxTurns,
         budget: settings.budget,
-        // The ticket's running total holds this loop's replies too (added below as they come).
-        spentBefore: () => minusTally(ticketUsage(db, o.ticketId)?.total ?? emptyTally(), own),
+        // Every reply reaches the ticket's totals as it arrives; every call is decided against them.
+        ledger,
         signal: ctx.signal,
-        onReply: (r) => {
-          recordUsage(db, { ...record, tally: minusTally(r.tally, own) }, { event: false });
-          own = r.tally;
-        },
+        onReply: (r) => (own = r.tally),
         onToolCall: (c) => ctx.log('debug', `model called ${c.name}${c.refused ? ' (refused)' : c.ok ? '' : ' (error)'}`, { tool: c.name }),
       });
     } catch (err) {
@@ -77,10 +75,10 @@ export async function runAgentModel(o: AgentModelRun): Promise<{ result: LoopRes
     return { result, tally: own };
   } finally {
     if (own.calls) {
-      const total = ticketUsage(db, o.ticketId)?.total ?? own;
-      usageEvent(db, { ...record, tally: own }, total);
+      const total = ledger.finish(own).total;
       ctx.log('info', `Model usage (${o.agent}): ${formatTally(own)}; ticket ${o.ticketId} total: ${formatTally(total)}`, { llm: { agent: own, ticket: total, model: settings.model } });
     }
     db.close();
   }
 }
+

@@ -1,13 +1,14 @@
 // A generic tool-use loop: any agent hands it a system prompt, its own tools and a first
-// message; the model may call those tools and nothing else. Turns, tokens and cost are budgeted;
-// usage is read from every reply. The stable prefix (system prompt, tool definitions) is marked
+// message; the model may call those tools and nothing else. Calls, tokens and cost are budgeted per
+// ticket and checked before each call with its ceiling (its prompt and max_tokens), so no reply can
+// carry the ticket past a budget; usage is read from every reply. The stable prefix (system prompt, tool definitions) is marked
 // for prompt caching, and so is the end of the conversation so far: the next turn re-sends it all
 // (the API is stateless) and reads that part from the cache at a tenth of the price. A tool that
 // says the work is done ends the loop without one more request.
 import type { ModelClient } from './client.js';
 import { toolDefinition, wrapData, type LoopTool } from './tools.js';
 import type { ChatMessage, ModelRequest, ReplyBlock, ToolResultBlock, Usage, UserTextBlock } from './types.js';
-import { addUsage, checkBudget, emptyTally, sumTallies, type Budget, type Tally } from './usage.js';
+import { addUsage, emptyTally, minusTally, planCall, sentOf, sumTallies, type Budget, type CallPlan, type Tally } from './usage.js';
 
 export interface LoopOptions {
   client: ModelClient;
@@ -16,6 +17,7 @@ export interface LoopOptions {
   tools: readonly LoopTool[];
   /** The first user message; the caller wraps untrusted text (a ticket) with wrapData. */
   prompt: string;
+  /** Model calls per ticket: the calls in `spentBefore` or the ledger count too. */
   maxTurns: number;
   budget: Budget;
   /**
@@ -23,6 +25,8 @@ export interface LoopOptions {
    * budget. A function is asked again before every call, for agents that run side by side.
    */
   spentBefore?: Tally | (() => Tally);
+  /** The ticket's shared account (usage-store's ticketLedger); replaces spentBefore. */
+  ledger?: SpendLedger;
   maxReplyTokens?: number;
   signal?: AbortSignal;
   onReply?: (info: { turn: number; usage: Usage; tally: Tally }) => void;
@@ -47,6 +51,39 @@ export interface LoopResult {
 }
 
 export const DATA_TAG = 'tool_output';
+
+/**
+ * A ticket's spending, shared by every agent of the ticket in every process: the call is decided
+ * against all of it and its ceiling held before it is sent, so that agents side by side cannot
+ * both take the last of a budget.
+ */
+export interface SpendLedger {
+  /** Decides with everything the ticket spent (other calls in flight at their ceiling); an ok holds the call's ceiling. */
+  reserve(decide: (spent: Tally) => CallPlan): CallPlan;
+  /** The reply's usage takes the place of the hold. */
+  settle(usage: Tally): void;
+  /** The call failed: its hold is dropped. */
+  release(): void;
+}
+
+/** Tokens of the API's own tool-use system prompt (a few hundred), counted on top of the request's bytes. */
+export const TOOL_PROMPT_TOKENS = 600;
+/** Framing of a re-sent reply beyond its output tokens (role, block boundaries, moved cache marks). */
+const RESENT_MARGIN = 100;
+
+const bytes = (x: unknown) => Buffer.byteLength(JSON.stringify(x));
+
+/**
+ * An upper bound of a request's prompt tokens, without a tokenizer: a token is at least one byte of
+ * the text, and the JSON around the text is longer than the API's framing of it. After a reply the
+ * part already sent is known exactly (the usage the API reported, plus the reply re-sent), so only
+ * what was added since is bounded by its bytes. Pure.
+ */
+export function promptCeiling(req: Pick<ModelRequest, 'system' | 'tools' | 'messages'>, known?: { tokens: number; messages: number }): number {
+  const whole = bytes({ system: req.system, tools: req.tools, messages: req.messages }) + TOOL_PROMPT_TOKENS;
+  if (!known) return whole;
+  return Math.min(whole, known.tokens + bytes(req.messages.slice(known.messages)));
+}
 
 /**
  * The request for one turn: cache_control on the last tool, the system prompt, and the last block
@@ -93,14 +130,31 @@ export async function runToolLoop(o: LoopOptions): Promise<LoopResult> {
   const refusals: string[] = [];
   let finalText = '';
   const done = (stop: StopReason, detail: string, turns: number): LoopResult => ({ stop, detail, turns, tally, finalText, refusals });
+  let known: { tokens: number; messages: number } | undefined;
+  const limits = { budget: o.budget, maxCalls: o.maxTurns, maxReply: o.maxReplyTokens ?? 4096 };
   for (let turn = 1; ; turn++) {
-    if (turn > o.maxTurns) return done('max_turns', `stopped after ${o.maxTurns} turns (llm.maxTurns)`, turn - 1);
-    const elsewhere = typeof o.spentBefore === 'function' ? o.spentBefore() : o.spentBefore;
-    const budget = checkBudget(sumTallies(elsewhere ?? emptyTally(), tally), o.budget);
-    if (budget.type === 'stop') return done('budget', budget.reason, turn - 1);
-    const maxTokens = Math.min(o.maxReplyTokens ?? 4096, budget.remainingTokens);
-    const reply = await o.client.send(buildRequest(o, messages, maxTokens), o.signal);
+    const req = buildRequest(o, messages, 0);
+    const promptTokens = promptCeiling(req, known);
+    const decide = (spent: Tally) => planCall(spent, limits, promptTokens, o.model);
+    let plan: CallPlan;
+    if (o.ledger) plan = o.ledger.reserve(decide);
+    else {
+      const elsewhere = typeof o.spentBefore === 'function' ? o.spentBefore() : o.spentBefore;
+      plan = decide(sumTallies(elsewhere ?? emptyTally(), tally));
+    }
+    if (plan.type === 'stop') return done(plan.stop, plan.reason, turn - 1);
+    const maxTokens = (req.max_tokens = plan.maxTokens);
+    let reply;
+    try {
+      reply = await o.client.send(req, o.signal);
+    } catch (err) {
+      o.ledger?.release();
+      throw err;
+    }
+    const before = tally;
     tally = addUsage(tally, reply.usage, o.model);
+    o.ledger?.settle(minusTally(tally, before));
+    known = { tokens: sentOf(minusTally(tally, before)) + reply.usage.output_tokens + RESENT_MARGIN, messages: messages.length + 1 };
     o.onReply?.({ turn, usage: reply.usage, tally });
     messages.push({ role: 'assistant', content: reply.content });
     finalText = reply.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join('\n').trim() || finalText;
