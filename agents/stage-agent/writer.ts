@@ -6,16 +6,18 @@ import { redact } from '../../src/config/redact.js';
 import { resolveInside } from '../../src/config/project.js';
 import { diffAgainstHead } from '../../src/integrations/git.js';
 import { sealOf } from '../../src/engine/seal.js';
+import { processScratch, type ScratchRegistrar } from '../../src/engine/scratch.js';
 import { buildManifest, changeSetDirName, renderReview, type ChangeSetInput, type Manifest } from './change-set.js';
 
 /** `patch`: the change's diff against HEAD when the caller has it; used unless redaction changed a file. */
-export async function writeChangeSet(root: string, input: ChangeSetInput, now = new Date(), patch?: string): Promise<Manifest> {
+export async function writeChangeSet(root: string, input: ChangeSetInput, now = new Date(), patch?: string, scratch: ScratchRegistrar = processScratch): Promise<Manifest> {
   for (const f of input.files) resolveInside(root, f.path); // refuse paths outside the project first
   const stagedDir = join(root, 'staged');
   mkdirSync(stagedDir, { recursive: true });
   let name = changeSetDirName(now, input.ticket ? `${input.ticket.id} ${input.title}` : input.title);
   for (let i = 2; existsSync(join(stagedDir, name)); i++) name = `${changeSetDirName(now, input.title)}-${i}`;
   const tmp = join(stagedDir, `.tmp-${process.pid}-${Date.now()}`);
+  scratch.add({ path: tmp, kind: 'staging-dir', repo: null }); // a kill mid-way leaves it to the next command
   mkdirSync(tmp, { recursive: true });
   try {
     const existing = new Set(input.files.filter((f) => existsSync(join(root, f.path))).map((f) => f.path));
@@ -45,5 +47,7 @@ export async function writeChangeSet(root: string, input: ChangeSetInput, now = 
   } catch (err) {
     rmSync(tmp, { recursive: true, force: true });
     throw err;
+  } finally {
+    scratch.remove(tmp);
   }
 }

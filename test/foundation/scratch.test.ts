@@ -2,10 +2,12 @@
 // killed owner's is removed by the next command, and an owner stopped by SIGTERM removes its own.
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { agent, cleanupProjects, FIXTURE, makeProject, startAgent, waitFor } from '../helpers.js';
 import { StateDb } from '../../src/store/state-db.js';
+import { sweepScratch } from '../../src/engine/scratch.js';
 
 afterAll(cleanupProjects);
 
@@ -51,6 +53,28 @@ async function holding(dir: string, args: string[] = []) {
   expect(row.path).toMatch(/crm-agent-verify-/);
   return { child, row };
 }
+
+describe('sweepScratch', () => {
+  it("removes a dead owner's directory and row, and leaves a live owner's", () => {
+    const dir = project();
+    const state = new StateDb(join(dir, '.agent', 'state.db'));
+    try {
+      const dead = mkdtempSync(join(tmpdir(), 'crm-agent-shadow-'));
+      const live = mkdtempSync(join(tmpdir(), 'crm-agent-shadow-'));
+      writeFileSync(join(dead, 'PG_VERSION'), '17\n');
+      const insert = state.db.prepare('INSERT INTO scratch (path, kind, repo, owner_pid, created_at) VALUES (?, ?, NULL, ?, ?)');
+      insert.run(dead, 'shadow-copy', 999_001, Date.now());
+      insert.run(live, 'shadow-copy', 999_002, Date.now());
+      expect(sweepScratch(state, (pid) => pid === 999_002)).toEqual([{ path: dead, kind: 'shadow-copy', ownerPid: 999_001 }]);
+      expect(existsSync(dead)).toBe(false);
+      expect(existsSync(live)).toBe(true);
+      expect(scratchRows(dir).map((r) => r.path)).toEqual([live]);
+      rmSync(live, { recursive: true });
+    } finally {
+      state.close();
+    }
+  });
+});
 
 describe('scratch worktrees', () => {
   it('a SIGKILLed owner leaves a row, and the next command removes its worktree and directory', async () => {
