@@ -45,8 +45,9 @@ const LOG_LEVEL: Record<Level, LoggingLevel> = { debug: 'debug', info: 'info', o
 
 const INSTRUCTIONS =
   'crm-agent runs specialist agents against this project\'s CRM: tickets, status, logs, health, staged changes, deploys. ' +
-  'Every tool is one `agent <command>`. Actions that need the admin\'s approval answer "approval required" with an approval id: ' +
-  'tell the admin; a model can never approve or reject.';
+  'Every tool is one `agent <command>`; its result has the text the command line would print (summary and warnings) and the --json data. ' +
+  'Actions that need the admin\'s approval answer status "approval_required" with an approval id and the exact command the admin runs: ' +
+  'tell the admin; nothing was done, and a model can never approve or reject.';
 
 export function createMcpServer(opts: McpServerOptions): Server {
   const specs = toolSpecs(opts.commands);

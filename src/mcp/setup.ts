@@ -84,8 +84,10 @@ Carry out this crm-agent request: $ARGUMENTS
   \`status\`, \`migrate_status\`), with its arguments and flags as the tool's arguments.
 - If no tool fits, or the \`${SERVER_NAME}\` MCP server is not connected, run it in the shell instead, quoting
   the text as a shell needs: \`${shellCommand(launch)} <the request>\`, and show what it printed.
-- When a tool answers "approval required", tell me the approval id and stop there. Never approve or
-  reject anything yourself and never run \`agent approve\` or \`agent reject\`: approvals are mine.
+- When a tool answers "approval required" (\`status: approval_required\`), tell me the approval id and
+  the command it names for me (\`agent approve APR-…\`), and stop there. Never approve or reject
+  anything yourself and never run \`agent approve\` or \`agent reject\`: approvals are mine.
+- Read each tool's text (or \`summary\` and \`warnings\`): warnings such as "continuing offline" matter.
 - End with a short summary: ticket ids, approval ids, anything that failed and why.
 `;
 }
