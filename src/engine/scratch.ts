@@ -136,7 +136,10 @@ export function sweepScratch(state: StateDb, alive: (pid: number) => boolean = i
   for (const r of rows) {
     if (alive(r.owner_pid)) continue;
     removeScratchNow(r);
-    state.db.prepare('DELETE FROM scratch WHERE path = ? AND owner_pid = ?').run(r.path, r.owner_pid);
+    state.tx(() => {
+      state.db.prepare('DELETE FROM scratch WHERE path = ? AND owner_pid = ?').run(r.path, r.owner_pid);
+      state.appendEvent({ kind: 'scratch.swept', level: 'info', agent: 'ORCHESTRATOR', message: `Removed the ${r.kind} ${r.path} left behind by process ${r.owner_pid}, which is gone`, data: { path: r.path, kind: r.kind, repo: r.repo, ownerPid: r.owner_pid } });
+    });
     swept.push({ path: r.path, kind: r.kind, ownerPid: r.owner_pid });
   }
   return swept;

@@ -69,6 +69,7 @@ describe('sweepScratch', () => {
       expect(existsSync(dead)).toBe(false);
       expect(existsSync(live)).toBe(true);
       expect(scratchRows(dir).map((r) => r.path)).toEqual([live]);
+      expect(state.db.prepare(`SELECT message FROM events WHERE kind = 'scratch.swept'`).all()).toEqual([{ message: `Removed the shadow-copy ${dead} left behind by process 999001, which is gone` }]);
       rmSync(live, { recursive: true });
     } finally {
       state.close();
