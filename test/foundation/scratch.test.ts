@@ -47,7 +47,7 @@ async function holding(dir: string, args: string[] = []) {
     return r && worktrees(dir).includes(join(r.path, 'wt')) ? r : null;
   }, 10_000, 'the verify worktree to be registered and created');
   // …and its "tests" are running in it (git is done with it).
-  await waitFor(() => spawnSync('pgrep', ['-f', `process.kill\\(${child.pid},`]).status === 0, 10_000, 'the command in the worktree');
+  await waitFor(() => existsSync(join(row.path, 'wt', 'tests-running')), 10_000, 'the command in the worktree');
   expect(row.owner_pid).toBe(child.pid);
   expect(row.repo).toBe(dir);
   expect(row.path).toMatch(/crm-agent-verify-/);
