@@ -9,9 +9,15 @@ import { runCli } from '../../src/cli/run.js';
 import { clearSecretsForTests, redactClip, registerSecret } from '../../src/config/redact.js';
 import { titleOf } from '../../src/engine/ticket-kind.js';
 import { describeValue } from '../../src/config/zod-issue.js';
-import { slugify } from '../../agents/stage-agent/change-set.js';
+import { buildManifest, changeSetDirName, renderReview, slugify, type ChangeSetInput } from '../../agents/stage-agent/change-set.js';
 import { writeChangeSet } from '../../agents/stage-agent/writer.js';
 import { StateDb } from '../../src/store/state-db.js';
+import { openProject } from '../../src/config/project.js';
+import { loadSecrets } from '../../src/config/secrets.js';
+import { createContext, runCommand } from '../../src/commands/dispatch.js';
+import { createTicket } from '../../src/commands/tickets.js';
+import { createReporter } from '../../src/cli/output.js';
+import { makeStyle } from '../../src/cli/style.js';
 
 afterAll(() => {
   clearSecretsForTests();
@@ -54,15 +60,25 @@ let dir = '';
 
 beforeAll(async () => {
   dir = makeProject();
-  // The real command in this process (a child per ticket would take 25 s): argv, secrets from
-  // the environment, the title, the insert.
+  const descriptions = PLANTED.flatMap((value) => OFFSETS.map((offset) => ({ value, offset, text: planted(value, offset) })));
+  for (const d of descriptions) expect(d.text.indexOf(d.value), `${d.value} at ${d.offset}`).toBe(d.offset);
+  // The first through the whole CLI in this process (argv, secrets from the environment); the
+  // other 123 through the same command in one context (a child each would take ~25 s).
   const sink = { out: () => {}, err: (t: string) => void process.stderr.write(t), isTTY: false };
-  for (const value of PLANTED) {
-    for (const offset of OFFSETS) {
-      const description = planted(value, offset);
-      expect(description.indexOf(value)).toBe(offset);
-      expect(await runCli(['create', 'ticket', description], { cwd: dir, env: ENV, sink })).toBe(0);
-    }
+  expect(await runCli(['create', 'ticket', descriptions[0]!.text], { cwd: dir, env: ENV, sink })).toBe(0);
+  const project = await openProject({ cwd: dir });
+  const ctx: ReturnType<typeof createContext> = createContext({
+    project,
+    secrets: loadSecrets(project.root, ENV),
+    out: createReporter({ json: false, verbose: false, style: makeStyle(false), sink, state: () => ctx.openedState() }),
+    signal: new AbortController().signal,
+    interactive: false,
+    initiator: 'admin',
+  });
+  try {
+    for (const d of descriptions.slice(1)) await runCommand(createTicket, ctx, { description: d.text });
+  } finally {
+    ctx.close();
   }
 });
 
@@ -93,23 +109,32 @@ describe('secrets planted at offsets 60..90 of a ticket description', () => {
     const state = new StateDb(join(dir, '.agent', 'state.db'));
     const tickets = state.tickets();
     state.close();
-    for (const t of tickets) {
-      // As the pipeline stages a fix: the ticket's title in the manifest, its slug and REVIEW.md.
-      await writeChangeSet(dir, {
-        ticket: { id: t.id, title: t.title, kind: t.kind },
-        title: t.title,
-        summary: `Fix for ${t.id}: ${t.title}`,
-        files: [],
-        migrations: [],
-        gates: [],
-        baseSha: null,
-      });
-    }
-    const sets = readdirSync(join(dir, 'staged'));
-    expect(sets).toHaveLength(tickets.length);
-    const staged = sets.map((d) => `${d}\n${readFileSync(join(dir, 'staged', d, 'manifest.json'), 'utf8')}\n${readFileSync(join(dir, 'staged', d, 'REVIEW.md'), 'utf8')}`).join('\n');
-    expect(staged).toContain(`${PG_PREFIX}[redacted]@`); // the titles are there, redacted
-    expect(fragmentsIn(staged)).toEqual([]);
+    // As the pipeline stages a fix: the ticket's title in the manifest, the set's name and REVIEW.md.
+    const inputOf = (t: (typeof tickets)[number]): ChangeSetInput => ({
+      ticket: { id: t.id, title: t.title, kind: t.kind },
+      title: t.title,
+      summary: `Fix for ${t.id}: ${t.title}`,
+      files: [],
+      migrations: [],
+      gates: [],
+      baseSha: null,
+    });
+    // Every ticket through the functions that build those texts; one per planted value on disk.
+    const built = tickets.map((t) => {
+      const input = inputOf(t);
+      const m = buildManifest(input, changeSetDirName(new Date(), `${t.id} ${t.title}`), new Date(), new Set());
+      return `${m.dir}\n${JSON.stringify(m)}\n${renderReview(m, input)}`;
+    });
+    // Offset 65: the old clip at 77 characters kept 12 of the value.
+    const onDisk = tickets.filter((t) => t.description.indexOf('[redacted') === 65);
+    expect(onDisk).toHaveLength(PLANTED.length);
+    for (const t of onDisk) await writeChangeSet(dir, inputOf(t));
+    const sets = readdirSync(join(dir, 'staged')).filter((d) => !d.startsWith('.'));
+    expect(sets).toHaveLength(PLANTED.length);
+    const staged = sets.map((d) => `${d}\n${readFileSync(join(dir, 'staged', d, 'manifest.json'), 'utf8')}\n${readFileSync(join(dir, 'staged', d, 'REVIEW.md'), 'utf8')}`);
+    const all = [...built, ...staged].join('\n');
+    expect(all).toContain(`${PG_PREFIX}[redacted]@`); // the titles are there, redacted
+    expect(fragmentsIn(all)).toEqual([]);
   });
 });
 
