@@ -50,6 +50,8 @@ export function renderStatus(s: StatusSnapshot, style: Style, now = Date.now()):
       : []),
     `Pending Approvals: ${s.pendingApprovals.length}`,
     ...s.pendingApprovals.map((a) => `                   ${style.yellow(a.id)} ${a.action} (${a.risk} risk)`),
+    ...(s.mail?.pending ? [`Emails Pending:    ${s.mail.pending} (the next agent command sends them)`] : []),
+    ...(s.mail?.failed.length ? ['Emails Not Sent:', ...s.mail.failed.map((f) => `  ${style.yellow('⚠')} ${f.subject}: ${f.error}${f.file ? `; its text is in ${f.file}` : ''}`)] : []),
   ];
   if (s.interruptedRuns.length) {
     out.push('Interrupted Runs:');

@@ -204,6 +204,19 @@ function dropPending(state: StateDb, id: number): void {
   if (ids.includes(id)) state.setKv(PENDING_KEY, ids.filter((x) => x !== id));
 }
 
+export interface MailStatus {
+  pending: number;
+  failed: Array<{ id: number; subject: string; error: string; file: string | null; at: string }>;
+}
+
+const FAILED_SHOWN_MS = 7 * 86_400_000;
+
+/** What `agent status` says about the outbox: two kv reads. */
+export function mailStatus(state: StateDb, now = Date.now()): MailStatus {
+  const failed = failedMail(state).filter((f) => now - f.at < FAILED_SHOWN_MS);
+  return { pending: pendingMail(state).length, failed: failed.map((f) => ({ ...f, at: new Date(f.at).toISOString() })) };
+}
+
 /** The line a command prints for an email's outcome. `after`: words that say where it came from. */
 export function reportMail(out: Pick<Reporter, 'line'>, r: FlushResult, data: LineData = {}, after = ''): void {
   const tail = after ? ` ${after}` : '';

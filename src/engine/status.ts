@@ -3,6 +3,7 @@
 import type { AgentConfig } from '../config/config.js';
 import type { StateDb } from '../store/state-db.js';
 import { recoverInterrupted } from './recovery.js';
+import { mailStatus, type MailStatus } from './outbox.js';
 
 export type Overall = 'optimal' | 'degraded' | 'failing' | 'unknown';
 
@@ -25,6 +26,8 @@ export interface StatusSnapshot {
   maintenance: { on: boolean; since: string; by: string } | null;
   /** Claude usage recorded per ticket (empty while the agents run offline). */
   modelUsage: { tokens: number; costUsd: number; tickets: Array<{ ticketId: string; model: string; tokens: number; costUsd: number; byAgent: Record<string, number> }> };
+  /** Emails waiting in the outbox, and those given up on in the last 7 days (engine/outbox.ts). */
+  mail?: MailStatus;
 }
 
 interface Tally {
@@ -91,6 +94,7 @@ export function readStatus(state: StateDb, config: AgentConfig, root: string): S
     tickets: { open: state.countTickets({ notStatus: CLOSED }), total: state.countTickets() },
     maintenance: state.getKv<StatusSnapshot['maintenance']>('maintenance') ?? null,
     modelUsage: modelUsage(state),
+    mail: mailStatus(state),
   };
 }
 

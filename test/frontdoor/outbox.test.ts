@@ -187,5 +187,11 @@ describe('bounded attempts', () => {
     expect(await flushOutbox(offline)).toEqual([expect.objectContaining({ id: kept, status: 'kept', detail: expect.stringMatching(/kept-here\.eml$/) })]);
     expect(outboxFiles(dir).filter((f) => f.endsWith('kept-here.eml'))).toHaveLength(1);
     ctx.close();
+
+    // `agent status` names what was given up on, and where its text is.
+    const status = await agent(['status'], { cwd: dir });
+    expect(status.stdout).toContain('Emails Not Sent:\n  ⚠ Nightly report: Resend did not send the email: try later (internal_server_error); its text is in .agent/outbox/');
+    expect(status.stdout).toContain('  ⚠ Bad: Resend did not send the email: Invalid `to` field. (validation_error); its text is in .agent/outbox/');
+    expect(requests).toHaveLength(MAX_ATTEMPTS + 1); // status sent nothing: nothing was pending
   });
 });
