@@ -11,75 +11,9 @@ import { runCli } from '../../src/cli/run.js';
 import { StateDb } from '../../src/store/state-db.js';
 import { createApproval } from '../../src/engine/approvals.js';
 import { agent, cleanupProjects, makeProject } from '../helpers.js';
+import { generate, localize, rowsOf, seedState } from './free-text-lines.js';
 
 afterAll(cleanupProjects);
-
-/** mulberry32: the same 10,000 lines on every run. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const NEGATIONS = ['do not', "don't", 'dont', 'don’t', 'never', 'not', 'no', 'please do NOT', 'DO NOT', "we shouldn't", "you mustn't", 'never ever', "don't you dare", 'do not under any circumstances'];
-/** Asks whose first word is the command's own name: under a negation they must read as "negated". */
-const PLAIN = ['approve', 'reject', 'deploy', 'rollback'];
-const ASKS = [
-  ...PLAIN,
-  'deploy to production', 'deploy production', 'deploy staging', 'roll back', 'emergency rollback', 'emergency deploy hotfix', 'ship it', 'go ahead and',
-  'accept', 'deny', 'decline', 'revert', 'undo', 'release', 'approve deployment for', 'approve the deploy of', 'emergency stop all', 'purge logs',
-  'migrate execute', 'apply migrations', 'hotfix', 'emergency maintenance on', 'emergency access', 'approve and deploy', 'reject the rollback of',
-];
-const IDS = ['BUG-2026-001', 'bug-2026-001', 'FEAT-2026-002', 'MIG-2026-003', 'APR-1', 'APR-2', 'apr-7', 'DEPLOY-1', 'AI-EST-142', 'OPS-2026-010'];
-const FILLERS = [
-  'please', 'now', 'right away', 'for me', "Here's the ticket:", "it's urgent", 'asap!!', 'ok?', '—', '…', 'thanks', "the admin's call", "'quoted'",
-  '--confirm BUG-2026-001', 'confirm BUG-2026-001', 'typed: BUG-2026-001', 'sofort bitte', 'пожалуйста', '承認して', 'よろしく', 'مرحبا', '🚀', 'y', 'yes',
-];
-const HOMOGLYPHS: Record<string, string> = { a: 'а', e: 'е', o: 'о', p: 'р', c: 'с', y: 'у', x: 'х', i: 'і' };
-
-type Garble = (s: string, r: () => number) => string;
-const GARBLES: Garble[] = [
-  (s, r) => s.replace(/[aeopcyxi]/g, (c) => (r() < 0.5 ? HOMOGLYPHS[c]! : c)), // mixed scripts
-  (s, r) => [...s].map((c) => (r() < 0.5 ? c.toUpperCase() : c)).join(''),
-  (s, r) => s.replace(/[a-z]/, (c) => c + c).replace(/(.)(.)$/, r() < 0.5 ? '$2$1' : '$1$2'), // typos
-  (s) => s.replace(/(\w)(\w)/, '$1\u200b$2'), // zero-width space
-  (s) => `\x1b[31m${s}\x1b[0m`, // ANSI colour
-  (s) => `${s}\u0007\r`, // bell, carriage return
-  (s) => s.replace(/[a-z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0)), // fullwidth
-  (s) => `\u202e${s}`, // right-to-left override
-  (s) => s.replace(/ /g, '  \t'),
-  (s) => `"${s}`, // an unmatched double quote
-  (s) => `${s}'s`,
-];
-
-interface Line {
-  text: string;
-  negatedPlain: boolean;
-}
-
-function generate(count: number, seed = 13): Line[] {
-  const r = rng(seed);
-  const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;
-  const lines: Line[] = [];
-  for (let i = 0; i < count; i++) {
-    const ask = pick(ASKS);
-    const negated = r() < 0.45;
-    const neg = negated ? pick(NEGATIONS) : '';
-    const garbled = r() < 0.35;
-    const verb = garbled ? pick(GARBLES)(ask, r) : ask;
-    const ids = [pick(IDS), ...(r() < 0.3 ? [pick(IDS)] : [])];
-    const before = r() < 0.3 ? [pick(FILLERS)] : [];
-    const after = r() < 0.5 ? [pick(FILLERS)] : [];
-    const parts = r() < 0.8 ? [...before, neg, verb, ...ids, ...after] : [...before, ...ids, neg, verb, ...after];
-    lines.push({ text: parts.filter(Boolean).join(' '), negatedPlain: negated && !garbled && PLAIN.includes(ask) && parts.indexOf(neg) + 1 === parts.indexOf(verb) });
-  }
-  return lines;
-}
 
 const LINES = generate(10_000);
 const byName = new Map(COMMANDS.map((c) => [c.name, c]));
@@ -170,14 +104,7 @@ describe('generated lines through the real CLI, in-process', () => {
   let db: string;
   const ENV = { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true', NO_COLOR: '1' };
   const quiet = { out: () => undefined, err: () => undefined, isTTY: false };
-  const snapshot = () => {
-    const state = new StateDb(db);
-    try {
-      return ['approvals', 'deployments', 'change_sets'].map((t) => JSON.stringify(state.db.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all())).join('\n');
-    } finally {
-      state.close();
-    }
-  };
+  const snapshot = () => rowsOf(db);
   let tickets: string[] = [];
 
   beforeAll(async () => {
@@ -189,15 +116,7 @@ describe('generated lines through the real CLI, in-process', () => {
       expect(await runCli(['create', 'ticket', d], { cwd: dir, env: ENV, sink })).toBe(0);
     }
     tickets = out.join('').match(/Ticket created: (\S+)/g)!.map((m) => m.split(' ')[2]!);
-    const [a, b, c] = tickets as [string, string, string];
-    const state = new StateDb(db);
-    // A typed approval (production deploy of a), a y/n one (staging deploy of b), a staged set of c
-    // with nothing pending, and a live production deployment of a.
-    createApproval(state, { category: 'productionDeployment', action: `deploy ${a} to production`, ticketId: a, requestedBy: 'ORCHESTRATOR', resume: { command: 'deploy', args: { target: 'production', id: a } } }, 'typed', 'high');
-    createApproval(state, { category: 'stagingDeployment', action: `deploy ${b} to staging`, ticketId: b, requestedBy: 'ORCHESTRATOR' }, 'y/n', 'low');
-    state.insertChangeSet({ id: 'CS-1', ticket_id: c, dir: 'staged/2026-12-01_14-30-22_notes', status: 'staged', requires_approval: 0, created_at: Date.now(), manifest: '{}' });
-    state.insertDeployment({ id: 'DEPLOY-1', ticket_id: a, target: 'production', status: 'succeeded', started_at: Date.now() - 60_000, finished_at: Date.now() - 50_000, data: '{}', pid: null, env: 'production', step: null });
-    state.close();
+    seedState(db, tickets as [string, string, string]);
   });
 
   it('changes no approval, deployment or change set: each line suggests, refuses or runs something safe', async () => {
@@ -205,9 +124,7 @@ describe('generated lines through the real CLI, in-process', () => {
     expect(before).toContain('"status":"pending"');
     // Every 40th line, with the ids made to name what exists here, and every other one followed by
     // a safe request, so that commands run against this state too: 250 lines.
-    const [a, b, c] = tickets as [string, string, string];
-    const SAFE = [', just show the status', '; but show me the logs', ', just list the pending approvals'];
-    const sample = LINES.filter((_, i) => i % 40 === 0).map((l, i) => l.text.replace(/BUG-2026-001/gi, a).replace(/FEAT-2026-002/g, b).replace(/MIG-2026-003/g, c) + (i % 2 ? SAFE[i % 3] : ''));
+    const sample = LINES.filter((_, i) => i % 40 === 0).map((l, i) => localize(l.text, i, tickets as [string, string, string]));
     const codes: Record<number, number> = {};
     for (const text of sample) {
       const code = await runCli([text], { cwd: dir, env: ENV, sink: quiet });
