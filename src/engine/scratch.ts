@@ -131,10 +131,14 @@ export interface SweptScratch {
 
 /** Removes the scratch directories (and worktree registrations) of owners that are no longer alive. */
 export function sweepScratch(state: StateDb, alive: (pid: number) => boolean = isAlive): SweptScratch[] {
-  const rows = state.db.prepare('SELECT path, kind, repo, owner_pid, created_at FROM scratch WHERE owner_pid <> ?').all(process.pid) as ScratchRow[];
+  const rows = state.db.prepare('SELECT path, kind, repo, owner_pid, created_at FROM scratch').all() as ScratchRow[];
   const swept: SweptScratch[] = [];
+  const startedAt = Date.now() - process.uptime() * 1000;
   for (const r of rows) {
-    if (alive(r.owner_pid)) continue;
+    // This process's pid on a row older than the process: an earlier process had the same pid
+    // (containers often start every command as the same pid).
+    const gone = r.owner_pid === process.pid ? !held.has(r.path) && r.created_at < startedAt : !alive(r.owner_pid);
+    if (!gone) continue;
     removeScratchNow(r);
     state.tx(() => {
       state.db.prepare('DELETE FROM scratch WHERE path = ? AND owner_pid = ?').run(r.path, r.owner_pid);

@@ -65,11 +65,18 @@ describe('sweepScratch', () => {
       const insert = state.db.prepare('INSERT INTO scratch (path, kind, repo, owner_pid, created_at) VALUES (?, ?, NULL, ?, ?)');
       insert.run(dead, 'shadow-copy', 999_001, Date.now());
       insert.run(live, 'shadow-copy', 999_002, Date.now());
-      expect(sweepScratch(state, (pid) => pid === 999_002)).toEqual([{ path: dead, kind: 'shadow-copy', ownerPid: 999_001 }]);
+      insert.run(join(tmpdir(), 'crm-agent-none'), 'git-index', process.pid, Date.now()); // this process's own: kept
+      const reused = mkdtempSync(join(tmpdir(), 'crm-agent-index-'));
+      insert.run(reused, 'git-index', process.pid, 0); // an earlier process with the same pid: gone
+      expect(sweepScratch(state, (pid) => pid === 999_002)).toEqual([
+        { path: dead, kind: 'shadow-copy', ownerPid: 999_001 },
+        { path: reused, kind: 'git-index', ownerPid: process.pid },
+      ]);
+      expect(existsSync(reused)).toBe(false);
       expect(existsSync(dead)).toBe(false);
       expect(existsSync(live)).toBe(true);
-      expect(scratchRows(dir).map((r) => r.path)).toEqual([live]);
-      expect(state.db.prepare(`SELECT message FROM events WHERE kind = 'scratch.swept'`).all()).toEqual([{ message: `Removed the shadow-copy ${dead} left behind by process 999001, which is gone` }]);
+      expect(scratchRows(dir).map((r) => r.path)).toEqual([live, join(tmpdir(), 'crm-agent-none')]);
+      expect(state.db.prepare(`SELECT message FROM events WHERE kind = 'scratch.swept'`).all()[0]).toEqual({ message: `Removed the shadow-copy ${dead} left behind by process 999001, which is gone` });
       rmSync(live, { recursive: true });
     } finally {
       state.close();
