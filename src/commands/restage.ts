@@ -126,7 +126,7 @@ async function restageChangeSet(ctx: CommandContext, cs: ChangeSetRow) {
   const pass = (c: Check) => {
     checks.push(c);
     ctx.out.line(AGENT, c.ok ? 'ok' : 'error', `${c.gate}: ${c.detail}`);
-    if (!c.ok) throw new GateBlockedError('restage', c.gate, `${c.detail}; ${cs.dir} stays unsealed (review and deploy refuse it)`);
+    if (!c.ok) throw new GateBlockedError('restage', c.gate, `${c.detail.replace(/\.$/, '')}; ${cs.dir} stays unsealed (review and deploy refuse it)`);
   };
 
   // 1. The migration linter, and with it the approval policy, on the SQL that will run.
