@@ -89,9 +89,13 @@ export async function sendWithResend(
   if (deadline.aborted) throw new EmailSendError(`Resend did not answer within ${seconds(opts.limitMs ?? opts.timeoutMs)} (network.timeoutMs)`, false);
   const why = error ? `${error.message}${error.name ? ` (${error.name})` : ''}` : 'no id in the answer';
   const status = (error as { statusCode?: number | null } | null)?.statusCode;
-  const transient = !error || status == null || status >= 500 || status === 408 || status === 409 || status === 429;
+  const transient = !error || (status == null ? TRANSIENT.has(error.name ?? '') : status >= 500 || status === 408 || status === 409 || status === 429);
   throw new EmailSendError(`Resend did not send the email: ${redact(why)}`, !transient);
 }
+
+// Resend's error names worth another try (the SDK's own for no answer or an unreadable one is
+// application_error); any other error Resend names is a refusal that asking again cannot change.
+const TRANSIENT = new Set(['application_error', 'internal_server_error', 'rate_limit_exceeded', 'daily_quota_exceeded', 'concurrent_idempotent_requests']);
 
 const seconds = (ms: number) => (ms % 1000 ? `${ms} ms` : `${ms / 1000} s`);
 
