@@ -60,7 +60,7 @@ export const restage = defineCommand({
   policy: 'codeGeneration',
   args: [{ name: 'id', description: 'a ticket id or change-set id', required: true, complete: 'ticket' }],
   schema: (z) => z.object({ id: z.string() }),
-  keywords: ['restage', 're-stage', 'reseal', 'edited staged'],
+  keywords: ['restage', 're-stage', 'reseal'],
   examples: ['agent restage BUG-2026-001'],
   async run(ctx, args) {
     const cs = findChangeSet(ctx, args.id, (id) => `agent restage ${id}`);
