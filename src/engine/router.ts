@@ -94,6 +94,7 @@ export function route(raw: string, commands: readonly CommandDef[]): Route {
   const denied = new Set(words.filter((w) => w.negated && !said.has(w.text)).map((w) => w.text));
   // Multi-word keywords match the words in order; a negated word breaks the run.
   const saidLine = ` ${words.map((w) => (w.negated ? '\u0000' : w.text)).join(' ')} `;
+  const deniedLine = ` ${words.map((w) => (w.negated ? w.text : '\u0000')).join(' ')} `;
   const scored: Scored[] = [];
   // Command words that a negation reached: names first ("approve"), then keywords ("production").
   const negatedNames = new Set<string>();
@@ -111,7 +112,7 @@ export function route(raw: string, commands: readonly CommandDef[]): Route {
       if (multi ? saidLine.includes(` ${k} `) : said.has(k)) {
         score += multi ? 2 : 1;
         keywordHits++;
-      } else if (!multi && denied.has(k)) negatedKeywords.add(k);
+      } else if (multi ? deniedLine.includes(` ${k} `) : denied.has(k)) negatedKeywords.add(k);
     }
     if (nameHits === 0 && keywordHits === 0) continue;
     scored.push({ def, score, nameHits, input: null });
@@ -122,8 +123,9 @@ export function route(raw: string, commands: readonly CommandDef[]): Route {
   const [best, second] = scored;
   const negatedWords = negatedNames.size ? negatedNames : negatedKeywords;
   const negated = (): Route => {
-    const list = [...negatedWords];
-    return { type: 'suggest', why: 'negated', words: list, suggestions: [], reason: `it says not to ${list.join(' or ')}` };
+    // The first command word the negation reached, as written: "don't stop all agents" -> "stop".
+    const first = words.find((w) => w.negated && (negatedWords.has(w.text) || negatedWords.has(w.text.replace(/s$/, ''))))?.text ?? [...negatedWords][0]!;
+    return { type: 'suggest', why: 'negated', words: [first], suggestions: [], reason: `it says not to ${first}` };
   };
   if (!best) return negatedWords.size ? negated() : { type: 'suggest', why: 'unclear', suggestions: [], reason: 'no command matches these words' };
   const allNameWords = best.nameHits === best.def.name.split(' ').length;

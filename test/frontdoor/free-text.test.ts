@@ -70,7 +70,7 @@ describe('the router on 10,000 generated lines', () => {
   });
 
   it('understands negations, and lets a later clause ask for something safe', () => {
-    for (const text of ['do not approve BUG-2026-001', "don't approve BUG-2026-001", 'dont reject APR-1', 'never deploy to production', 'not rollback DEPLOY-1', 'no approve APR-1', 'don’t approve it']) {
+    for (const text of ['do not approve BUG-2026-001', "don't approve BUG-2026-001", 'dont reject APR-1', 'never deploy to production', 'not rollback DEPLOY-1', 'no approve APR-1', 'don’t approve it', "please don't roll back DEPLOY-3", 'do not go ahead with APR-1']) {
       expect([text, route(text, COMMANDS)]).toEqual([text, expect.objectContaining({ type: 'suggest', why: 'negated' })]);
     }
     const r = route('do not approve BUG-2026-001', COMMANDS);
