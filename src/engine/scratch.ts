@@ -1,9 +1,10 @@
 // Temp directories and git worktrees the tool makes (StageAgent's verify worktrees, shadow
-// database copies, throw-away git indexes, a change set being assembled under staged/) are
-// registered in the state database's `scratch` table for as long as they exist. Their owner
-// removes them when done, and its 'exit' hook removes whatever it still holds (a second Ctrl-C,
-// SIGTERM of `agent mcp`, process.exit mid-command); the next command sweeps those whose owner
-// died without a chance to (SIGKILL, a crash).
+// database copies and the template they come from while initdb builds it, throw-away git indexes,
+// a change set being assembled under staged/) are registered in the state database's `scratch`
+// table for as long as they exist. Their owner removes them when done, and its 'exit' hook
+// removes whatever it still holds (a second Ctrl-C, SIGTERM of `agent mcp`, process.exit
+// mid-command); the next command sweeps those whose owner died without a chance to (SIGKILL, a
+// crash).
 //
 // The helpers that make them take a ScratchRegistrar and default to this process's own, which
 // keeps them in memory and records them in whatever state database the process has opened
@@ -12,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { isAlive, StateDb } from '../store/state-db.js';
 
-export type ScratchKind = 'verify-worktree' | 'shadow-copy' | 'git-index' | 'staging-dir';
+export type ScratchKind = 'verify-worktree' | 'shadow-copy' | 'git-index' | 'staging-dir' | 'template-build';
 
 export interface ScratchEntry {
   /** The directory to remove (absolute). */

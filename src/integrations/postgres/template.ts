@@ -83,6 +83,7 @@ export async function ensureTemplate(cacheDir: string): Promise<TemplateInfo> {
     if (existsSync(path)) return false;
     const tmp = `${path}.${process.pid}.tmp`;
     rmSync(tmp, { recursive: true, force: true });
+    processScratch.add({ path: tmp, kind: 'template-build', repo: null }); // ~40 MB if a kill interrupts initdb
     try {
       const db = await openPglite({ dataDir: tmp, extensions: SHIM_EXTENSIONS });
       try {
@@ -94,6 +95,7 @@ export async function ensureTemplate(cacheDir: string): Promise<TemplateInfo> {
       rmSync(`${path}.tar.gz`, { force: true }); // what versions before the directory cached
     } finally {
       rmSync(tmp, { recursive: true, force: true });
+      processScratch.remove(tmp);
     }
     return true;
   });
