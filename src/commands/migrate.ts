@@ -380,7 +380,7 @@ async function executeCmd(ctx: CommandContext, opts: { includeAll: boolean; env?
       });
     } else if (staged.length) {
       // A ticket's staged migration lands with its deploy: applying it here asks what that deploy would.
-      const held = stagedMigrationRequest(ctx.state().changeSet(staged[0]!.changeSetId)!, db.description, staged.map((s) => s.path), { ...(opts.includeAll ? { includeAll: true } : {}), ...(opts.env ? { env: opts.env } : {}) });
+      const held = stagedMigrationRequest(ctx.state().changeSet(staged[0]!.changeSetId)!, db.description, staged.map((s) => s.path), { ...(opts.includeAll ? { includeAll: true } : {}), ...(opts.env ? { env: opts.env } : {}) }, opts.env);
       if (held) await ctx.requireApproval(held);
     }
     const result = await m.applyPending(root, db, { includeAll: opts.includeAll });

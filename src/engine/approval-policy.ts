@@ -122,20 +122,21 @@ export function purgeLogsRequest(olderThan: string, before: number): ApprovalReq
 }
 
 /**
- * A ticket's staged migrations belong to its deploy: `migrate execute` applying them to the
- * project's database (the one its production deploy changes) deploys that part of the ticket, so it
- * asks what the deploy would ask. A set without a ticket (`agent migrate "<change>"`) has no other
- * way in: null, and only its destructive statements need approval.
+ * A ticket's staged migrations belong to its deploy: `migrate execute` applying them to an
+ * environment's database (production unless --env says otherwise) deploys that part of the ticket
+ * there, so it asks what the deploy would ask. A set without a ticket (`agent migrate "<change>"`)
+ * has no other way in: null, and only its destructive statements need approval.
  */
 export function stagedMigrationRequest(
   set: { id: string; ticket_id: string | null },
   target: string,
   paths: readonly string[],
   resumeArgs: Record<string, unknown>,
+  env = 'production',
 ): ApprovalRequest | null {
   if (!set.ticket_id) return null;
   return {
-    category: 'productionDeployment',
+    category: deploymentCategory(env),
     action: `apply ${set.ticket_id}'s staged migration(s) ${paths.map((p) => p.replace(/^.*\//, '')).join(', ')} to ${target} outside its deploy`,
     ticketId: set.ticket_id,
     touches: [...paths],
