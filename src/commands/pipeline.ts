@@ -85,7 +85,9 @@ export async function deployChangeSet(ctx: CommandContext, cs: ChangeSetRow, tar
   if (maintenance?.on && !opts.emergency) {
     throw new UsageError('maintenance mode is on: deploys are paused; `agent emergency maintenance off` first, or `agent emergency deploy hotfix <id>`');
   }
-  // Before any approval is asked: a set without a database to go to is bad input, not a request.
+  // Before any approval is asked: an edited set, or one without a database to go to, is bad input, not a request.
+  const { assertSealed, destructiveNow } = await import('../engine/seal.js');
+  assertSealed(ctx.project.root, cs);
   const db = await environmentDatabase(ctx, target, opts);
   const touches = [...m.files.map((f) => f.path), ...m.migrations.map((x) => `migration ${x.version}_${x.name}`)];
   const same = opts.sameDatabase ? { sameDatabase: true } : {};
@@ -103,8 +105,10 @@ export async function deployChangeSet(ctx: CommandContext, cs: ChangeSetRow, tar
       gates: m.gates.map((g) => ({ gate: g.gate, ok: g.ok, detail: g.detail })),
     });
   }
-  if (m.requiresApproval) {
-    await ctx.requireApproval({ category: 'databaseDestructive', action: `apply destructive migration(s) of ${ticketId ?? cs.id} on ${target}`, ticketId, touches, requestedBy: 'MIGRATOR', resume });
+  // The destructive-change policy on the SQL that is about to run, not on what staging once computed.
+  const sqlNow = destructiveNow(m.migrations.map((x) => ({ version: x.version, name: x.name, up: readFileSync(join(ctx.project.root, cs.dir, 'migrations', `${x.version}_${x.name}.up.sql`), 'utf8') })));
+  if (sqlNow.requiresApproval || m.requiresApproval) {
+    await ctx.requireApproval({ category: 'databaseDestructive', action: `apply destructive migration(s) of ${ticketId ?? cs.id} on ${target}${sqlNow.rules.length ? ` (${sqlNow.rules.join(', ')})` : ''}`, ticketId, touches, requestedBy: 'MIGRATOR', resume });
   }
   const { deploy } = await import('../engine/deploy.js');
   const dep = await deploy(ctx, { changeSet: cs, target, skipTests: opts.skipTests, database: db.target, openDb: db.open(`deploy of ${ticketId ?? cs.id}`) });
@@ -199,7 +203,7 @@ export async function rollbackDeployment(ctx: CommandContext, dep: DeploymentRow
   const env = envOf(dep);
   ctx.out.line('ORCHESTRATOR', 'ok', `Identified deployment: ${dep.id} (${env}${dep.ticket_id ? `, ${dep.ticket_id}` : ''}, ${dep.status})`, { ticketId: dep.ticket_id ?? undefined });
   const db = await environmentDatabase(ctx, env, { sameDatabase: /--same-database/.test((JSON.parse(dep.data) as { database?: string }).database ?? '') });
-  const result = await rollback(ctx, dep, db.target, db.open(`rollback of ${dep.id}`));
+  const result = await rollback(ctx, dep, db.target, db.open(`rollback of ${dep.id}`), reason);
   const { notifyIncident } = await import('../engine/notify.js');
   await notifyIncident(ctx, ctx.state().deployment(dep.id)!, reason, result.durationMs);
   return result;

@@ -18,6 +18,8 @@ import { appendAudit } from './audit.js';
 import { runSaga, type Step } from './saga.js';
 import { databaseLock, holdLocks, ticketLock } from './locks.js';
 import { failpoint } from './failpoint.js';
+import { assertSealed } from './seal.js';
+import { queueDeploymentEmail, queueIncidentEmail } from './notify.js';
 import type { DatabaseTarget, EnvName } from './environments.js';
 
 export type Target = EnvName;
@@ -203,6 +205,8 @@ export async function deploy(ctx: CommandContext, opts: DeployOptions): Promise<
     throw err;
   });
   try {
+    // Checked again under the lock: what deploys is what was reviewed, byte for byte.
+    assertSealed(root, cs);
     state.updateDeployment(id, { status: 'running' });
     log('info', `${opts.resume ? 'Resuming' : 'Deploying'} ${cs.ticket_id ?? cs.id} to ${env} (${id}, database: ${opts.database.description})…`);
     const done = new Set(opts.resume ? data.steps : []);
@@ -221,7 +225,7 @@ export async function deploy(ctx: CommandContext, opts: DeployOptions): Promise<
       // A step that could not be undone leaves the deployment for `agent rollback` to finish.
       const status = outcome.undoErrors.length ? 'stuck' : 'failed';
       state.updateDeployment(id, { status, finished_at: Date.now(), data: JSON.stringify(data), step: outcome.failed });
-      appendAudit(state, { initiator: ctx.initiator, agent: speaker, action: `deploy.${env}`, target: id, files: manifest.files.map((f) => f.path), result: `failed at ${outcome.failed}${outcome.undoErrors.length ? '; undo incomplete' : ''}` });
+      appendAudit(state, { initiator: ctx.initiator, agent: speaker, action: `deploy.${env}`, target: id, files: manifest.files.map((f) => f.path), approval: ctx.approvalIds(), result: `failed at ${outcome.failed}${outcome.undoErrors.length ? '; undo incomplete' : ''}` });
       const undone = outcome.undone.length ? `; undid ${outcome.undone.join(', ')}` : '';
       const stuck = outcome.undoErrors.length ? `; could not undo ${outcome.undoErrors.map((e) => `${e.step} (${e.error})`).join(', ')}: \`agent rollback ${id}\` retries` : '';
       throw new WorkFailedError(`${id} failed at ${outcome.failed}: ${outcome.error.message}${undone}${stuck}`);
@@ -231,8 +235,10 @@ export async function deploy(ctx: CommandContext, opts: DeployOptions): Promise<
       state.appendJournal(id, 'deploy', 'succeeded');
       state.setChangeSetStatus(cs.id, 'deployed');
       if (cs.ticket_id) state.setTicketStatus(cs.ticket_id, 'deployed');
+      // The email is an outbox row of the same transaction: no kill can lose it; it is sent after.
+      queueDeploymentEmail(ctx, state.deployment(id)!, manifest);
     });
-    appendAudit(state, { initiator: ctx.initiator, agent: speaker, action: `deploy.${env}`, target: id, files: manifest.files.map((f) => f.path), result: 'succeeded' });
+    appendAudit(state, { initiator: ctx.initiator, agent: speaker, action: `deploy.${env}`, target: id, files: manifest.files.map((f) => f.path), approval: ctx.approvalIds(), result: 'succeeded' });
     failpoint('deploy:record:done');
     log('ok', `${env === 'staging' ? 'Staging' : 'Production'} deployment successful: ${id}`);
     return state.deployment(id)!;
@@ -446,7 +452,7 @@ export function rollbackGroup(state: StateDb, dep: DeploymentRow): DeploymentRow
   return group.sort((a, b) => b.started_at - a.started_at || (a.id < b.id ? 1 : -1));
 }
 
-export async function rollback(ctx: CommandContext, first: DeploymentRow, database: DatabaseTarget, openDb: () => Promise<MigrationApplier>): Promise<RollbackResult> {
+export async function rollback(ctx: CommandContext, first: DeploymentRow, database: DatabaseTarget, openDb: () => Promise<MigrationApplier>, reason = 'rollback requested by the admin'): Promise<RollbackResult> {
   const state = ctx.state();
   const root = ctx.project.root;
   const ids = { ticketId: first.ticket_id ?? undefined };
@@ -573,8 +579,9 @@ export async function rollback(ctx: CommandContext, first: DeploymentRow, databa
         if (ok) state.setChangeSetStatus(data.changeSetId, 'rolled_back');
       }
       if (ok && dep.ticket_id) state.setTicketStatus(dep.ticket_id, 'rolled_back');
+      queueIncidentEmail(ctx, state.deployment(dep.id)!, ok ? reason : `${reason} (rollback incomplete: ${left.join('; ')})`, durationMs);
     });
-    appendAudit(state, { initiator: ctx.initiator, agent: 'ORCHESTRATOR', action: 'rollback', target: group.map((d) => d.id).join(','), result: ok ? `rolled back in ${durationMs} ms` : `incomplete: ${left.join('; ')}` });
+    appendAudit(state, { initiator: ctx.initiator, agent: 'ORCHESTRATOR', action: 'rollback', target: group.map((d) => d.id).join(','), approval: ctx.approvalIds(), result: ok ? `rolled back in ${durationMs} ms` : `incomplete: ${left.join('; ')}` });
     failpoint('rollback:record:done');
     if (!ok) {
       for (const l of left) log('error', `Not rolled back: ${l}`);

@@ -76,7 +76,8 @@ describe('health', () => {
     const by = Object.fromEntries(checks.map((c) => [c.name, c]));
     expect(by['state database']).toMatchObject({ status: 'ok' });
     expect(by['git repository']).toMatchObject({ status: 'ok' });
-    expect(by['app database']!.detail).toMatch(/embedded PGlite/);
+    expect(by['staging database']).toMatchObject({ status: 'ok', detail: expect.stringMatching(/embedded PGlite \(\.agent\/pgdata\/staging\), created on first use/) });
+    expect(by['production database']).toMatchObject({ status: 'ok', detail: expect.stringMatching(/embedded PGlite \(\.agent\/pgdata\/production\)/) });
     expect(by.supabase).toMatchObject({ status: 'ok', detail: expect.stringMatching(/answered 200/) });
     expect(by.resend).toMatchObject({ status: 'ok' });
     expect(by.anthropic).toMatchObject({ status: 'ok' });

@@ -147,13 +147,18 @@ describe('embedded project database and applyPending', () => {
       { version: '20251210000000', name: 'add_notes', up: "set lock_timeout = '5s';\nalter table public.jobs add column if not exists notes text;", down: 'alter table public.jobs drop column if exists notes;' },
       { version: '20251210000100', name: 'notes_idx', up: 'create index concurrently if not exists jobs_notes_idx on public.jobs (notes);', down: 'drop index concurrently if exists public.jobs_notes_idx;' },
     ];
-    expect(await applier.apply(pair, (l) => lines.push(l))).toEqual(['20251210000000', '20251210000100']);
-    expect(await applier.apply(pair, (l) => lines.push(l))).toEqual([]);
+    const by = { deployment: 'DEPLOY-2025-001', ticket: 'BUG-2025-001', environment: 'staging' };
+    expect(await applier.apply(pair, (l) => lines.push(l), by)).toEqual(['20251210000000', '20251210000100']);
+    expect(await applier.apply(pair, (l) => lines.push(l), { ...by, deployment: 'DEPLOY-2025-002' })).toEqual([]);
+    // The target itself records which deployment applied each migration (with its history row).
+    expect((await applier.appliedBy(['DEPLOY-2025-001'])).map((r) => r.version)).toEqual(['20251210000000', '20251210000100']);
+    expect(await applier.appliedBy(['DEPLOY-2025-002'])).toEqual([]);
     expect((await db.query(`select indexname from pg_indexes where indexname = 'jobs_notes_idx'`)).rows).toHaveLength(1);
     await applier.revert(pair, (l) => lines.push(l));
     expect(lines.filter((l) => l.startsWith('Reverted'))).toEqual(['Reverted migration 20251210000100_notes_idx on embedded PGlite (.agent/pgdata)', 'Reverted migration 20251210000000_add_notes on embedded PGlite (.agent/pgdata)']);
     expect((await readHistory(db)).map((h) => h.version)).not.toContain('20251210000000');
-    const bad = await applier.apply([{ version: '20251211000000', name: 'bad', up: 'alter table public.jobs add column x int;\nalter table public.nosuch add column y int;', down: '' }], () => {}).catch((e: Error) => e);
+    expect(await applier.appliedBy(['DEPLOY-2025-001'])).toEqual([]);
+    const bad = await applier.apply([{ version: '20251211000000', name: 'bad', up: 'alter table public.jobs add column x int;\nalter table public.nosuch add column y int;', down: '' }], () => {}, by).catch((e: Error) => e);
     expect(bad).toBeInstanceOf(MigrationFailure);
     expect((bad as MigrationFailure).diagnosis).toMatchObject({ line: 2, reason: 'relation "public.nosuch" does not exist' });
     expect((await db.query(`select count(*)::int as n from information_schema.columns where table_name = 'jobs' and column_name = 'x'`)).rows).toEqual([{ n: 0 }]);

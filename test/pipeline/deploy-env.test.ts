@@ -1,7 +1,8 @@
 // Deploys through the real CLI on real embedded databases: staging and production are separate,
 // a second production deploy and its rollback, DATABASE_URL as the single target.
 import { afterAll, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { openStateDb } from '../../src/store/state-db.js';
 import { join } from 'node:path';
 import { agent, cleanupProjects, expectUsageError, parseNdjson } from '../helpers.js';
 import { deployProject, foreignKeys, gitIn, stageFix } from './deploy-fixture.js';
@@ -67,5 +68,39 @@ describe('environments with their own databases', () => {
     expectUsageError(bad, /--same-database is for staging/);
     const conf = await agent(['migrate', 'status', '--env', 'qa'], { cwd: dir });
     expect(conf.code).toBe(2);
+  });
+
+  it('an embedded database that deployments need is never re-created behind the user\'s back', async () => {
+    const dir = deployProject();
+    await stageFix(dir, T);
+    const state = openStateDb(join(dir, '.agent', 'state.db'));
+    state.setKv('envdb.staging.created', { at: '2026-12-01T10:00:00.000Z', by: 'deploy of BUG-2026-000' });
+    state.close();
+    const health = await agent(['health', '--json'], { cwd: dir });
+    const checks = Object.fromEntries((parseNdjson(health.stdout).at(-1)!.data as { checks: Array<{ name: string; status: string; detail: string }> }).checks.map((c) => [c.name, c]));
+    expect(checks['staging database']).toMatchObject({ status: 'failing', detail: expect.stringMatching(/\.agent\/pgdata\/staging is missing, but it was created 2026-12-01 10:00 by deploy of BUG-2026-000; restore it .* --recreate/) });
+    const r = await agent(['deploy', 'staging', T], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/the embedded database \.agent\/pgdata\/staging is missing, but it was created .* `agent migrate execute --env staging --recreate`/);
+    expect(existsSync(join(dir, '.agent', 'pgdata', 'staging'))).toBe(false);
+    // A half-deleted one is damaged, not empty.
+    mkdirSync(join(dir, '.agent', 'pgdata', 'production'), { recursive: true });
+    writeFileSync(join(dir, '.agent', 'pgdata', 'production', 'postgresql.conf'), '');
+    const st = await agent(['migrate', 'status', '--env', 'production'], { cwd: dir });
+    expect(st.code).toBe(1);
+    expect(st.stderr).toMatch(/production: the embedded database \.agent\/pgdata\/production cannot be opened \(it is half there/);
+  });
+
+  it('a staged set edited after review is refused before anything runs', async () => {
+    const dir = deployProject();
+    const fix = await stageFix(dir, T);
+    const up = join(dir, fix.dir, 'migrations', `${fix.version}_estimates_customer_fk.up.sql`);
+    appendFileSync(up, 'drop table public.invoices cascade;\n');
+    for (const target of ['staging', 'production']) {
+      const r = await agent(['deploy', target, T], { cwd: dir });
+      expectUsageError(r, new RegExp(`${fix.dir}: .*migrations/${fix.version}_estimates_customer_fk\\.up\\.sql.*agent restage ${T}`));
+    }
+    expect(existsSync(join(dir, '.agent', 'pgdata'))).toBe(false);
+    expect(gitIn(dir, 'branch', '--list', 'agent/*')).toBe('');
   });
 });
