@@ -5,6 +5,7 @@ import { makeStyle, table } from '../cli/style.js';
 import type { ApprovalRow } from '../store/rows.js';
 import { appendAudit } from '../engine/audit.js';
 import { UsageError } from '../errors.js';
+import { printable } from '../cli/printable.js';
 import { defineCommand, type CommandContext } from './types.js';
 
 export function approvalView(a: ApprovalRow) {
@@ -88,10 +89,10 @@ const ACTION = /^deploy\s+to\s+(staging|production)$/i;
 /** Only the documented forms: `deploy to moon` must not approve anything (nor deploy to staging). */
 function checkActionWords(ctx: CommandContext, id: string, words: string | undefined): void {
   if (words === undefined || ACTION.test(words.trim())) return;
-  if (/^(?:not|no|never|don'?t)$/i.test(id)) throw new UsageError(`nothing was done: "approve ${id} ${words}" says not to approve`);
+  if (/^(?:not|no|never|don'?t)$/i.test(id)) throw new UsageError(`nothing was done: "approve ${printable(`${id} ${words}`)}" says not to approve`);
   // "approve deployment for AI-EST-142" (the seed's wording): the id comes last; say the one command that does it.
   const ref = /\d/.test(id) ? undefined : /\b[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*-\d+\b/.exec(words)?.[0];
-  if (ref) throw new UsageError(`"${id}" is not an approval or ticket id; type \`agent approve ${approveLine(ctx, ref)}\``);
+  if (ref) throw new UsageError(`"${printable(id)}" is not an approval or ticket id; type \`agent approve ${approveLine(ctx, ref)}\``);
   throw new UsageError(
     `\`agent approve ${id}\` does not take "${words}"; use \`agent approve ${id}\`, \`agent approve ${id} deploy to staging\` or \`agent approve ${id} deploy to production\``,
   );
