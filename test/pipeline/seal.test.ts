@@ -2,7 +2,7 @@
 // naming the file) until `agent restage` re-runs the checks and recomputes the approval policy.
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { agent, cleanupProjects, makeProject } from '../helpers.js';
 import { writeChangeSet } from '../../agents/stage-agent/writer.js';
@@ -129,6 +129,11 @@ describe('agent review and agent restage on an edited set (real CLI)', () => {
     expect(refused.stderr.trim().split('\n')).toHaveLength(1);
     expect(refused.stderr).toContain(`changed since it was staged: ${stagedUp} (sha256 differs)`);
     expect(refused.stderr).toContain('agent restage BUG-2026-001');
+    // A deploy refuses it the same way, before anything runs.
+    const deploy = await agent(['deploy', 'staging', 'BUG-2026-001'], { cwd: dir });
+    expect([deploy.code, deploy.stderr]).toEqual([2, expect.stringContaining(`changed since it was staged: ${stagedUp}`)]);
+    expect(sh(dir, 'branch', '--list', 'agent/*')).toBe('');
+    expect(existsSync(join(dir, '.agent', 'pgdata'))).toBe(false);
 
     // Restage blocks while the rollback cannot bring the table back (the shadow proves it)…
     const blocked = await agent(['restage', 'BUG-2026-001'], { cwd: dir });
@@ -166,5 +171,9 @@ describe('agent review and agent restage on an edited set (real CLI)', () => {
     expect(shown.code).toBe(0);
     expect(shown.stdout).toContain('contains a destructive migration: deploying it needs approval');
     expect(shown.stdout).toMatch(/Re-staged .* after edits to .*up\.sql/);
+    // What the issue saw: the staging deploy ran the drop with no approval. Now it waits for one.
+    const waits = await agent(['deploy', 'staging', 'BUG-2026-001'], { cwd: dir });
+    expect(waits.code, waits.stdout + waits.stderr).toBe(3);
+    expect(waits.stderr).toMatch(/Approval required for apply destructive migration\(s\) of BUG-2026-001 on staging \(drop-table\)/);
   }, 30_000);
 });
