@@ -204,14 +204,14 @@ describe('agent mcp: every tool', () => {
     const analysis = await call('analyze_ticket', { id: ticket });
     expect(analysis.status === 'ok' || analysis.status === 'error').toBe(true);
     await call('fix_ticket', { id: `BUG-${year}-999` }).then((r) => expect(r).toMatchObject({ status: 'error', error: { code: 'usage' } }));
-    expect((await call('generate', { kind: 'api', spec: 'estimates endpoint' })).summary).toMatch(/^Invalid arguments: understood a API endpoint/);
+    expect(await call('generate', { kind: 'api', spec: 'estimates endpoint' })).toMatchObject({ status: 'error', error: { code: 'usage' } }); // no such table here
     expect((await call('migrate', { change: '   ' })).summary).toMatch(/^Invalid arguments: describe the change/);
     expect((await call('generate_migration', {})).summary).toMatch(/^Invalid arguments: generate_migration needs "change"[\s\S]*\nusage: agent generate migration <change\.\.\.>/);
-    expect((await call('test')).summary).toMatch(/^Invalid arguments: no test command/);
+    expect(await call('test')).toMatchObject({ status: 'error', error: { code: 'usage', usage: 'agent test [feature...]' } }); // no test command here
     expect((await call('bugs_scan')).data).toHaveProperty('findings');
 
     // A live deployment is not resumed; an intact set is re-sealed as it is.
-    expect((await call('deploy_resume', { id: `DEPLOY-${year}-001` })).summary).toMatch(/^Invalid arguments: DEPLOY-\d+-001 is succeeded; only an interrupted deployment can be resumed/);
+    expect((await call('deploy_resume', { id: `DEPLOY-${year}-001` })).summary).toMatch(/^Invalid arguments: .*only an interrupted deployment/);
     await call('restage', { id: ticket });
 
     // The rest of the set.
