@@ -235,9 +235,9 @@ export function reportMail(out: Pick<Reporter, 'line'>, r: FlushResult, data: Li
  * before it ends. Never fails the command: an unreadable state database is the command's business.
  */
 export function retryPendingMail(ctx: CommandContext): Promise<void> | undefined {
-  if (!existsSync(join(ctx.project.agentDir, 'state.db'))) return undefined;
   let ids: number[];
   try {
+    if (!existsSync(join(ctx.project.agentDir, 'state.db'))) return undefined;
     ids = pendingMail(ctx.state());
   } catch {
     return undefined;
