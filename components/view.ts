@@ -139,6 +139,8 @@ export function headerLines(s: StatusSnapshot | null, now: number, eventsSeen: n
   const failing = s.health.checks.filter((c) => c.status === 'failing');
   if (failing.length) first.push(seg(`  ✗ ${failing.map((c) => c.name).join(', ')}`, { color: 'red' }));
   if (s.maintenance?.on) first.push(seg('  ⚠ MAINTENANCE: deploys paused', { color: 'yellow', bold: true }));
+  const unfinished = s.unfinishedDeployments ?? [];
+  if (unfinished.length) first.push(seg(`  ✗ ${unfinished.map((d) => `${d.id} ${d.status.replace('_', ' ')}`).join(', ')} (agent status)`, { color: 'red', bold: true }));
   const { line: second, eventsSeg } = countsLine(s, now, eventsSeen, width);
   const usage = usageSummary(s.modelUsage);
   if (usage) placeUsage([first, second], usage, width, [eventsSeg, checkedSeg, nameSeg]);

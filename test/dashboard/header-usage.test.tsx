@@ -74,6 +74,7 @@ describe('header usage, the pure view', () => {
       pendingApprovals: [],
       recentActivity: [],
       interruptedRuns: [],
+      unfinishedDeployments: [],
       tickets: { open: 0, total: 0 },
       maintenance: null,
       modelUsage: usage,
