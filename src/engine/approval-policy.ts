@@ -144,3 +144,17 @@ export function stagedMigrationRequest(
     resume: { command: 'migrate execute', args: resumeArgs },
   };
 }
+
+/**
+ * Does the approval a command is resumed with (by `agent approve`) cover this request of it? Its
+ * own category, always. A deploy that needs two approvals (the deployment, then its destructive
+ * migrations) asks for them one after the other, each approval resuming the same command; resumed
+ * under the second, it must not ask for the first again (it asked, and was approved, to get there),
+ * or the two requests would follow each other for ever. So a destructive-change approval covers
+ * the rest of the very same resumed action (same command and arguments, same ticket), nothing else.
+ */
+export function preApprovalCovers(approved: { category: string; resume: string | null; ticket_id: string | null }, req: ApprovalRequest): boolean {
+  if (approved.category === req.category) return true;
+  if (approved.category !== 'databaseDestructive' || approved.resume === null || !req.resume) return false;
+  return approved.resume === JSON.stringify(req.resume) && approved.ticket_id === (req.ticketId ?? null);
+}

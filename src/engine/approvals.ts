@@ -6,7 +6,7 @@ import type { AgentConfig } from '../config/config.js';
 import type { Reporter } from '../commands/types.js';
 import { isAlive, type ApprovalRow, type StateDb } from '../store/state-db.js';
 import { appendAudit } from './audit.js';
-import { confirmationText, decideApproval, type ApprovalRecord, type ApprovalRequest } from './approval-policy.js';
+import { confirmationText, decideApproval, preApprovalCovers, type ApprovalRecord, type ApprovalRequest } from './approval-policy.js';
 import { sleep } from './orchestrator.js';
 
 export const DASHBOARD_SESSION = 'dashboard';
@@ -57,7 +57,7 @@ export function createApproval(state: StateDb, req: ApprovalRequest, confirm: 'y
 
 export async function requireApproval(env: ApprovalEnv, req: ApprovalRequest): Promise<ApprovalRecord | null> {
   const { state, out } = env;
-  if (env.preApproved && env.preApproved.status === 'approved' && env.preApproved.category === req.category) {
+  if (env.preApproved && env.preApproved.status === 'approved' && preApprovalCovers(env.preApproved, req)) {
     return toRecord(env.preApproved);
   }
   const verdict = decideApproval(req.category, env.config.approvals);

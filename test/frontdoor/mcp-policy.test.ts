@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadZodMini } from '../../src/config/zod-mini.js';
 import { defaultConfig } from '../../src/config/config.js';
 import { COMMANDS } from '../../src/commands/registry.js';
-import { decideApproval, deploymentCategory, purgeLogsRequest, rollbackRequest, stagedMigrationRequest } from '../../src/engine/approval-policy.js';
+import { decideApproval, deploymentCategory, preApprovalCovers, purgeLogsRequest, rollbackRequest, stagedMigrationRequest, type ApprovalRequest } from '../../src/engine/approval-policy.js';
 import { annotationsOf, exposedCommands, toolSpecs } from '../../src/mcp/tools.js';
 
 beforeAll(() => loadZodMini());
@@ -45,6 +45,27 @@ describe('approvals decided once, for every front door', () => {
     });
     expect(stagedMigrationRequest(set, 'staging db', paths, { env: 'staging' }, 'staging')!.category).toBe('stagingDeployment');
     expect(stagedMigrationRequest({ id: 'CS-2', ticket_id: null }, 'embedded PGlite', paths, {})).toBeNull();
+  });
+});
+
+describe('resuming under an approval', () => {
+  const resume = { command: 'deploy', args: { target: 'production', id: 'BUG-2026-001' } };
+  const req = (category: ApprovalRequest['category'], r: ApprovalRequest['resume'] = resume, ticketId = 'BUG-2026-001'): ApprovalRequest => ({ category, action: 'x', ticketId, resume: r, requestedBy: 'ORCHESTRATOR' });
+  const approved = (category: string, r: unknown = resume, ticket_id: string | null = 'BUG-2026-001') => ({ category, resume: JSON.stringify(r), ticket_id });
+
+  it('a destructive-change approval covers the deployment it is part of, so the two requests do not alternate for ever', () => {
+    expect(preApprovalCovers(approved('productionDeployment'), req('productionDeployment'))).toBe(true);
+    expect(preApprovalCovers(approved('productionDeployment'), req('databaseDestructive'))).toBe(false);
+    expect(preApprovalCovers(approved('databaseDestructive'), req('productionDeployment'))).toBe(true);
+    expect(preApprovalCovers(approved('databaseDestructive', { command: 'emergency deploy hotfix', args: { id: 'BUG-2026-001' } }), req('emergency', { command: 'emergency deploy hotfix', args: { id: 'BUG-2026-001' } }))).toBe(true);
+  });
+
+  it('but nothing else: another action, another ticket, or an approval of a weaker kind', () => {
+    expect(preApprovalCovers(approved('databaseDestructive', { command: 'migrate execute', args: {} }), req('productionDeployment'))).toBe(false);
+    expect(preApprovalCovers(approved('databaseDestructive', resume, 'BUG-2026-002'), req('productionDeployment'))).toBe(false);
+    expect(preApprovalCovers(approved('databaseDestructive'), req('productionDeployment', { command: 'deploy', args: { target: 'production', id: 'BUG-2026-002' } }))).toBe(false);
+    expect(preApprovalCovers(approved('stagingDeployment'), req('productionDeployment'))).toBe(false);
+    expect(preApprovalCovers({ category: 'databaseDestructive', resume: null, ticket_id: 'BUG-2026-001' }, req('productionDeployment'))).toBe(false);
   });
 });
 
