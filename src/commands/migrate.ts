@@ -361,6 +361,11 @@ async function executeCmd(ctx: CommandContext, opts: { includeAll: boolean; env?
     const { files } = m.readMigrationFiles(root);
     const status = await m.migrationStatus(root, db);
     const staged = newestStagedMigrations(ctx, new Set([...files.map((f) => f.version), ...status.rows.filter((r) => r.remote).map((r) => r.remote!)]));
+    // What runs is what was reviewed: an edited staged set is refused (exit 2) like its deploy would be.
+    if (staged.length) {
+      const { assertSealed } = await import('../engine/seal.js');
+      for (const id of new Set(staged.map((x) => x.changeSetId))) assertSealed(root, ctx.state().changeSet(id)!);
+    }
     const pendingPaths = [...status.pending.map((p) => p.path), ...staged.map((s) => s.path)];
     if (!pendingPaths.length) {
       ctx.out.line(AGENT, 'ok', `Nothing to apply: ${db.description} is up to date`);

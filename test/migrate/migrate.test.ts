@@ -76,7 +76,7 @@ describe('seed example 4.4: migrate "<change>" -> staged set -> dry run -> execu
   it('execute applies the committed and the staged migrations; status shows them applied', async () => {
     const r = await agent(['migrate', 'execute'], { cwd: dir });
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toContain('[MIGRATOR] ✓ 5 migrations applied to embedded PGlite (.agent/pgdata)');
+    expect(r.stdout).toContain('[MIGRATOR] ✓ 5 migrations applied to embedded PGlite (.agent/pgdata/production)');
     const s = await agent(['migrate', 'status', '--json'], { cwd: dir });
     const rows = final(s.stdout).data.rows as Array<{ local: string | null; remote: string | null; state: string; name: string }>;
     expect(rows.filter((x) => x.local).every((x) => x.state === 'applied')).toBe(true);
