@@ -99,6 +99,8 @@ export interface FlushResult {
   detail: string;
   /** failed: where its text was kept. */
   file?: string;
+  /** False when another process had already settled it (or is sending it): this call did nothing. */
+  tried: boolean;
 }
 
 export type OutboxContext = Pick<CommandContext, 'state' | 'project' | 'secrets' | 'signal'>;
@@ -118,7 +120,7 @@ export async function flushOutbox(ctx: OutboxContext, opts: { timeoutMs?: number
   for (const id of opts.ids ?? pendingMail(state)) {
     const claim = claimRow(state, holder, id);
     if (claim.type !== 'claimed') {
-      if (claim.row) results.push(resultOf(claim.row, claim.type === 'busy' ? 'busy' : claim.row.status));
+      if (claim.row) results.push({ ...resultOf(claim.row, claim.type === 'busy' ? 'busy' : claim.row.status), tried: false });
       continue;
     }
     try {
@@ -180,6 +182,10 @@ async function sendRow(ctx: OutboxContext, state: StateDb, row: OutboxRow, time:
 }
 
 function resultOf(row: OutboxRow, status: FlushResult['status'], detail?: string): FlushResult {
+  return { ...describe(row, status, detail), tried: true };
+}
+
+function describe(row: OutboxRow, status: FlushResult['status'], detail?: string): Omit<FlushResult, 'tried'> {
   const payload = JSON.parse(row.payload) as OutboxPayload;
   const fallback = status === 'sent' ? (payload.resendId ?? '') : status === 'kept' ? (payload.file ?? '') : (row.last_error ?? '');
   return { id: row.id, subject: row.subject, deploymentId: row.deployment_id, status, attempts: row.attempts, detail: detail ?? fallback, ...(status === 'failed' && payload.file ? { file: payload.file } : {}) };
@@ -245,7 +251,7 @@ export function retryPendingMail(ctx: CommandContext): Promise<void> | undefined
   if (!ids.length) return undefined;
   return flushOutbox(ctx, { ids }).then(
     (results) => {
-      for (const r of results) if (r.status !== 'busy') reportMail(ctx.out, r, {}, `(${r.subject}, queued earlier)`);
+      for (const r of results) if (r.tried) reportMail(ctx.out, r, {}, `(${r.subject}, queued earlier)`);
     },
     () => undefined, // interrupted: the command itself says so
   );

@@ -23,6 +23,7 @@ const SERVICE_ROLE = 'eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIn0.plant
 
 type Mode = 'hang' | 'ok' | 503 | 422;
 let mode: Mode = 'ok';
+let answerDelayMs = 0;
 let server: Server;
 let base = '';
 let requests: Array<{ body: Record<string, unknown>; idempotencyKey: string | undefined }> = [];
@@ -36,8 +37,11 @@ beforeAll(async () => {
       requests.push({ body: JSON.parse(raw) as Record<string, unknown>, idempotencyKey: req.headers['idempotency-key'] as string | undefined });
       if (mode === 'hang') return void hanging.add(res); // never answers
       const status = mode === 'ok' ? 200 : mode;
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(mode === 'ok' ? { id: `em_${requests.length}` } : { statusCode: status, name: status === 422 ? 'validation_error' : 'internal_server_error', message: status === 422 ? 'Invalid `to` field.' : 'try later' }));
+      const body = JSON.stringify(mode === 'ok' ? { id: `em_${requests.length}` } : { statusCode: status, name: status === 422 ? 'validation_error' : 'internal_server_error', message: status === 422 ? 'Invalid `to` field.' : 'try later' });
+      setTimeout(() => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(body);
+      }, answerDelayMs);
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -47,6 +51,7 @@ beforeAll(async () => {
 beforeEach(() => {
   requests = [];
   mode = 'ok';
+  answerDelayMs = 0;
 });
 
 afterAll(async () => {
@@ -156,6 +161,26 @@ describe('an email whose sender died', () => {
     expect(requests[1]!.idempotencyKey).toBe(requests[0]!.idempotencyKey);
     expect(rows(dir).all).toEqual([expect.objectContaining({ status: 'sent', attempts: 2 })]);
   }, 30_000);
+});
+
+describe('two commands at once', () => {
+  it('send each pending email once between them', async () => {
+    const dir = project();
+    const db = openStateDb(join(dir, '.agent', 'state.db'));
+    const ids = Array.from({ length: 12 }, (_, i) => queueEmail(db, { from: 'a <a@crm.example>', to: 'b@crm.example', subject: `Report ${i + 1}`, text: `body ${i + 1}` }));
+    db.close();
+    answerDelayMs = 60; // slow enough that the two commands' sends overlap
+    const [one, two] = await Promise.all([agent(['tickets'], { cwd: dir }), agent(['tickets'], { cwd: dir })]);
+    expect([one.code, two.code]).toEqual([0, 0]);
+    expect(requests).toHaveLength(12);
+    expect(new Set(requests.map((q) => q.idempotencyKey)).size).toBe(12);
+    expect(requests.map((q) => q.body.subject).sort()).toEqual(ids.map((i) => `Report ${i}`).sort());
+    const after = rows(dir);
+    expect(after.all.every((r) => r.status === 'sent' && r.attempts === 1)).toBe(true);
+    expect(after.pending).toEqual([]);
+    const sentBy = (r: { stdout: string }) => r.stdout.split('\n').filter((l) => l.includes('✓ Email sent via Resend')).length;
+    expect(sentBy(one) + sentBy(two)).toBe(12);
+  }, 20_000);
 });
 
 describe('bounded attempts', () => {
