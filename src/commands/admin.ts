@@ -93,7 +93,8 @@ export const agentsPurgeLogs = defineCommand({
     if (!/^\d+\s*[smhd]$/.test(spec.trim())) throw new UsageError(`--older-than ${spec}: expected an age like 12h or 30d`);
     const cutoff = parseSince(spec);
     // A purge never empties the log: what happened in the last hour always stays.
-    if (Date.now() - cutoff < 3_600_000) throw new UsageError(`--older-than ${spec} would delete the whole event log; the shortest cutoff is 1h (e.g. 7d)`);
+    const age = Date.now() - cutoff;
+    if (age < 3_600_000) throw new UsageError(`--older-than ${spec} would delete ${age <= 0 ? 'the whole event log' : 'all but the last minutes of the event log'}; the shortest cutoff is 1h (e.g. 7d)`);
     await ctx.requireApproval(purgeLogsRequest(spec, cutoff));
     const state = ctx.state();
     const removed = state.purgeEvents(cutoff);
