@@ -229,7 +229,8 @@ describe('agent mcp: every tool', () => {
     expect(all.every((a) => a.status === 'pending' && a.decidedBy === null)).toBe(true);
     expect(stateRows().audit!.filter((r) => /approval\.(approved|rejected)/.test((r as { action: string }).action))).toEqual([]);
 
-    expect([...called].sort()).toEqual(tools.map((t) => t.name).sort());
+    // A new command is a new tool: drive it here too (held for approval or not, as the CLI would).
+    expect(tools.map((t) => t.name).filter((n) => !called.has(n)), 'tools this test does not drive yet').toEqual([]);
     await closeClients();
     expect(readdirSync(scratch), 'nothing left in the server\'s temp directory').toEqual([]);
   });
