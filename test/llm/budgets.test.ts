@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { runAgentModel } from '../../src/integrations/llm/agent-run.js';
 import { defineTool } from '../../src/integrations/llm/tools.js';
 import { holdsKey, ticketUsage } from '../../src/integrations/llm/usage-store.js';
-import { tokensOf } from '../../src/integrations/llm/usage.js';
+import { emptyTally, planCall, tokensOf, type Tally } from '../../src/integrations/llm/usage.js';
+import { buildRequest, promptCeiling } from '../../src/integrations/llm/loop.js';
 import type { LlmSettings } from '../../src/integrations/llm/settings.js';
 import { openStateDb } from '../../src/store/state-db.js';
 import { reply, startScriptedServer, step, text, toolUse, type Brain } from './scripted-server.mjs';
@@ -135,5 +136,37 @@ describe('the token and dollar budgets', () => {
     expect(u.total.costUsd).toBeLessThanOrEqual(0.05);
     expect(u.total.costUsd).toBeGreaterThan(0.02);
     expect(lines.some((l) => /warn The model stopped early: cost budget: \$0\.0\d of \$0\.05 spent for this ticket, and the next call may cost up to \$0\.0\d+$/.test(l))).toBe(true);
+  });
+});
+
+describe('the decision before a call (pure)', () => {
+  const limits = { budget: { maxTokens: 12_000, maxCostUsd: 1 }, maxCalls: 12, maxReply: 4096 };
+  const spent = (o: Partial<Tally>): Tally => ({ ...emptyTally(), ...o });
+
+  it('shrinks max_tokens to what is left after the prompt, and refuses a call with no room for a reply', () => {
+    expect(planCall(spent({ calls: 2, input: 2_000 }), limits, 3_000, 'claude-sonnet-4-6')).toMatchObject({ type: 'ok', maxTokens: 4096 });
+    const tight = planCall(spent({ calls: 2, input: 8_000 }), limits, 3_000, 'claude-sonnet-4-6');
+    expect(tight).toMatchObject({ type: 'ok', maxTokens: 1_000, ceiling: { calls: 1, cacheWrite: 3_000, output: 1_000 } });
+    expect(planCall(spent({ calls: 2, input: 8_800 }), limits, 3_000, 'claude-sonnet-4-6')).toEqual({
+      type: 'stop',
+      stop: 'budget',
+      reason: 'token budget: 8,800 of 12,000 tokens spent for this ticket, and the next call may take up to 3,256 (its prompt and a 256-token reply)',
+    });
+    expect(planCall(spent({ calls: 12 }), limits, 10, 'claude-sonnet-4-6')).toMatchObject({ type: 'stop', stop: 'max_turns', reason: "the ticket's model calls are used up: 12 of 12 (llm.maxTurns, per ticket)" });
+  });
+
+  it('prices the ceiling at the dearest input rate and the output rate', () => {
+    // sonnet: cache write $3.75/M, output $15/M. $0.05 left: 2,000 prompt tokens ($0.0075) leave $0.0425 = 2,833 output tokens.
+    const r = planCall(spent({ calls: 1, costUsd: 0.95 }), { ...limits, budget: { maxTokens: 1e9, maxCostUsd: 1 } }, 2_000, 'claude-sonnet-4-6');
+    expect(r).toMatchObject({ type: 'ok', maxTokens: 2_833 });
+    expect(r.type === 'ok' && r.ceiling.costUsd).toBeLessThanOrEqual(0.05 + 1e-12);
+  });
+
+  it('bounds a prompt by its bytes until the API has counted it, then by what was added since', () => {
+    const req = buildRequest({ model: 'm', system: 'You are a test agent.', tools: [] }, [{ role: 'user', content: 'Define "loop". '.repeat(50) }], 0);
+    const whole = promptCeiling(req);
+    expect(whole).toBeGreaterThanOrEqual(Buffer.byteLength(JSON.stringify({ system: req.system, tools: req.tools, messages: req.messages })));
+    const next = buildRequest({ model: 'm', system: 'You are a test agent.', tools: [] }, [...req.messages, { role: 'assistant', content: [{ type: 'text', text: 'ok' }] }, { role: 'user', content: 'more' }], 0);
+    expect(promptCeiling(next, { tokens: 300, messages: 2 })).toBe(300 + Buffer.byteLength(JSON.stringify(next.messages.slice(2))));
   });
 });
