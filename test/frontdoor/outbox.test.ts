@@ -34,7 +34,7 @@ beforeAll(async () => {
     let raw = '';
     req.on('data', (d) => (raw += d));
     req.on('end', () => {
-      requests.push({ body: JSON.parse(raw) as Record<string, unknown>, idempotencyKey: req.headers['idempotency-key'] as string | undefined });
+      requests.push({ body: (raw ? JSON.parse(raw) : {}) as Record<string, unknown>, idempotencyKey: req.headers['idempotency-key'] as string | undefined });
       if (mode === 'hang') return void hanging.add(res); // never answers
       const status = mode === 'ok' ? 200 : mode;
       const body = JSON.stringify(mode === 'ok' ? { id: `em_${requests.length}` } : { statusCode: status, name: status === 422 ? 'validation_error' : 'internal_server_error', message: status === 422 ? 'Invalid `to` field.' : 'try later' });
@@ -139,6 +139,19 @@ describe('a Resend that never answers', () => {
     expect(outboxRow(ctx.state(), 1)).toMatchObject({ status: 'sent', deployment_id: 'DEPLOY-2026-0001' });
     ctx.close();
   });
+});
+
+describe('network.timeoutMs beyond email', () => {
+  it('bounds a call to the Supabase admin API that never answers', async () => {
+    const dir = project();
+    mode = 'hang';
+    const started = performance.now();
+    const r = await agent(['emergency', 'access', '0b5f7a52-4d0e-4c3e-9a57-3f1f0e6f2a11'], { cwd: dir, env: { SUPABASE_URL: base, SUPABASE_SERVICE_ROLE_KEY: 'eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIn0.timeout-test' } });
+    expect(performance.now() - started).toBeLessThan(4_000);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`cannot reach the Supabase admin API at ${base.slice('http://'.length)} to look up user 0b5f7a52-4d0e-4c3e-9a57-3f1f0e6f2a11: no answer within 1000 ms`);
+    expect(requests.length).toBeGreaterThan(0);
+  }, 20_000);
 });
 
 describe('an email whose sender died', () => {
