@@ -201,12 +201,18 @@ export async function deploy(ctx: CommandContext, opts: DeployOptions): Promise<
     signal: ctx.signal,
     announce: (held) => log('info', `Waiting for ${describeHolders(state, held)} to finish`),
   }).catch((err) => {
-    state.updateDeployment(id, { status: 'cancelled', finished_at: Date.now(), step: 'lock' });
+    // A resumed deployment stays interrupted: its completed steps are still in place.
+    state.updateDeployment(id, opts.resume ? { status: 'interrupted', pid: null } : { status: 'cancelled', finished_at: Date.now(), step: 'lock' });
     throw err;
   });
   try {
     // Checked again under the lock: what deploys is what was reviewed, byte for byte.
-    assertSealed(root, cs);
+    try {
+      assertSealed(root, cs);
+    } catch (err) {
+      state.updateDeployment(id, opts.resume ? { status: 'interrupted', pid: null } : { status: 'cancelled', finished_at: Date.now() });
+      throw err;
+    }
     state.updateDeployment(id, { status: 'running' });
     log('info', `${opts.resume ? 'Resuming' : 'Deploying'} ${cs.ticket_id ?? cs.id} to ${env} (${id}, database: ${opts.database.description})…`);
     const done = new Set(opts.resume ? data.steps : []);
@@ -496,7 +502,13 @@ export async function rollback(ctx: CommandContext, first: DeploymentRow, databa
       for (const v of versions) if (!byVersion.has(v)) left.push(`migration ${v}: applied, but no down migration was recorded for it`);
       for (const m of toRevert) {
         journalStep(state, { id: dep.id, ticketId: dep.ticket_id }, null, 'rollback', 'migrations', 'intent', { version: m.version });
-        await db.revert([m], (l) => log('info', l));
+        try {
+          await db.revert([m], (l) => log('info', l));
+        } catch (err) {
+          // Each down migration is one transaction: this one left nothing half done. The older ones wait for it.
+          left.push(`migration ${m.version}_${m.name}: its down migration failed (${(err as Error).message}); nothing of it was reverted, nor of the migrations before it`);
+          break;
+        }
         reverted.push(`${m.version}_${m.name}`);
         journalStep(state, { id: dep.id, ticketId: dep.ticket_id }, null, 'rollback', 'migrations', 'done', { version: m.version });
       }
