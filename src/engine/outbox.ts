@@ -155,7 +155,15 @@ async function sendRow(ctx: OutboxContext, state: StateDb, row: OutboxRow, time:
   const payload = JSON.parse(row.payload) as OutboxPayload;
   const key = ctx.secrets.get('RESEND_API_KEY');
   if (!key) {
-    const kept = writePreparedToOutbox({ project: ctx.project }, payload);
+    let kept;
+    try {
+      kept = writePreparedToOutbox({ project: ctx.project }, payload);
+    } catch (err) {
+      // The file was the delivery: a disk that will not take it is the admin's to fix, not to retry.
+      const why = err instanceof Error ? err.message : String(err);
+      finish(state, row, 'failed', { payload, error: why });
+      return resultOf({ ...row, last_error: why }, 'failed', why);
+    }
     finish(state, row, 'kept', { payload: { ...payload, file: kept.path } });
     return resultOf({ ...row, status: 'kept' }, 'kept', kept.path);
   }
@@ -174,10 +182,15 @@ async function sendRow(ctx: OutboxContext, state: StateDb, row: OutboxRow, time:
       state.db.prepare('UPDATE mail_outbox SET last_error = ? WHERE id = ?').run(why, row.id);
       return resultOf({ ...row, last_error: why }, 'pending', why);
     }
-    // Given up: its text is kept where the admin can read or forward it.
-    const kept = writePreparedToOutbox({ project: ctx.project }, payload);
-    finish(state, row, 'failed', { payload: { ...payload, file: kept.path }, error: why });
-    return { ...resultOf({ ...row, last_error: why }, 'failed', why), file: kept.path };
+    // Given up: its text is kept where the admin can read or forward it (when the disk takes it).
+    let file: string | undefined;
+    try {
+      file = writePreparedToOutbox({ project: ctx.project }, payload).path;
+    } catch {
+      file = undefined;
+    }
+    finish(state, row, 'failed', { payload: { ...payload, ...(file ? { file } : {}) }, error: why });
+    return { ...resultOf({ ...row, last_error: why }, 'failed', why), ...(file ? { file } : {}) };
   }
 }
 
@@ -229,7 +242,7 @@ export function reportMail(out: Pick<Reporter, 'line'>, r: FlushResult, data: Li
   const line = { ...data, outboxId: r.id };
   if (r.status === 'sent') out.line('ORCHESTRATOR', 'ok', `Email sent via Resend (${r.detail})${tail}`, line);
   else if (r.status === 'kept') out.line('ORCHESTRATOR', 'ok', `Email written to the outbox: ${r.detail}${tail}`, line);
-  else if (r.status === 'failed') out.line('ORCHESTRATOR', 'warn', `Email not sent (${r.detail}); kept in the outbox: ${r.file ?? '?'}${tail}`, line);
+  else if (r.status === 'failed') out.line('ORCHESTRATOR', 'warn', `Email not sent (${r.detail})${r.file ? `; kept in the outbox: ${r.file}` : ''}${tail}`, line);
   else if (r.status === 'pending') {
     out.line('ORCHESTRATOR', 'warn', `Email not sent yet (${r.detail}); it stays pending (attempt ${r.attempts} of ${MAX_ATTEMPTS}) and the next agent command tries again${tail}`, line);
   } else if (r.status === 'busy') out.line('ORCHESTRATOR', 'info', `Email is being sent by another agent process${tail}`, line);
