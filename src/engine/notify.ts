@@ -56,7 +56,8 @@ async function deliver(ctx: CommandContext, id: number, ticketId: string | null)
   if (!r) return { via: 'pending', outboxId: id, detail: 'not found' };
   reportMail(ctx.out, r, { ticketId: ticketId ?? undefined });
   if (r.status === 'sent') return { via: 'resend', id: r.detail, outboxId: id };
-  if (r.status === 'kept' || r.status === 'failed') return { via: 'outbox', path: r.status === 'kept' ? r.detail : (r.file ?? ''), outboxId: id };
+  if (r.status === 'kept') return { via: 'outbox', path: r.detail, outboxId: id };
+  if (r.status === 'failed') return r.file ? { via: 'outbox', path: r.file, outboxId: id } : { via: 'failed', outboxId: id, detail: r.detail };
   return { via: 'pending', outboxId: id, detail: r.detail };
 }
 
@@ -64,7 +65,9 @@ export type Delivery =
   | { via: 'resend'; id: string; outboxId: number }
   | { via: 'outbox'; path: string; outboxId: number }
   /** Not sent yet (or another process is sending it): the next command tries again. */
-  | { via: 'pending'; outboxId: number; detail: string };
+  | { via: 'pending'; outboxId: number; detail: string }
+  /** Given up, and its text could not be kept as a file either (`agent status` lists it). */
+  | { via: 'failed'; outboxId: number; detail: string };
 
 function queue(ctx: CommandContext, dep: DeploymentRow, msg: { subject: string; text: string }): number {
   const state = ctx.state();
