@@ -87,7 +87,7 @@ describe('a Resend that never answers', () => {
     const r = await agent(['email', '--subject', 'Staging is green', `BUG-2026-001 passed. Key ${SERVICE_ROLE}`], { cwd: dir, env: { SUPABASE_SERVICE_ROLE_KEY: SERVICE_ROLE } });
     const took = performance.now() - started;
     expect(r.code, r.stderr).toBe(0);
-    expect(took).toBeLessThan(4_000); // 1 s of waiting plus the CLI's start, not 300 s
+    expect(took).toBeLessThan(8_000); // 1 s of waiting plus the CLI's start (slow on a loaded machine), not 30 s or 300 s
     expect(r.stdout).toBe('[ORCHESTRATOR] ⚠ Email not sent yet (Resend did not answer within 1 s (network.timeoutMs)); it stays pending (attempt 1 of 5) and the next agent command tries again\n');
     let state = rows(dir);
     expect(state.all).toEqual([expect.objectContaining({ id: 1, subject: 'Staging is green', status: 'pending', attempts: 1, sent_at: null })]);
@@ -128,7 +128,7 @@ describe('a Resend that never answers', () => {
     const manifest = { title: 'AI estimate fix', files: [{ path: 'app/api/estimates/route.ts', action: 'create' }] } as never;
     const started = performance.now();
     const sent = await notifyDeployment(ctx, dep, manifest);
-    expect(performance.now() - started).toBeLessThan(2_500);
+    expect(performance.now() - started).toBeLessThan(5_000); // 1 s (network.timeoutMs), not 30
     expect(sent).toMatchObject({ via: 'pending', outboxId: 1 });
     expect(lines.join('')).toMatch(/⚠ Email not sent yet \(Resend did not answer within 1 s \(network\.timeoutMs\)\); it stays pending \(attempt 1 of 5\)/);
     // Notifying again (a resumed deploy, or the deploy's own transaction queued it) sends the same row.
@@ -147,7 +147,7 @@ describe('network.timeoutMs beyond email', () => {
     mode = 'hang';
     const started = performance.now();
     const r = await agent(['emergency', 'access', '0b5f7a52-4d0e-4c3e-9a57-3f1f0e6f2a11'], { cwd: dir, env: { SUPABASE_URL: base, SUPABASE_SERVICE_ROLE_KEY: 'eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIn0.timeout-test' } });
-    expect(performance.now() - started).toBeLessThan(4_000);
+    expect(performance.now() - started).toBeLessThan(8_000); // 1 s and the CLI start, not the default 30 s
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`cannot reach the Supabase admin API at ${base.slice('http://'.length)} to look up user 0b5f7a52-4d0e-4c3e-9a57-3f1f0e6f2a11: no answer within 1000 ms`);
     expect(requests.length).toBeGreaterThan(0);
