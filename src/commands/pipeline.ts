@@ -185,8 +185,8 @@ export function findDeployment(ctx: CommandContext, ref: string): DeploymentRow 
   }
   const byId = state.deployment(ref);
   if (byId) return byId;
-  const ticket = state.ticket(ref);
-  const forTicket = ticket ? live.find((d) => d.ticket_id === ticket.id) : undefined;
+  const ticketId = state.ticket(ref)?.id ?? ref.toUpperCase();
+  const forTicket = live.find((d) => d.ticket_id === ticketId);
   if (!forTicket) throw new UsageError(`${ref}: no live deployment by that id or ticket; use a DEPLOY-… id, a ticket id or "last"`);
   return forTicket;
 }
