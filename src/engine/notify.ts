@@ -72,7 +72,7 @@ export type Delivery =
 function queue(ctx: CommandContext, dep: DeploymentRow, msg: { subject: string; text: string }): number {
   const state = ctx.state();
   const prepared = prepareEmail(ctx.project.config().email, msg);
-  return state.tx(() => queuedFor(state, dep.id, prepared.subject) ?? queueEmail(state, prepared, { deploymentId: dep.id }));
+  return state.tx(() => queuedFor(state, dep.id, prepared) ?? queueEmail(state, prepared, { deploymentId: dep.id }));
 }
 
 const urlOf = (ctx: CommandContext, dep: DeploymentRow) => ctx.project.config().environments[dep.target as 'staging' | 'production']?.url;

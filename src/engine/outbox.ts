@@ -82,9 +82,15 @@ export function queueEmail(state: StateDb, msg: PreparedEmail, opts: { deploymen
   });
 }
 
-/** The newest email recorded for a deployment with this subject, if any (the deploy may have queued it itself). */
-export function queuedFor(state: StateDb, deploymentId: string, subject: string): number | undefined {
-  const row = state.db.prepare('SELECT id FROM mail_outbox WHERE deployment_id = ? AND subject = ? ORDER BY id DESC LIMIT 1').get(deploymentId, subject) as { id: number } | undefined;
+/**
+ * The newest row holding this very email for a deployment, if any: the deploy queues it in its final
+ * transaction and the command then sends that row instead of a second one. A different text (a
+ * rollback completed after an incomplete one) is a different email.
+ */
+export function queuedFor(state: StateDb, deploymentId: string, msg: Pick<PreparedEmail, 'subject' | 'text'>): number | undefined {
+  const row = state.db
+    .prepare("SELECT id FROM mail_outbox WHERE deployment_id = ? AND subject = ? AND json_extract(payload, '$.text') = ? ORDER BY id DESC LIMIT 1")
+    .get(deploymentId, msg.subject, msg.text) as { id: number } | undefined;
   return row?.id;
 }
 

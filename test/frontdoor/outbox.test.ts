@@ -13,7 +13,7 @@ import { openProject } from '../../src/config/project.js';
 import { loadSecrets } from '../../src/config/secrets.js';
 import { createReporter } from '../../src/cli/output.js';
 import { makeStyle } from '../../src/cli/style.js';
-import { notifyDeployment } from '../../src/engine/notify.js';
+import { notifyDeployment, notifyIncident, queueIncidentEmail } from '../../src/engine/notify.js';
 import { failedMail, flushOutbox, MAX_ATTEMPTS, outboxRow, pendingMail, queueEmail } from '../../src/engine/outbox.js';
 import { openStateDb } from '../../src/store/state-db.js';
 import type { DeploymentRow } from '../../src/store/rows.js';
@@ -137,6 +137,14 @@ describe('a Resend that never answers', () => {
     expect(again).toMatchObject({ via: 'resend', outboxId: 1 });
     expect(requests.map((q) => q.body.subject)).toEqual(['[crm-agent] BUG-2026-001 deployed to staging (DEPLOY-2026-0001)', '[crm-agent] BUG-2026-001 deployed to staging (DEPLOY-2026-0001)']);
     expect(outboxRow(ctx.state(), 1)).toMatchObject({ status: 'sent', deployment_id: 'DEPLOY-2026-0001' });
+
+    // The same incident report queued twice (by the rollback's record, then by the command) is one
+    // email; a rollback finished after an incomplete one reports again.
+    const rolled = { ...dep, data: JSON.stringify({ ...data, rollback: { at: '2026-12-02T10:00:00.000Z', durationMs: 900, steps: ['code'] } }) } as DeploymentRow;
+    const first = queueIncidentEmail(ctx, rolled, 'login broke (rollback incomplete: migration 2)', 900);
+    expect((await notifyIncident(ctx, rolled, 'login broke (rollback incomplete: migration 2)', 900)).outboxId).toBe(first);
+    expect((await notifyIncident(ctx, rolled, 'login broke', 900)).outboxId).toBe(first + 1);
+    expect(requests.filter((q) => /INCIDENT/.test(String(q.body.subject)))).toHaveLength(2);
     ctx.close();
   });
 });
