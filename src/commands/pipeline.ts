@@ -159,7 +159,7 @@ export const deployResume = defineCommand({
     const cs = state.changeSet((JSON.parse(dep.data) as { changeSetId: string }).changeSetId);
     if (!cs) throw new UsageError(`${dep.id}: its change set is gone from the state database; roll it back with \`agent rollback ${dep.id}\``);
     const env = envOf(dep);
-    const db = await environmentDatabase(ctx, env, { sameDatabase: /--same-database/.test((JSON.parse(dep.data) as { database?: string }).database ?? '') });
+    const db = await environmentDatabase(ctx, env, { sameDatabase: (JSON.parse(dep.data) as { sameDatabase?: boolean }).sameDatabase });
     const { deploy } = await import('../engine/deploy.js');
     const done = await deploy(ctx, { changeSet: cs, target: env, database: db.target, openDb: db.open(`deploy of ${dep.ticket_id ?? cs.id}`), resume: dep });
     const { notifyDeployment } = await import('../engine/notify.js');
@@ -202,7 +202,7 @@ export async function rollbackDeployment(ctx: CommandContext, dep: DeploymentRow
   const { envOf, rollback } = await import('../engine/deploy.js');
   const env = envOf(dep);
   ctx.out.line('ORCHESTRATOR', 'ok', `Identified deployment: ${dep.id} (${env}${dep.ticket_id ? `, ${dep.ticket_id}` : ''}, ${dep.status})`, { ticketId: dep.ticket_id ?? undefined });
-  const db = await environmentDatabase(ctx, env, { sameDatabase: /--same-database/.test((JSON.parse(dep.data) as { database?: string }).database ?? '') });
+  const db = await environmentDatabase(ctx, env, { sameDatabase: (JSON.parse(dep.data) as { sameDatabase?: boolean }).sameDatabase });
   const result = await rollback(ctx, dep, db.target, db.open(`rollback of ${dep.id}`), reason);
   const { notifyIncident } = await import('../engine/notify.js');
   await notifyIncident(ctx, ctx.state().deployment(dep.id)!, reason, result.durationMs);

@@ -54,6 +54,8 @@ export interface DeploymentData {
   baseSha: string | null;
   /** The environment's database, as shown to the user (never a connection string). */
   database?: string;
+  /** Staging deployed to DATABASE_URL's (production's) database, as --same-database allowed. */
+  sameDatabase?: boolean;
   /** Production only: the main branch and where it pointed before the merge. */
   mainBranch?: string;
   previousSha?: string | null;
@@ -188,6 +190,7 @@ export async function deploy(ctx: CommandContext, opts: DeployOptions): Promise<
       worktree: null,
       baseSha: manifest.baseSha,
       database: opts.database.description,
+      ...(opts.database.kind === 'url' && opts.database.sameDatabase ? { sameDatabase: true } : {}),
       migrations: readMigrations(stagedDir, manifest),
       appliedMigrations: [],
       tests: null,

@@ -16,7 +16,7 @@ export const PGDATA_ROOT = join('.agent', 'pgdata');
 
 export type DatabaseTarget =
   | { kind: 'embedded'; env: EnvName; dataDir: string; identity: string; description: string; source: string }
-  | { kind: 'url'; env: EnvName; url: string; identity: string; description: string; source: string };
+  | { kind: 'url'; env: EnvName; url: string; identity: string; description: string; source: string; sameDatabase?: boolean };
 
 const ENV_VAR_NAME = /^[A-Z_][A-Z0-9_]*$/;
 const URL_SHAPE = /^postgres(ql)?:\/\//i;
@@ -40,7 +40,7 @@ export function embeddedTarget(env: EnvName, source: string): DatabaseTarget {
   return { kind: 'embedded', env, dataDir, identity: `embedded:${env}`, description: `embedded PGlite (${dataDir})`, source };
 }
 
-function urlTarget(env: EnvName, url: string, source: string): DatabaseTarget {
+function urlTarget(env: EnvName, url: string, source: string): DatabaseTarget & { kind: 'url' } {
   const identity = urlIdentity(url);
   return { kind: 'url', env, url, identity: `pg:${identity}`, description: `${source} (${identity})`, source };
 }
@@ -68,7 +68,7 @@ export function resolveDatabase(env: EnvName, config: AgentConfig, secret: (name
   const single = secret('DATABASE_URL');
   if (!single) return embeddedTarget(env, 'the embedded default');
   if (env === 'production') return urlTarget(env, single, 'DATABASE_URL');
-  if (opts.sameDatabase) return urlTarget(env, single, 'DATABASE_URL (--same-database)');
+  if (opts.sameDatabase) return { ...urlTarget(env, single, 'DATABASE_URL (--same-database)'), sameDatabase: true };
   throw new UsageError(
     `DATABASE_URL is the production database and staging has none of its own: set environments.staging.database in agent.config.json (a URL, an env var name, or "embedded"), or pass --same-database to let staging change DATABASE_URL's database`,
   );
