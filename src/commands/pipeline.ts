@@ -203,8 +203,16 @@ export async function rollbackDeployment(ctx: CommandContext, dep: DeploymentRow
   const env = envOf(dep);
   ctx.out.line('ORCHESTRATOR', 'ok', `Identified deployment: ${dep.id} (${env}${dep.ticket_id ? `, ${dep.ticket_id}` : ''}, ${dep.status})`, { ticketId: dep.ticket_id ?? undefined });
   const db = await environmentDatabase(ctx, env, { sameDatabase: (JSON.parse(dep.data) as { sameDatabase?: boolean }).sameDatabase });
-  const result = await rollback(ctx, dep, db.target, db.open(`rollback of ${dep.id}`), reason);
   const { notifyIncident } = await import('../engine/notify.js');
+  let result;
+  try {
+    result = await rollback(ctx, dep, db.target, db.open(`rollback of ${dep.id}`), reason);
+  } catch (err) {
+    // An incomplete rollback's report (queued with its record) goes out now, saying what is left.
+    const after = ctx.state().deployment(dep.id)!;
+    if (after.status === 'rollback_incomplete') await notifyIncident(ctx, after, reason, (JSON.parse(after.data) as { rollback?: { durationMs: number } }).rollback?.durationMs ?? 0).catch(() => undefined);
+    throw err;
+  }
   await notifyIncident(ctx, ctx.state().deployment(dep.id)!, reason, result.durationMs);
   return result;
 }

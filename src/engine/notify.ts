@@ -29,16 +29,23 @@ export function deploymentEmail(dep: DeploymentRow, m: Manifest, url: string | u
 
 export function incidentEmail(dep: DeploymentRow, reason: string, durationMs: number): { subject: string; text: string } {
   const data = JSON.parse(dep.data) as DeploymentData;
+  // What the rollback itself reverted (it undoes all of the ticket's deployments to the environment).
+  const rb = data.rollback;
+  const reverted = rb?.reverted ?? [...data.appliedMigrations].reverse();
+  const left = rb?.left ?? [];
+  const migrations = reverted.filter((r) => !r.startsWith('merge '));
+  const merges = reverted.filter((r) => r.startsWith('merge '));
   return {
-    subject: `[crm-agent] INCIDENT: ${dep.id} rolled back (${dep.target})`,
+    subject: `[crm-agent] INCIDENT: ${dep.id} ${left.length ? 'rollback INCOMPLETE' : 'rolled back'} (${dep.target})`,
     text: [
       `Incident report for ${dep.id}${dep.ticket_id ? ` (${dep.ticket_id})` : ''}`,
       '',
       `What happened: ${reason}`,
       `Deployed: ${new Date(dep.started_at).toISOString()} to ${dep.target}, commit ${data.commit?.slice(0, 12) ?? '?'}`,
-      `Rolled back: ${data.rollback?.at ?? new Date().toISOString()} in ${(durationMs / 1000).toFixed(1)} s (${data.rollback?.steps.join(', ') ?? ''})`,
-      `Migrations reverted: ${data.appliedMigrations.length ? [...data.appliedMigrations].reverse().join(', ') : 'none'}`,
-      data.mergedSha ? `Code: reverted merge ${data.mergedSha.slice(0, 12)} on ${data.mainBranch}` : `Code: branch ${data.branch} removed`,
+      `Rolled back: ${rb?.at ?? new Date().toISOString()} in ${(durationMs / 1000).toFixed(1)} s (${rb?.steps.join(', ') ?? ''})${rb?.by && rb.by !== dep.id ? `, with ${rb.by}` : ''}`,
+      `Migrations reverted: ${migrations.length ? migrations.join(', ') : 'none'}`,
+      merges.length ? `Code: reverted ${merges.join(', ')} on ${data.mainBranch ?? 'the main branch'}` : data.mergeEmpty ? 'Code: nothing of its own to revert (its change was already merged)' : `Code: branch ${data.branch} removed`,
+      ...(left.length ? ['', 'NOT rolled back:', ...left.map((l) => `  - ${l}`)] : []),
       '',
       'Next: `agent logs ' + (dep.ticket_id ?? dep.id) + ' --level warn` for the timeline; `agent audit` for who did what.',
     ].join('\n'),

@@ -1,7 +1,7 @@
 // Deploys through the real CLI on real embedded databases: staging and production are separate,
 // a second production deploy and its rollback, DATABASE_URL as the single target.
 import { afterAll, describe, expect, it } from 'vitest';
-import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { openStateDb } from '../../src/store/state-db.js';
 import { join } from 'node:path';
 import { agent, cleanupProjects, expectUsageError, parseNdjson } from '../helpers.js';
@@ -50,6 +50,9 @@ describe('environments with their own databases', () => {
     expect(rb).toMatch(/✓ Schema matches the snapshot from before DEPLOY-2026-002/);
     expect(rb).toMatch(/✓ Rollback complete in/);
     expect(await foreignKeys(dir, 'production')).toEqual([]);
+    // The incident report says what the rollback reverted, also what the earlier deployment applied.
+    const incident = readdirSync(join(dir, '.agent', 'outbox')).find((f) => f.includes('incident'))!;
+    expect(readFileSync(join(dir, '.agent', 'outbox', incident), 'utf8')).toMatch(/Migrations reverted: 20261201143022_estimates_customer_fk\r?\nCode: reverted merge [0-9a-f]{8} on main/);
     // Code: main reads as before the first production deploy.
     expect(gitIn(dir, 'diff', '--name-only', before, 'HEAD')).toBe('');
     // Staging keeps its own deployment.

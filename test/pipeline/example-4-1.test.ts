@@ -20,10 +20,10 @@ async function freshCopy(): Promise<string> {
 const json = (r: { stdout: string }) => parseNdjson(r.stdout).at(-1) as { ok: boolean; exitCode: number; data: any; error?: any };
 const git = (cwd: string, ...args: string[]) => spawnSync('git', args, { cwd, encoding: 'utf8' });
 
-/** Foreign keys on public.estimates in the embedded database, read with PGlite itself. */
+/** Foreign keys on public.estimates in the staging environment's embedded database, read with PGlite itself. */
 async function estimateKeys(dir: string): Promise<string[]> {
   const { PGlite } = await import('@electric-sql/pglite');
-  const db = await PGlite.create({ dataDir: join(dir, '.agent', 'pgdata') });
+  const db = await PGlite.create({ dataDir: join(dir, '.agent', 'pgdata', 'staging') });
   try {
     const r = await db.query<{ conname: string }>("select conname from pg_constraint where conrelid = 'public.estimates'::regclass and contype = 'f' order by 1");
     return r.rows.map((x) => x.conname);
