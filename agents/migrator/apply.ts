@@ -35,7 +35,8 @@ export async function applyMigration(db: Pg, m: { version: string; name: string;
     await recordApplied(q, { version: m.version, name: m.name, statements: statementsOf(m.sql) });
     if (by) await recordDeployed(q, { version: m.version, ...by });
   };
-  const run = await runFile(db, path, m.sql, { keepGoing: false, after: record });
+  // The embedded database is PGlite: the Supabase extensions it lacks get their stand-ins there too.
+  const run = await runFile(db, path, m.sql, { keepGoing: false, after: record, standIns: db.kind === 'pglite' });
   return { version: m.version, name: m.name, path, ms: run.ms };
 }
 
@@ -43,6 +44,7 @@ export async function applyMigration(db: Pg, m: { version: string; name: string;
 export async function revertMigration(db: Pg, m: { version: string; name: string; path?: string; down: string }): Promise<void> {
   await runFile(db, m.path ?? `${m.version}_${m.name}.down.sql`, m.down, {
     keepGoing: false,
+    standIns: db.kind === 'pglite',
     after: async (q) => {
       await removeApplied(q, [m.version]);
       await removeDeployed(q, [m.version]);

@@ -19,7 +19,9 @@ import { approvalVerdict, requiresApproval, type ApprovalVerdict, type Finding, 
 import { planFromDescription, type PlannedMigration } from './sql-builder.js';
 import type { SchemaSnapshot } from './schema-snapshot.js';
 import { takeSnapshot } from './schema-snapshot.js';
-import { lintSchema, locatorFromFiles } from './schema-lints.js';
+import { isUserSchema, lintSchema, locatorFromFiles, userSchemas } from './schema-lints.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { readRollback, writeMigration } from './rollback-store.js';
 import { replayInto, runShadow, type DryRunReport, type ShadowMigration } from './shadow.js';
 import type { Diagnosis } from './run-sql.js';
@@ -137,11 +139,36 @@ export async function applyPending(projectRoot: string, db: Pg, opts: { includeA
   return applyPendingMigrations(projectRoot, db, opts);
 }
 
-/** Schema lints over a live database; with projectRoot, findings point at the migration that created the object. */
+/** Pure: the user schemas the API serves, from supabase/config.toml's `[api] schemas` (public always). */
+export function apiSchemas(configToml: string | null): string[] {
+  const api = /^\[api\]\s*$([\s\S]*?)(?=^\[|(?![\s\S]))/m.exec(configToml ?? '')?.[1] ?? '';
+  const list = /^\s*schemas\s*=\s*\[([^\]]*)\]/m.exec(api)?.[1] ?? '';
+  const names = [...list.matchAll(/"([^"]+)"|'([^']+)'/g)].map((m) => (m[1] ?? m[2]) as string);
+  return [...new Set(['public', ...names.filter(isUserSchema)])];
+}
+
+function readApiSchemas(projectRoot: string): string[] {
+  try {
+    return apiSchemas(readFileSync(join(projectRoot, 'supabase', 'config.toml'), 'utf8'));
+  } catch {
+    return ['public'];
+  }
+}
+
+/**
+ * Schema lints over a live database, every user schema (the RLS-exposure lints over the API's
+ * schemas); with projectRoot, findings point at the migration that created or last changed the object.
+ */
 export async function scanSchema(db: Queryable, opts: { projectRoot?: string; schemas?: string[] } = {}): Promise<Finding[]> {
   const snapshot = await takeSnapshot(db);
   const locate = opts.projectRoot ? locatorFromFiles(readMigrationFiles(opts.projectRoot).files) : undefined;
-  return lintSchema(snapshot, { schemas: opts.schemas, locate });
+  return lintSchema(snapshot, { schemas: opts.schemas ?? (opts.projectRoot ? readApiSchemas(opts.projectRoot) : undefined), scanned: userSchemas(snapshot), locate });
+}
+
+/** A replay diagnosis as a finding: a missing extension is a note ("not checked"), a statement that fails is an error. */
+export function replayFinding(d: Diagnosis): Finding {
+  if (d.cause === 'shadow-limitation') return { ruleId: 'not-checked', severity: 'info', file: d.file, line: d.line, object: d.extension ? `extension ${d.extension}` : d.statement, message: d.reason, fix: 'check this statement on a real Supabase database' };
+  return { ruleId: 'replay-error', severity: d.cause === 'sql-error' ? 'error' : 'warning', file: d.file, line: d.line, object: d.statement, message: `could not replay: ${d.reason}`, fix: 'fix the statement so the migrations replay cleanly' };
 }
 
 /** The schema the project's migrations build, replayed into a shadow from the template. */
@@ -162,7 +189,7 @@ export async function projectSchema(projectRoot: string, opts: { templateCacheDi
 export async function scanMigrations(projectRoot: string, opts: { templateCacheDir: string; schemas?: string[] }): Promise<{ findings: Finding[]; snapshot: SchemaSnapshot; diagnoses: Diagnosis[] }> {
   const { snapshot, diagnoses } = await projectSchema(projectRoot, opts);
   const locate = locatorFromFiles(readMigrationFiles(projectRoot).files);
-  const replay: Finding[] = diagnoses.map((d) => ({ ruleId: 'replay-error', severity: d.cause === 'sql-error' ? 'error' : 'warning', file: d.file, line: d.line, object: d.statement, message: d.reason, fix: d.cause === 'shadow-limitation' ? 'check this statement on a real Supabase database' : 'fix the statement so the migrations replay cleanly' }));
-  return { findings: [...replay, ...lintSchema(snapshot, { schemas: opts.schemas, locate })], snapshot, diagnoses };
+  const replay: Finding[] = diagnoses.map(replayFinding);
+  return { findings: [...replay, ...lintSchema(snapshot, { schemas: opts.schemas ?? readApiSchemas(projectRoot), scanned: userSchemas(snapshot), locate })], snapshot, diagnoses };
 }
 

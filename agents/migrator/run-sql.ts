@@ -6,6 +6,14 @@ import { pgErrorInfo } from '../../src/integrations/postgres/types.js';
 import { splitSql, type SqlStatement } from './sql-split.js';
 import { analyzeStatement } from './linter/statement.js';
 import { redactClip } from '../../src/config/redact.js';
+import { PGLITE_EXTENSIONS } from '../../src/integrations/postgres/extensions.js';
+import { standInFor, standInDrop } from '../../src/integrations/postgres/supabase-shims.js';
+
+/**
+ * What the Supabase CLI does before each migration file: session settings a file changed
+ * (`set_config('search_path', '', false)` in a `db pull` dump, `set role`, …) never reach the next.
+ */
+export const SESSION_RESET = 'reset all; set search_path to "$user", public, extensions';
 
 export type DiagnosisCause = 'shadow-limitation' | 'follows-earlier-failure' | 'sql-error';
 
@@ -18,6 +26,8 @@ export interface Diagnosis {
   cause: DiagnosisCause;
   code?: string;
   hint?: string;
+  /** The extension the shadow lacks, when that explains the failure. */
+  extension?: string;
 }
 
 export interface StatementRun {
@@ -53,7 +63,13 @@ export function diagnose(file: string, st: SqlStatement, err: unknown, earlier?:
   const ext = /extension "([^"]+)" is not available|could not open extension control file ".*\/([^/"]+)\.control"/.exec(info.message);
   if (ext) {
     d.cause = 'shadow-limitation';
-    d.reason = `${info.message}: the embedded shadow database (PGlite) has no ${ext[1] ?? ext[2]} extension, so this statement was skipped in the dry run; it still has to be checked on a real Supabase database`;
+    d.extension = (ext[1] ?? ext[2]) as string;
+    d.reason = `${info.message}: the embedded shadow database (PGlite) has no ${d.extension} extension, so this statement was skipped in the dry run; it still has to be checked on a real Supabase database`;
+  } else if (earlier?.extension && info.code && UNDEFINED.has(info.code)) {
+    // An object built on the missing extension (a geometry column, a call to one of its functions).
+    d.cause = 'shadow-limitation';
+    d.extension = earlier.extension;
+    d.reason = `${info.message}: skipped, it depends on the ${earlier.extension} extension the shadow database lacks (${earlier.file}:${earlier.line}); not checked`;
   } else if (earlier && info.code && UNDEFINED.has(info.code)) {
     d.cause = 'follows-earlier-failure';
     d.reason = `${info.message} (probably because ${earlier.file}:${earlier.line} failed)`;
@@ -79,6 +95,18 @@ export interface FileRun {
   diagnoses: Diagnosis[];
   ms: number;
   transactional: boolean;
+  /** Extensions PGlite lacks whose inert stand-in was installed in their place: not checked. */
+  standIns: string[];
+}
+
+/** Pure: the extension a `create extension` / `drop extension` statement names, and its schema clause. */
+export function extensionStatement(sql: string): { verb: 'create' | 'drop'; name: string; schema: string | null } | null {
+  const text = analyzeStatement(sql).text.trim();
+  const c = /^create\s+extension\s+(?:if\s+not\s+exists\s+)?("[^"]+"|[a-z_][a-z0-9_]*)(?:\s+(?:with\s+)?(?:schema\s+("[^"]+"|[a-z_][a-z0-9_]*))?)?/.exec(text);
+  if (c) return { verb: 'create', name: (c[1] as string).replace(/"/g, ''), schema: c[2] ? c[2].replace(/"/g, '') : null };
+  const d = /^drop\s+extension\s+(?:if\s+exists\s+)?("[^"]+"|[a-z_][a-z0-9_]*)\s*(?:cascade|restrict)?\s*;?\s*$/.exec(text);
+  if (d) return { verb: 'drop', name: (d[1] as string).replace(/"/g, ''), schema: null };
+  return null;
 }
 
 /**
@@ -89,10 +117,16 @@ export async function runFile(
   db: Queryable & { transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> },
   file: string,
   sql: string,
-  opts: { keepGoing: boolean; earlier?: Diagnosis; after?: (tx: Queryable) => Promise<void> },
+  opts: {
+    keepGoing: boolean;
+    earlier?: Diagnosis;
+    after?: (tx: Queryable) => Promise<void>;
+    /** PGlite (shadow or embedded target): extensions it lacks get their inert stand-in (supabase-shims.ts). Never on a real server. */
+    standIns?: boolean;
+  },
 ): Promise<FileRun> {
   const statements = splitSql(sql);
-  const out: FileRun = { statements: [], diagnoses: [], ms: 0, transactional: !mustRunOutsideTransaction(sql) };
+  const out: FileRun = { statements: [], diagnoses: [], ms: 0, transactional: !mustRunOutsideTransaction(sql), standIns: [] };
   const t0 = performance.now();
   let earlier = opts.earlier;
   const exec = async (q: Queryable, st: SqlStatement, savepoint: boolean) => {
@@ -102,8 +136,17 @@ export async function runFile(
       return;
     }
     const s0 = performance.now();
+    const ext = opts.standIns && (info.kind === 'create-extension' || info.kind === 'drop-other') ? extensionStatement(st.sql) : null;
+    const standIn = ext && !PGLITE_EXTENSIONS.includes(ext.name) ? (ext.verb === 'create' ? standInFor(ext.name, ext.schema) : standInDrop(ext.name)) : null;
     try {
       if (savepoint) await q.exec('savepoint migrator_statement');
+      if (standIn !== null && ext) {
+        await q.exec(standIn);
+        if (savepoint) await q.exec('release savepoint migrator_statement');
+        if (ext.verb === 'create' && !out.standIns.includes(ext.name)) out.standIns.push(ext.name);
+        out.statements.push({ file, line: st.line, statement: firstLine(st.sql), ms: performance.now() - s0, ok: true, skipped: `not checked: ${ext.name} (PGlite lacks it; an inert stand-in was ${ext.verb === 'create' ? 'installed' : 'removed'})`, rowCount: 0 });
+        return;
+      }
       const rowCount = await runOne(q, st.sql);
       if (savepoint) await q.exec('release savepoint migrator_statement');
       out.statements.push({ file, line: st.line, statement: firstLine(st.sql), ms: performance.now() - s0, ok: true, rowCount });
@@ -116,6 +159,8 @@ export async function runFile(
       out.statements.push({ file, line: st.line, statement: firstLine(st.sql), ms: performance.now() - s0, ok: false, rowCount: 0 });
     }
   };
+  // Like the Supabase CLI: no session setting of an earlier file reaches this one.
+  await db.exec(SESSION_RESET);
   if (out.transactional) {
     await db.transaction(async (tx) => {
       for (const st of statements) await exec(tx, st, opts.keepGoing);

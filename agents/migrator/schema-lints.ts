@@ -4,14 +4,17 @@
 // `agent migrate` could stage. Levels follow Supabase's advisors. Pure (takeSnapshot does the I/O).
 //
 //   unindexed-foreign-key (info)           foreign key without an index that starts with its columns
-//   no-primary-key (info)                  public table without a primary key
-//   rls-disabled-in-public (error)         public table reachable through the API with RLS off
+//   no-primary-key (info)                  table without a primary key
+//   rls-disabled-in-public (error)         table in an API schema (public, config.toml's [api] schemas) with RLS off
 //   policy-exists-rls-disabled (error)     policies written but RLS off, so they do nothing
 //   rls-enabled-no-policy (info)           RLS on and no policy: the API sees no rows
 //   duplicate-index (warning)              two indexes with the same definition
 //   multiple-permissive-policies (warning) several permissive policies for one role and action
-//   security-definer-view (error)          public view without security_invoker (bypasses RLS)
-//   function-search-path-mutable (warning) public function without a pinned search_path
+//   security-definer-view (error)          API-schema view without security_invoker (bypasses RLS)
+//   function-search-path-mutable (warning) function without a pinned search_path
+//
+// Every user schema is scanned (all but those Supabase manages, MANAGED_SCHEMAS); the RLS-exposure
+// and view lints only look at the schemas the API serves.
 //   missing-foreign-key (warning)          `<name>_id` column matching a table, with no foreign key
 import type { Finding, Severity } from './finding.js';
 import { sortFindings } from './finding.js';
@@ -20,25 +23,62 @@ import { splitSql } from './sql-split.js';
 import { analyzeStatement } from './linter/statement.js';
 import { objectName, quoteIdent, quoteQualified } from './sql-names.js';
 
-export type Locator = (target: { table: string; column?: string }) => { file: string; line: number } | undefined;
+export type Locator = (target: { table?: string; column?: string; function?: string; view?: string }) => { file: string; line: number } | undefined;
 
 export interface SchemaLintOptions {
-  /** Schemas the API exposes; default ['public']. */
+  /**
+   * Schemas the API exposes (RLS and view lints); default ['public']. Given alone (the older use),
+   * also the only schemas scanned.
+   */
   schemas?: string[];
-  /** Finds the migration that created an object, for file and line. */
+  /** Schemas scanned by every other lint; default every user schema (all but those Supabase or Postgres manage). */
+  scanned?: string[];
+  /** Finds the migration that created (or last changed) an object, for file and line. */
   locate?: Locator;
 }
 
-/** A locator over migration files: the last `create table` of a table, and a column's line in it. */
+/** Schemas Supabase, its extensions or Postgres manage: never the project's own. */
+export const MANAGED_SCHEMAS: ReadonlySet<string> = new Set([
+  'auth', 'storage', 'realtime', '_realtime', 'extensions', 'graphql', 'graphql_public', 'net', 'cron', 'vault', 'pgsodium', 'pgsodium_masks',
+  'pgbouncer', 'supabase_functions', 'supabase_migrations', '_analytics', 'pgmq', 'pgtle', 'tiger', 'tiger_data', 'topology', 'information_schema', 'pg_catalog', 'repack',
+]);
+
+export const isUserSchema = (schema: string): boolean => !MANAGED_SCHEMAS.has(schema) && !/^(pg_|_timescaledb)/.test(schema);
+
+/** Pure: every user schema with a table, view or function in the snapshot, public first. */
+export function userSchemas(snapshot: SchemaSnapshot): string[] {
+  const all = new Set<string>();
+  for (const o of [...Object.values(snapshot.tables), ...Object.values(snapshot.views), ...Object.values(snapshot.functions)]) if (isUserSchema(o.schema)) all.add(o.schema);
+  return [...all].sort((a, b) => (a === 'public' ? -1 : b === 'public' ? 1 : a < b ? -1 : 1));
+}
+
+/**
+ * A locator over migration files: the last statement that created or changed each object. A table
+ * is found at its `create table`; a column at its line in that statement, or at the later
+ * `alter table … add column` that added it; a function or view at its last `create [or replace]`.
+ */
 export function locatorFromFiles(files: Array<{ path: string; sql: string }>): Locator {
   const creates = new Map<string, { file: string; line: number; sql: string }>();
+  const columns = new Map<string, { file: string; line: number }>();
+  const routines = new Map<string, { file: string; line: number }>();
   for (const f of files) {
     for (const st of splitSql(f.sql)) {
       const info = analyzeStatement(st.sql);
-      if (info.kind === 'create-table') creates.set(info.table, { file: f.path, line: st.line, sql: st.sql });
+      const at = (offset: number) => ({ file: f.path, line: st.line + (st.sql.slice(0, offset).match(/\n/g)?.length ?? 0) });
+      if (info.kind === 'create-table') {
+        creates.set(info.table, { file: f.path, line: st.line, sql: st.sql });
+        for (const k of [...columns.keys()]) if (k.startsWith(`${info.table}.`)) columns.delete(k);
+      } else if (info.kind === 'alter-table') {
+        for (const a of info.actions) if (a.kind === 'add-column' || a.kind === 'alter-column-type') columns.set(`${info.table}.${a.column}`, at(a.offset));
+      } else if (info.kind === 'create-function') routines.set(info.name, at(0));
+      else if (info.kind === 'create-view') routines.set(info.name, at(0));
     }
   }
-  return ({ table, column }) => {
+  return ({ table, column, function: fn, view }) => {
+    const routine = fn ?? view;
+    if (routine) return routines.get(routine.replace(/\(.*$/, ''));
+    if (!table) return undefined;
+    if (column && columns.has(`${table}.${column}`)) return columns.get(`${table}.${column}`);
     const c = creates.get(table);
     if (!c) return undefined;
     if (column) {
@@ -78,9 +118,10 @@ export function foreignKeyFixSql(table: string, column: string, refTable: string
 
 export function lintSchema(snapshot: SchemaSnapshot, opts: SchemaLintOptions = {}): Finding[] {
   const schemas = opts.schemas ?? ['public'];
-  const exposed = Object.entries(snapshot.tables).filter(([, t]) => schemas.includes(t.schema));
+  const scanned = new Set(opts.scanned ?? (opts.schemas ? opts.schemas : userSchemas(snapshot)));
+  const exposed = Object.entries(snapshot.tables).filter(([, t]) => scanned.has(t.schema));
   const out: Finding[] = [];
-  const add = (ruleId: string, severity: Severity, object: string, where: { table: string; column?: string } | null, message: string, fix: string, fixSql?: string) => {
+  const add = (ruleId: string, severity: Severity, object: string, where: Parameters<Locator>[0] | null, message: string, fix: string, fixSql?: string) => {
     const f: Finding = { ruleId, severity, object, message, fix };
     const loc = where ? opts.locate?.(where) : undefined;
     if (loc) {
@@ -107,10 +148,11 @@ export function lintSchema(snapshot: SchemaSnapshot, opts: SchemaLintOptions = {
       add('no-primary-key', 'info', key, { table: key }, `${key} has no primary key: rows cannot be updated or deleted reliably through the API and replication cannot identify them`, 'add a primary key', t.columns.id && !t.columns.id.nullable ? `alter table ${quoteQualified(key)} add primary key (id);` : undefined);
     }
     const enableRls = `alter table ${quoteQualified(key)} enable row level security;`;
-    if (!t.rls) {
+    if (!t.rls && schemas.includes(t.schema)) {
       add('rls-disabled-in-public', 'error', key, { table: key }, `${key} is exposed through the Supabase API with row level security off: anyone with the anon key can read and write every row`, 'enable row level security and add policies for the access the app needs', enableRls);
-      if (policies.length) add('policy-exists-rls-disabled', 'error', key, { table: key }, `${key} has ${policies.length} polic${policies.length === 1 ? 'y' : 'ies'} (${policies.map(([p]) => p).join(', ')}) but row level security is off, so none of them applies`, 'enable row level security', enableRls);
-    } else if (!policies.length) {
+    }
+    if (!t.rls && policies.length) add('policy-exists-rls-disabled', 'error', key, { table: key }, `${key} has ${policies.length} polic${policies.length === 1 ? 'y' : 'ies'} (${policies.map(([p]) => p).join(', ')}) but row level security is off, so none of them applies`, 'enable row level security', enableRls);
+    if (t.rls && !policies.length) {
       const owner = ownerColumn(t);
       add('rls-enabled-no-policy', 'info', key, { table: key }, `${key} has row level security on and no policy, so the API returns no rows to anon or authenticated users`, owner ? `add a policy, e.g. owners manage their rows through ${owner}` : 'add policies for the access the app needs', owner ? ownerPolicySql(key, owner) : undefined);
     }
@@ -166,11 +208,11 @@ export function lintSchema(snapshot: SchemaSnapshot, opts: SchemaLintOptions = {
 
   for (const [key, v] of Object.entries(snapshot.views)) {
     if (!schemas.includes(v.schema) || v.materialized || v.securityInvoker) continue;
-    add('security-definer-view', 'error', key, null, `view ${key} runs with its owner's rights, so API users bypass the row level security of the tables it reads`, 'make it security_invoker', `alter view ${quoteQualified(key)} set (security_invoker = true);`);
+    add('security-definer-view', 'error', key, { view: key }, `view ${key} runs with its owner's rights, so API users bypass the row level security of the tables it reads`, 'make it security_invoker', `alter view ${quoteQualified(key)} set (security_invoker = true);`);
   }
   for (const [key, f] of Object.entries(snapshot.functions)) {
-    if (!schemas.includes(f.schema) || f.config.some((c) => c.startsWith('search_path='))) continue;
-    add('function-search-path-mutable', 'warning', key, null, `function ${key} resolves names through the caller's search_path${f.securityDefiner ? ' while running with its owner’s rights' : ''}`, 'pin its search_path', `alter function ${quoteQualified(`${f.schema}.${f.name}`)}(${f.args}) set search_path = public, extensions, pg_temp;`);
+    if (!scanned.has(f.schema) || f.config.some((c) => c.startsWith('search_path='))) continue;
+    add('function-search-path-mutable', 'warning', key, { function: key }, `function ${key} resolves names through the caller's search_path${f.securityDefiner ? ' while running with its owner’s rights' : ''}`, 'pin its search_path', `alter function ${quoteQualified(`${f.schema}.${f.name}`)}(${f.args}) set search_path = public, extensions, pg_temp;`);
   }
   return sortFindings(out);
 }

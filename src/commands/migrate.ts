@@ -329,8 +329,9 @@ async function dryRunCmd(ctx: CommandContext, env: string | undefined): Promise<
     }
     ctx.out.line(AGENT, 'info', `Shadow from the cached template in ${formatMs(report.shadow.openMs)}; replayed ${plural(report.replayed.count, 'applied migration')} in ${formatMs(report.shadow.replayMs)}`);
     for (const p of report.pending) ctx.out.line(AGENT, p.diagnoses.length ? 'error' : 'ok', `Applied ${p.path} in the shadow (${formatMs(p.ms)})`);
-    for (const d of report.diagnoses) ctx.out.line(AGENT, 'error', `${d.file}:${d.line} ${d.reason}${d.hint ? ` (hint: ${d.hint})` : ''}`);
-    const errors = report.diagnoses.length;
+    for (const d of report.diagnoses) ctx.out.line(AGENT, d.cause === 'shadow-limitation' ? 'warn' : 'error', `${d.file}:${d.line} ${d.reason}${d.hint ? ` (hint: ${d.hint})` : ''}`);
+    if (report.notChecked.length) ctx.out.line(AGENT, 'warn', `Not checked: ${report.notChecked.join(', ')} (PGlite lacks them; inert stand-ins replayed in their place)`);
+    const errors = report.diagnoses.filter((d) => d.cause !== 'shadow-limitation').length;
     ctx.out.line(AGENT, errors ? 'error' : 'ok', `Dry run ${errors ? 'failed' : 'successful'} - ${plural(errors, 'error')}`);
     ctx.out.line(AGENT, 'ok', `Estimated time: ${formatMs(report.estimatedMs)}`);
     ctx.out.line(AGENT, 'ok', `Impact: ${report.impact.rowsAffected} rows affected${report.impact.rowsRewritten ? `, ${report.impact.rowsRewritten} rewritten` : ''}`);

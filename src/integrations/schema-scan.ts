@@ -15,6 +15,8 @@ export interface SchemaScan {
   tables: string[];
   /** Columns of every public table (in table order), for CodeSmith. */
   columns: Record<string, Column[]>;
+  /** Every table of every user schema, `schema.table` (public's too): what the lints scanned. */
+  allTables: string[];
 }
 
 /** `keep`: hand the shadow (migrations replayed) on instead of closing it; the receiver closes it. */
@@ -26,14 +28,16 @@ export async function scanProjectSchema(ctx: CommandContext, opts: { keep?: (sha
   ]);
   const { files, skipped } = m.readMigrationFiles(ctx.project.root);
   for (const s of skipped) ctx.out.line('MIGRATOR', 'warn', `Skipped supabase/migrations/${s.filename}: ${s.reason}`);
-  if (!files.length) return { findings: [], tables: [], columns: {} };
+  if (!files.length) return { findings: [], tables: [], columns: {}, allTables: [] };
   const extensions = extensionsIn(files.map((f) => f.sql));
   const db = await openShadowDatabase({ cacheDir: templateCacheDir(), extensions });
   let kept = false;
   try {
     const diagnoses = await m.replayInto(db, files);
-    const replay: SchemaFinding[] = diagnoses.map((d) => ({ ruleId: 'replay-error', severity: d.cause === 'sql-error' ? 'error' : 'warning', object: d.statement, file: d.file, line: d.line, message: `could not replay: ${d.reason}`, fix: d.cause === 'shadow-limitation' ? 'check this statement on a real Supabase database' : 'fix the statement so the migrations replay cleanly' }));
+    const replay: SchemaFinding[] = diagnoses.map(m.replayFinding);
     const lints = await m.scanSchema(db, { projectRoot: ctx.project.root });
+    const all = await db.query<{ t: string; s: string }>(`select table_schema as s, table_name as t from information_schema.tables where table_type = 'BASE TABLE' order by 1, 2`);
+    const allTables = all.rows.filter((r) => m.isUserSchema(r.s)).map((r) => `${r.s}.${r.t}`);
     const { rows } = await db.query<{ t: string; name: string; type: string; nullable: string; def: string | null }>(
       `select c.table_name as t, c.column_name as name, c.data_type as type, c.is_nullable as nullable, c.column_default as def
          from information_schema.columns c
@@ -47,7 +51,7 @@ export async function scanProjectSchema(ctx: CommandContext, opts: { keep?: (sha
       opts.keep({ db, extensions, replayed: diagnoses });
       kept = true;
     }
-    return { findings: [...replay, ...lints], tables: Object.keys(columns), columns };
+    return { findings: [...replay, ...lints], tables: Object.keys(columns), columns, allTables };
   } finally {
     if (!kept) await db.close();
   }

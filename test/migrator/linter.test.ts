@@ -33,6 +33,10 @@ const cases: Array<[string, string, string]> = [
   ['rls-disabled', `${LT}alter table jobs disable row level security;`, `${LT}alter table jobs enable row level security;`],
   ['security-definer-search-path', 'create or replace function public.f() returns int language sql security definer as $$ select 1 $$;', "create or replace function public.f() returns int language sql security definer set search_path = '' as $$ select 1 $$;"],
   ['security-definer-view', 'create or replace view public.open_jobs as select * from jobs;', 'create or replace view public.open_jobs with (security_invoker = true) as select * from jobs;'],
+  ['ban-drop-database', 'drop database crm;', 'drop schema if exists crm_scratch;'],
+  ['transaction-nesting', `begin;\n${LT}alter table jobs add column if not exists notes text;\ncommit;`, `${LT}alter table jobs add column if not exists notes text;`],
+  ['prefer-timestamptz', 'create table if not exists public.notes (id int primary key, at timestamp);\nalter table public.notes enable row level security;', 'create table if not exists public.notes (id int primary key, at timestamp with time zone, b timestamptz);\nalter table public.notes enable row level security;'],
+  ['ban-char-field', `${LT}alter table jobs add column if not exists code char(3);`, `${LT}alter table jobs add column if not exists code varchar(3);`],
 ];
 
 describe('lint rules', () => {
@@ -68,20 +72,62 @@ describe('finding shape and context', () => {
     expect(lint(sql)).toEqual([]);
   });
 
-  it('without a known-table set, any table the file does not create counts as existing', () => {
-    expect(ids('create index if not exists x_idx on whatever (a);', null)).toContain('require-concurrent-index-creation');
-    expect(ids('create index if not exists x_idx on whatever (a);', [])).not.toContain('require-concurrent-index-creation');
+  it('squawk semantics: every table the file (or its batch) did not create is existing, also one no migration creates', () => {
+    // A table made in the Studio, or a file linted on its own: lock rules fire.
+    const sql = 'alter table t alter column c type bigint;\ncreate index i on t (c);';
+    expect(ids(sql, null)).toEqual(expect.arrayContaining(['changing-column-type', 'require-concurrent-index-creation', 'require-lock-timeout']));
+    expect(ids(sql, [])).toEqual(expect.arrayContaining(['changing-column-type', 'require-concurrent-index-creation']));
+    expect(lintSql(sql, { file: 'x.sql', newTables: ['public.t'] }).map((f) => f.ruleId)).not.toContain('changing-column-type');
   });
 
-  it('lintMigrations: tables from earlier files are existing in later ones', () => {
+  it('lintMigrations: a table from a pending file of the same batch is new, one from an applied file is existing', () => {
     const files = [
       { path: 'a.sql', sql: 'create table if not exists public.vendors (id uuid primary key);\nalter table public.vendors enable row level security;\ncreate index if not exists v on public.vendors (id);' },
       { path: 'b.sql', sql: "set lock_timeout = '5s';\ncreate index if not exists v2 on public.vendors (id);" },
     ];
-    const f = lintMigrations(files);
-    expect(f.map((x) => `${x.file}:${x.ruleId}`)).toEqual(['b.sql:require-concurrent-index-creation']);
+    expect(lintMigrations(files)).toEqual([]);
+    expect(lintMigrations(files, { only: (p) => p === 'b.sql' }).map((x) => `${x.file}:${x.ruleId}`)).toEqual(['b.sql:require-concurrent-index-creation']);
     expect([...tablesAfter(files[0]!.sql, [])]).toEqual(['public.vendors']);
     expect(lintMigrations(files, { only: (p) => p === 'a.sql' })).toEqual([]);
+  });
+
+  it('DDL on Supabase tables (auth.users, storage.objects) needs lock_timeout', () => {
+    expect(ids('create trigger on_auth_user_created after insert on auth.users for each row execute procedure public.handle_new_user();', null)).toContain('require-lock-timeout');
+    expect(ids(`create policy "read own" on storage.objects for select using (true);`, null)).toContain('require-lock-timeout');
+    expect(ids(`${LT}create policy "read own" on storage.objects for select using (true);`, null)).not.toContain('require-lock-timeout');
+  });
+
+  it("reads pg_dump's quoting: SET \"search_path\" TO '' and WITH (\"security_invoker\"='on')", () => {
+    expect(ids(`CREATE FUNCTION public.f() RETURNS integer LANGUAGE sql SECURITY DEFINER\n    SET "search_path" TO ''\n    AS $$ select 1 $$;`)).not.toContain('security-definer-search-path');
+    expect(ids(`CREATE VIEW public.v WITH ("security_invoker"='on') AS\n SELECT 1 AS x;`)).not.toContain('security-definer-view');
+    expect(ids(`CREATE VIEW public.v WITH ("security_barrier"='on') AS\n SELECT 1 AS x;`)).toContain('security-definer-view');
+  });
+
+  it('an unnamed index gets no IF NOT EXISTS fix that would be a syntax error', () => {
+    const f = lint(`${LT}create index on jobs (title);`).find((x) => x.ruleId === 'prefer-if-not-exists');
+    expect(f?.fix).toMatch(/name it: `create index if not exists jobs_idx on public\.jobs/);
+    expect(f?.fix).not.toMatch(/^use `create index if not exists`$/);
+  });
+
+  it('views: rename column and drop without IF EXISTS are flagged', () => {
+    expect(ids('alter view public.open_jobs rename column title to name;')).toContain('renaming-column');
+    expect(ids('alter view public.open_jobs owner to postgres;')).not.toContain('renaming-column');
+    expect(ids('drop view public.open_jobs;')).toContain('prefer-if-exists');
+    expect(ids('drop view if exists public.open_jobs;')).not.toContain('prefer-if-exists');
+  });
+
+  it('a default calling a function of unknown volatility is flagged; now() and casts are not; before PG 11 any default', () => {
+    expect(ids(`${LT}alter table jobs add column if not exists code text default public.make_code();`)).toContain('volatile-default');
+    expect(ids(`${LT}alter table jobs add column if not exists at timestamptz default now();`)).not.toContain('volatile-default');
+    expect(ids(`${LT}alter table jobs add column if not exists c varchar(3) default 'x'::varchar(3);`)).not.toContain('volatile-default');
+    const old = lintSql(`${LT}alter table jobs add column if not exists n int default 0;`, { file: 'x.sql', pgVersion: 10 }).map((f) => f.ruleId);
+    expect(old).toContain('volatile-default');
+    expect(ids(`${LT}alter table jobs add column if not exists n int default 0;`)).not.toContain('volatile-default');
+  });
+
+  it('truncate … cascade says it also empties the referencing tables', () => {
+    expect(lint(`${LT}truncate jobs cascade;`).find((f) => f.ruleId === 'truncate')?.message).toMatch(/CASCADE also empties every table that references it/);
+    expect(lint(`${LT}truncate jobs;`).find((f) => f.ruleId === 'truncate')?.message).not.toMatch(/CASCADE/);
   });
 
   it('ignores keywords inside strings, comments and function bodies', () => {

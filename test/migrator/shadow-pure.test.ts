@@ -34,7 +34,10 @@ describe('diagnoses', () => {
   it('explains extensions the shadow lacks and failures that follow an earlier one', () => {
     const ext = diagnose('m.sql', st!, { message: 'extension "pg_net" is not available', code: '0A000' });
     expect(ext).toMatchObject({ line: 3, cause: 'shadow-limitation', reason: expect.stringContaining('has no pg_net extension') });
-    expect(diagnose('m.sql', st!, { message: 'schema "net" does not exist', code: '3F000' }, ext)).toMatchObject({ cause: 'follows-earlier-failure', reason: 'schema "net" does not exist (probably because m.sql:3 failed)' });
+    // What needs the missing extension is skipped with a note, not an error.
+    expect(diagnose('m.sql', st!, { message: 'schema "net" does not exist', code: '3F000' }, ext)).toMatchObject({ cause: 'shadow-limitation', extension: 'pg_net', reason: expect.stringContaining('depends on the pg_net extension the shadow database lacks (m.sql:3); not checked') });
+    const failed = diagnose('m.sql', st!, { message: 'syntax error at or near "tabel"', code: '42601' });
+    expect(diagnose('m.sql', st!, { message: 'relation "t" does not exist', code: '42P01' }, failed)).toMatchObject({ cause: 'follows-earlier-failure', reason: 'relation "t" does not exist (probably because m.sql:3 failed)' });
   });
   it('knows which files must run outside a transaction', () => {
     expect(mustRunOutsideTransaction('create index concurrently if not exists i on t (a);\n')).toBe(true);

@@ -1,12 +1,14 @@
 // The safety linter over migration SQL (squawk-like): one finding per problem, each with the rule
 // id, severity, file, line of the statement (or of the clause inside it), the object and the fix.
-// "Existing table" means one that existed before this migration: the caller passes the tables known
-// before it (lintMigrations works them out from the earlier files). Without that set, every table
-// the file does not create itself counts as existing. Pure.
+// "Existing table" follows squawk: every table not created earlier in the same file is existing
+// (a table made in the Studio, or by a migration already applied, holds rows and takes locks), except
+// one created by an earlier migration of the same batch (`newTables`: applied together, so still
+// empty). Pure.
 import type { LintFinding } from '../finding.js';
 import { sortFindings } from '../finding.js';
 import { splitSql, type SqlStatement } from '../sql-split.js';
-import { analyzeStatement, type StatementInfo } from './statement.js';
+import { analyzeStatement, columnDefinitions, type StatementInfo } from './statement.js';
+import { objectName } from '../sql-names.js';
 import { RULES, type RuleId } from './rules.js';
 
 export { RULES, type RuleId, type RuleInfo, type RuleCategory } from './rules.js';
@@ -15,20 +17,43 @@ export { analyzeStatement, qualify, type StatementInfo, type AlterAction } from 
 export interface LintOptions {
   /** Project-relative path, reported in findings. */
   file: string;
-  /** Tables (`schema.table`, or bare names meaning public) that existed before this migration. */
+  /** Tables (`schema.table`, or bare names meaning public) created by earlier migrations of the same batch: new, not existing. */
+  newTables?: Iterable<string>;
+  /** @deprecated no longer decides anything: a table no earlier statement of the batch creates is existing (squawk). */
   knownTables?: Iterable<string>;
+  /** The target's PostgreSQL major version (default 15, Supabase's): decides rules that changed between versions. */
+  pgVersion?: number;
 }
+
+/** Functions a column default commonly calls that are not volatile (so ADD COLUMN … DEFAULT f() does not rewrite the table). */
+const NON_VOLATILE_CALLS = new Set([
+  'now', 'transaction_timestamp', 'statement_timestamp', 'current_date', 'current_timestamp', 'localtimestamp', 'timezone', 'lower', 'upper', 'coalesce',
+  'nullif', 'greatest', 'least', 'concat', 'jsonb_build_object', 'json_build_object', 'jsonb_build_array', 'json_build_array', 'to_jsonb', 'to_json',
+  'array', 'make_interval', 'make_date', 'interval', 'auth.uid', 'auth.role', 'auth.jwt', 'auth.email', 'date_trunc', 'length', 'btrim', 'trim',
+]);
 
 const VOLATILE_DEFAULT = /\b(gen_random_uuid|uuid_generate_v[1-4]\w*|random|clock_timestamp|timeofday|nextval|txid_current|gen_random_bytes|uuid_generate_v7)\s*\(/;
 const SERIAL = /^(small|big)?serial\b|^serial[248]\b/;
 const NOT_NULL_CHECK = /^check\s*\(\s*\(?\s*("?)([a-z_][a-z0-9_$]*)\1\s+is\s+not\s+null\s*\)?\s*\)/;
+
+/** Pure: the first function a default expression calls whose volatility the linter does not know (casts excluded), or null. */
+export function unknownVolatilityCall(expression: string): string | null {
+  for (const m of expression.matchAll(/(::\s*)?\b([a-z_][a-z0-9_$]*(?:\.[a-z_][a-z0-9_$]*)?)\s*\(/g)) {
+    if (m[1]) continue; // 'x'::varchar(10)
+    const name = (m[2] as string).replace(/^pg_catalog\./, '');
+    if (NON_VOLATILE_CALLS.has(name) || /^(varchar|numeric|decimal|char|character|bit|timestamp|timestamptz|time|interval)$/.test(name)) continue;
+    return name;
+  }
+  return null;
+}
 
 const norm = (t: string) => (t.includes('.') ? t : `public.${t}`);
 
 export function lintSql(sql: string, opts: LintOptions): LintFinding[] {
   const statements = splitSql(sql);
   const infos = statements.map((st) => analyzeStatement(st.sql));
-  const known = opts.knownTables ? new Set([...opts.knownTables].map(norm)) : null;
+  const batchNew = new Set([...(opts.newTables ?? [])].map(norm));
+  const pgVersion = opts.pgVersion ?? 15;
   const created = new Set<string>();
   const rlsEnabled = new Set<string>();
   const notNullChecks = new Map<string, { key: string; validated: boolean }>();
@@ -36,7 +61,7 @@ export function lintSql(sql: string, opts: LintOptions): LintFinding[] {
   let lockTimeout = false;
   let lockTimeoutReported = false;
 
-  const existing = (table: string) => !created.has(table) && (known ? known.has(table) : true);
+  const existing = (table: string) => !created.has(table) && !batchNew.has(table);
   const lineAt = (st: SqlStatement, offset: number) => st.line + (st.sql.slice(0, offset).match(/\n/g)?.length ?? 0);
   const add = (ruleId: RuleId, st: SqlStatement, offset: number, object: string, message: string, fix: string) =>
     findings.push({ ruleId, severity: RULES[ruleId].severity, file: opts.file, line: lineAt(st, offset), object, message, fix });
@@ -61,6 +86,7 @@ export function lintSql(sql: string, opts: LintOptions): LintFinding[] {
         lockTimeout = true;
         break;
       case 'create-table': {
+        for (const c of columnDefinitions(info.columnsText, info.columnsOffset)) lintColumnType(st, `${info.table}.${c.column}`, c.definition, c.offset);
         if (!info.ifNotExists) add('prefer-if-not-exists', st, 0, info.table, `create table ${info.table} fails if the table already exists`, 'use `create table if not exists`');
         if (!info.temporary) created.add(info.table);
         break;
@@ -74,7 +100,6 @@ export function lintSql(sql: string, opts: LintOptions): LintFinding[] {
         for (const t of info.tables) {
           needsLockTimeout(st, t, 'drop table');
           created.delete(t);
-          known?.delete(t);
         }
         break;
       case 'drop-schema':
@@ -83,7 +108,7 @@ export function lintSql(sql: string, opts: LintOptions): LintFinding[] {
       case 'truncate':
         for (const t of info.tables) {
           if (created.has(t)) continue;
-          add('truncate', st, 0, t, `removes every row of ${t}`, 'delete the rows you mean with a WHERE clause, after a backup, with approval');
+          add('truncate', st, 0, t, info.cascade ? `removes every row of ${t}, and CASCADE also empties every table that references it (and the tables referencing those)` : `removes every row of ${t}`, info.cascade ? 'drop CASCADE (it then fails while other tables reference rows) and delete the rows you mean with a WHERE clause, after a backup, with approval' : 'delete the rows you mean with a WHERE clause, after a backup, with approval');
           needsLockTimeout(st, t, 'truncate');
         }
         break;
@@ -99,9 +124,23 @@ export function lintSql(sql: string, opts: LintOptions): LintFinding[] {
           add('require-concurrent-index-creation', st, 0, object, `building this index blocks writes to ${info.table} until it finishes`, 'use `create index concurrently if not exists …`, alone in its own migration file');
           needsLockTimeout(st, info.table, 'create index');
         }
-        if (!info.ifNotExists) add('prefer-if-not-exists', st, 0, object, 'create index fails if the index already exists', 'use `create index if not exists`');
+        // IF NOT EXISTS needs a name: an unnamed index is created again (a duplicate) on every run.
+        if (!info.ifNotExists) add('prefer-if-not-exists', st, 0, object, info.index ? 'create index fails if the index already exists' : 'an unnamed index is created again, as a duplicate, each time the statement runs', info.index ? 'use `create index if not exists`' : `name it: \`create index if not exists ${objectName(info.table.split('.').pop() as string, 'idx')} on ${info.table} (…)\` (IF NOT EXISTS needs a name)`);
         break;
       }
+      case 'drop-other':
+        if (!info.ifExists && !/^(role|publication)$/.test(info.objectType)) add('prefer-if-exists', st, 0, info.objectType, `drop ${info.objectType} fails if it is already gone`, `use \`drop ${info.objectType} if exists\``);
+        break;
+      case 'alter-view':
+        if (info.renameColumn) add('renaming-column', st, info.renameColumn.offset, `${info.name}.${info.renameColumn.column}`, `clients still reading ${info.renameColumn.column} from ${info.name} break as soon as this runs`, 'add the new column to the view beside the old one, move clients over, then drop the old name in a later release');
+        if (info.renameTo) add('renaming-table', st, 0, info.name, `clients still using ${info.name} break as soon as this runs`, 'create the view under the new name beside the old one and move clients over');
+        break;
+      case 'drop-database':
+        add('ban-drop-database', st, 0, info.name, `drops the database ${info.name} and everything in it`, 'never drop a database from a migration');
+        break;
+      case 'transaction':
+        if (info.verb === 'begin') add('transaction-nesting', st, 0, 'transaction', 'Supabase already runs each migration file in a transaction: this BEGIN starts nothing, and its COMMIT ends the file’s transaction early', 'remove BEGIN/COMMIT from the migration');
+        break;
       case 'drop-index':
         if (!info.ifExists) add('prefer-if-exists', st, 0, info.indexes.join(', '), 'drop index fails if the index is already gone', 'use `drop index if exists`');
         break;
@@ -145,8 +184,12 @@ export function lintSql(sql: string, opts: LintOptions): LintFinding[] {
           const def = a.definition;
           if (!a.ifNotExists) add('prefer-if-not-exists', st, a.offset, `${t}.${a.column}`, 'add column fails if the column already exists', 'use `add column if not exists`');
           if (!old) break;
+          lintColumnType(st, `${t}.${a.column}`, def, a.offset);
           const dflt = /\bdefault\s+(.*)$/s.exec(def)?.[1] ?? '';
-          if ((dflt && VOLATILE_DEFAULT.test(dflt)) || SERIAL.test(def)) add('volatile-default', st, a.offset, `${t}.${a.column}`, `a volatile default makes Postgres rewrite every row of ${t} under ACCESS EXCLUSIVE`, 'add the column without a default (or with a constant one), set the default afterwards, and backfill in batches');
+          const unknownCall = dflt && !VOLATILE_DEFAULT.test(dflt) ? unknownVolatilityCall(dflt) : null;
+          if (dflt && pgVersion < 11) add('volatile-default', st, a.offset, `${t}.${a.column}`, `before PostgreSQL 11 any default makes Postgres rewrite every row of ${t} under ACCESS EXCLUSIVE`, 'add the column without a default, set the default afterwards, and backfill in batches');
+          else if (unknownCall) add('volatile-default', st, a.offset, `${t}.${a.column}`, `the default calls ${unknownCall}(), whose volatility is not known here: if it is volatile, Postgres rewrites every row of ${t} under ACCESS EXCLUSIVE`, `check \`select provolatile from pg_proc where proname = '${unknownCall.split('.').pop()}'\` (v = volatile); if so, add the column without a default, set it afterwards, and backfill in batches`);
+          else if ((dflt && VOLATILE_DEFAULT.test(dflt)) || SERIAL.test(def)) add('volatile-default', st, a.offset, `${t}.${a.column}`, `a volatile default makes Postgres rewrite every row of ${t} under ACCESS EXCLUSIVE`, 'add the column without a default (or with a constant one), set the default afterwards, and backfill in batches');
           if (/\bnot\s+null\b/.test(def) && !/\bdefault\b/.test(def) && !/\bgenerated\b/.test(def) && !SERIAL.test(def)) add('adding-required-field', st, a.offset, `${t}.${a.column}`, `adding a NOT NULL column without a default fails as soon as ${t} has a row`, 'add it with a default, or add it nullable, backfill, then set NOT NULL safely');
           if (/\b(unique|primary\s+key)\b/.test(def)) add('add-unique-or-primary-key', st, a.offset, `${t}.${a.column}`, `the unique index is built while ${t} is locked against reads and writes`, 'add the column, `create unique index concurrently`, then `add constraint … unique using index …`');
           break;
@@ -194,6 +237,12 @@ export function lintSql(sql: string, opts: LintOptions): LintFinding[] {
     }
   }
 
+  function lintColumnType(st: SqlStatement, object: string, definition: string, offset: number) {
+    const type = definition.trim();
+    if (/^timestamp\b(?!\s*(\(\s*\d+\s*\)\s*)?with\s+time\s+zone)/.test(type) && !/^timestamptz/.test(type)) add('prefer-timestamptz', st, offset, object, `${object} is a timestamp without time zone: values are read in whatever time zone the session has`, 'use `timestamptz`');
+    if (/^(char|character|nchar|bpchar)\b(?!\s+varying)/.test(type)) add('ban-char-field', st, offset, object, `${object} is char(n): values are blank-padded and comparisons surprise`, 'use `text` (with a check on its length if needed)');
+  }
+
   // New public tables must enable RLS in the same migration.
   statements.forEach((st, n) => {
     const info = infos[n] as StatementInfo;
@@ -225,15 +274,24 @@ export function tablesAfter(sql: string, before: Iterable<string>): Set<string> 
 }
 
 /**
- * Lints files in order; each sees the tables the earlier ones created as existing. `only` limits
- * which files are reported (e.g. the new ones) while all are read for the table set.
+ * Lints files in order, squawk's way: a table is new only where the same file, or an earlier file of
+ * the same batch, created it. The batch is the files reported (`only`; every file when not given):
+ * the pending migrations applied together. Files outside it (already applied) are read only to know
+ * which tables they dropped or renamed.
  */
-export function lintMigrations(files: LintFile[], opts: { knownTables?: Iterable<string>; only?: (path: string) => boolean } = {}): LintFinding[] {
-  let known = new Set([...(opts.knownTables ?? [])].map(norm));
+export function lintMigrations(files: LintFile[], opts: { only?: (path: string) => boolean; pgVersion?: number } = {}): LintFinding[] {
+  let batchNew = new Set<string>();
   const out: LintFinding[] = [];
   for (const f of files) {
-    if (!opts.only || opts.only(f.path)) out.push(...lintSql(f.sql, { file: f.path, knownTables: known }));
-    known = tablesAfter(f.sql, known);
+    const inBatch = !opts.only || opts.only(f.path);
+    if (inBatch) {
+      out.push(...lintSql(f.sql, { file: f.path, newTables: batchNew, pgVersion: opts.pgVersion }));
+      batchNew = tablesAfter(f.sql, batchNew);
+    } else {
+      // An applied file's tables are existing; one it drops and a later batch file re-creates is new again.
+      const after = tablesAfter(f.sql, batchNew);
+      batchNew = new Set([...batchNew].filter((t) => after.has(t)));
+    }
   }
   return out;
 }

@@ -21,6 +21,9 @@
 //     rls-disabled                       `disable row level security` on a public table
 //     security-definer-search-path       SECURITY DEFINER function without `set search_path`
 //     security-definer-view              public view without `security_invoker = true`
+//   from squawk as well:
+//     ban-drop-database (destructive), transaction-nesting, prefer-timestamptz, ban-char-field
+//   Semantics follow squawk: a table not created earlier in the same file (or batch) is existing.
 import type { Severity } from '../finding.js';
 
 export type RuleCategory = 'destructive' | 'locking' | 'robustness' | 'security';
@@ -55,6 +58,10 @@ export const RULES = {
   'rls-disabled': { severity: 'error', category: 'security', summary: 'row level security turned off on a public table' },
   'security-definer-search-path': { severity: 'warning', category: 'security', summary: 'SECURITY DEFINER function with a mutable search_path' },
   'security-definer-view': { severity: 'warning', category: 'security', summary: 'view runs with its owner’s rights, bypassing RLS' },
+  'ban-drop-database': { severity: 'error', category: 'destructive', summary: 'drops a whole database' },
+  'transaction-nesting': { severity: 'warning', category: 'robustness', summary: 'BEGIN/COMMIT inside a migration Supabase already wraps in a transaction' },
+  'prefer-timestamptz': { severity: 'warning', category: 'robustness', summary: 'timestamp without time zone' },
+  'ban-char-field': { severity: 'warning', category: 'robustness', summary: 'char(n) pads and compares surprisingly' },
 } as const satisfies Record<string, RuleInfo>;
 
 export type RuleId = keyof typeof RULES;

@@ -89,7 +89,7 @@ export type StatementInfo = { text: string } & (
   | { kind: 'drop-table'; tables: string[]; ifExists: boolean }
   | { kind: 'drop-schema'; schemas: string[]; ifExists: boolean }
   | { kind: 'drop-other'; objectType: string; ifExists: boolean }
-  | { kind: 'truncate'; tables: string[] }
+  | { kind: 'truncate'; tables: string[]; cascade: boolean }
   | { kind: 'delete'; table: string; hasWhere: boolean }
   | { kind: 'update'; table: string; hasWhere: boolean }
   | { kind: 'insert'; table: string }
@@ -98,6 +98,8 @@ export type StatementInfo = { text: string } & (
   | { kind: 'create-trigger'; table: string }
   | { kind: 'create-function'; name: string; securityDefiner: boolean; setsSearchPath: boolean }
   | { kind: 'create-view'; name: string; materialized: boolean; securityInvoker: boolean }
+  | { kind: 'alter-view'; name: string; materialized: boolean; renameColumn: { column: string; to: string; offset: number } | null; renameTo: string | null }
+  | { kind: 'drop-database'; name: string }
   | { kind: 'create-extension'; name: string; ifNotExists: boolean }
   | { kind: 'create-schema'; name: string; ifNotExists: boolean }
   | { kind: 'transaction'; verb: 'begin' | 'commit' | 'rollback' }
@@ -185,7 +187,7 @@ export function analyzeStatement(sql: string): StatementInfo {
     return { text, kind: 'drop-other', objectType: (m[1] as string).replace(/\s+/g, ' '), ifExists: Boolean(m[2]) };
   }
   if ((m = new RegExp(String.raw`^truncate\s+(?:table\s+)?(?:only\s+)?(${QLIST})`).exec(s))) {
-    return { text, kind: 'truncate', tables: splitList(m[1] as string).filter((n) => !/^(restart|continue|identity)$/.test(n)).map(qualify) };
+    return { text, kind: 'truncate', tables: splitList(m[1] as string).filter((n) => !/^(restart|continue|identity)$/.test(n)).map(qualify), cascade: /\bcascade\s*;?\s*$/.test(s) };
   }
   if ((m = new RegExp(String.raw`^delete\s+from\s+(?:only\s+)?(${QNAME})`).exec(s))) {
     return { text, kind: 'delete', table: qualify(m[1] as string), hasWhere: /\bwhere\b/.test(s) };
@@ -202,14 +204,30 @@ export function analyzeStatement(sql: string): StatementInfo {
     return { text, kind: 'create-trigger', table: qualify(m[1] as string) };
   }
   if ((m = new RegExp(String.raw`^create\s+(?:or\s+replace\s+)?(?:function|procedure)\s+(${QNAME})`).exec(s))) {
-    return { text, kind: 'create-function', name: qualify(m[1] as string), securityDefiner: /\bsecurity\s+definer\b/.test(s), setsSearchPath: /\bset\s+search_path\b/.test(s) };
+    // pg_dump quotes the setting: SET "search_path" TO ''.
+    return { text, kind: 'create-function', name: qualify(m[1] as string), securityDefiner: /\bsecurity\s+definer\b/.test(s), setsSearchPath: /\bset\s+(?:search_path\b|"search_path")/.test(s) };
   }
   if ((m = new RegExp(String.raw`^create\s+(?:or\s+replace\s+)?(?:(?:temp|temporary)\s+)?(?:recursive\s+)?(materialized\s+)?view\s+(?:if\s+not\s+exists\s+)?(${QNAME})`).exec(s))) {
     // View options are read from the original text: `security_invoker = 'true'` is a string there.
     const opts = (/\bwith\s*\(([^)]*)\)\s*as\b/i.exec(sql)?.[1] ?? '').toLowerCase();
-    const securityInvoker = opts.split(',').some((o) => /^\s*security_invoker\s*(=\s*'?(true|on|1|yes)'?\s*)?$/.test(o));
+    // pg_dump writes WITH ("security_invoker"='on').
+    const securityInvoker = opts.split(',').some((o) => /^\s*security_invoker\s*(=\s*'?(true|on|1|yes)'?\s*)?$/.test(o.replace(/"/g, '')));
     return { text, kind: 'create-view', name: qualify(m[2] as string), materialized: Boolean(m[1]), securityInvoker };
   }
+  if ((m = new RegExp(String.raw`^alter\s+(materialized\s+)?view\s+(?:if\s+exists\s+)?(${QNAME})\s+`).exec(s))) {
+    const rest = s.slice(m[0].length);
+    const rc = new RegExp(String.raw`^rename\s+(?:column\s+)?(${IDENT})\s+to\s+(${IDENT})`).exec(rest);
+    const rt = new RegExp(String.raw`^rename\s+to\s+(${IDENT})`).exec(rest);
+    return {
+      text,
+      kind: 'alter-view',
+      name: qualify(m[2] as string),
+      materialized: Boolean(m[1]),
+      renameColumn: rc && !rt ? { column: unquote(rc[1] as string), to: unquote(rc[2] as string), offset: at(m[0].length) } : null,
+      renameTo: rt ? unquote(rt[1] as string) : null,
+    };
+  }
+  if ((m = new RegExp(String.raw`^drop\s+database\s+(?:if\s+exists\s+)?(${IDENT})`).exec(s))) return { text, kind: 'drop-database', name: unquote(m[1] as string) };
   if ((m = new RegExp(String.raw`^create\s+extension\s+(if\s+not\s+exists\s+)?(${IDENT})`).exec(s))) return { text, kind: 'create-extension', name: unquote(m[2] as string), ifNotExists: Boolean(m[1]) };
   if ((m = new RegExp(String.raw`^create\s+schema\s+(if\s+not\s+exists\s+)?(${IDENT})`).exec(s))) return { text, kind: 'create-schema', name: unquote(m[2] as string), ifNotExists: Boolean(m[1]) };
   if (/^(begin|start\s+transaction)\b/.test(s)) return { text, kind: 'transaction', verb: 'begin' };
