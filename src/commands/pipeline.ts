@@ -110,6 +110,9 @@ export async function deployChangeSet(ctx: CommandContext, cs: ChangeSetRow, tar
   if (sqlNow.requiresApproval || m.requiresApproval) {
     await ctx.requireApproval({ category: 'databaseDestructive', action: `apply destructive migration(s) of ${ticketId ?? cs.id} on ${target}${sqlNow.rules.length ? ` (${sqlNow.rules.join(', ')})` : ''}`, ticketId, touches, requestedBy: 'MIGRATOR', resume });
   }
+  // issue 16: production's database and the state are backed up first (config backups.beforeProductionDeploy).
+  const { backupBeforeDeploy } = await import('./system.js');
+  await backupBeforeDeploy(ctx, db.target);
   const { deploy } = await import('../engine/deploy.js');
   const dep = await deploy(ctx, { changeSet: cs, target, skipTests: opts.skipTests, database: db.target, openDb: db.open(`deploy of ${ticketId ?? cs.id}`) });
   const { notifyDeployment } = await import('../engine/notify.js');

@@ -16,6 +16,8 @@ import { dashboard } from './dashboard.js';
 import { generateMigration, migrateChange, migrateExecute, migrateLint, migrateStatus } from './migrate.js';
 import { emergencyAccess } from './emergency-access.js';
 import { restage } from './restage.js';
+import { dbAnalyzePerformance, dbOptimizeTable, dbSql, dbVacuumFull } from './db.js';
+import { dbCreateBackup, systemBackupCreate, systemBackups, systemKeys, systemRestore } from './system.js';
 
 export const COMMANDS: CommandDef[] = [
   createTicket,
@@ -47,6 +49,15 @@ export const COMMANDS: CommandDef[] = [
   auditVerify,
   systemStatus,
   systemLogs,
+  systemBackupCreate,
+  systemBackups,
+  systemRestore,
+  systemKeys,
+  dbCreateBackup,
+  dbSql,
+  dbAnalyzePerformance,
+  dbOptimizeTable,
+  dbVacuumFull,
   agentsUpdateConfig,
   agentsPurgeLogs,
   agentsRestartAll,

@@ -78,6 +78,14 @@ function buildSchema(z: ZodMini) {
     ),
     // issue 13: how long any network call (Resend, Supabase admin, the MCP client) may take.
     network: z.optional(z.strictObject({ timeoutMs: z.optional(z.int().check(z.minimum(100), z.maximum(600_000))) })),
+    // issue 16: backups under .agent/backups (a production deploy takes one first), kept by count and age.
+    backups: z.optional(
+      z.strictObject({
+        beforeProductionDeploy: z.optional(z.boolean()),
+        keep: z.optional(z.int().check(z.minimum(1), z.maximum(1000))),
+        maxAgeDays: z.optional(z.int().check(z.minimum(1), z.maximum(3650))),
+      }),
+    ),
   });
 }
 
@@ -135,6 +143,8 @@ export interface AgentConfig {
   llm: { model: string; maxTurns: number; maxTokensPerTicket: number; maxCostUsdPerTicket: number; timeoutMs: number };
   /** issue 13: per network call (Resend, Supabase admin, MCP client); a finished deploy waits on its email no longer. */
   network: { timeoutMs: number };
+  /** issue 16: a backup before each production deploy; retention keeps the newest `keep` and none older than `maxAgeDays` (pre-restore backups count too). */
+  backups: { beforeProductionDeploy: boolean; keep: number; maxAgeDays: number };
 }
 
 export function defaultConfig(projectName: string): AgentConfig {
@@ -168,6 +178,7 @@ export function defaultConfig(projectName: string): AgentConfig {
     health: { timeoutMs: 3000 },
     llm: { model: 'claude-sonnet-4-6', maxTurns: 12, maxTokensPerTicket: 200_000, maxCostUsdPerTicket: 1, timeoutMs: 60_000 },
     network: { timeoutMs: 30_000 },
+    backups: { beforeProductionDeploy: true, keep: 10, maxAgeDays: 30 },
   };
 }
 
@@ -208,6 +219,7 @@ export function mergeConfig(base: AgentConfig, file: ConfigFile, source: string)
     health: { ...base.health, ...file.health },
     llm: { ...base.llm, ...file.llm },
     network: { ...base.network, ...file.network },
+    backups: { ...base.backups, ...file.backups },
   };
 }
 

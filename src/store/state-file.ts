@@ -65,7 +65,8 @@ function headSeq(path: string): number | null {
 }
 
 function wayBack(shown: string, agentDir: string): string {
-  return `restore ${shown} from a backup; to start a new history on purpose, move it and ${basename(agentDir)}/${AUDIT_HEAD_FILE} aside`;
+  const dir = basename(agentDir);
+  return `restore ${shown} from a backup (move it aside, copy state.db from the newest ${dir}/backups/<id>/ in its place, then \`agent system restore from <id>\` puts that backup's database and audit head back too); to start a new history on purpose, move it and ${dir}/${AUDIT_HEAD_FILE} aside`;
 }
 
 /**

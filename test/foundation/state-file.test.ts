@@ -13,7 +13,7 @@ afterAll(() => {
   for (const d of copies) rmSync(d, { recursive: true, force: true });
 });
 
-const WAY_BACK = 'restore .agent/state.db from a backup; to start a new history on purpose, move it and .agent/audit.head aside';
+const WAY_BACK = 'restore .agent/state.db from a backup (move it aside, copy state.db from the newest .agent/backups/<id>/ in its place, then `agent system restore from <id>` puts that backup\'s database and audit head back too); to start a new history on purpose, move it and .agent/audit.head aside';
 
 /** A project with history: one ticket (so an audit head) and a staged change set. */
 let base = '';
