@@ -10,6 +10,8 @@ export interface GlobalFlags {
   project?: string;
   color?: boolean;
   verbose: boolean;
+  /** issue 18: model mode for this run (otherwise llm.enabled decides). */
+  model?: boolean;
 }
 
 export const GLOBAL_FLAGS: readonly FlagSpec[] = [
@@ -18,6 +20,7 @@ export const GLOBAL_FLAGS: readonly FlagSpec[] = [
   { name: 'no-color', type: 'boolean', description: 'No colour (also: NO_COLOR=1)' },
   { name: 'verbose', type: 'boolean', short: 'v', description: 'Also show debug events (phases, gates)' },
   { name: 'help', type: 'boolean', short: 'h', description: 'Show help for a command' },
+  { name: 'model', type: 'boolean', description: 'Let Claude reason for the agents in this run (ANTHROPIC_API_KEY; default: llm.enabled in agent.config.json)' },
 ];
 
 export type Parsed =
@@ -261,6 +264,7 @@ function takeGlobal(words: readonly string[], i: number, globals: GlobalFlags): 
   else if (spec.name === 'project') globals.project = taken.value as string;
   else if (spec.name === 'no-color') globals.color = taken.value === true ? false : undefined;
   else if (spec.name === 'verbose') globals.verbose = taken.value === true;
+  else if (spec.name === 'model') globals.model = taken.value === true;
   else if (spec.name === 'help') return { next: i, help: true };
   return { next: taken.consumedNext ? i + 1 : i };
 }

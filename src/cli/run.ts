@@ -63,6 +63,7 @@ export async function runCli(argv: readonly string[], opts: RunOptions = {}): Pr
     const { def, input } = parsed;
     const project = await openProject({ cwd: opts.cwd ?? process.cwd(), project: globals.project, requireGit: def.needsProject !== false });
     const secrets = loadSecrets(project.root, env);
+    if (globals.model) (await import('../integrations/llm/settings.js')).enableModelForRun(project.config()); // issue 18
     let ctxRef: ReturnType<typeof createContext> | null = null;
     const out = createReporter({ json: globals.json, verbose: globals.verbose, style: style(), sink, state: () => ctxRef?.openedState() ?? null });
     opts.signal?.addEventListener('abort', () => abort.abort(), { once: true });

@@ -45,6 +45,7 @@ export function renderStatus(s: StatusSnapshot, style: Style, now = Date.now()):
     `Queue Size:        ${s.queue.size}`,
     `Last Deployment:   ${dep}`,
     `Open Tickets:      ${s.tickets.open} of ${s.tickets.total}`,
+    ...(s.model ? [`Reasoning:         ${s.model.detail}`] : []),
     ...(s.modelUsage.tokens
       ? [`Model Usage:       ${s.modelUsage.tokens.toLocaleString('en-US')} tokens, $${s.modelUsage.costUsd.toFixed(2)} (${s.modelUsage.tickets.map((t) => `${t.ticketId}: ${t.tokens.toLocaleString('en-US')}`).join(', ')})`]
       : []),

@@ -16,6 +16,7 @@ import { dashboard } from './dashboard.js';
 import { generateMigration, migrateChange, migrateExecute, migrateLint, migrateStatus } from './migrate.js';
 import { emergencyAccess } from './emergency-access.js';
 import { restage } from './restage.js';
+import { mcpCall, mcpTools } from './mcp-client.js';
 import { dbAnalyzePerformance, dbOptimizeTable, dbSql, dbVacuumFull } from './db.js';
 import { dbCreateBackup, systemBackupCreate, systemBackups, systemKeys, systemRestore } from './system.js';
 
@@ -69,6 +70,8 @@ export const COMMANDS: CommandDef[] = [
   email,
   init,
   mcp,
+  mcpTools,
+  mcpCall,
   dashboard,
   demo,
 ];

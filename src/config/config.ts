@@ -61,6 +61,15 @@ function buildSchema(z: ZodMini) {
       z.strictObject({
         url: z.optional(httpUrl),
         protocol: z.optional(z.enum(['streamable-http', 'edge-function'])),
+        // issue 18: a stdio server, like an entry of .mcp.json; env names the variables it gets from
+        // the environment or .env (names only: no secret's value is written in the config).
+        server: z.optional(
+          z.strictObject({
+            command: z.string().check(z.minLength(1)),
+            args: z.optional(z.array(z.string())),
+            env: z.optional(z.array(z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a variable name')))),
+          }),
+        ),
       }),
     ),
     email: z.optional(z.strictObject({ to: z.optional(z.string()), from: z.optional(z.string()) })),
@@ -74,6 +83,8 @@ function buildSchema(z: ZodMini) {
         maxTokensPerTicket: z.optional(z.int().check(z.minimum(1_000))),
         maxCostUsdPerTicket: z.optional(z.number().check(z.minimum(0))),
         timeoutMs: z.optional(z.int().check(z.minimum(100), z.maximum(600_000))),
+        // issue 18: model mode is chosen here (or by --model), never by the key's mere presence.
+        enabled: z.optional(z.boolean()),
       }),
     ),
     // issue 13: how long any network call (Resend, Supabase admin, the MCP client) may take.
@@ -135,12 +146,13 @@ export interface AgentConfig {
     waitForDashboardMs: number;
   };
   environments: { staging: EnvironmentConfig; production: EnvironmentConfig };
-  mcp: { url?: string; protocol: 'streamable-http' | 'edge-function' };
+  /** protocol absent: found by the handshake; server: a stdio command (issue 18). */
+  mcp: { url?: string; protocol?: 'streamable-http' | 'edge-function'; server?: { command: string; args?: string[]; env?: string[] } };
   email: { to: string; from: string };
   test: { command?: string };
   health: { timeoutMs: number };
   /** issue 6: model name, turns, per-ticket token and cost budget, per-call timeout. */
-  llm: { model: string; maxTurns: number; maxTokensPerTicket: number; maxCostUsdPerTicket: number; timeoutMs: number };
+  llm: { enabled: boolean; model: string; maxTurns: number; maxTokensPerTicket: number; maxCostUsdPerTicket: number; timeoutMs: number };
   /** issue 13: per network call (Resend, Supabase admin, MCP client); a finished deploy waits on its email no longer. */
   network: { timeoutMs: number };
   /** issue 16: a backup before each production deploy; retention keeps the newest `keep` and none older than `maxAgeDays` (pre-restore backups count too). */
@@ -172,11 +184,11 @@ export function defaultConfig(projectName: string): AgentConfig {
       waitForDashboardMs: 600_000,
     },
     environments: { staging: { deploy: [] }, production: { deploy: [] } },
-    mcp: { protocol: 'edge-function' },
+    mcp: {},
     email: { to: 'admin@localhost', from: 'crm-agent <agent@localhost>' },
     test: {},
     health: { timeoutMs: 3000 },
-    llm: { model: 'claude-sonnet-4-6', maxTurns: 12, maxTokensPerTicket: 200_000, maxCostUsdPerTicket: 1, timeoutMs: 60_000 },
+    llm: { enabled: false, model: 'claude-sonnet-4-6', maxTurns: 12, maxTokensPerTicket: 200_000, maxCostUsdPerTicket: 1, timeoutMs: 60_000 },
     network: { timeoutMs: 30_000 },
     backups: { beforeProductionDeploy: true, keep: 10, maxAgeDays: 30 },
   };

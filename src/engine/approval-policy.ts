@@ -158,3 +158,21 @@ export function preApprovalCovers(approved: { category: string; resume: string |
   if (approved.category !== 'databaseDestructive' || approved.resume === null || !req.resume) return false;
   return approved.resume === JSON.stringify(req.resume) && approved.ticket_id === (req.ticketId ?? null);
 }
+
+/**
+ * issue 18: a tool of the admin's own MCP server that is not read-only changes that environment's
+ * CRM data: in production it waits like a production deployment (typed confirmation), in staging the
+ * staging policy decides; a tool the server marks destructive waits like a destructive change.
+ * Read tools (readOnlyHint, or list_/get_/search_) need nothing: null.
+ */
+export function mcpToolRequest(tool: string, access: 'read' | 'write' | 'destructive', env: string, server: string, json: string): ApprovalRequest | null {
+  if (access === 'read') return null;
+  return {
+    category: access === 'destructive' ? 'databaseDestructive' : deploymentCategory(env),
+    action: `call the ${access} tool ${tool} of ${server} (${env})`,
+    touches: [tool],
+    summary: `arguments: ${json.slice(0, 500)}`,
+    requestedBy: 'ORCHESTRATOR',
+    resume: { command: 'mcp call', args: { tool, json, env } },
+  };
+}

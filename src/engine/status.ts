@@ -4,6 +4,8 @@ import type { AgentConfig } from '../config/config.js';
 import type { StateDb } from '../store/state-db.js';
 import { recoverInterrupted } from './recovery.js';
 import { mailStatus, type MailStatus } from './outbox.js';
+import { loadSecrets } from '../config/secrets.js';
+import { llmMode, type LlmMode } from '../integrations/llm/settings.js';
 
 export type Overall = 'optimal' | 'degraded' | 'failing' | 'unknown';
 
@@ -28,6 +30,8 @@ export interface StatusSnapshot {
   modelUsage: { tokens: number; costUsd: number; tickets: Array<{ ticketId: string; model: string; tokens: number; costUsd: number; byAgent: Record<string, number> }> };
   /** Emails waiting in the outbox, and those given up on in the last 7 days (engine/outbox.ts). */
   mail?: MailStatus;
+  /** issue 18: offline or model mode, and whose ANTHROPIC_API_KEY (env or .env). */
+  model?: LlmMode;
 }
 
 interface Tally {
@@ -95,6 +99,7 @@ export function readStatus(state: StateDb, config: AgentConfig, root: string): S
     maintenance: state.getKv<StatusSnapshot['maintenance']>('maintenance') ?? null,
     modelUsage: modelUsage(state),
     mail: mailStatus(state),
+    model: llmMode(config, loadSecrets(root)),
   };
 }
 

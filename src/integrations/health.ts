@@ -60,22 +60,26 @@ export async function runHealthChecks(ctx: CommandContext): Promise<CheckResult[
     {
       name: 'anthropic',
       fn: async (signal) => {
+        // issue 18: which mode is on, and whose key, is said whether or not the key works.
+        const { llmMode } = await import('./llm/settings.js');
+        const mode = llmMode(config, s);
         const key = s.get('ANTHROPIC_API_KEY');
-        if (!key) return missing('set ANTHROPIC_API_KEY to let Claude reason for the agents; they run offline until then');
+        if (!key) return (config.llm.enabled ? failing : missing)(`${mode.detail}; set ANTHROPIC_API_KEY to let Claude reason for the agents`);
         const base = trimSlash(s.get('ANTHROPIC_BASE_URL') ?? 'https://api.anthropic.com');
-        return httpCheck(`${base}/v1/models?limit=1`, { 'x-api-key': key, 'anthropic-version': '2023-06-01' }, signal, 'ANTHROPIC_API_KEY');
+        const r = await httpCheck(`${base}/v1/models?limit=1`, { 'x-api-key': key, 'anthropic-version': '2023-06-01' }, signal, 'ANTHROPIC_API_KEY');
+        return { ...r, detail: `${r.detail}; ${mode.detail}` };
       },
     },
     {
       name: 'mcp server',
       fn: async (signal) => {
-        const { describeStatuses, mcpTarget, probeMcp } = await import('./mcp-client.js');
-        const target = mcpTarget(config, s);
-        if (!target) return missing('set mcp.url in agent.config.json (or MCP_SERVER_URL, or SUPABASE_URL for the edge function)');
-        const probe = await probeMcp(target, signal);
+        // issue 18: ok only after the server's handshake; the tools it lists are named.
+        const { describeTools, mcpTarget, probeMcp, NOT_CONFIGURED } = await import('./mcp-client.js');
+        const target = mcpTarget(config, s, ctx.project.root);
+        if (!target) return missing(NOT_CONFIGURED);
+        const probe = await probeMcp(target, signal, Math.min(timeoutMs, config.network.timeoutMs));
         if (probe.type === 'failing') return failing(probe.detail);
-        if (probe.type === 'no-list') return ok(`${probe.host} reachable (${probe.protocol}); it does not list its tools (${describeStatuses(probe.statuses)})`);
-        return ok(`${probe.host} reachable (${probe.protocol}), ${probe.tools} tool${probe.tools === 1 ? '' : 's'}`);
+        return ok(`${probe.where} reachable (${probe.protocol}), ${describeTools(probe.tools)}`);
       },
     },
     ...(['staging', 'production'] as const).map(

@@ -41,7 +41,7 @@ export function configTemplate(projectName: string, testCommand?: string): Json 
     environments: { staging: { deploy: [] }, production: { deploy: [] } },
     ...(testCommand ? { test: { command: testCommand } } : {}),
     email: d.email,
-    mcp: { protocol: d.mcp.protocol },
+    mcp: {}, // issue 18: the protocol is found by the handshake unless named
   };
 }
 

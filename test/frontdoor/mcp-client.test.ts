@@ -1,5 +1,6 @@
 // The MCP client to the admin's own tool server, against real servers on 127.0.0.1: the SDK's
-// McpServer over Streamable HTTP, and a plain HTTP fake of the seed's edge function.
+// McpServer over Streamable HTTP, and a plain HTTP fake of the seed's edge function. Stdio and the
+// handshake that tells them from a server that is not MCP: mcp-client-transports.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { writeFileSync } from 'node:fs';
@@ -103,7 +104,7 @@ describe('MCP client: Streamable HTTP', () => {
     writeFileSync(join(dir, 'agent.config.json'), JSON.stringify({ mcp: { url: `${base}/mcp`, protocol: 'streamable-http' } }));
     const r = await agent(['health', '--json'], { cwd: dir, env: { SUPABASE_SERVICE_ROLE_KEY: KEY } });
     const checks = (parseNdjson(r.stdout).at(-1)!.data as { checks: Array<{ name: string; status: string; detail: string }> }).checks;
-    expect(checks.find((c) => c.name === 'mcp server')).toMatchObject({ status: 'ok', detail: `${base.slice(7)} reachable (streamable-http), 3 tools` });
+    expect(checks.find((c) => c.name === 'mcp server')).toMatchObject({ status: 'ok', detail: `${base.slice(7)} reachable (streamable-http), 3 tools: create_customer, list_jobs, fail_tool` });
     expect(r.stdout).not.toContain(KEY);
   });
 });
@@ -124,22 +125,22 @@ describe('MCP client: edge function', () => {
     ]);
   });
 
-  it('falls back to GET for the list, and reports a server that lists nothing as reachable', async () => {
-    expect(await probeMcp(edge('/get-lists'), signal())).toMatchObject({ type: 'ok', tools: 2 });
-    expect(await probeMcp(edge('/no-list'), signal())).toMatchObject({ type: 'no-list', statuses: { listTools: 404, get: 405 } });
+  it('falls back to GET for the list; one that lists nothing is not an MCP server (no handshake, never ok)', async () => {
+    expect(await probeMcp(edge('/get-lists'), signal())).toMatchObject({ type: 'ok', tools: ['create_customer', 'list_jobs'], protocol: 'edge-function' });
+    expect(await probeMcp(edge('/no-list'), signal())).toEqual({ type: 'failing', detail: expect.stringMatching(/is not an MCP server: it answered list_tools: HTTP 404, GET: HTTP 405/) });
     expect(await probeMcp({ ...edge(), bearer: undefined }, signal())).toEqual({ type: 'failing', detail: expect.stringMatching(/answered 401 \(the service-role bearer was refused\) to list_tools/) });
   });
 
-  it('agent health finds the edge function from SUPABASE_URL and counts its tools', async () => {
+  it('agent health finds the edge function from SUPABASE_URL (no MCP handshake there, but its tool list) and names its tools', async () => {
     const dir = makeProject();
     const r = await agent(['health', '--json'], { cwd: dir, env: { SUPABASE_URL: base, SUPABASE_SERVICE_ROLE_KEY: KEY } });
     const checks = (parseNdjson(r.stdout).at(-1)!.data as { checks: Array<{ name: string; status: string; detail: string }> }).checks;
-    expect(checks.find((c) => c.name === 'mcp server')).toMatchObject({ status: 'ok', detail: `${base.slice(7)} reachable (edge-function), 3 tools` });
+    expect(checks.find((c) => c.name === 'mcp server')).toMatchObject({ status: 'ok', detail: `${base.slice(7)} reachable (edge-function), 3 tools: create_customer, list_jobs, send_email_via_resend` });
 
     writeFileSync(join(dir, 'agent.config.json'), JSON.stringify({ mcp: { url: `${base}/no-list` } }));
     const quiet = await agent(['health', '--json'], { cwd: dir, env: { SUPABASE_SERVICE_ROLE_KEY: KEY } });
     const check = (parseNdjson(quiet.stdout).at(-1)!.data as { checks: Array<{ name: string; status: string; detail: string }> }).checks.find((c) => c.name === 'mcp server');
-    expect(check).toMatchObject({ status: 'ok', detail: `${base.slice(7)} reachable (edge-function); it does not list its tools (list_tools: HTTP 404, GET: HTTP 405)` });
+    expect(check).toMatchObject({ status: 'failing', detail: `${base.slice(7)} is not an MCP server: it answered initialize: HTTP 404, list_tools: HTTP 404, GET: HTTP 405; expected an MCP \`initialize\` result or an edge function's tool list` });
   });
 
   it('reads the tool list in the shapes edge functions answer with', () => {

@@ -216,6 +216,9 @@ describe('agent mcp: every tool', () => {
 
     // The rest of the set.
     expect((await call('email', { message: 'Staging is green' })).summary).toMatch(/Email sent via outbox/);
+    // The admin's own MCP server (issue 18): none is configured here, so both say what to set.
+    expect(await call('mcp_tools')).toMatchObject({ status: 'error', exitCode: 2, error: { code: 'usage', message: expect.stringMatching(/no MCP server is configured: set mcp\.server/) } });
+    expect(await call('mcp_call', { tool: 'list_jobs', json: '{}' })).toMatchObject({ status: 'error', exitCode: 2, error: { code: 'usage' } });
     expect((await call('logs', { target: ticket })).status).toBe('ok');
     expect((await call('system_logs', { level: 'warn' })).status).toBe('ok');
     expect((await call('metrics')).status).toBe('ok');

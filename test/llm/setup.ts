@@ -1,6 +1,7 @@
 // Shared by the model tests: fresh copies of examples/crm, scripted servers, and the CLI with a
 // planted key pointed at them. cleanup() closes and removes what they made.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { agent, parseNdjson } from '../helpers.js';
@@ -23,7 +24,12 @@ export const SERVICE_ROLE = 'service-role-planted-7c1e5a9b3d';
 export async function freshCopy(): Promise<string> {
   const parent = mkdtempSync(join(tmpdir(), 'crm-agent-llm-'));
   dirs.push(parent);
-  return makeDemoCopy(join(parent, 'crm'));
+  const dir = await makeDemoCopy(join(parent, 'crm'));
+  // issue 18: the key alone does not turn model mode on; these tests choose it (committed, so the tree stays clean).
+  writeFileSync(join(dir, 'agent.config.json'), JSON.stringify({ llm: { enabled: true } }));
+  execFileSync('git', ['add', 'agent.config.json'], { cwd: dir });
+  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@localhost', 'commit', '-q', '-m', 'model mode'], { cwd: dir });
+  return dir;
 }
 
 export async function serve(brain: Brain) {

@@ -1,0 +1,195 @@
+// BugHunter reproduces through the admin's own MCP server (issue 18): its tools/list says whether
+// the tools the code calls are registered (and with which schema), and the read tools the ticket's
+// symptom involves are called, their request and response kept as evidence. Only read tools are
+// called here (readOnlyHint, or list_/get_/search_): BugHunter changes nothing.
+// The decisions are pure (the top half); the client I/O is reproduceThroughMcp at the bottom.
+import { item, type ChecklistItem, type PhaseContext } from '../../src/engine/phases.js';
+import { redact } from '../../src/config/redact.js';
+import { toolAccess, type RemoteTool } from '../../src/integrations/mcp-client.js';
+import type { SourceFile } from './project-files.js';
+import type { RootCause } from './root-cause.js';
+
+export interface CallSite {
+  name: string;
+  /** path:line of each call. */
+  at: string[];
+}
+
+const CALL = [/\b(?:callTool|executeTool|invokeTool|runTool|useTool)\s*\(\s*(?:\{\s*name\s*:\s*)?['"`]([a-z][a-z0-9_]+)['"`]/g, /\btool\s*:\s*['"`]([a-z][a-z0-9_]+)['"`]/g];
+
+/** The tools the project's code calls by name, with where. */
+export function toolCallsIn(files: readonly Pick<SourceFile, 'path' | 'content'>[]): CallSite[] {
+  const sites = new Map<string, string[]>();
+  for (const f of files) {
+    const lines = f.content.split('\n');
+    lines.forEach((line, i) => {
+      for (const re of CALL) {
+        for (const m of line.matchAll(re)) {
+          const at = sites.get(m[1]!) ?? [];
+          at.push(`${f.path}:${i + 1}`);
+          sites.set(m[1]!, at);
+        }
+      }
+    });
+  }
+  return [...sites].map(([name, at]) => ({ name, at })).sort((a, b) => a.name.localeCompare(b.name));
+}
+
+const words = (text: string) => text.toLowerCase().split(/[^a-z0-9]+/).filter((w) => w.length > 2).map((w) => w.replace(/(?<=[^s])s$/, ''));
+const VERBS = new Set(['list', 'get', 'search', 'create', 'update', 'delete', 'add', 'remove', 'send', 'set', 'find', 'fetch', 'via']);
+
+/** The tools a ticket is about: it names them (`create_customer`), or all their words (`create a customer`). */
+export function toolsTheTicketNames(ticketText: string, names: readonly string[]): string[] {
+  const lower = ticketText.toLowerCase();
+  const said = new Set(words(ticketText));
+  return names.filter((n) => lower.includes(n.toLowerCase()) || words(n).every((w) => said.has(w)));
+}
+
+/** What a tool acts on: its name without the verbs (`list_customers` -> customer). */
+export const objectsOf = (name: string) => words(name).filter((w) => !VERBS.has(w));
+
+/**
+ * The read tools to call: those about what the ticket (or a tool it names) is about, callable
+ * without arguments (no required input), at most `max`.
+ */
+export function readToolsToCall(ticketText: string, tools: readonly RemoteTool[], named: readonly string[], max = 3): RemoteTool[] {
+  const about = new Set([...words(ticketText), ...named.flatMap(objectsOf)]);
+  return tools
+    .filter((t) => toolAccess(t) === 'read')
+    .filter((t) => objectsOf(t.name).some((o) => about.has(o)))
+    .filter((t) => !((t.inputSchema as { required?: unknown[] } | undefined)?.required?.length))
+    .slice(0, max);
+}
+
+export interface ListFinding {
+  tool: string;
+  registered: boolean;
+  at: string[];
+  text: string;
+}
+
+/** tools/list against the code: every tool called but not registered, and the registered ones the ticket names. */
+export function listFindings(calls: readonly CallSite[], listed: readonly RemoteTool[], named: readonly string[], where: string): ListFinding[] {
+  const byName = new Map(listed.map((t) => [t.name, t]));
+  const out: ListFinding[] = [];
+  for (const c of calls) {
+    const tool = byName.get(c.name);
+    const sites = c.at.slice(0, 3).join(', ');
+    if (!tool) {
+      out.push({ tool: c.name, registered: false, at: c.at, text: `tools/list of ${where}: ${c.name} (called at ${sites}) is not registered; the server lists ${listed.length} tool${listed.length === 1 ? '' : 's'}` });
+    } else if (named.includes(c.name)) {
+      out.push({ tool: c.name, registered: true, at: c.at, text: `tools/list of ${where}: ${c.name} (called at ${sites}) is registered, input ${schemaLine(tool.inputSchema)}` });
+    }
+  }
+  return out;
+}
+
+/** `{name: string (required), notes: string}` from a JSON Schema object. */
+export function schemaLine(schema: Record<string, unknown> | undefined): string {
+  const props = (schema?.properties ?? {}) as Record<string, { type?: unknown }>;
+  const required = new Set((schema?.required as string[] | undefined) ?? []);
+  const parts = Object.entries(props).map(([k, p]) => `${k}: ${typeof p.type === 'string' ? p.type : 'any'}${required.has(k) ? ' (required)' : ''}`);
+  return `{${parts.join(', ')}}`;
+}
+
+/** What a response shows, in a few words: "0 rows", "2 rows", "an object (id, name)". */
+export function whatItShows(value: unknown): string {
+  const rows = Array.isArray(value) ? value : value && typeof value === 'object' ? Object.values(value as object).find(Array.isArray) : undefined;
+  if (Array.isArray(rows)) return rows.length === 0 ? 'no rows' : `${rows.length} row${rows.length === 1 ? '' : 's'}`;
+  if (value && typeof value === 'object') return `an object (${Object.keys(value as object).slice(0, 6).join(', ')})`;
+  return value === null || value === undefined || value === '' ? 'nothing' : `"${String(value).slice(0, 60)}"`;
+}
+
+export interface ToolCallRecord {
+  tool: string;
+  request: Record<string, unknown>;
+  response?: unknown;
+  error?: string;
+  shows: string;
+}
+
+export type McpEvidence =
+  | { status: 'skipped'; reason: string }
+  | { status: 'gathered'; where: string; protocol: string; tools: number; findings: ListFinding[]; calls: ToolCallRecord[] };
+
+/** The checklist rows: what tools/list and the calls showed, or why this was skipped. */
+export function evidenceItems(e: McpEvidence): ChecklistItem[] {
+  if (e.status === 'skipped') return [item('Reproduced through the MCP server', false, `skipped: ${e.reason}`)];
+  const items = [
+    item(
+      'Checked the tools the code calls against tools/list',
+      e.findings.every((f) => f.registered),
+      e.findings.length ? e.findings.map((f) => f.text).join('; ') : `${e.where} (${e.protocol}) lists ${e.tools} tools; none the ticket is about is missing`,
+    ),
+  ];
+  if (e.calls.length) items.push(item('Called the read tools the symptom involves', e.calls.every((c) => !c.error), e.calls.map(callLine).join('; ')));
+  return items;
+}
+
+export function callLine(c: ToolCallRecord): string {
+  const req = JSON.stringify(c.request);
+  if (c.error) return `${c.tool} ${req} failed: ${c.error}`;
+  return `${c.tool} ${req} -> ${redact(JSON.stringify(c.response) ?? 'undefined').slice(0, 300)} (${c.shows})`;
+}
+
+/** Adds the server's word to the root causes it bears on (a missing MCP tool the server lacks too). */
+export function attachToCauses(e: McpEvidence, causes: RootCause[]): void {
+  if (e.status !== 'gathered') return;
+  for (const c of causes) {
+    const f = e.findings.find((x) => x.tool === c.subject);
+    if (f && c.fix === 'mcp-tool') c.evidence.push(f.text);
+  }
+}
+
+// ── I/O: the client ─────────────────────────────────────────────────────────────────────────────
+
+/** Lists the server's tools and calls the relevant read tools; never throws (a failure is evidence too). */
+export async function reproduceThroughMcp(
+  ctx: Pick<PhaseContext, 'config' | 'signal' | 'log'>,
+  input: { root: string; ticketText: string; files: readonly Pick<SourceFile, 'path' | 'content'>[] },
+): Promise<McpEvidence> {
+  const [{ connectMcp, mcpTarget, NOT_CONFIGURED }, { loadSecrets }] = await Promise.all([import('../../src/integrations/mcp-client.js'), import('../../src/config/secrets.js')]);
+  const target = mcpTarget(ctx.config, loadSecrets(input.root), input.root);
+  if (!target) {
+    const reason = `no MCP server is configured (${NOT_CONFIGURED})`;
+    ctx.log('info', `Reproduction through the MCP server skipped: ${reason}`);
+    return { status: 'skipped', reason };
+  }
+  let client;
+  try {
+    client = await connectMcp(target, { signal: ctx.signal, timeoutMs: ctx.config.network.timeoutMs });
+  } catch (err) {
+    if (ctx.signal.aborted) throw err;
+    const reason = `the MCP server did not connect: ${(err as Error).message}`;
+    ctx.log('warn', `Reproduction through the MCP server skipped: ${reason}`);
+    return { status: 'skipped', reason };
+  }
+  try {
+    const tools = await client.listTools();
+    const calls = toolCallsIn(input.files);
+    const named = toolsTheTicketNames(input.ticketText, [...new Set([...tools.map((t) => t.name), ...calls.map((c) => c.name)])]);
+    const findings = listFindings(calls, tools, named, client.where);
+    ctx.log('info', `MCP tools/list of ${client.where} (${client.protocol}): ${tools.length} tools`, { mcp: { where: client.where, tools: tools.map((t) => t.name) } });
+    for (const f of findings) ctx.log(f.registered ? 'info' : 'warn', f.text, { mcp: { tool: f.tool, registered: f.registered } });
+    const records: ToolCallRecord[] = [];
+    for (const tool of readToolsToCall(input.ticketText, tools, named)) {
+      const request = {};
+      try {
+        const response = await client.callTool(tool.name, request);
+        records.push({ tool: tool.name, request, response, shows: whatItShows(response) });
+      } catch (err) {
+        if (ctx.signal.aborted) throw err;
+        records.push({ tool: tool.name, request, error: (err as Error).message, shows: 'an error' });
+      }
+      ctx.log('info', `MCP call ${callLine(records.at(-1)!)}`, { mcp: { tool: tool.name, request } });
+    }
+    return { status: 'gathered', where: client.where, protocol: client.protocol, tools: tools.length, findings, calls: records };
+  } catch (err) {
+    if (ctx.signal.aborted) throw err;
+    const reason = `the MCP server failed: ${(err as Error).message}`;
+    ctx.log('warn', `Reproduction through the MCP server incomplete: ${reason}`);
+    return { status: 'skipped', reason };
+  } finally {
+    await client.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,204 @@
+// issue 18: the admin's own MCP server over every transport, against real servers written with the
+// MCP SDK (stdio: ./mcp-stdio-server.mjs started by the CLI; Streamable HTTP on 127.0.0.1) and a
+// plain HTTP server that is not MCP: health lists the tools or fails, `mcp tools` / `mcp call` list
+// and call them under the approval policy, BugHunter's evidence comes from tools/list and a read
+// tool's response, and model mode is chosen, never taken from a key in the environment.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import * as z from 'zod';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { agent, cleanupProjects, makeProject, parseNdjson, ROOT } from '../helpers.js';
+import { connectMcp, probeMcp, stdioEnv, toolAccess } from '../../src/integrations/mcp-client.js';
+import { jsonErrorAt, parseToolArgs } from '../../src/commands/mcp-client.js';
+import { evidenceItems, reproduceThroughMcp } from '../../agents/bug-hunter/mcp-evidence.js';
+import { defaultConfig } from '../../src/config/config.js';
+import { llmMode } from '../../src/integrations/llm/settings.js';
+
+const SERVER = join(ROOT, 'test', 'frontdoor', 'mcp-stdio-server.mjs');
+let http: Server;
+let base = '';
+
+beforeAll(async () => {
+  http = createServer((req, res) => {
+    void (async () => {
+      let raw = '';
+      for await (const chunk of req) raw += chunk;
+      if (req.url === '/mcp') {
+        const mcp = new McpServer({ name: 'crm-http', version: '1.0.0' });
+        mcp.registerTool('list_jobs', { description: 'List jobs', inputSchema: {} }, async () => ({ content: [{ type: 'text', text: '[{"id":"J-1"}]' }] }));
+        mcp.registerTool('create_job', { description: 'Create a job', inputSchema: { title: z.string() } }, async () => ({ content: [{ type: 'text', text: '{"ok":true}' }] }));
+        const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+        res.on('close', () => void transport.close().then(() => mcp.close()));
+        await mcp.connect(transport);
+        return transport.handleRequest(req, res, raw ? JSON.parse(raw) : undefined);
+      }
+      // Any other path: a web app that answers every request, but speaks no MCP.
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<html>CRM</html>');
+    })();
+  });
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  cleanupProjects();
+  http.closeAllConnections();
+  await new Promise((r) => http.close(r));
+});
+
+type Check = { name: string; status: string; detail: string };
+const checks = (stdout: string) => (parseNdjson(stdout).at(-1)!.data as { checks: Check[] }).checks;
+
+/** A project whose agent.config.json starts the stdio server; its calls are logged to calls.ndjson. */
+function stdioProject(extra: Record<string, unknown> = {}): { dir: string; calls: () => Array<{ tool: string; args: unknown }> } {
+  const dir = makeProject('crm-agent-mcp-stdio-');
+  writeFileSync(join(dir, 'agent.config.json'), JSON.stringify({ mcp: { server: { command: process.execPath, args: [SERVER], env: ['MCP_CALL_LOG', 'CRM_TOKEN'] } }, ...extra }));
+  const file = join(dir, 'calls.ndjson');
+  return { dir, calls: () => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { tool: string; args: unknown }) : []) };
+}
+const envFor = (dir: string) => ({ MCP_CALL_LOG: join(dir, 'calls.ndjson'), CRM_TOKEN: 'tok-planted-crm-7f3a9c', SUPABASE_SERVICE_ROLE_KEY: 'service-role-planted-b41c9e' });
+
+describe('health: the handshake decides, and the tools are named', () => {
+  it('a stdio server from mcp.server and a Streamable HTTP server found without naming the protocol', async () => {
+    const { dir } = stdioProject();
+    const other = makeProject();
+    writeFileSync(join(other, 'agent.config.json'), JSON.stringify({ mcp: { url: `${base}/mcp` } }));
+    const [stdio, streamable] = await Promise.all([agent(['health', '--json'], { cwd: dir, env: envFor(dir) }), agent(['health', '--json'], { cwd: other })]);
+    expect(checks(stdio.stdout).find((c) => c.name === 'mcp server')).toMatchObject({
+      status: 'ok',
+      detail: `${process.execPath} ${SERVER} reachable (stdio), 4 tools: list_customers, create_customer, delete_customer, token_seen`,
+    });
+    expect(checks(streamable.stdout).find((c) => c.name === 'mcp server')).toMatchObject({ status: 'ok', detail: `${base.slice(7)} reachable (streamable-http), 2 tools: list_jobs, create_job` });
+  });
+
+  it('an HTTP server that is not MCP is failing, with what it answered; a command that is not a server fails too', async () => {
+    const dir = makeProject();
+    writeFileSync(join(dir, 'agent.config.json'), JSON.stringify({ mcp: { url: `${base}/app` } }));
+    const r = await agent(['health', '--json'], { cwd: dir });
+    const check = checks(r.stdout).find((c) => c.name === 'mcp server')!;
+    expect(check.status).toBe('failing');
+    expect(check.detail).toMatch(/is not an MCP server: it answered initialize: .*list_tools: HTTP 200, GET: HTTP 200/);
+    expect(r.code).not.toBe(0);
+
+    const quiet = await probeMcp({ command: process.execPath, args: ['-e', 'process.stdin.resume()'], env: {} }, AbortSignal.timeout(10_000), 400);
+    expect(quiet).toEqual({ type: 'failing', detail: expect.stringMatching(/no answer to initialize within 400 ms \(network\.timeoutMs\)/) });
+    const gone = await probeMcp({ command: process.execPath, args: ['-e', 'process.exit(3)'], env: {} }, AbortSignal.timeout(10_000), 5000);
+    expect(gone).toEqual({ type: 'failing', detail: expect.stringMatching(/closed the connection during initialize/) });
+  });
+});
+
+describe('mcp tools and mcp call', () => {
+  it('lists the tools with their schemas, and passes only the named variables to the server', async () => {
+    const { dir } = stdioProject();
+    const r = await agent(['mcp', 'tools', '--json'], { cwd: dir, env: envFor(dir) });
+    expect(r.code, r.stderr).toBe(0);
+    const tools = (parseNdjson(r.stdout).at(-1)!.data as { tools: Array<{ name: string; access: string; inputSchema: { properties?: object; required?: string[] } }> }).tools;
+    expect(tools.map((t) => [t.name, t.access])).toEqual([['list_customers', 'read'], ['create_customer', 'write'], ['delete_customer', 'destructive'], ['token_seen', 'read']]);
+    expect(tools[1]!.inputSchema).toMatchObject({ properties: { name: { type: 'string' } }, required: ['name'] });
+
+    const seen = await agent(['mcp', 'call', 'token_seen'], { cwd: dir, env: envFor(dir) });
+    expect(seen.code, seen.stderr).toBe(0);
+    expect(seen.stdout).toContain('"token": "set"');
+    expect(seen.stdout).toContain('"service": "unset"'); // not named in mcp.server.env: never passed
+  });
+
+  it('a read tool runs and returns its result; a write tool in production asks (exit 3) and calls nothing; bad JSON is exit 2 at its position', async () => {
+    const { dir, calls } = stdioProject();
+    const read = await agent(['mcp', 'call', 'list_customers', '{}', '--json'], { cwd: dir, env: envFor(dir) });
+    expect(read.code, read.stderr).toBe(0);
+    expect(parseNdjson(read.stdout).at(-1)!.data).toMatchObject({ tool: 'list_customers', access: 'read', env: 'production', result: [] });
+
+    const write = await agent(['mcp', 'call', 'create_customer', '{"name":"Ada"}', '--env', 'production'], { cwd: dir, env: envFor(dir) });
+    expect(write.code, write.stdout + write.stderr).toBe(3);
+    expect(write.stderr).toMatch(/agent approve APR-\d+/);
+    expect(calls().map((c) => c.tool)).toEqual(['list_customers']); // create_customer never ran
+
+    const bad = await agent(['mcp', 'call', 'create_customer', '{"name": Ada}'], { cwd: dir, env: envFor(dir) });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/not valid JSON at position 9/);
+    expect(calls()).toHaveLength(1);
+  });
+
+  it('the JSON argument and a tool\'s access, decided without a server', () => {
+    expect(parseToolArgs(undefined)).toEqual({});
+    expect(parseToolArgs('{"a":1}')).toEqual({ a: 1 });
+    expect(() => parseToolArgs('[1]')).toThrow(/must be a JSON object, not an array/);
+    expect(() => parseToolArgs('{"a":')).toThrow(/not valid JSON at position 5/);
+    expect([jsonErrorAt('{"a":[1,2,{"b":null}],"c":"\\u00e9"}'), jsonErrorAt('{"a":1}x'), jsonErrorAt('{a:1}'), jsonErrorAt('{"a":tru}'), jsonErrorAt('"x')]).toEqual([null, 7, 1, 8, 2]);
+    expect(toolAccess({ name: 'get_job' })).toBe('read');
+    expect(toolAccess({ name: 'get_job', annotations: { readOnlyHint: false } })).toBe('write');
+    expect(toolAccess({ name: 'send_email', annotations: { readOnlyHint: true } })).toBe('read');
+    expect(toolAccess({ name: 'purge', annotations: { destructiveHint: true } })).toBe('destructive');
+    expect(stdioEnv(['A', 'B'], (n) => (n === 'A' ? 'x' : undefined))).toEqual({ env: { A: 'x' }, missing: ['B'] });
+  });
+
+  it('the client speaks Streamable HTTP when the protocol is not named, and times out by network.timeoutMs', async () => {
+    const client = await connectMcp({ url: `${base}/mcp` }, { timeoutMs: 5000 });
+    try {
+      expect(client.protocol).toBe('streamable-http');
+      expect(await client.callTool('list_jobs')).toEqual([{ id: 'J-1' }]);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe('BugHunter reproduces through the server', () => {
+  const ctx = (dir: string, logs: string[]) => {
+    const config = defaultConfig('crm');
+    config.mcp.server = { command: process.execPath, args: [SERVER], env: [] };
+    config.network.timeoutMs = 10_000;
+    return { config, signal: AbortSignal.timeout(20_000), log: (_l: string, m: string) => void logs.push(m) };
+  };
+
+  it('names a tool the code calls that the server does not register, and records a read tool\'s request and response', async () => {
+    const logs: string[] = [];
+    const dir = makeProject();
+    const files = [
+      { path: 'lib/customers.ts', content: "export const add = (c: Client) => c.callTool('create_customer', { name });\n" },
+      { path: 'lib/invoices.ts', content: "\n\nexport const send = (c: Client) => c.callTool('send_invoice', {});\n" },
+    ];
+    const e = await reproduceThroughMcp(ctx(dir, logs), { root: dir, ticketText: 'create_customer says success but no customer is saved, and invoices fail', files });
+    expect(e).toMatchObject({ status: 'gathered', protocol: 'stdio', tools: 4 });
+    if (e.status !== 'gathered') return;
+    expect(e.findings.map((f) => [f.tool, f.registered])).toEqual([['create_customer', true], ['send_invoice', false]]);
+    expect(e.findings[1]!.text).toBe(`tools/list of ${process.execPath} ${SERVER}: send_invoice (called at lib/invoices.ts:3) is not registered; the server lists 4 tools`);
+    expect(e.calls).toEqual([{ tool: 'list_customers', request: {}, response: [], shows: 'no rows' }]);
+    const items = evidenceItems(e);
+    expect(items.map((i) => [i.item, i.ok])).toEqual([['Checked the tools the code calls against tools/list', false], ['Called the read tools the symptom involves', true]]);
+    expect(items[1]!.evidence).toBe('list_customers {} -> [] (no rows)');
+    expect(logs).toContain('MCP call list_customers {} -> [] (no rows)');
+  });
+
+  it('without a server it says it skipped this and why', async () => {
+    const logs: string[] = [];
+    const c = { ...ctx('', logs), config: defaultConfig('crm') };
+    const dir = makeProject();
+    const e = await reproduceThroughMcp(c, { root: dir, ticketText: 'x fails', files: [] });
+    expect(e).toEqual({ status: 'skipped', reason: expect.stringMatching(/^no MCP server is configured \(set mcp\.server/) });
+    expect(evidenceItems(e)).toEqual([{ item: 'Reproduced through the MCP server', ok: false, evidence: `skipped: ${(e as { reason: string }).reason}` }]);
+    expect(logs[0]).toMatch(/^Reproduction through the MCP server skipped: no MCP server is configured/);
+  });
+});
+
+describe('model mode is chosen, not taken from the key', () => {
+  it('a key in the environment leaves the agents offline until llm.enabled or --model; status and health say which key', async () => {
+    const config = defaultConfig('crm');
+    expect(llmMode(config, { source: () => 'env' })).toMatchObject({ on: false, keySource: 'env' });
+    config.llm.enabled = true;
+    expect(llmMode(config, { source: () => '.env' })).toMatchObject({ on: true, keySource: '.env', detail: expect.stringMatching(/the project's \.env/) });
+    expect(llmMode(config, { source: () => null })).toMatchObject({ on: false, detail: expect.stringMatching(/llm\.enabled is on but ANTHROPIC_API_KEY is not set/) });
+
+    const dir = makeProject();
+    const env = { ANTHROPIC_API_KEY: 'sk-ant-api03-planted-claude-code-key-000' };
+    const [off, on] = await Promise.all([agent(['status', '--json'], { cwd: dir, env }), agent(['status', '--model', '--json'], { cwd: dir, env })]);
+    expect((parseNdjson(off.stdout).at(-1)!.data as { model: unknown }).model).toMatchObject({ on: false, keySource: 'env', detail: expect.stringMatching(/set llm\.enabled in agent\.config\.json \(or pass --model\)/) });
+    expect((parseNdjson(on.stdout).at(-1)!.data as { model: unknown }).model).toMatchObject({ on: true, keySource: 'env', detail: expect.stringMatching(/with the ANTHROPIC_API_KEY from the environment/) });
+    expect(off.stdout + on.stdout).not.toContain(env.ANTHROPIC_API_KEY);
+  });
+});
