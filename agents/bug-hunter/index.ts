@@ -1,21 +1,22 @@
 // BugHunter: finds why a ticket's symptom happens, with evidence (file:line) and a computed
 // confidence. Offline it reads code, types, tests and the schema; it changes nothing.
 import type { AgentTask } from '../../src/engine/orchestrator.js';
-import { item, type PhaseOutcome } from '../../src/engine/phases.js';
+import { item, type PhaseContext, type PhaseOutcome } from '../../src/engine/phases.js';
 import type { TicketRow } from '../../src/store/rows.js';
 import { parseTestCounts, runShell } from '../../src/integrations/shell.js';
 import { buildGraph, cyclesThrough } from './import-graph.js';
 import { readProjectFiles, type SourceFile } from './project-files.js';
 import { rankFiles, terms, type Ranked } from './ranker.js';
 import { findUnresolved, tablesWithoutWrites, type UnresolvedReference } from './references.js';
-import { findRootCauses, relevantCauses, type RootCause, type SchemaFinding } from './root-cause.js';
+import { findRootCauses, type RootCause, type SchemaFinding } from './root-cause.js';
+import { explainTicket, unexplained } from './explain.js';
+import { deleteBlockedByKey } from './fk-actions.js';
 import { parseFailures, parseFileResults, type TestFailure } from './test-failures.js';
 import { headSha, matchesHead } from '../../src/integrations/git.js';
 import type { TestBaseline } from '../stage-agent/test-selection.js';
 import { typeCheck, type Diagnostic } from './ts-diagnostics.js';
 import type { Column } from '../code-smith/generate.js';
 import { llmSettings } from '../../src/integrations/llm/settings.js'; // issue 6 (LLM)
-import { attachToCauses, evidenceItems, reproduceThroughMcp } from './mcp-evidence.js'; // issue 18 (MCP)
 
 export interface BugHunterInput {
   root: string;
@@ -28,7 +29,12 @@ export interface BugHunterInput {
 export interface Analysis {
   ticketId: string;
   ranked: Ranked[];
+  /** Causes tied to the ticket (its words, the identifiers it names, its failing tests): the only ones fixed. */
   rootCauses: RootCause[];
+  /** Findings that explain nothing in the ticket: reported, never fixed under it. */
+  alsoFound: RootCause[];
+  /** Why nothing explains the ticket, what was checked and the best leads; null when a cause does. */
+  unexplained: string | null;
   unresolved: UnresolvedReference[];
   schema: SchemaFinding[];
   failures: TestFailure[];
@@ -41,11 +47,78 @@ export interface Analysis {
   baseline: TestBaseline | null;
 }
 
+const SYMPTOM = /\b(but|instead|never|not|no|fails?|failing|failed|errors?|missing|without|wrong|invalid|incorrect|broken|crash(es|ed)?|timeouts?|times? out|blank|empty|violates?|can't|cannot|doesn't|don't|isn't|won't)\b/i;
+
+/** file:line of the first line naming a ticket term in each of the top-ranked files. */
+function leads(files: readonly SourceFile[], ranked: readonly Ranked[]): string[] {
+  return ranked.slice(0, 3).map((r) => {
+    const lines = files.find((f) => f.path === r.path)?.content.toLowerCase().split('\n') ?? [];
+    const n = lines.findIndex((l) => r.hits.some((h) => l.includes(h)));
+    return `${r.path}:${n + 1}`;
+  });
+}
+
 export function bugHunter(input: BugHunterInput, done: (a: Analysis) => void): AgentTask {
   let files: SourceFile[] = [];
   let ranked: Ranked[] = [];
   let analysis: Analysis;
   const text = `${input.ticket.title} ${input.ticket.description}`;
+  let typedFiles = 0;
+  /** Type check, schema scan and the test run; root causes tied to the ticket, the rest set aside. */
+  async function gather(ctx: PhaseContext): Promise<Analysis> {
+    const overlay = new Map<string, string>();
+    const atHead = Promise.all([headSha(input.root), matchesHead(input.root).catch(() => false)]);
+    const [types, scan, tests] = await Promise.all([
+      typeCheck(input.root, overlay),
+      input.scanSchema().catch((err: Error) => {
+        ctx.log('warn', `Schema scan unavailable: ${err.message}`);
+        return { findings: [] as SchemaFinding[], tables: [] as string[], columns: {} as Record<string, Column[]> };
+      }),
+      input.testCommand ? runShell(input.testCommand, { cwd: input.root, signal: ctx.signal }) : Promise.resolve(null),
+    ]);
+    typedFiles = types.files;
+    if (types.missingDependencies) ctx.log('warn', `Dependencies are not installed: run \`${types.missingDependencies.install}\` (${types.missingDependencies.errors} "Cannot find module" errors left out of the type check)`);
+    if (!types.files) ctx.log('warn', 'The type check covered no file: no tsconfig.json lists the sources');
+    const schema = scan.findings;
+    const failures = tests ? parseFailures(tests.output) : [];
+    const counts = tests ? parseTestCounts(tests.output) : null;
+    const [sha, clean] = await atHead;
+    const perFile = tests ? parseFileResults(tests.output) : new Map();
+    const baseline = tests && input.testCommand && sha && clean && perFile.size ? { sha, command: input.testCommand, files: Object.fromEntries(perFile), failures } : null;
+    const unresolved = findUnresolved(files);
+    const unwritten = tablesWithoutWrites(files, scan.tables);
+    let candidates = [...deleteBlockedByKey(files, text), ...findRootCauses({ ticketText: text, unresolved, schema, failures, diagnostics: types.diagnostics, unwritten })];
+    const t = tests && input.testCommand ? { command: input.testCommand, passed: counts?.passed ?? null, failed: counts?.failed ?? null, exitCode: tests.exitCode } : null;
+    // A run that ran no test proves nothing: it is never read as passing.
+    if (t && counts && counts.passed + counts.failed === 0) ctx.log('warn', `\`${t.command}\` ran no test (exit ${t.exitCode}): no failing test can point at a cause`);
+    // issue 6 (LLM): with ANTHROPIC_API_KEY set, Claude reasons over BugHunter's own tools; only
+    // causes verifyCause() grounds in the tools' output replace the offline ones (./model.ts).
+    const llm = llmSettings(input.root, ctx.config);
+    if (llm) {
+      const { reasonWithModel } = await import('./model.js');
+      candidates = (await reasonWithModel({ root: input.root, ticket: input.ticket, files, ranked, diagnostics: types.diagnostics, typedFiles: types.files, failures, tests: t, schema, tables: scan.tables }, llm, ctx)) ?? candidates;
+    }
+    // A cause counts for this ticket only when the ticket's own words or failing tests reach it.
+    const explained = explainTicket(candidates, text, failures);
+    const rootCauses = explained.explaining;
+    for (const c of rootCauses) ctx.log('ok', c.fix === 'mcp-tool' ? `Missing MCP tool: ${c.subject}` : c.fix === 'foreign-key' ? `Root cause found: missing foreign key ${c.subject.replace(/^public\./, '')}` : `Root cause found: ${c.summary}`);
+    for (const c of explained.alsoFound) ctx.log('info', `Also found (explains nothing in the ticket): ${c.summary.split(' (')[0]}`);
+    return {
+      ticketId: input.ticket.id,
+      ranked,
+      rootCauses,
+      alsoFound: explained.alsoFound,
+      unexplained: rootCauses.length ? null : unexplained(explained, { files: files.length, typedFiles: types.files, typeErrors: types.diagnostics.length, tests: t, schemaFindings: schema.length, leads: leads(files, ranked) }),
+      unresolved,
+      schema,
+      failures,
+      diagnostics: types.diagnostics,
+      tests: t,
+      confidence: rootCauses[0]?.confidence ?? 0,
+      tables: scan.columns,
+      baseline,
+    };
+  }
   return {
     type: 'BugHunter',
     priority: 10,
@@ -55,66 +128,33 @@ export function bugHunter(input: BugHunterInput, done: (a: Analysis) => void): A
         files = await readProjectFiles(input.root);
         ranked = rankFiles(files, text);
         const ticketTerms = terms(text);
-        const symptom = /\b(but|instead|never|not|no|fails?|error|missing|without)\b/i.test(text);
-        const items = [
+        const symptom = SYMPTOM.test(text);
+        const clarity = [
           item('Identified affected components', ranked.length > 0, ranked.length ? `top files: ${ranked.slice(0, 3).map((r) => `${r.path} (${r.hits.join(', ')})`).join('; ')}` : `no file mentions ${ticketTerms.join(', ')}`),
-          item('Mapped current vs desired state', symptom, symptom ? 'the ticket states what happens and what should' : 'the ticket names no failing behaviour'),
+          item('Mapped current vs desired state', symptom, symptom ? 'the ticket states what happens and what should' : 'the ticket states no failing behaviour'),
           item('Understood business impact', ticketTerms.length >= 2, `${ticketTerms.length} domain terms: ${ticketTerms.slice(0, 8).join(', ')}`),
-          item('Confirmed requirements clarity', files.length > 0, `${files.length} project files read`),
         ];
-        const confidence = Math.round((items.filter((i) => i.ok).length / items.length) * 100);
-        return { items, metrics: { confidence } };
+        // Nothing to explain: no evidence is gathered for a ticket that names no failing behaviour.
+        if (!symptom) return { items: clarity, metrics: { confidence: 0, confidenceBasis: 'the ticket states no failing behaviour' } };
+        analysis = await gather(ctx);
+        const top = analysis.rootCauses[0];
+        const basis = top ? `${top.summary.split(' (')[0]}: ${top.evidence.filter((e) => /^the ticket|: failing test /.test(e)).join('; ')}` : analysis.unexplained!;
+        return {
+          items: [...clarity, item('Tied a root cause to the ticket', Boolean(top), top ? basis : analysis.unexplained!)],
+          metrics: { confidence: analysis.confidence, confidenceBasis: basis },
+        };
       },
-      async analyze(ctx): Promise<PhaseOutcome> {
-        const overlay = new Map<string, string>();
-        const atHead = Promise.all([headSha(input.root), matchesHead(input.root).catch(() => false)]);
-        const [types, scan, tests] = await Promise.all([
-          typeCheck(input.root, overlay),
-          input.scanSchema().catch((err: Error) => {
-            ctx.log('warn', `Schema scan unavailable: ${err.message}`);
-            return { findings: [] as SchemaFinding[], tables: [] as string[], columns: {} as Record<string, Column[]> };
-          }),
-          input.testCommand ? runShell(input.testCommand, { cwd: input.root, signal: ctx.signal }) : Promise.resolve(null),
-        ]);
-        const schema = scan.findings;
-        const failures = tests ? parseFailures(tests.output) : [];
-        const counts = tests ? parseTestCounts(tests.output) : null;
-        const [sha, clean] = await atHead;
-        const perFile = tests ? parseFileResults(tests.output) : new Map();
-        const baseline = tests && input.testCommand && sha && clean && perFile.size ? { sha, command: input.testCommand, files: Object.fromEntries(perFile), failures } : null;
-        const unresolved = findUnresolved(files);
-        const unwritten = tablesWithoutWrites(files, scan.tables);
-        let rootCauses = relevantCauses(findRootCauses({ ticketText: text, unresolved, schema, failures, diagnostics: types.diagnostics, unwritten }));
-        // issue 6 (LLM): with ANTHROPIC_API_KEY set, Claude reasons over BugHunter's own tools; only
-        // causes verifyCause() grounds in the tools' output replace the offline ones (./model.ts).
-        const llm = llmSettings(input.root, ctx.config);
-        if (llm) {
-          const { reasonWithModel } = await import('./model.js');
-          const t = tests && input.testCommand ? { command: input.testCommand, passed: counts?.passed ?? null, failed: counts?.failed ?? null, exitCode: tests.exitCode } : null;
-          rootCauses = (await reasonWithModel({ root: input.root, ticket: input.ticket, files, ranked, diagnostics: types.diagnostics, typedFiles: types.files, failures, tests: t, schema, tables: scan.tables }, llm, ctx)) ?? rootCauses;
-        }
-        for (const c of rootCauses) ctx.log('ok', c.fix === 'mcp-tool' ? `Missing MCP tool: ${c.subject}` : c.fix === 'foreign-key' ? `Root cause found: missing foreign key ${c.subject.replace(/^public\./, '')}` : `Root cause found: ${c.summary}`);
+      async analyze(): Promise<PhaseOutcome> {
         const graph = buildGraph(files);
         const cycles = cyclesThrough(graph, ranked.slice(0, 5).map((r) => r.path));
-        analysis = {
-          ticketId: input.ticket.id,
-          ranked,
-          rootCauses,
-          unresolved,
-          schema,
-          failures,
-          diagnostics: types.diagnostics,
-          tests: tests && input.testCommand ? { command: input.testCommand, passed: counts?.passed ?? null, failed: counts?.failed ?? null, exitCode: tests.exitCode } : null,
-          confidence: rootCauses[0]?.confidence ?? 0,
-          tables: scan.columns,
-          baseline,
-        };
+        const { rootCauses, schema, failures, diagnostics } = analysis;
         return {
           items: [
             item('Built complete dependency graph', graph.size > 0, `${graph.size} modules, ${[...graph.values()].reduce((n, s) => n + s.size, 0)} imports`),
             item('Identified circular dependencies', cycles.length === 0, cycles.length ? cycles.map((c) => c.join(' -> ')).join('; ') : 'no import cycle through the affected files'),
-            item('Assessed breakage risk for each dependency', types.files > 0, `${types.diagnostics.length} type errors in ${types.files} files; ${failures.length} failing tests${counts ? ` of ${counts.passed + counts.failed}` : ''}; ${schema.length} schema findings`),
+            item('Assessed breakage risk for each dependency', typedFiles > 0, `${diagnostics.length} type errors in ${typedFiles} files; ${failures.length} failing tests${analysis.tests ? ` of ${(analysis.tests.passed ?? 0) + (analysis.tests.failed ?? 0)}` : ''}; ${schema.length} schema findings`),
             item('Documented all touch points', rootCauses.length > 0, rootCauses.length ? rootCauses.flatMap((c) => c.evidence).slice(0, 6).join('; ') : 'no root cause found'),
+            ...(analysis.alsoFound.length ? [item('Set aside findings that explain nothing in the ticket', true, `also found: ${analysis.alsoFound.map((c) => c.summary.split(' (')[0]).join('; ')}`)] : []),
           ],
           metrics: { criticalCycles: cycles.length },
           output: analysis,
@@ -127,13 +167,11 @@ export function bugHunter(input: BugHunterInput, done: (a: Analysis) => void): A
           metrics: { scenarios: fixable.length, mitigated: fixable.length },
         };
       },
-      async validate(ctx): Promise<PhaseOutcome> {
+      async validate(): Promise<PhaseOutcome> {
         // BugHunter changes nothing; its evidence is validated by being reproducible.
-        const mcp = await reproduceThroughMcp(ctx, { root: input.root, ticketText: text, files }); // issue 18: tools/list and read tools
-        attachToCauses(mcp, analysis.rootCauses);
         const reproduced = analysis.rootCauses.filter((c) => c.evidence.length > 0);
         return {
-          items: [item('Every root cause has evidence', reproduced.length === analysis.rootCauses.length, `${reproduced.length}/${analysis.rootCauses.length} with file:line evidence`), ...evidenceItems(mcp)],
+          items: [item('Every root cause has evidence', reproduced.length === analysis.rootCauses.length, `${reproduced.length}/${analysis.rootCauses.length} with file:line evidence`)],
           metrics: { coverage: analysis.rootCauses.length ? Math.round((reproduced.length / analysis.rootCauses.length) * 100) : null },
         };
       },

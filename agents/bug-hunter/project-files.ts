@@ -8,7 +8,7 @@ export interface SourceFile {
   content: string;
 }
 
-const SOURCE = /(\.(ts|tsx|js|jsx|mjs|cjs|sql|json|md)$)|((^|\/)\.env(\.[a-z]+)?$)/;
+const SOURCE = /(\.(ts|tsx|js|jsx|mjs|cjs|sql|json|md)$)|((^|\/)\.env(\.[A-Za-z0-9_-]+)*$)|(\.env\.(template|example|sample|dist)$)/;
 const SKIP = /(^|\/)(node_modules|dist|build|\.next|\.agent|staged|coverage)\//;
 
 export async function readProjectFiles(root: string, maxBytes = 400_000): Promise<SourceFile[]> {

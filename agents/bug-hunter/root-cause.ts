@@ -83,6 +83,20 @@ export function findRootCauses(e: Evidence): RootCause[] {
       fixSql: f.fixSql,
     });
   }
+  for (const f of e.schema) {
+    // A key without an index: deletes on the table it references scan this one (a timeout's usual cause).
+    if (f.ruleId !== 'unindexed-foreign-key') continue;
+    const parent = /deletes on (\S+) scan/.exec(f.message)?.[1] ?? f.object.split('.').slice(-2, -1)[0]!;
+    causes.push({
+      id: `index:${f.object}->${parent}`,
+      summary: `Unindexed foreign key: ${f.message}`,
+      fix: 'schema',
+      subject: f.object,
+      evidence: [`${f.file ?? 'schema'}${f.line ? `:${f.line}` : ''}: ${f.message}`],
+      confidence: 60,
+      fixSql: f.fixSql,
+    });
+  }
   for (const u of e.unwritten) {
     // Only tables the ticket is about: a write-less audit table is not this ticket's problem.
     if (!mentions(u.table.replace(/s$/, ''), ticketTerms) && !ticketTerms.some((t) => u.table.startsWith(t))) continue;

@@ -1,5 +1,7 @@
 // TypeScript diagnostics through the compiler API, with the project's own tsconfig.json.
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { templateCacheDir } from '../../src/integrations/postgres/cache-dir.js';
 
@@ -19,7 +21,32 @@ const plainResult = new Map<string, Promise<TypeCheckResult>>();
 
 export interface TypeCheckResult {
   diagnostics: Diagnostic[];
+  /** Source files the check covered (over every tsconfig it followed). */
   files: number;
+  /** The tsconfig files checked: the root's, the projects it references, or nested apps'. */
+  configs?: string[];
+  /** Dependencies are not installed: "Cannot find module" errors for packages are left out and counted here. */
+  missingDependencies?: { errors: number; install: string };
+}
+
+/** The install command of the project's package manager, told by its lockfile. */
+export function installCommand(root: string): string {
+  if (existsSync(join(root, 'pnpm-lock.yaml'))) return 'pnpm install';
+  if (existsSync(join(root, 'yarn.lock'))) return 'yarn install';
+  if (existsSync(join(root, 'bun.lockb')) || existsSync(join(root, 'bun.lock'))) return 'bun install';
+  return 'npm install';
+}
+
+// Cannot find module 'x' (2307), no declaration file for module 'x' (7016), and JSX runtime lookups (2875).
+const MISSING_MODULE = new Set([2307, 7016, 2875]);
+
+/** Without node_modules, "Cannot find module 'react'" is not a project bug: counted once, with the way to install. */
+export function withoutMissingDependencies(root: string, r: TypeCheckResult): TypeCheckResult {
+  if (existsSync(join(root, 'node_modules'))) return r;
+  const bare = (d: Diagnostic) => MISSING_MODULE.has(d.code) && /module '(?![./])[^']+'|'react\/jsx-runtime'/.test(d.message);
+  const missing = r.diagnostics.filter(bare);
+  if (!missing.length) return r;
+  return { ...r, diagnostics: r.diagnostics.filter((d) => !bare(d)), missingDependencies: { errors: missing.length, install: installCommand(root) } };
 }
 
 export function typeCheck(root: string, extraFiles: ReadonlyMap<string, string> = new Map()): Promise<TypeCheckResult> {
@@ -67,5 +94,5 @@ function check(root: string, extraFiles: ReadonlyMap<string, string>): Promise<T
     pending.set(id, { resolve, reject });
     w.ref();
     w.postMessage({ id, root, extraFiles: [...extraFiles] });
-  });
+  }).then((r) => withoutMissingDependencies(root, r as TypeCheckResult));
 }

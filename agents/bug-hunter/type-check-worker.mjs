@@ -135,16 +135,88 @@ function readKnown(fileName, read) {
 }
 
 /**
+ * The tsconfig files that hold the project's sources: tsconfig.json itself, or the projects it
+ * references when it only has references (the Vite layout), or the apps' own configs when the
+ * root has none (an app in a subfolder such as nextjs/).
+ * @param {string} root
+ * @returns {string[]}
+ */
+function projectConfigs(root) {
+  const rootConfig = join(root, 'tsconfig.json');
+  if (existsSync(rootConfig)) {
+    /** @type {string[]} */
+    const out = [];
+    /** @param {string} path */
+    const follow = (path) => {
+      if (out.includes(path) || out.length > 20) return;
+      const parsed = ts.getParsedCommandLineOfConfigFile(path, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined });
+      if (!parsed) return;
+      if (parsed.fileNames.length || !parsed.projectReferences?.length) out.push(path);
+      for (const ref of parsed.projectReferences ?? []) {
+        const p = ref.path.endsWith('.json') ? ref.path : join(ref.path, 'tsconfig.json');
+        if (existsSync(p)) follow(p);
+      }
+    };
+    follow(rootConfig);
+    return out.length ? out : [rootConfig];
+  }
+  /** @type {string[]} */
+  const nested = [];
+  /** @param {string} dir @param {number} depth */
+  const walk = (dir, depth) => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (!e.isDirectory() || e.name.startsWith('.') || /^(node_modules|dist|build|out|coverage|staged)$/.test(e.name)) continue;
+      const config = join(dir, e.name, 'tsconfig.json');
+      if (existsSync(config)) nested.push(config);
+      else if (depth > 1) walk(join(dir, e.name), depth - 1);
+    }
+  };
+  walk(root, 2);
+  return nested;
+}
+
+/**
  * @param {string} root
  * @param {Array<[string, string]>} extraFiles project-relative path -> content, checked as if on disk
  */
 function check(root, extraFiles) {
-  const configPath = join(root, 'tsconfig.json');
+  const configs = projectConfigs(root);
+  const overlay = new Map(extraFiles.map(([p, c]) => [join(root, p), c]));
+  // Each overlay file is checked with the config of the deepest folder that holds it.
+  const owner = (/** @type {string} */ file) => configs.filter((c) => file.startsWith(dirname(c) + '/')).sort((a, b) => b.length - a.length)[0] ?? configs[0];
+  if (!configs.length) {
+    const r = checkOne(root, null, overlay, [...overlay.keys()]);
+    return { diagnostics: r.diagnostics, files: r.files, configs: [] };
+  }
+  /** @type {ReturnType<typeof checkOne>['diagnostics']} */
+  const diagnostics = [];
+  const files = new Set();
+  for (const config of configs) {
+    const r = checkOne(root, config, overlay, [...overlay.keys()].filter((f) => owner(f) === config));
+    for (const d of r.diagnostics) if (!diagnostics.some((x) => x.path === d.path && x.line === d.line && x.code === d.code && x.message === d.message)) diagnostics.push(d);
+    r.fileNames.forEach((f) => files.add(f));
+  }
+  return { diagnostics, files: files.size, configs: configs.map((c) => relative(root, c)) };
+}
+
+/**
+ * @param {string} root
+ * @param {string | null} configPath
+ * @param {Map<string, string>} overlay absolute path -> content
+ * @param {string[]} own the overlay files this config checks
+ */
+function checkOne(root, configPath, overlay, own) {
   /** @type {import('typescript').CompilerOptions} */
   let options = { strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, skipLibCheck: true, lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'] };
   /** @type {string[]} */
   let fileNames = [];
-  if (existsSync(configPath)) {
+  if (configPath && existsSync(configPath)) {
     const parsed = ts.getParsedCommandLineOfConfigFile(configPath, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined });
     if (parsed) {
       options = { ...parsed.options, noEmit: true };
@@ -152,8 +224,7 @@ function check(root, extraFiles) {
     }
   }
   // Files a change set adds or replaces are checked as they would be, without touching disk.
-  const overlay = new Map(extraFiles.map(([p, c]) => [join(root, p), c]));
-  for (const p of overlay.keys()) if (!fileNames.includes(p) && /\.(ts|tsx)$/.test(p)) fileNames.push(p);
+  for (const p of own) if (!fileNames.includes(p) && /\.(ts|tsx)$/.test(p)) fileNames.push(p);
   // Hash-versioned source files: the builder tells changed files from unchanged ones by them.
   const host = ts.createIncrementalCompilerHost(options);
   const readFile = host.readFile.bind(host);
@@ -173,8 +244,9 @@ function check(root, extraFiles) {
     if (file) parsed.set(key, file);
     return file;
   };
-  const builder = ts.createSemanticDiagnosticsBuilderProgram(fileNames, options, host, lastBuilder.get(root));
-  lastBuilder.set(root, builder);
+  const key = configPath ?? root;
+  const builder = ts.createSemanticDiagnosticsBuilderProgram(fileNames, options, host, lastBuilder.get(key));
+  lastBuilder.set(key, builder);
   const found = [...builder.getOptionsDiagnostics(), ...builder.getGlobalDiagnostics(), ...builder.getSyntacticDiagnostics(), ...builder.getSemanticDiagnostics()];
   const diagnostics = found.map((d) => {
     const file = d.file;
@@ -187,7 +259,7 @@ function check(root, extraFiles) {
       message: ts.flattenDiagnosticMessageText(d.messageText, ' '),
     };
   });
-  return { diagnostics: diagnostics.filter((d) => !d.path.startsWith('..') && !d.path.includes('node_modules')), files: fileNames.length };
+  return { diagnostics: diagnostics.filter((d) => !d.path.startsWith('..') && !d.path.includes('node_modules')), fileNames, files: fileNames.length, configs: configPath ? [relative(root, configPath)] : [] };
 }
 
 parentPort?.on('message', (/** @type {{ id: number; root: string; extraFiles: Array<[string, string]> }} */ msg) => {

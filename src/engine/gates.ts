@@ -8,6 +8,8 @@ export type Phase = (typeof PHASES)[number];
 export interface PhaseMetrics {
   /** understand: 0..100, how sure the agent is of what is asked. */
   confidence?: number;
+  /** understand: what the confidence rests on (or why it is low), shown when the gate blocks. */
+  confidenceBasis?: string;
   /** analyze: dependency cycles that would make the change unsafe. */
   criticalCycles?: number;
   /** plan: failure scenarios and how many have a mitigation. */
@@ -46,8 +48,8 @@ export function evaluateGate(phase: Phase, m: PhaseMetrics, gates: AgentConfig['
     case 'understand':
       if (m.confidence === undefined) return missing('confidence');
       return m.confidence >= gates.understandingConfidence
-        ? { type: 'pass', gate, detail: `confidence ${m.confidence}% >= ${gates.understandingConfidence}%` }
-        : { type: 'block', gate, reason: `confidence ${m.confidence}% is below the required ${gates.understandingConfidence}%` };
+        ? { type: 'pass', gate, detail: `confidence ${m.confidence}% >= ${gates.understandingConfidence}%${m.confidenceBasis ? ` (${m.confidenceBasis})` : ''}` }
+        : { type: 'block', gate, reason: m.confidenceBasis ? `${m.confidenceBasis} (confidence ${m.confidence}%, required ${gates.understandingConfidence}%)` : `confidence ${m.confidence}% is below the required ${gates.understandingConfidence}%` };
     case 'analyze':
       if (m.criticalCycles === undefined) return missing('dependency analysis');
       return m.criticalCycles <= gates.maxCriticalCycles

@@ -27,7 +27,8 @@ export async function runBugHunter(ctx: CommandContext, orch: Orchestrator, run:
       ),
     )
     .catch((err: unknown) => {
-      throw err instanceof GateBlockedError && err.phase === 'understand' ? new GateBlockedError(err.phase, err.gate, `${err.reason}${notABug(ticket)}`) : err;
+      // The hint for a change request applies only where the ticket names no failing behaviour.
+      throw err instanceof GateBlockedError && err.phase === 'understand' && err.reason.startsWith('the ticket states no failing behaviour') ? new GateBlockedError(err.phase, err.gate, `${err.reason}${notABug(ticket)}`) : err;
     });
   const result = analysis!;
   appendAudit(state, { initiator: ctx.initiator, agent: 'BUGHUNTER', action: 'ticket.analyze', target: ticket.id, files: result.ranked.slice(0, 5).map((r) => r.path), result: `${result.rootCauses.length} root cause(s)` });
@@ -108,6 +109,11 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
 
       const needsCode = analysis.rootCauses.some((c) => c.fix === 'mcp-tool' || c.fix === 'api-route');
       const needsMigration = analysis.rootCauses.some((c) => c.fix === 'foreign-key');
+      if (!needsCode && !needsMigration) {
+        // Nothing offline writes a fix for these causes: stage nothing rather than something unrelated.
+        const c = analysis.rootCauses[0]!;
+        throw new GateBlockedError('plan', 'offline-fix-for-the-cause', `the cause that explains ${ticket.id} is ${c.summary.split(' (')[0]} (${c.evidence.slice(0, 2).join('; ')}); no offline agent writes a ${c.fix} fix, so nothing was staged`);
+      }
       const names = [needsCode && 'CodeSmith Agent (Code Generation)', needsMigration && 'Migrator Agent (Database Operations)', 'StageAgent (Staging)'].filter(Boolean);
       ctx.out.line('ORCHESTRATOR', 'info', `Spinning up specialist agents: ${names.join(', ')}`, ids);
 

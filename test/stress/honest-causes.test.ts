@@ -1,0 +1,54 @@
+// A fix explains the ticket, or nothing is staged (issue 15): on examples/crm, an email-validation
+// ticket with failing tests in lib/validate.test.ts and an invoice-tax ticket are not "fixed" with
+// the example's estimates fix; the example's own ticket still is. ~15 s of real runs: in stress.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { agent, parseNdjson } from '../helpers.js';
+import { makeDemoCopy } from '../../src/commands/demo.js';
+
+let parent = '';
+let dir = '';
+beforeAll(async () => {
+  parent = mkdtempSync(join(tmpdir(), 'crm-agent-honest-'));
+  dir = await makeDemoCopy(join(parent, 'crm'));
+  // The bug the email ticket reports: any string passes as an email address.
+  const validate = join(dir, 'lib', 'validate.ts');
+  writeFileSync(validate, readFileSync(validate, 'utf8').replace('const EMAIL = /^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$/;', 'const EMAIL = /^\\S+$/;'));
+});
+afterAll(() => rmSync(parent, { recursive: true, force: true }));
+
+const create = async (text: string) => (parseNdjson((await agent(['create', 'ticket', '--json', text], { cwd: dir })).stdout).at(-1) as { data: { ticket: { id: string } } }).data.ticket.id;
+
+describe('root causes tied to the ticket', () => {
+  it('an email-validation ticket: no cause explains it, exit 4 naming its failing test and line, the estimates findings only "also found"', async () => {
+    const id = await create("Customer email validation accepts invalid addresses like 'nope'");
+    const r = await agent(['analyze', 'ticket', id], { cwd: dir });
+    expect(r.code, r.stdout + r.stderr).toBe(4);
+    expect(r.stderr).toContain('Quality gate "understanding-confidence" blocked the understand phase: no root cause found that explains this ticket; its failing tests lib/validate.test.ts:12 "validate > lists every problem"');
+    expect(r.stderr).toContain('app/api/customers/route.test.ts:21 "/api/customers > answers 400 with the problems"');
+    expect(r.stderr).toMatch(/also found, tied to nothing the ticket says: [^;]*(; [^;]*)*Missing MCP tool: create_estimate_record; Missing foreign key: estimates\.job_id/);
+    expect(r.stderr).toMatch(/\(confidence 0%, required 95%\)\n?$/);
+    expect(r.stderr).not.toMatch(/asks for something new/);
+    expect(r.stdout).not.toContain('Root cause found');
+  });
+
+  it('an invoice-tax ticket: fix stages nothing and says what it checked', async () => {
+    const id = await create('Invoice totals do not include tax');
+    const r = await agent(['fix', 'ticket', id], { cwd: dir });
+    expect(r.code, r.stdout + r.stderr).toBe(4);
+    expect(r.stderr).toMatch(/no root cause found that explains this ticket; checked \d+ files, the type check of \d+ files \(0 errors\), tests `[^`]+` \(\d+ passed, \d+ failed\), \d+ schema findings/);
+    expect(existsSync(join(dir, 'staged'))).toBe(false);
+    const tickets = parseNdjson((await agent(['--json', 'tickets'], { cwd: dir })).stdout).at(-1)!.data as { tickets: Array<{ id: string; status: string }> };
+    expect(tickets.tickets.find((t) => t.id === id)!.status).toBe('open');
+  });
+
+  it("the example's own ticket is still explained, by its words and its failing test", async () => {
+    const id = await create('AI estimates are generated but not persisting to database. Voice agent says success but no record created.');
+    const r = await agent(['analyze', 'ticket', id], { cwd: dir });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('Missing MCP tool: create_estimate_record');
+    expect(r.stdout).toMatch(/Also found \(explains nothing in the ticket\)|Root cause found: missing foreign key estimates\.job_id/);
+  });
+});
