@@ -160,15 +160,15 @@ async function underLoad({ perSecond = 10_000, seconds = 10 } = {}) {
   const d = pty(`'${process.execPath}' '${cli}' dashboard`, dir, { AGENT_DASHBOARD_TRACE: traceFile });
   await waitOutput(d, 'agent ›', 0);
   const pid = await dashboardPid(dir);
-  d.child.stdin.write('\x1b'); // focus the panes: h toggles the help overlay
-  await waitOutput(d, 'PANES · R refresh', 0);
+  d.child.stdin.write('\x1b'); // the panes have the focus on open (Esc leaves them as they are): h toggles the help
+  await waitOutput(d, 'PANES', 0);
 
   /** Presses h (help opens) or Esc (it closes) and times the frame that shows it. */
   const toggle = async (open) => {
     const from = d.out.length;
     const t = performance.now();
     d.child.stdin.write(open ? 'h' : '\x1b');
-    const seen = await waitOutput(d, open ? 'HELP · Esc/H/Q close' : 'PANES · R refresh', from, 5000);
+    const seen = await waitOutput(d, open ? 'HELP · keys and commands' : 'PANES', from, 5000);
     return seen - t;
   };
   const sample = async (ms) => {
@@ -187,7 +187,7 @@ async function underLoad({ perSecond = 10_000, seconds = 10 } = {}) {
   };
   const framesBetween = (t0, t1) => d.chunks.filter((c) => c.t >= t0 && c.t < t1).reduce((n, c) => n + c.d.split('\x1b[?2026h').length - 1, 0);
   const seenNow = () => {
-    const all = [...d.out.matchAll(/([\d,]+) events/g)];
+    const all = [...d.out.matchAll(/([\d,]+) events?\b/g)];
     return all.length ? Number(all[all.length - 1][1].replace(/,/g, '')) : NaN;
   };
 

@@ -2,8 +2,10 @@
 // feeds the key router, and the panes. Every pane gets an exact height and renders only the rows
 // that fit, with truncated lines, so no box needs clipping (Ink's clipping re-slices every
 // string of every frame: it was most of a frame's cost).
-import { useCallback } from 'react';
-import { Box, useInput, type Key } from 'ink';
+// Input: Ink's stdin events are taken raw (not through useInput, which reads a whole read as one
+// key) and fed to the controller, which splits them into keys and routes each by the focus.
+import { useEffect } from 'react';
+import { Box, useStdin } from 'ink';
 import type { Dashboard } from './controller.js';
 import { DashboardContext, useDashboard, useData, useUi } from './context.js';
 import { Header } from './Header.js';
@@ -24,8 +26,16 @@ export function App({ dashboard }: { dashboard: Dashboard }) {
 
 function Screen() {
   const d = useDashboard();
-  const onInput = useCallback((input: string, key: Key) => void d.router.dispatch(input, key), [d]);
-  useInput(onInput);
+  const { setRawMode, internal_eventEmitter: input } = useStdin();
+  useEffect(() => {
+    setRawMode(true);
+    const feed = (chunk: string) => d.feed(chunk);
+    input.on('input', feed);
+    return () => {
+      input.off('input', feed);
+      setRawMode(false);
+    };
+  }, [d, input, setRawMode]);
   // What the layout depends on: terminal size, overlays, the dialog, how many agents show.
   const columns = useUi((s) => s.columns);
   useUi((s) => s.rows);

@@ -1,7 +1,27 @@
-// One row of key hints for the focus at hand.
-import { memo } from 'react';
+// One row of key hints for the focus at hand: keys in reverse video, labels dimmed, the most
+// important first (Ctrl-C, :, H), so what is cut at 80 columns is the least needed.
+import { memo, Fragment } from 'react';
 import { Box, Text } from 'ink';
 import { useDashboard, useData, useUi } from './context.js';
+
+type Hint = readonly [key: string, label: string];
+
+export function footerHints(mode: 'typed' | 'approval' | 'deploy' | 'help' | 'panes' | 'prompt'): { title: string; hints: Hint[] } {
+  switch (mode) {
+    case 'typed':
+      return { title: 'APPROVAL', hints: [['^C', 'quit'], ['ID⏎', 'approve'], ['n', 'reject'], ['Esc', 'later']] };
+    case 'approval':
+      return { title: 'APPROVAL', hints: [['^C', 'quit'], ['y⏎', 'approve'], ['n⏎', 'reject'], ['Esc', 'later']] };
+    case 'deploy':
+      return { title: 'DEPLOY', hints: [['^C', 'quit'], ['1-9', 'target'], ['Esc', 'cancel']] };
+    case 'help':
+      return { title: 'HELP', hints: [['^C', 'quit'], ['Esc', 'close'], ['↑↓', 'scroll']] };
+    case 'panes':
+      return { title: 'PANES', hints: [['^C', 'quit'], [':', 'prompt'], ['H', 'help'], ['R', 'refresh'], ['L', 'logs'], ['D', 'deploy'], ['Q', 'quit'], ['A', 'agent'], ['V', 'level'], ['↑↓', 'scroll'], ['F', 'follow']] };
+    case 'prompt':
+      return { title: 'PROMPT', hints: [['^C', 'quit'], ['Esc', 'panes'], ['⏎', 'run'], ['Tab', 'complete'], ['↑↓', 'history'], ['PgUp/Dn', 'scroll']] };
+  }
+}
 
 export const Footer = memo(function Footer() {
   const d = useDashboard();
@@ -11,22 +31,23 @@ export const Footer = memo(function Footer() {
   const snoozed = useUi((s) => s.snoozed.length);
   const pending = useData((s) => s.pendingApprovals.length);
   const dialog = d.dialog();
-  const keys = dialog?.type === 'approval'
-    ? dialog.approval.confirm === 'typed'
-      ? 'APPROVAL · type the id, Enter approves · n rejects · Esc decide later · Ctrl-C quit'
-      : 'APPROVAL · y approve · n reject · Esc decide later · Ctrl-C quit'
-    : dialog?.type === 'deploy'
-      ? 'DEPLOY · 1-9 or first letter chooses · Esc cancels'
-      : help
-    ? 'HELP · Esc/H/Q close · ↑↓ PgUp PgDn scroll'
-    : focus === 'panes'
-      ? 'PANES · R refresh · L logs · D deploy · H help · Q quit · A agent · V level · ↑↓ scroll · F follow · Esc prompt'
-      : 'PROMPT · Enter run · Tab complete · ↑↓ history · PgUp/PgDn scroll · Esc quick keys · Ctrl-C quit';
+  const mode =
+    dialog?.type === 'approval' ? (dialog.approval.confirm === 'typed' ? 'typed' : 'approval') : dialog?.type === 'deploy' ? 'deploy' : help ? 'help' : focus;
+  const { title, hints } = footerHints(mode);
   return (
     <Box height={1} flexShrink={0}>
       <Text wrap="truncate">
-        {snoozed > 0 && pending > 0 ? <Text color="yellow">{`⚠ ${snoozed} approval${snoozed === 1 ? '' : 's'} put off (P) · `}</Text> : null}
-        <Text color="cyan">{keys}</Text>
+        {snoozed > 0 && pending > 0 ? <Text color="yellow">{`⚠ ${snoozed} put off (P) `}</Text> : null}
+        <Text color="cyan" bold>
+          {title}
+        </Text>
+        {hints.map(([key, label]) => (
+          <Fragment key={key + label}>
+            {' '}
+            <Text inverse>{key}</Text>
+            <Text dimColor>{` ${label}`}</Text>
+          </Fragment>
+        ))}
       </Text>
     </Box>
   );

@@ -13,7 +13,7 @@ export const Header = memo(function Header({ height }: { height: number }) {
   useUi((s) => s.tick); // "2 minutes ago" moves on
   const [first, second] = headerLines(status, Date.now(), seen, columns - HEADER_CHROME);
   return (
-    <Box borderStyle="round" borderColor="gray" flexDirection="column" height={height} paddingX={1} flexShrink={0}>
+    <Box flexDirection="column" height={height} flexShrink={0}>
       <Line segs={first ?? []} />
       <Line segs={second ?? []} />
     </Box>

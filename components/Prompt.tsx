@@ -1,55 +1,58 @@
-// The command prompt (ink-text-input). It types only while it is on top of the key stack; its
-// history, completion and Esc go through the router. The second row shows what runs, completion
-// candidates, or the last error, inline.
-import { memo, useCallback } from 'react';
+// The command prompt: the line and its cursor from the UI store (the key handlers edit it, see
+// line-edit.ts). It takes text only while it is on top of the key stack. The second row shows what
+// runs, completion candidates, or the last error, inline.
+import { memo } from 'react';
 import { Box, Text } from 'ink';
-import TextInput from 'ink-text-input';
-import { useDashboard, useUi } from './context.js';
+import { useUi } from './context.js';
+import { visibleWindow } from './line-edit.js';
 import { SPINNER } from './view.js';
 
+const LABEL = 'agent › ';
+
 export const Prompt = memo(function Prompt({ height }: { height: number }) {
-  const d = useDashboard();
   const value = useUi((s) => s.prompt.value);
-  const rev = useUi((s) => s.prompt.rev);
+  const cursor = useUi((s) => s.prompt.cursor);
+  const columns = useUi((s) => s.columns);
   const candidates = useUi((s) => s.prompt.candidates);
   const running = useUi((s) => s.running);
   const notice = useUi((s) => s.notice);
   const tick = useUi((s) => s.tick);
   const active = useUi((s) => s.focus === 'prompt' && !s.help.open);
-
-  const onChange = useCallback(
-    (next: string) => {
-      // A paste (or a fast terminal) can deliver the text and its Enter in one chunk.
-      if (/[\r\n]/.test(next)) {
-        const line = next.replace(/[\r\n]+/g, '');
-        d.ui.getState().setPrompt(line);
-        void d.submit(line);
-        return;
-      }
-      d.ui.getState().setPrompt(next);
-    },
-    [d],
-  );
-  const onSubmit = useCallback(() => {
-    void d.submit(d.ui.getState().prompt.value);
-  }, [d]);
+  const search = useUi((s) => s.prompt.search);
+  const history = useUi((s) => s.prompt.history);
 
   let hint: { text: string; color?: 'red' | 'yellow' | 'green' | 'cyan'; dim?: boolean };
   if (candidates.length) hint = { text: `Tab: ${candidates.slice(0, 12).join('  ')}${candidates.length > 12 ? '  …' : ''}`, dim: true };
   else if (notice) hint = { text: notice.text, color: notice.level === 'error' ? 'red' : notice.level === 'warn' ? 'yellow' : notice.level === 'ok' ? 'green' : undefined };
   else if (running.length)
     hint = { text: `${SPINNER[tick % SPINNER.length]} ${running.map((r) => r.label ?? r.line).join(' · ')}`, color: 'cyan' };
-  else hint = { text: active ? 'Enter runs · Tab completes · ↑↓ history · Esc panes (quick keys) · H help' : 'Esc or Enter: back to the prompt', dim: true };
+  else hint = { text: active ? 'Enter runs · Tab completes · ↑↓ history · Esc leaves the prompt' : 'quick keys live: R refresh · L logs · D deploy · H help · Q quit · : or Enter types a command', dim: true };
 
+  // Borders (2) and padding (2) around the label and the line.
+  const match = search && search.index >= 0 ? (history[search.index] ?? '') : '';
+  const line = search ? { value: match, cursor: match.length } : { value, cursor };
+  const label = search ? `(search \`${search.query}\`${search.index < 0 && search.query ? ' none' : ''}) ` : LABEL;
+  const shown = visibleWindow(line, Math.max(1, columns - 4 - label.length));
+  const placeholder = active ? 'type a command, e.g. create ticket "…" or status' : value ? '' : 'press : to type a command';
   return (
     <Box borderStyle="round" borderColor={active ? 'cyan' : 'gray'} flexDirection="column" height={height} paddingX={1} flexShrink={0}>
-      {/* The one clipped box: a line longer than the screen must not wrap into the rows below. */}
-      <Box height={1} overflow="hidden">
+      <Text wrap="truncate">
         <Text color="cyan" bold>
-          {'agent › '}
+          {label}
         </Text>
-        <TextInput key={rev} value={value} onChange={onChange} onSubmit={onSubmit} focus={active} showCursor={active} placeholder={active ? 'type a command, e.g. create ticket "…" or status' : ''} />
-      </Box>
+        {line.value ? (
+          <>
+            {shown.text.slice(0, shown.cursor)}
+            {active ? <Text inverse>{shown.text[shown.cursor] ?? ' '}</Text> : (shown.text[shown.cursor] ?? '')}
+            {shown.text.slice(shown.cursor + 1)}
+          </>
+        ) : (
+          <>
+            {active ? <Text inverse>{placeholder[0]}</Text> : null}
+            <Text dimColor>{active ? placeholder.slice(1) : placeholder}</Text>
+          </>
+        )}
+      </Text>
       <Text wrap="truncate" color={hint.color} dimColor={hint.dim}>
         {hint.text}
       </Text>

@@ -25,7 +25,8 @@ import { KeyRouter } from './keys.js';
 import { chooseDialog, computeLayout, type Dialog, type Layout } from './screen.js';
 import { approvalLines, deployChooserLines, visibleAgents } from './view.js';
 import { complete } from './complete.js';
-import { installKeys } from './key-handlers.js';
+import { ALT_EDITS, installKeys, promptActive } from './key-handlers.js';
+import { KeyStream, splitEscPrefixed } from './key-stream.js';
 
 export interface DashboardOptions {
   project: ProjectContext;
@@ -38,6 +39,8 @@ export interface DashboardOptions {
   rows?: number;
   /** How often to poll SQLite for what other processes did (ms). */
   syncMs?: number;
+  /** How long an approval dialog ignores keys after it was drawn (ms). */
+  armMs?: number;
 }
 
 export interface Dashboard {
@@ -48,6 +51,14 @@ export interface Dashboard {
   readonly config: AgentConfig;
   readonly state: StateDb;
   readonly sessionId: string;
+  /** An approval dialog ignores keys for this long after it was drawn. */
+  readonly armMs: number;
+  /** One read from the terminal: split into keys, each routed by the focus at that moment. */
+  feed(chunk: string, at?: number): void;
+  /** When the read being routed arrived (performance.now()). */
+  readAt(): number;
+  /** How many of the UI's own writes another process's write lock refused (each retried later). */
+  busyRefusals(): number;
   /** Resolves when the admin asked to quit (q, Ctrl-C, a signal). */
   readonly quitting: Promise<void>;
   start(): void;
@@ -75,6 +86,12 @@ export interface Dashboard {
 const HISTORY_KEY = 'dashboard.history';
 const NOTICE_MS = 8000;
 const BRIEF_NOTICE_MS = 2000;
+/** A second Ctrl-C within this long quits, whatever is still winding down. */
+const QUIT_AGAIN_MS = 2000;
+/** The UI's own writes wait at most this long for another process's write lock; then they retry on the next tick. */
+const UI_BUSY_MS = 20;
+/** A decision the admin is waiting to see may wait a little longer, never seconds. */
+const DECIDE_BUSY_MS = 250;
 
 export function createDashboard(opts: DashboardOptions): Dashboard {
   const { state, project, secrets, commands } = opts;
@@ -90,6 +107,22 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
   const timers: NodeJS.Timeout[] = [];
   let stopped = false;
   let syncQueued = false;
+  const keys = new KeyStream();
+  let readAt = 0;
+  let lastInterrupt = -Infinity;
+  let refusals = 0;
+  /** The UI thread's own writes: a short busy timeout, false when another process holds the lock. */
+  const tryWrite = (fn: () => void): boolean => {
+    try {
+      state.withBusyTimeout(UI_BUSY_MS, fn);
+      return true;
+    } catch {
+      refusals++;
+      return false; // busy (or failing: the sync reports a database that cannot be read)
+    }
+  };
+  /** History waiting for a write the lock refused; written on a later tick. */
+  let historyDirty = false;
   let resolveQuit!: () => void;
   const quitting = new Promise<void>((r) => (resolveQuit = r));
 
@@ -193,9 +226,24 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
     state,
     sessionId,
     quitting,
+    armMs: opts.armMs ?? 300,
+
+    feed(chunk, at = performance.now()) {
+      readAt = at;
+      for (const k of keys.push(chunk)) {
+        // ESC and a key in one read: Alt-B/F/Backspace at the prompt, otherwise the two keys typed.
+        const alt = promptActive(d) && (k.input.toLowerCase() in ALT_EDITS || k.key.backspace);
+        if (k.escPrefixed && !alt) for (const part of splitEscPrefixed(k)) router.dispatch(part.input, part.key);
+        else router.dispatch(k.input, k.key);
+        if (stopped) return;
+      }
+    },
+
+    readAt: () => readAt,
+    busyRefusals: () => refusals,
 
     start() {
-      state.touchSession(sessionId, DASHBOARD_SESSION);
+      tryWrite(() => state.touchSession(sessionId, DASHBOARD_SESSION));
       sync();
       const every = (ms: number, fn: () => void) => {
         const t = setInterval(() => {
@@ -206,7 +254,11 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
       };
       every(opts.syncMs ?? 150, sync);
       // The heartbeat that tells non-interactive commands a dashboard can answer their approvals.
-      every(Math.min(config.agents.heartbeatMs, Math.floor(config.agents.staleAfterMs / 3)), () => safe(() => state.touchSession(sessionId, DASHBOARD_SESSION), undefined));
+      // Never waits on another process's write lock: a refused beat is retried on the next one.
+      every(Math.min(config.agents.heartbeatMs, Math.floor(config.agents.staleAfterMs / 3)), () => {
+        tryWrite(() => state.touchSession(sessionId, DASHBOARD_SESSION));
+        if (historyDirty) historyDirty = !tryWrite(() => state.setKv(HISTORY_KEY, ui.getState().prompt.history));
+      });
       // Spinners and elapsed times: 4 frames a second while something runs, one otherwise.
       let n = 0;
       every(250, () => {
@@ -224,7 +276,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
       for (const r of running.values()) r.abort.abort();
       stopped = true;
       for (const t of timers.splice(0)) clearInterval(t);
-      safe(() => state.endSession(sessionId), undefined);
+      tryWrite(() => state.endSession(sessionId));
     },
 
     async submit(raw) {
@@ -232,7 +284,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
       const u = ui.getState();
       u.pushHistory(text);
       if (!text) return;
-      safe(() => state.setKv(HISTORY_KEY, ui.getState().prompt.history), undefined);
+      historyDirty = !tryWrite(() => state.setKv(HISTORY_KEY, ui.getState().prompt.history));
       print(`› ${text}`, 'input');
       let parsed;
       try {
@@ -307,8 +359,13 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
       let row: ApprovalRow;
       try {
         // The dialog checked the typed confirmation itself, so decide() need not.
-        row = decide(state, a.id, decision, { by: 'dashboard', reason: decision === 'rejected' ? 'rejected in the dashboard' : null, confirmed: true });
+        row = state.withBusyTimeout(DECIDE_BUSY_MS, () => decide(state, a.id, decision, { by: 'dashboard', reason: decision === 'rejected' ? 'rejected in the dashboard' : null, confirmed: true }));
       } catch (err) {
+        if (isBusy(err)) {
+          // Nothing was decided: the dialog stays as it was, for another Enter in a moment.
+          u.setConfirm(a.id, typed, 'another process holds the state database\'s write lock: nothing decided yet, try again in a moment');
+          return;
+        }
         u.setConfirm(null, '');
         printError(err);
         sync();
@@ -361,7 +418,10 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
     },
 
     interrupt() {
-      if (running.size) {
+      const now = performance.now();
+      const again = now - lastInterrupt < QUIT_AGAIN_MS;
+      lastInterrupt = now;
+      if (running.size && !again) {
         for (const r of running.values()) r.abort.abort();
         ui.getState().notify(`Cancelling ${running.size} running command${running.size === 1 ? '' : 's'}; Ctrl-C again quits.`, 'warn');
         return;
@@ -416,6 +476,11 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
 
   installKeys(d);
   return d;
+}
+
+function isBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || /database is locked/.test(String((err as Error)?.message));
 }
 
 function safe<T>(fn: () => T, fallback: T): T {

@@ -5,15 +5,20 @@ import { confirmationText } from '../src/engine/approval-policy.js';
 import type { Dashboard } from './controller.js';
 import { isPrintable, PRIORITY, type KeyHandler } from './keys.js';
 import type { KeyHelp } from './view.js';
+import type { LineEdit } from './line-edit.js';
 import { helpRows } from './screen.js';
 
 export const KEY_HELP: readonly KeyHelp[] = [
-  { when: 'Anywhere', keys: 'Ctrl-C', what: 'cancel the running commands; quit when none runs' },
+  { when: 'Anywhere', keys: 'Ctrl-C', what: 'cancel the running commands; quit when none runs (Ctrl-C again within 2 s quits anyway)' },
+  { when: 'Panes focused', keys: ': or Enter', what: 'focus the prompt (the dashboard opens with the panes focused: quick keys work at once)' },
   { when: 'At the prompt', keys: 'Enter', what: 'run the line: the same commands as the CLI (@agent is fine); free text goes to the router' },
   { when: 'At the prompt', keys: '↑ / ↓', what: 'previous / next line from the history' },
   { when: 'At the prompt', keys: 'Tab', what: 'complete command words, flags and their values, ticket, approval and agent ids' },
+  { when: 'At the prompt', keys: '← → Home End', what: 'move the cursor (Ctrl-A / Ctrl-E: start / end; Alt-B / Alt-F: a word back / forward)' },
+  { when: 'At the prompt', keys: 'Ctrl-W Ctrl-U Ctrl-K', what: 'delete the word before the cursor / to the start / to the end' },
+  { when: 'At the prompt', keys: 'Ctrl-R', what: 'search the history (Ctrl-R again: older; Enter takes the line; Esc drops the search)' },
   { when: 'At the prompt', keys: 'PgUp / PgDn', what: 'scroll the log' },
-  { when: 'At the prompt', keys: 'Esc', what: 'focus the panes (quick keys below)' },
+  { when: 'At the prompt', keys: 'Esc', what: 'leave the prompt: back to the panes (quick keys below)' },
   { when: 'Panes focused', keys: 'R', what: 'refresh everything from the state database' },
   { when: 'Panes focused', keys: 'L', what: 'logs: the log pane fills the screen (L again: back)' },
   { when: 'Panes focused', keys: 'D', what: 'deploy: asks which target' },
@@ -24,15 +29,20 @@ export const KEY_HELP: readonly KeyHelp[] = [
   { when: 'Panes focused', keys: 'V', what: 'filter the log by level (debug, info, warn, error)' },
   { when: 'Panes focused', keys: '↑ ↓ PgUp PgDn', what: 'scroll the log; older events are read back from SQLite' },
   { when: 'Panes focused', keys: 'Home / End or F', what: 'oldest loaded / follow the newest' },
-  { when: 'Panes focused', keys: 'Esc, Enter or :', what: 'back to the prompt' },
-  { when: 'Approval dialog', keys: 'y / n', what: 'approve / reject' },
+  { when: 'Approval dialog', keys: 'y / n', what: 'approve / reject a low-risk request; above low risk, y or n then Enter' },
   { when: 'Approval dialog', keys: 'ID then Enter', what: 'approve a production deploy, destructive migration or emergency action (type its ticket id)' },
   { when: 'Approval dialog', keys: 'Esc', what: 'decide later (P brings it back)' },
+  { when: 'Approval dialog', keys: '(300 ms)', what: 'keys that arrive before a dialog is drawn, and for 300 ms after, are ignored: typing never answers it' },
+  { when: 'Deploy chooser', keys: '1-9', what: 'the target by its number (letters choose nothing)' },
   { when: 'Help', keys: '↑ ↓ PgUp PgDn', what: 'scroll this help' },
   { when: 'Help', keys: 'Esc, H or Q', what: 'close it' },
 ];
 
 const lower = (input: string) => input.toLowerCase();
+
+const CTRL_EDITS: Record<string, LineEdit> = { a: 'home', e: 'end', u: 'killToStart', w: 'killWordBack', k: 'killToEnd', b: 'left', f: 'right', d: 'delete' };
+/** Alt-B / Alt-F / Alt-D (ESC+letter in one read while the prompt has the focus). */
+export const ALT_EDITS: Record<string, LineEdit> = { b: 'wordLeft', f: 'wordRight' };
 
 /** Registers the dashboard's handlers on its router; returns the function that removes them. */
 export function installKeys(d: Dashboard): () => void {
@@ -53,39 +63,49 @@ export function installKeys(d: Dashboard): () => void {
     if (!dlg) return false;
     if (dlg.type === 'deploy') {
       if (key.escape) ui.getState().closeDeployChooser();
-      else {
-        const n = Number(input);
-        const choice = Number.isInteger(n) && n >= 1 ? dlg.choices[n - 1] : dlg.choices.find((c) => input.length === 1 && lower(c).startsWith(lower(input)));
+      else if (/^[1-9]$/.test(input) && !key.ctrl && !key.meta) {
+        const choice = dlg.choices[Number(input) - 1];
         if (choice) void d.chooseDeploy(choice);
       }
       return true;
     }
     const a = dlg.approval;
     const u = ui.getState();
+    // A dialog that opens while the admin types never answers itself: keys that arrived before it
+    // was drawn, or within the arming time after, are dropped (Ctrl-C is above this handler).
+    const shown = u.dialogShown;
+    if (!shown || shown.key !== a.id || d.readAt() < shown.at + d.armMs) {
+      if ((isPrintable(input, key) || key.return) && !u.confirm.error) u.setConfirm(a.id, '', `keys typed before ${a.id} appeared were ignored: it answers to keys pressed once it is on screen`);
+      return true;
+    }
     const text = u.confirm.approvalId === a.id ? u.confirm.text : '';
     if (key.escape) {
-      if (a.confirm === 'typed' && text) u.setConfirm(a.id, '');
+      if ((a.confirm === 'typed' && text) || (u.confirm.approvalId === a.id && u.confirm.choice)) u.setConfirm(a.id, '');
       else {
         u.snooze(a.id);
         u.notify(`${a.id} put off: press P (panes focused) to bring it back, or run \`approve ${a.id}\``, 'warn');
       }
       return true;
     }
+    const choice = u.confirm.approvalId === a.id ? (u.confirm.choice ?? null) : null;
     if (a.confirm === 'typed') {
-      if (key.return) void d.decide('approved');
-      else if (key.backspace || key.delete) u.setConfirm(a.id, text.slice(0, -1));
-      else if (!text && lower(input) === 'n') void d.decide('rejected');
+      if (key.return) void d.decide(choice ?? 'approved');
+      else if (choice) {
+        if (key.backspace || key.delete || isPrintable(input, key)) u.setChoice(a.id, null);
+      } else if (key.backspace || key.delete) u.setConfirm(a.id, text.slice(0, -1));
+      else if (!text && lower(input) === 'n' && !key.ctrl && !key.meta) u.setChoice(a.id, 'rejected');
       else if (!text && lower(input) === 'y') u.setConfirm(a.id, '', `this one needs ${confirmationText(a)} typed, then Enter`);
-      else if (/[\r\n]/.test(input)) {
-        // Pasted text with its Enter in one chunk.
-        u.setConfirm(a.id, text + input.split(/[\r\n]/)[0]!.trim());
-        void d.decide('approved');
-      } else if (isPrintable(input, key)) u.setConfirm(a.id, (text + input).replace(/\s+/g, '').slice(0, 64));
+      else if (isPrintable(input, key)) u.setConfirm(a.id, (text + input).replace(/\s+/g, '').slice(0, 64));
       return true;
     }
-    if (lower(input) === 'y') void d.decide('approved');
-    else if (lower(input) === 'n') void d.decide('rejected');
-    else if (key.return) u.setConfirm(a.id, '', 'press y to approve or n to reject');
+    // Above low risk, y or n only chooses; Enter carries the choice out.
+    const needsEnter = a.risk !== 'low';
+    if (lower(input) === 'y' && !key.ctrl && !key.meta) needsEnter ? u.setChoice(a.id, 'approved') : void d.decide('approved');
+    else if (lower(input) === 'n' && !key.ctrl && !key.meta) needsEnter ? u.setChoice(a.id, 'rejected') : void d.decide('rejected');
+    else if (key.return) {
+      if (choice) void d.decide(choice);
+      else u.setConfirm(a.id, '', needsEnter ? 'press y (approve) or n (reject), then Enter' : 'press y to approve or n to reject');
+    } else if (choice && (key.backspace || key.delete || isPrintable(input, key))) u.setChoice(a.id, null);
     return true;
   };
 
@@ -100,15 +120,37 @@ export function installKeys(d: Dashboard): () => void {
     return true;
   };
 
-  const prompt: KeyHandler = (_input, key) => {
+  const prompt: KeyHandler = (input, key) => {
     const u = ui.getState();
-    if (key.escape) u.setFocus('panes');
+    const ch = lower(input);
+    const search = u.prompt.search;
+    if (key.ctrl && ch === 'r') u.searchHistory();
+    else if (search) {
+      // Reverse history search: text narrows it, Enter or an editing key takes the match, Esc drops it.
+      if (key.escape || (key.ctrl && ch === 'g')) u.endSearch(false);
+      else if (key.backspace) u.searchHistory(search.query.slice(0, -1));
+      else if (isPrintable(input, key)) u.searchHistory(search.query + input);
+      else {
+        u.endSearch(true);
+        if (!key.return) return prompt(input, key);
+      }
+    } else if (key.escape) u.setFocus('panes');
+    else if (key.return) void d.submit(u.prompt.value);
     else if (key.upArrow) u.historyPrev();
     else if (key.downArrow) u.historyNext();
     else if (key.tab) d.completePrompt();
     else if (key.pageUp) data.getState().scrollLog(page(), d.layout().logVisible);
     else if (key.pageDown) data.getState().scrollLog(-page(), d.layout().logVisible);
-    else return false; // text and Enter belong to ink-text-input
+    else if (key.backspace) u.editPrompt(key.meta || (key.ctrl && ch === 'h') ? 'killWordBack' : 'backspace');
+    else if (key.delete) u.editPrompt('delete');
+    else if (key.leftArrow) u.editPrompt(key.ctrl || key.meta ? 'wordLeft' : 'left');
+    else if (key.rightArrow) u.editPrompt(key.ctrl || key.meta ? 'wordRight' : 'right');
+    else if (key.home) u.editPrompt('home');
+    else if (key.end) u.editPrompt('end');
+    else if (key.ctrl && ch in CTRL_EDITS) u.editPrompt(CTRL_EDITS[ch]!);
+    else if (key.meta && ch in ALT_EDITS) u.editPrompt(ALT_EDITS[ch]!);
+    else if (isPrintable(input, key)) u.insertPrompt(input);
+    else return false;
     return true;
   };
 
@@ -116,7 +158,8 @@ export function installKeys(d: Dashboard): () => void {
     const u = ui.getState();
     const s = data.getState();
     const visible = d.layout().logVisible;
-    if (key.escape || key.return || input === ':') u.setFocus('prompt');
+    if (key.return || input === ':') u.setFocus('prompt');
+    else if (key.escape) return true; // the panes are the bottom of the stack: nothing to leave
     else if (key.upArrow) s.scrollLog(1, visible);
     else if (key.downArrow) s.scrollLog(-1, visible);
     else if (key.pageUp) s.scrollLog(page(), visible);
@@ -179,7 +222,7 @@ export function installKeys(d: Dashboard): () => void {
   return () => removers.forEach((r) => r());
 }
 
-/** ink-text-input types only while the prompt is on top of the stack. */
+/** The prompt takes text only while it is on top of the stack. */
 export function promptActive(d: Dashboard): boolean {
   const u = d.ui.getState();
   return u.focus === 'prompt' && !u.help.open && d.dialog() === null;

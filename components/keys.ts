@@ -32,7 +32,7 @@ export const PRIORITY = {
   modal: 80,
   /** The help overlay. */
   overlay: 60,
-  /** The command prompt's own keys (history, completion, Esc); text goes to ink-text-input. */
+  /** The command prompt: its text, line editing, history, completion, Enter and Esc. */
   prompt: 40,
   /** Quick keys and scrolling while the panes have the focus. */
   panes: 20,

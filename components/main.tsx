@@ -12,8 +12,12 @@ import { App } from './App.js';
 import { createDashboard, type Dashboard } from './controller.js';
 import { FrameWriter } from './frame-writer.js';
 
-const ENTER_ALT = '\x1b[?1049h\x1b[?25l\x1b[H\x1b[2J';
-const LEAVE_ALT = '\x1b[?25h\x1b[?1049l';
+// Bracketed paste (?2004) on while the dashboard runs: a paste arrives as one text, never as keys.
+const ENTER_ALT = '\x1b[?1049h\x1b[?25l\x1b[?2004h\x1b[H\x1b[2J';
+const LEAVE_ALT = '\x1b[?2004l\x1b[?25h\x1b[?1049l';
+/** The terminal went away (closed window, dropped ssh): a quiet exit, not an error. */
+const TERMINAL_GONE = new Set(['EIO', 'EPIPE', 'ENXIO', 'ERR_STREAM_DESTROYED']);
+const isTerminalGone = (err: unknown) => TERMINAL_GONE.has(String((err as { code?: unknown } | null)?.code));
 
 /** Enters the alternate screen once and leaves it exactly once, whichever way the process goes. */
 export class AltScreen {
@@ -65,10 +69,12 @@ export async function runDashboard(ctx: CommandContext, opts: RunDashboardOption
   const screen = new AltScreen(stdout);
 
   let crash: unknown = null;
+  let terminalGone = false;
   let resolveCrash!: () => void;
   const crashed = new Promise<void>((r) => (resolveCrash = r));
   const fail = (err: unknown) => {
-    crash ??= err;
+    if (isTerminalGone(err)) terminalGone = true;
+    else crash ??= err;
     resolveCrash();
   };
   const onExit = () => {
@@ -81,9 +87,22 @@ export async function runDashboard(ctx: CommandContext, opts: RunDashboardOption
     }
   };
   const onUncaught = (err: unknown) => fail(err);
+  // SIGHUP (the terminal closed) and SIGTERM restore the terminal and exit 129 / 143 at once; the
+  // CLI's own SIGTERM handler has already cancelled the running commands.
+  const onSignal = (code: number) => () => {
+    onExit();
+    process.exit(code);
+  };
+  const onHup = onSignal(129);
+  const onTerm = onSignal(143);
+  const onStreamError = (err: unknown) => fail(err);
   process.on('exit', onExit);
   process.on('uncaughtException', onUncaught);
   process.on('unhandledRejection', onUncaught);
+  process.on('SIGHUP', onHup);
+  process.on('SIGTERM', onTerm);
+  stdout.on('error', onStreamError);
+  stdin.on('error', onStreamError);
   const onAbort = () => d.quit();
   ctx.signal.addEventListener('abort', onAbort, { once: true });
 
@@ -128,7 +147,8 @@ export async function runDashboard(ctx: CommandContext, opts: RunDashboardOption
     fail(err);
   } finally {
     stdout.off('resize', onResize);
-    await d.settle(1500).catch(() => undefined);
+    // A quit while a command runs leaves at once (Ctrl-C twice): the terminal first, then the
+    // cancelled commands get a moment to record themselves.
     d.stop();
     writer.close();
     try {
@@ -137,17 +157,22 @@ export async function runDashboard(ctx: CommandContext, opts: RunDashboardOption
     } catch (err) {
       crash ??= err;
     }
-    screen.leave();
+    if (!terminalGone) screen.leave();
+    await d.settle(1500).catch(() => undefined);
     trace?.save(process.env.AGENT_DASHBOARD_TRACE!);
     Object.assign(console, saved);
     process.off('exit', onExit);
     process.off('uncaughtException', onUncaught);
     process.off('unhandledRejection', onUncaught);
+    process.off('SIGHUP', onHup);
+    process.off('SIGTERM', onTerm);
+    stdout.off('error', onStreamError);
+    stdin.off('error', onStreamError);
     ctx.signal.removeEventListener('abort', onAbort);
   }
   // The screen is restored: a crash is reported below it by the CLI (exit 1).
   if (crash) throw crash instanceof Error ? crash : new Error(String(crash));
-  return { exitCode: 0 };
+  return { exitCode: 0 }; // also when the terminal went away: a quiet exit, no error recorded
 }
 
 export type { Dashboard };

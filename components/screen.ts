@@ -33,21 +33,25 @@ export interface Layout {
   footer: number;
 }
 
-export const HEADER_HEIGHT = 4;
+/** Two rows of data, no border. */
+export const HEADER_HEIGHT = 2;
 export const PROMPT_HEIGHT = 4;
 export const FOOTER_HEIGHT = 1;
 
 export function computeLayout(rows: number, o: { agents: number; logsMaximized: boolean; helpOpen: boolean; dialogLines: number }): Layout {
-  const height = Math.max(10, rows - 1);
+  const height = Math.max(HEADER_HEIGHT + FOOTER_HEIGHT + PROMPT_HEIGHT, rows - 1);
   const header = HEADER_HEIGHT;
-  const footer = height >= 16 ? FOOTER_HEIGHT : 0; // a tiny terminal keeps its rows for the log
-  const maxBottom = height - header - footer - 3;
+  // The footer stays at every size: its first keys (Ctrl-C, :, H) are how to get anywhere.
+  const footer = FOOTER_HEIGHT;
+  // Under 16 rows (minimal mode) a dialog may take the log's rows too.
+  const maxBottom = height - header - footer - (height >= 16 ? 3 : 0);
   const bottom = o.dialogLines > 0 ? Math.min(maxBottom, o.dialogLines + 2) : PROMPT_HEIGHT;
   const remaining = height - header - footer - bottom;
   if (o.helpOpen) return { height, header, top: 0, log: 0, logVisible: 0, help: remaining, bottom, footer };
   // Agents and activity: a title row and 3 to 6 rows (4 when there is room), as long as the log
   // keeps 5 rows (3 lines) or more.
-  const want = 2 + 1 + Math.min(6, Math.max(remaining >= 20 ? 4 : 3, o.agents));
+  // Idle (no agent to show), the panes collapse to one line each.
+  const want = 2 + 1 + (o.agents === 0 ? 1 : Math.min(6, Math.max(remaining >= 20 ? 4 : 3, o.agents)));
   const top = o.logsMaximized || remaining - want < 5 ? 0 : want;
   const log = remaining - top;
   return { height, header, top, log, logVisible: Math.max(0, log - 3), help: 0, bottom, footer };

@@ -2,6 +2,7 @@
 // text) as a zustand vanilla store. The data itself lives in the agent store (src/store/store.ts).
 // Headless: components select from it, the controller and key handlers call its actions.
 import { createStore, type StoreApi } from 'zustand/vanilla';
+import { cleanText, editLine, insertText, type LineEdit } from './line-edit.js';
 
 export type Focus = 'prompt' | 'panes';
 
@@ -28,6 +29,8 @@ export interface UiState {
   logsMaximized: boolean;
   prompt: {
     value: string;
+    /** Where the cursor stands in `value` (0 … value.length). */
+    cursor: number;
     /** Bumped when the value is set from outside (history, completion) so the input re-mounts with the cursor at the end. */
     rev: number;
     history: string[];
@@ -36,11 +39,15 @@ export interface UiState {
     draft: string;
     /** Completion candidates shown under the prompt. */
     candidates: string[];
+    /** Ctrl-R: the history search, when on (query typed, index of the match in history, -1 none). */
+    search: { query: string; index: number } | null;
   };
   /** Approval ids the admin put off with Esc; they return with P. */
   snoozed: string[];
   /** What has been typed into a typed-confirmation dialog, per approval id. */
-  confirm: { approvalId: string | null; text: string; error: string | null };
+  confirm: { approvalId: string | null; text: string; error: string | null; choice?: 'approved' | 'rejected' | null };
+  /** The dialog on screen and when it was first drawn: keys that arrived earlier never answer it. */
+  dialogShown: { key: string; at: number } | null;
   /** The deploy-target chooser (D), when open. */
   deployChooser: { choices: string[] } | null;
   notice: Notice | null;
@@ -56,6 +63,13 @@ export interface UiState {
   scrollHelp(delta: number, max: number): void;
   toggleLogs(): void;
   setPrompt(value: string, fromOutside?: boolean): void;
+  /** Inserts typed or pasted text at the cursor (control characters are dropped). */
+  insertPrompt(text: string): void;
+  editPrompt(edit: LineEdit): void;
+  /** Ctrl-R: starts the history search, or goes to the next older match. */
+  searchHistory(query?: string): void;
+  /** Leaves the search: `accept` puts the match on the line. */
+  endSearch(accept: boolean): void;
   setCandidates(candidates: string[]): void;
   /** Records a submitted line and resets the prompt. */
   pushHistory(line: string): void;
@@ -64,6 +78,9 @@ export interface UiState {
   snooze(id: string): void;
   unsnoozeAll(): void;
   setConfirm(approvalId: string | null, text: string, error?: string | null): void;
+  /** y or n pressed on an approval that wants Enter after it. */
+  setChoice(approvalId: string, choice: 'approved' | 'rejected' | null, error?: string | null): void;
+  markDialogShown(key: string | null, at: number): void;
   openDeployChooser(choices: string[]): void;
   closeDeployChooser(): void;
   notify(text: string, level?: Notice['level']): void;
@@ -83,12 +100,14 @@ export function createUiStore(init: { columns?: number; rows?: number; history?:
   return createStore<UiState>()((set, get) => ({
     columns: init.columns ?? 80,
     rows: init.rows ?? 24,
-    focus: 'prompt',
+    // Quick keys are live on open (htop, k9s, lazygit): `:` or Enter focuses the prompt.
+    focus: 'panes',
     help: { open: false, scroll: 0 },
     logsMaximized: false,
-    prompt: { value: '', rev: 0, history: init.history ?? [], historyIndex: null, draft: '', candidates: [] },
+    prompt: { value: '', cursor: 0, rev: 0, history: (init.history ?? []).filter((l) => typeof l === 'string' && l === cleanText(l)), historyIndex: null, draft: '', candidates: [], search: null },
     snoozed: [],
     confirm: { approvalId: null, text: '', error: null },
+    dialogShown: null,
     deployChooser: null,
     notice: null,
     running: [],
@@ -118,7 +137,41 @@ export function createUiStore(init: { columns?: number; rows?: number; history?:
     },
     setPrompt(value, fromOutside = false) {
       const p = get().prompt;
-      set({ prompt: { ...p, value, rev: fromOutside ? p.rev + 1 : p.rev, candidates: fromOutside ? p.candidates : [] } });
+      const v = cleanText(value);
+      set({ prompt: { ...p, value: v, cursor: fromOutside || p.cursor > v.length ? v.length : p.cursor, rev: fromOutside ? p.rev + 1 : p.rev, candidates: fromOutside ? p.candidates : [] } });
+    },
+    insertPrompt(text) {
+      const p = get().prompt;
+      const next = insertText(p, text);
+      if (next.value !== p.value) set({ prompt: { ...p, ...next, candidates: [] } });
+    },
+    searchHistory(query) {
+      const p = get().prompt;
+      const q = query ?? p.search?.query ?? '';
+      // A new query searches from the newest line; Ctrl-R again from just before the match.
+      const from = query === undefined && p.search ? (p.search.index >= 0 ? p.search.index - 1 : -1) : p.history.length - 1;
+      let index = -1;
+      for (let i = from; i >= 0; i--) {
+        if (p.history[i]!.toLowerCase().includes(q.toLowerCase())) {
+          index = i;
+          break;
+        }
+      }
+      // Ctrl-R past the oldest match keeps the match it has.
+      if (index < 0 && query === undefined && p.search && p.search.index >= 0) index = p.search.index;
+      set({ prompt: { ...p, search: { query: q, index }, candidates: [] } });
+    },
+    endSearch(accept) {
+      const p = get().prompt;
+      if (!p.search) return;
+      const match = p.search.index >= 0 ? p.history[p.search.index] : undefined;
+      if (accept && match !== undefined) set({ prompt: { ...p, search: null, value: match, cursor: match.length, rev: p.rev + 1, historyIndex: null } });
+      else set({ prompt: { ...p, search: null } });
+    },
+    editPrompt(edit) {
+      const p = get().prompt;
+      const next = editLine(p, edit);
+      if (next.value !== p.value || next.cursor !== p.cursor) set({ prompt: { ...p, ...next, candidates: next.value === p.value ? p.candidates : [] } });
     },
     setCandidates(candidates) {
       set({ prompt: { ...get().prompt, candidates } });
@@ -127,22 +180,23 @@ export function createUiStore(init: { columns?: number; rows?: number; history?:
       const p = get().prompt;
       const trimmed = line.trim();
       let history = p.history;
-      if (trimmed && history[history.length - 1] !== trimmed) history = [...history, trimmed].slice(-HISTORY_MAX);
-      set({ prompt: { value: '', rev: p.rev + 1, history, historyIndex: null, draft: '', candidates: [] } });
+      // A line with a control character in it is broken, never history.
+      if (trimmed && trimmed === cleanText(trimmed) && history[history.length - 1] !== trimmed) history = [...history, trimmed].slice(-HISTORY_MAX);
+      set({ prompt: { value: '', cursor: 0, rev: p.rev + 1, history, historyIndex: null, draft: '', candidates: [], search: null } });
     },
     historyPrev() {
       const p = get().prompt;
       if (!p.history.length) return;
       const index = p.historyIndex === null ? p.history.length - 1 : Math.max(0, p.historyIndex - 1);
       const draft = p.historyIndex === null ? p.value : p.draft;
-      set({ prompt: { ...p, historyIndex: index, draft, value: p.history[index]!, rev: p.rev + 1, candidates: [] } });
+      set({ prompt: { ...p, historyIndex: index, draft, value: p.history[index]!, cursor: p.history[index]!.length, rev: p.rev + 1, candidates: [] } });
     },
     historyNext() {
       const p = get().prompt;
       if (p.historyIndex === null) return;
       const index = p.historyIndex + 1;
-      if (index >= p.history.length) set({ prompt: { ...p, historyIndex: null, value: p.draft, draft: '', rev: p.rev + 1, candidates: [] } });
-      else set({ prompt: { ...p, historyIndex: index, value: p.history[index]!, rev: p.rev + 1, candidates: [] } });
+      if (index >= p.history.length) set({ prompt: { ...p, historyIndex: null, value: p.draft, cursor: p.draft.length, draft: '', rev: p.rev + 1, candidates: [] } });
+      else set({ prompt: { ...p, historyIndex: index, value: p.history[index]!, cursor: p.history[index]!.length, rev: p.rev + 1, candidates: [] } });
     },
     snooze(id) {
       if (!get().snoozed.includes(id)) set({ snoozed: [...get().snoozed, id], confirm: { approvalId: null, text: '', error: null } });
@@ -151,7 +205,16 @@ export function createUiStore(init: { columns?: number; rows?: number; history?:
       set({ snoozed: [] });
     },
     setConfirm(approvalId, text, error = null) {
-      set({ confirm: { approvalId, text, error } });
+      set({ confirm: { approvalId, text, error, choice: null } });
+    },
+    setChoice(approvalId, choice, error = null) {
+      set({ confirm: { approvalId, text: '', error, choice } });
+    },
+    markDialogShown(key, at) {
+      const cur = get().dialogShown;
+      if (key === null) {
+        if (cur) set({ dialogShown: null });
+      } else if (cur?.key !== key) set({ dialogShown: { key, at } });
     },
     openDeployChooser(choices) {
       set({ deployChooser: { choices } });

@@ -48,7 +48,8 @@ const LEVEL_SYMBOL: Record<string, Seg> = {
 // ---- header: seed section 5.3 ----
 
 /** Border and padding of the header box: its rows are this much narrower than the terminal. */
-export const HEADER_CHROME = 4;
+/** Cells the header spends around its text: none (borderless, like htop's). */
+export const HEADER_CHROME = 0;
 
 /** Terminal cells a row of text takes: emoji presentation characters (🟢) take two. */
 export function cellWidth(text: string): number {
@@ -157,7 +158,7 @@ function countsLine(s: StatusSnapshot, now: number, eventsSeen: number, width: n
   const dep = s.lastDeployment;
   const approvals = s.pendingApprovals.length;
   const alert = approvals ? seg(`⚠ ${approvals} approval${approvals === 1 ? '' : 's'} pending`, { color: 'yellow', bold: true }) : null;
-  const eventsSeg = seg(`  ${eventsSeen.toLocaleString('en-US')} events`, { dim: true });
+  const eventsSeg = seg(`  ${eventsSeen.toLocaleString('en-US')} event${eventsSeen === 1 ? '' : 's'}`, { dim: true });
   const build = (short: boolean, tickets = true): Line => [
     seg(short ? 'Agents ' : 'Active Agents: '),
     seg(`${s.agents.active}/${s.agents.max}`, { bold: true, color: s.agents.active ? 'cyan' : undefined }),
@@ -265,12 +266,32 @@ export function logLine(row: LogRow): Line {
 
 // ---- approval dialog ----
 
-export function approvalLines(a: ApprovalRow, confirm: { text: string; error: string | null }, others: number, now: number): Line[] {
+/** Who asked: the agent, the process and the command it would carry out. */
+export function requesterText(a: ApprovalRow): string {
+  let command: string | null = null;
+  try {
+    const r = a.resume ? (JSON.parse(a.resume) as { command?: unknown }) : null;
+    if (typeof r?.command === 'string') command = `agent ${r.command}`;
+  } catch {
+    // an unreadable resume names no command
+  }
+  const where = [a.requester_pid != null ? `process ${a.requester_pid}` : null, command].filter(Boolean).join(', ');
+  return `asked by ${a.requested_by}${where ? ` (${where})` : ''}`;
+}
+
+export function approvalLines(
+  a: ApprovalRow,
+  confirm: { text: string; error: string | null; choice?: 'approved' | 'rejected' | null },
+  others: number,
+  now: number,
+  /** False while the dialog has just opened and ignores keys. */
+  armed = true,
+): Line[] {
   const riskTone: Tone = a.risk === 'critical' || a.risk === 'high' ? 'red' : a.risk === 'medium' ? 'yellow' : 'green';
   const touches = JSON.parse(a.touches) as string[];
   const gates = JSON.parse(a.gates) as Array<{ gate: string; ok: boolean; detail: string }>;
   const lines: Line[] = [
-    [seg('APPROVAL REQUIRED ', { bold: true, color: 'yellow' }), seg(`${a.id}`, { bold: true }), seg(`  ${a.category} · requested by ${a.requested_by} ${ago(new Date(a.requested_at).toISOString(), now)}`, { dim: true })],
+    [seg('APPROVAL REQUIRED ', { bold: true, color: 'yellow' }), seg(`${a.id}`, { bold: true }), seg(`  ${requesterText(a)} ${ago(new Date(a.requested_at).toISOString(), now)} · ${a.category}`, { dim: true })],
     [seg('Action:  '), seg(a.action, { bold: true })],
   ];
   if (a.summary && a.summary !== a.action) lines.push([seg('         '), seg(a.summary, { dim: true })]);
@@ -279,7 +300,13 @@ export function approvalLines(a: ApprovalRow, confirm: { text: string; error: st
   if (gates.length) {
     lines.push([seg('Gates:   '), ...gates.slice(0, 6).flatMap((g, i) => [seg(i ? '  ' : ''), seg(g.ok ? '✓' : '✗', { color: g.ok ? 'green' : 'red' }), seg(` ${g.gate}`)])]);
   } else lines.push([seg('Gates:   '), seg('none reported', { dim: true })]);
-  if (a.confirm === 'typed') {
+  if (!armed) {
+    lines.push([seg('Just opened: keys are ignored for a moment, so typing never answers it…', { dim: true })]);
+    if (a.confirm === 'typed' || confirm.error) lines.push([seg(confirm.error ?? '', { color: 'red' })]);
+  } else if (confirm.choice) {
+    const approve = confirm.choice === 'approved';
+    lines.push([seg(approve ? 'Approve' : 'Reject', { bold: true, color: approve ? 'green' : 'red' }), seg(`: press `), seg('Enter', { bold: true }), seg(` to ${approve ? 'approve' : 'reject'} ${a.id} · any other key or `), seg('Esc', { bold: true }), seg(' takes it back')]);
+  } else if (a.confirm === 'typed') {
     const want = confirmationText(a);
     lines.push([seg(`Type ${want} and press Enter to approve: `), seg(confirm.text, { bold: true }), seg(' ', { inverse: true })]);
     lines.push(
@@ -288,7 +315,8 @@ export function approvalLines(a: ApprovalRow, confirm: { text: string; error: st
         : [seg('n', { bold: true }), seg(' reject · '), seg('Esc', { bold: true }), seg(' decide later', { dim: false }), seg(others ? ` · ${others} more waiting` : '', { dim: true })],
     );
   } else {
-    lines.push([seg('y', { bold: true, color: 'green' }), seg(' approve · '), seg('n', { bold: true, color: 'red' }), seg(' reject · '), seg('Esc', { bold: true }), seg(' decide later'), seg(others ? ` · ${others} more waiting` : '', { dim: true })]);
+    const then = a.risk === 'low' ? '' : ' then Enter';
+    lines.push([seg('y', { bold: true, color: 'green' }), seg(`${then} approve · `), seg('n', { bold: true, color: 'red' }), seg(`${then} reject · `), seg('Esc', { bold: true }), seg(' decide later'), seg(others ? ` · ${others} more waiting` : '', { dim: true })]);
     if (confirm.error) lines.push([seg(confirm.error, { color: 'red' })]);
   }
   return lines;
@@ -298,7 +326,7 @@ export function deployChooserLines(choices: readonly string[]): Line[] {
   return [
     [seg('DEPLOY', { bold: true, color: 'yellow' }), seg(' · which target?')],
     choices.map((c, i) => seg(`${i ? '   ' : ''}[${i + 1}] ${c}`, { bold: true })),
-    [seg('press a number (or the first letter) · Esc cancels', { dim: true })],
+    [seg('press its number · Esc cancels', { dim: true })],
   ];
 }
 

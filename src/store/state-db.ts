@@ -614,6 +614,21 @@ export class StateDb {
       .run(id, kind, process.pid, Date.now());
   }
 
+  /**
+   * Runs `fn` on this connection with a short busy timeout instead of the usual 10 s: a UI thread
+   * must not wait seconds on another process's write lock. SQLITE_BUSY is thrown to the caller
+   * (err.code SQLITE_BUSY), which retries later. better-sqlite3 is synchronous, so nothing else runs meanwhile.
+   */
+  withBusyTimeout<T>(ms: number, fn: () => T): T {
+    const saved = this.db.pragma('busy_timeout', { simple: true }) as number;
+    this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(ms))}`);
+    try {
+      return fn();
+    } finally {
+      this.db.pragma(`busy_timeout = ${saved}`);
+    }
+  }
+
   endSession(id: string): void {
     this.db.prepare('DELETE FROM sessions WHERE id = ?').run(id);
   }

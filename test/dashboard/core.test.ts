@@ -91,15 +91,21 @@ describe('DialogManager', () => {
 });
 
 describe('layout', () => {
-  it('is always one row shorter than the terminal, and the log keeps room', () => {
+  it('is always one row shorter than the terminal, and the log keeps room (a dialog may take it under 16 rows)', () => {
     for (const rows of [12, 24, 40, 80]) {
       for (const dialogLines of [0, 8, 40]) {
         const l = computeLayout(rows, { agents: 3, logsMaximized: false, helpOpen: false, dialogLines });
         expect(l.header + l.top + l.log + l.bottom + l.footer).toBe(l.height);
-        expect(l.height).toBe(Math.max(10, rows - 1));
-        expect(l.log).toBeGreaterThanOrEqual(3);
+        expect(l.height).toBe(rows - 1);
+        expect(l.header).toBe(2);
+        expect(l.footer).toBe(1);
+        if (rows >= 16 || dialogLines === 0) expect(l.log).toBeGreaterThanOrEqual(3);
       }
     }
+    // Minimal mode: at 12 rows a long dialog gets every row between the header and the footer.
+    expect(computeLayout(12, { agents: 0, logsMaximized: false, helpOpen: false, dialogLines: 40 }).bottom).toBe(8);
+    // Idle, the agents and activity panes take one line each (a title row and borders around it).
+    expect(computeLayout(40, { agents: 0, logsMaximized: false, helpOpen: false, dialogLines: 0 }).top).toBe(4);
   });
 });
 

@@ -30,12 +30,16 @@ describe('approval modal', () => {
     const h = await renderDashboard({
       seed: (s) => void createApproval(s, { category: 'credentialChange', action: 'rotate the Resend API key', touches: ['.env'], requestedBy: 'ORCHESTRATOR' }, 'y/n', 'high'),
     });
-    const f = await h.waitForFrame('APPROVAL REQUIRED APR-1');
+    const f = await h.waitForFrame('y then Enter approve');
+    expect(f).toContain('APPROVAL REQUIRED APR-1');
     expect(f).toContain('Action:  rotate the Resend API key');
     expect(f).toContain('Risk:    HIGH');
     expect(f).toContain('Touches: .env');
-    expect(f).toContain('y approve · n reject');
+    expect(f).toContain('y then Enter approve · n then Enter reject');
     await h.press('y');
+    await h.waitForFrame('press Enter to approve APR-1');
+    expect(h.state.approval('APR-1')!.status).toBe('pending'); // y alone decides nothing above low risk
+    await h.press(KEY.enter);
     await h.waitForFrame((x) => !x.includes('APPROVAL REQUIRED'));
     const row = h.state.approval('APR-1')!;
     expect(row.status).toBe('approved');
@@ -50,7 +54,7 @@ describe('approval modal', () => {
       seed: (s) => void createApproval(s, { category: 'credentialChange', action: 'rotate a key', requestedBy: 'ORCHESTRATOR' }, 'y/n', 'high'),
     });
     await h.waitForFrame('APPROVAL REQUIRED APR-1');
-    await h.press('n');
+    await h.press('n', KEY.enter);
     await h.waitFor(() => h.state.approval('APR-1')!.status === 'rejected', 2000, 'the rejection');
     await h.waitForFrame('✗ Rejected APR-1');
   });
@@ -97,14 +101,16 @@ describe('approval modal', () => {
         createApproval(s, { category: 'emergency', action: 'maintenance mode on', requestedBy: 'ORCHESTRATOR' }, 'typed', 'critical');
       },
     });
-    await h.waitForFrame('APPROVAL REQUIRED APR-1');
-    expect(h.frame()).toContain('Type APR-1 and press Enter'); // no ticket: the approval id confirms
+    await h.waitForFrame('Type APR-1 and press Enter'); // no ticket: the approval id confirms (shown once it takes keys)
+    expect(h.frame()).toContain('APPROVAL REQUIRED APR-1');
     expect(h.frame()).toContain('1 more waiting');
     await h.press(KEY.esc);
     await h.waitForFrame('APPROVAL REQUIRED APR-2');
     await h.press('n');
+    await h.waitForFrame('press Enter to reject APR-2');
+    await h.press(KEY.enter);
     await h.waitFor(() => h.state.approval('APR-2')!.status === 'rejected', 2000, 'APR-2 rejected');
-    await h.waitForFrame('approval put off (P)');
+    await h.waitForFrame('1 put off (P)');
     expect(h.frame()).not.toContain('APPROVAL REQUIRED');
     await h.press(KEY.esc, 'p');
     await h.waitForFrame('APPROVAL REQUIRED APR-1');
@@ -127,7 +133,7 @@ describe('approval modal', () => {
         s.insertApproval(pending('APR-9', 'create ticket', { description: 'resumed by an approval in the dashboard' }, { requested_at: Date.now() + 60_000 })),
     });
     await h.waitForFrame('APPROVAL REQUIRED APR-9');
-    await h.press('y');
+    await h.press('y', KEY.enter);
     await h.waitForFrame('Ticket created');
     expect(h.state.tickets().some((t) => t.description === 'resumed by an approval in the dashboard')).toBe(true);
   });
@@ -141,7 +147,7 @@ describe('approval modal', () => {
       },
     });
     await h.waitForFrame('APPROVAL REQUIRED APR-5');
-    await h.press('y');
+    await h.press('y', KEY.enter);
     await h.waitForFrame(`process ${process.pid} was waiting for APR-5 and continues now`);
     expect(h.state.approval('APR-5')!.status).toBe('approved');
     expect(h.state.tickets()).toEqual([]);

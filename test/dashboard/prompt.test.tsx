@@ -123,22 +123,31 @@ describe('history and completion', () => {
 });
 
 describe('quick keys', () => {
-  it('Esc moves the focus; D says plainly when the command set has no deploy', async () => {
+  it('opens with the panes focused (quick keys at once); : focuses the prompt, Esc leaves it; D says plainly when the command set has no deploy', async () => {
     const h = await renderDashboard({ commands: COMMANDS.filter((c) => c.name !== 'deploy') });
-    await h.press(KEY.esc);
-    await h.waitForFrame('PANES · R refresh');
+    await h.waitForFrame('PANES ^C quit : prompt H help R refresh');
     await h.press('d');
     await h.waitForFrame('This command set has no `deploy` command.');
     expect(h.d.ui.getState().prompt.value).toBe(''); // quick keys never type into the prompt
+    await h.press(':');
+    await h.waitForFrame('PROMPT ^C quit Esc panes');
+    await h.press('d');
+    expect(h.d.ui.getState().prompt.value).toBe('d');
     await h.press(KEY.esc);
-    await h.waitForFrame('PROMPT · Enter run');
+    await h.waitForFrame('PANES ^C quit');
+    await h.press(KEY.enter);
+    await h.waitForFrame('PROMPT ^C quit');
   });
 
   it('D asks which target once a deploy command exists, and runs it through the prompt path', async () => {
     const h = await renderDashboard({ commands: [...COMMANDS.filter((c) => c.name !== 'deploy'), fakeDeploy] });
-    await h.press(KEY.esc, 'd');
+    await h.press('d');
     await h.waitForFrame('DEPLOY · which target?');
     expect(h.frame()).toContain('[1] staging');
+    // "describe" typed with the panes focused: letters choose nothing, only digits do.
+    await h.write('escribe');
+    expect(h.frame()).toContain('DEPLOY · which target?');
+    expect(h.frame()).not.toContain('› deploy');
     await h.press('1');
     await h.waitForFrame('fake deploy to staging');
     expect(h.frame()).toContain('› deploy staging');

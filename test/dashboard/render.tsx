@@ -49,11 +49,16 @@ export interface Harness {
   /** Waits for any condition (store state, database rows). */
   waitFor<T>(fn: () => T, timeoutMs?: number, what?: string): Promise<NonNullable<T>>;
   /** Writes raw keys to stdin, one write each, letting Ink settle in between (a lone Esc is only
-   * known to be Esc once the next event-loop turn shows nothing follows it). */
+   * known to be Esc once the next event-loop turn shows nothing follows it). As an admin would, it
+   * waits until an open approval dialog takes keys (drawn, and its arming time passed). */
   press(...keys: string[]): Promise<void>;
+  /** One write to stdin exactly as given (several keys in one read), waiting for nothing. */
+  write(chunk: string): Promise<void>;
+  /** Waits until the approval dialog on screen takes keys. */
+  waitArmed(): Promise<void>;
   /** Presses `key` until a frame matches (each press waits for the frame to change). */
   pressUntil(key: string, match: string | RegExp, maxPresses?: number): Promise<string>;
-  /** Types text (one write), then waits until the prompt shows it. */
+  /** Types text (one write; `:` first when the panes have the focus), then waits until the prompt shows it. */
   type(text: string): Promise<void>;
   /** Types a prompt line and presses Enter. */
   run(line: string): Promise<void>;
@@ -68,6 +73,8 @@ export interface RenderOptions {
   commands?: readonly CommandDef[];
   /** The poll interval (default 50 ms in tests; the product uses 150 ms). */
   syncMs?: number;
+  /** How long an approval dialog ignores keys after it is drawn (the product's 300 ms by default). */
+  armMs?: number;
   /** Prepares the database before the dashboard opens it. */
   seed?: (state: StateDb, dir: string) => void;
 }
@@ -87,6 +94,7 @@ export async function renderDashboard(opts: RenderOptions = {}): Promise<Harness
     columns: opts.columns ?? 100,
     rows: opts.rows ?? 30,
     syncMs: opts.syncMs ?? 50,
+    armMs: opts.armMs,
   });
   d.start();
   const inst = render(<App dashboard={d} />);
@@ -111,10 +119,22 @@ export async function renderDashboard(opts: RenderOptions = {}): Promise<Harness
     waitFor,
     async press(...keys) {
       for (const k of keys) {
-        inst.stdin.write(k);
-        await new Promise((r) => setImmediate(r));
-        await new Promise((r) => setImmediate(r));
+        await h.waitArmed();
+        await h.write(k);
       }
+    },
+    async write(chunk) {
+      inst.stdin.write(chunk);
+      await new Promise((r) => setImmediate(r));
+      await new Promise((r) => setImmediate(r));
+    },
+    async waitArmed() {
+      const dlg = d.dialog();
+      if (dlg?.type !== 'approval') return;
+      await waitFor(() => {
+        const shown = d.ui.getState().dialogShown;
+        return shown?.key === dlg.approval.id && performance.now() >= shown.at + d.armMs;
+      }, 5000, `${dlg.approval.id} to take keys`);
     },
     async pressUntil(key, match, maxPresses = 50) {
       for (let i = 0; i < maxPresses; i++) {
@@ -130,6 +150,7 @@ export async function renderDashboard(opts: RenderOptions = {}): Promise<Harness
       return h.waitForFrame(match, 100);
     },
     async type(text) {
+      if (d.ui.getState().focus !== 'prompt' && !d.dialog()) await h.write(':');
       inst.stdin.write(text);
       await waitFor(() => d.ui.getState().prompt.value.endsWith(text), 5000, `the prompt to show "${text}"`);
     },
