@@ -17,6 +17,7 @@ import type { TestBaseline } from '../stage-agent/test-selection.js';
 import { typeCheck, type Diagnostic } from './ts-diagnostics.js';
 import type { Column } from '../code-smith/generate.js';
 import { llmSettings } from '../../src/integrations/llm/settings.js'; // issue 6 (LLM)
+import { attachToCauses, evidenceItems, reproduceThroughMcp } from './mcp-evidence.js'; // issue 18 (MCP)
 
 export interface BugHunterInput {
   root: string;
@@ -167,11 +168,13 @@ export function bugHunter(input: BugHunterInput, done: (a: Analysis) => void): A
           metrics: { scenarios: fixable.length, mitigated: fixable.length },
         };
       },
-      async validate(): Promise<PhaseOutcome> {
+      async validate(ctx): Promise<PhaseOutcome> {
         // BugHunter changes nothing; its evidence is validated by being reproducible.
+        const mcp = await reproduceThroughMcp(ctx, { root: input.root, ticketText: text, files }); // issue 18: tools/list and read tools
+        attachToCauses(mcp, analysis.rootCauses);
         const reproduced = analysis.rootCauses.filter((c) => c.evidence.length > 0);
         return {
-          items: [item('Every root cause has evidence', reproduced.length === analysis.rootCauses.length, `${reproduced.length}/${analysis.rootCauses.length} with file:line evidence`)],
+          items: [item('Every root cause has evidence', reproduced.length === analysis.rootCauses.length, `${reproduced.length}/${analysis.rootCauses.length} with file:line evidence`), ...evidenceItems(mcp)],
           metrics: { coverage: analysis.rootCauses.length ? Math.round((reproduced.length / analysis.rootCauses.length) * 100) : null },
         };
       },
