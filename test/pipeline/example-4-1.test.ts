@@ -113,7 +113,7 @@ describe('example 4.3: emergency rollback, and a deploy that fails half-way', ()
     const apr = /agent approve (APR-\d+)/.exec(ask.stderr)![1]!;
     const ok = await agent(['approve', apr, '--confirm', id], { cwd: dir });
     expect(ok.code, ok.stdout + ok.stderr).toBe(0);
-    expect(ok.stdout).toMatch(/\[MIGRATOR\] ✓ Rolled back 1 database migration\(s\)[\s\S]*Rollback complete in/);
+    expect(ok.stdout).toMatch(/\[MIGRATOR\] ✓ Rolled back 4 database migration\(s\)[\s\S]*Rollback complete in/);
     expect(await estimateKeys(dir)).toEqual([]);
   });
 
