@@ -57,7 +57,7 @@ async function fixAt(factor) {
     // Asynchronous on purpose: the scripted server lives in this process and must keep answering.
     const run = (...args) =>
       new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [cli, ...args, '--json'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(process.execPath, [cli, ...args, '--json', '--model'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] }); // --model: the key alone keeps the agents offline (issue 18)
         let out = '';
         let err = '';
         child.stdout.on('data', (d) => (out += d));
