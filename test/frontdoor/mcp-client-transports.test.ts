@@ -18,6 +18,7 @@ import { jsonErrorAt, parseToolArgs } from '../../src/commands/mcp-client.js';
 import { evidenceItems, reproduceThroughMcp } from '../../agents/bug-hunter/mcp-evidence.js';
 import { defaultConfig } from '../../src/config/config.js';
 import { llmMode } from '../../src/integrations/llm/settings.js';
+import { decideApproval, mcpToolRequest } from '../../src/engine/approval-policy.js';
 
 const SERVER = join(ROOT, 'test', 'frontdoor', 'mcp-stdio-server.mjs');
 let http: Server;
@@ -135,6 +136,14 @@ describe('mcp tools and mcp call', () => {
     expect(toolAccess({ name: 'send_email', annotations: { readOnlyHint: true } })).toBe('read');
     expect(toolAccess({ name: 'purge', annotations: { destructiveHint: true } })).toBe('destructive');
     expect(stdioEnv(['A', 'B'], (n) => (n === 'A' ? 'x' : undefined))).toEqual({ env: { A: 'x' }, missing: ['B'] });
+    // What each call asks of the policy: nothing for a read, the environment's deployment for a write, destructive when marked so.
+    const policy = defaultConfig('crm').approvals;
+    expect(mcpToolRequest('list_jobs', 'read', 'production', 'srv', '{}')).toBeNull();
+    const prod = mcpToolRequest('create_job', 'write', 'production', 'srv', '{"title":"x"}')!;
+    expect(prod).toMatchObject({ category: 'productionDeployment', resume: { command: 'mcp call', args: { tool: 'create_job', json: '{"title":"x"}', env: 'production' } } });
+    expect(decideApproval(prod.category, policy)).toMatchObject({ type: 'ask-user', confirm: 'typed' });
+    expect(decideApproval(mcpToolRequest('create_job', 'write', 'staging', 'srv', '{}')!.category, policy).type).toBe('auto-approve');
+    expect(decideApproval(mcpToolRequest('purge', 'destructive', 'staging', 'srv', '{}')!.category, policy)).toMatchObject({ type: 'ask-user', confirm: 'typed', risk: 'critical' });
   });
 
   it('the client speaks Streamable HTTP when the protocol is not named', async () => {
