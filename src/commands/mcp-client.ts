@@ -3,7 +3,7 @@
 // tool waits for the approval the policy asks (production: the typed confirmation).
 // The MCP SDK is imported by the handlers only (src/integrations/mcp-client.ts).
 import { UsageError, WorkFailedError } from '../errors.js';
-import { redact } from '../config/redact.js';
+import { redact, redactDeep } from '../config/redact.js';
 import { appendAudit } from '../engine/audit.js';
 import { mcpToolRequest } from '../engine/approval-policy.js';
 import { suggest } from './fuzzy.js';
@@ -70,8 +70,8 @@ export const mcpCall = defineCommand({
       }
       if (kind !== 'read') audit(ctx, tool.name, env, 'called', { arguments: input });
       ctx.out.line('ORCHESTRATOR', 'ok', `${tool.name} (${kind}) on ${client.where} answered`, { tool: tool.name });
-      ctx.out.print(redact(typeof result === 'string' ? result : JSON.stringify(result, null, 2)));
-      return { data: { server: client.where, protocol: client.protocol, env, tool: tool.name, access: kind, arguments: input, result } };
+      ctx.out.print(redact(typeof result === 'string' ? result : (JSON.stringify(result, null, 2) ?? 'no result')));
+      return { data: { server: client.where, protocol: client.protocol, env, tool: tool.name, access: kind, arguments: input, result: redactDeep(result) } };
     } finally {
       await client.close().catch(() => undefined);
     }

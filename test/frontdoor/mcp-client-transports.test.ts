@@ -73,7 +73,7 @@ describe('health: the handshake decides, and the tools are named', () => {
     const [stdio, streamable] = await Promise.all([agent(['health', '--json'], { cwd: dir, env: envFor(dir) }), agent(['health', '--json'], { cwd: other })]);
     expect(checks(stdio.stdout).find((c) => c.name === 'mcp server')).toMatchObject({
       status: 'ok',
-      detail: `${process.execPath} ${SERVER} reachable (stdio), 4 tools: list_customers, create_customer, delete_customer, token_seen`,
+      detail: `${process.execPath} ${SERVER} reachable (stdio), 5 tools: list_customers, create_customer, delete_customer, token_seen, get_token`,
     });
     expect(checks(streamable.stdout).find((c) => c.name === 'mcp server')).toMatchObject({ status: 'ok', detail: `${base.slice(7)} reachable (streamable-http), 2 tools: list_jobs, create_job` });
   });
@@ -97,15 +97,23 @@ describe('health: the handshake decides, and the tools are named', () => {
 describe('mcp tools and mcp call', () => {
   it('lists the tools with their schemas, and passes only the named variables to the server', async () => {
     const { dir } = stdioProject();
-    const [r, seen] = await Promise.all([agent(['mcp', 'tools', '--json'], { cwd: dir, env: envFor(dir) }), agent(['mcp', 'call', 'token_seen'], { cwd: dir, env: envFor(dir) })]);
+    const [r, seen, echoed] = await Promise.all([
+      agent(['mcp', 'tools', '--json'], { cwd: dir, env: envFor(dir) }),
+      agent(['mcp', 'call', 'token_seen'], { cwd: dir, env: envFor(dir) }),
+      agent(['mcp', 'call', 'get_token', '--json'], { cwd: dir, env: envFor(dir) }),
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const tools = (parseNdjson(r.stdout).at(-1)!.data as { tools: Array<{ name: string; access: string; inputSchema: { properties?: object; required?: string[] } }> }).tools;
-    expect(tools.map((t) => [t.name, t.access])).toEqual([['list_customers', 'read'], ['create_customer', 'write'], ['delete_customer', 'destructive'], ['token_seen', 'read']]);
+    expect(tools.map((t) => [t.name, t.access])).toEqual([['list_customers', 'read'], ['create_customer', 'write'], ['delete_customer', 'destructive'], ['token_seen', 'read'], ['get_token', 'read']]);
     expect(tools[1]!.inputSchema).toMatchObject({ properties: { name: { type: 'string' } }, required: ['name'] });
 
     expect(seen.code, seen.stderr).toBe(0);
     expect(seen.stdout).toContain('"token": "set"');
     expect(seen.stdout).toContain('"service": "unset"'); // not named in mcp.server.env: never passed
+    // A server that echoes a secret back: the answer is shown, the secret is not.
+    expect(echoed.code, echoed.stderr).toBe(0);
+    expect(parseNdjson(echoed.stdout).at(-1)!.data).toMatchObject({ tool: 'get_token', result: { token: expect.stringMatching(/redacted/) } });
+    expect(echoed.stdout).not.toContain(envFor(dir).CRM_TOKEN);
   });
 
   it('a read tool runs and returns its result; a write tool in production asks (exit 3) and calls nothing; bad JSON is exit 2 at its position', async () => {
@@ -173,10 +181,10 @@ describe('BugHunter reproduces through the server', () => {
       { path: 'lib/invoices.ts', content: "\n\nexport const send = (c: Client) => c.callTool('send_invoice', {});\n" },
     ];
     const e = await reproduceThroughMcp(ctx(dir, logs), { root: dir, ticketText: 'create_customer says success but no customer is saved, and invoices fail', files });
-    expect(e).toMatchObject({ status: 'gathered', protocol: 'stdio', tools: 4 });
+    expect(e).toMatchObject({ status: 'gathered', protocol: 'stdio', tools: 5 });
     if (e.status !== 'gathered') return;
     expect(e.findings.map((f) => [f.tool, f.registered])).toEqual([['create_customer', true], ['send_invoice', false]]);
-    expect(e.findings[1]!.text).toBe(`tools/list of ${process.execPath} ${SERVER}: send_invoice (called at lib/invoices.ts:3) is not registered; the server lists 4 tools`);
+    expect(e.findings[1]!.text).toBe(`tools/list of ${process.execPath} ${SERVER}: send_invoice (called at lib/invoices.ts:3) is not registered; the server lists 5 tools`);
     expect(e.calls).toEqual([{ tool: 'list_customers', request: {}, response: [], shows: 'no rows' }]);
     const items = evidenceItems(e);
     expect(items.map((i) => [i.item, i.ok])).toEqual([['Checked the tools the code calls against tools/list', false], ['Called the read tools the symptom involves', true]]);
@@ -195,7 +203,7 @@ describe('BugHunter reproduces through the server', () => {
     const r = await agent(['analyze', 'ticket', `BUG-${new Date().getUTCFullYear()}-001`, '--json'], { cwd: dir, env });
     const lines = parseNdjson(r.stdout);
     const causes = (lines.at(-1)!.data as { analysis: { rootCauses: Array<{ subject: string; evidence: string[] }> } }).analysis.rootCauses;
-    expect(causes.find((c) => c.subject === 'send_invoice')?.evidence).toContain(`tools/list of ${process.execPath} ${SERVER}: send_invoice (called at lib/invoices.ts:2) is not registered; the server lists 4 tools`);
+    expect(causes.find((c) => c.subject === 'send_invoice')?.evidence).toContain(`tools/list of ${process.execPath} ${SERVER}: send_invoice (called at lib/invoices.ts:2) is not registered; the server lists 5 tools`);
     expect(lines.map((l) => (l as { message?: string }).message)).toContain('MCP call list_customers {} -> [] (no rows)');
   });
 

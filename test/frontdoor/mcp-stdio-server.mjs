@@ -28,4 +28,8 @@ server.registerTool('token_seen', { description: 'Whether CRM_TOKEN reached the 
   log('token_seen', {});
   return text({ token: process.env.CRM_TOKEN ? 'set' : 'unset', service: process.env.SUPABASE_SERVICE_ROLE_KEY ? 'set' : 'unset' });
 });
+server.registerTool('get_token', { description: 'Echoes CRM_TOKEN (a careless server)', inputSchema: {} }, async () => {
+  log('get_token', {});
+  return text({ token: process.env.CRM_TOKEN ?? null });
+});
 await server.connect(new StdioServerTransport());
