@@ -26,6 +26,7 @@ export function footerHints(mode: 'typed' | 'approval' | 'deploy' | 'help' | 'pa
 export const Footer = memo(function Footer() {
   const d = useDashboard();
   const focus = useUi((s) => s.focus);
+  const columns = useUi((s) => s.columns);
   useUi((s) => s.deployChooser);
   const help = useUi((s) => s.help.open);
   const snoozed = useUi((s) => s.snoozed.length);
@@ -33,11 +34,20 @@ export const Footer = memo(function Footer() {
   const dialog = d.dialog();
   const mode =
     dialog?.type === 'approval' ? (dialog.approval.confirm === 'typed' ? 'typed' : 'approval') : dialog?.type === 'deploy' ? 'deploy' : help ? 'help' : focus;
-  const { title, hints } = footerHints(mode);
+  const { title, hints: all } = footerHints(mode);
+  // Whole hints only: the ones that do not fit are dropped from the end, never cut in half.
+  const warn = snoozed > 0 && pending > 0 ? `⚠ ${snoozed} put off (P) ` : '';
+  let used = warn.length + title.length;
+  const hints = all.filter(([key, label]) => {
+    const w = 1 + key.length + 1 + label.length;
+    if (used + w > columns) return false;
+    used += w;
+    return true;
+  });
   return (
     <Box height={1} flexShrink={0}>
       <Text wrap="truncate">
-        {snoozed > 0 && pending > 0 ? <Text color="yellow">{`⚠ ${snoozed} put off (P) `}</Text> : null}
+        {warn ? <Text color="yellow">{warn}</Text> : null}
         <Text color="cyan" bold>
           {title}
         </Text>

@@ -193,7 +193,7 @@ export function visibleAgents(agents: readonly AgentRow[], now: number): AgentRo
 
 export function agentLines(agents: readonly AgentRow[], now: number, tick: number): Line[] {
   const shown = visibleAgents(agents, now);
-  if (!shown.length) return [[seg('No agents running. Start work with a command below.', { dim: true })]];
+  if (!shown.length) return [[seg('No agents running.', { dim: true })]];
   return shown.map((a) => {
     const finished = FINISHED.has(a.state);
     const { bar, index } = phaseBar(a.phase);

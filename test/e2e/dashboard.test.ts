@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { CLI, cleanupProjects, makeProject, ROOT } from '../helpers.js';
+import { CLI, cleanupProjects, makeProject, ROOT, waitFor } from '../helpers.js';
 import { StateDb } from '../../src/store/state-db.js';
 
 const FIXTURE = join(ROOT, 'test', 'e2e', 'fixtures', 'phased-agent.mjs');
@@ -55,8 +55,10 @@ describe.skipIf(!hasTmux)(`agent dashboard in a real terminal${hasTmux ? '' : ' 
     await waitScreen('the dashboard', (s) => s.includes('CRM AGENT') && s.includes('agent ›'));
     expect(tmux('display-message', '-p', '-t', 'e2e', '#{alternate_on}').trim()).toBe('1');
 
-    // 1. A command typed at the prompt, and its line.
+    // 1. A command typed at the prompt (`:` focuses it: the panes have the focus on open), and its line.
     const line = 'create ticket "Estimates are not saved when the form is submitted"';
+    tmux('send-keys', '-t', 'e2e', ':');
+    await waitScreen('the prompt focused', (s) => s.includes('PROMPT'));
     tmux('send-keys', '-t', 'e2e', '-l', line);
     await waitScreen('the typed command', (s) => s.includes('agent › create ticket "Estimates'));
     tmux('send-keys', '-t', 'e2e', 'Enter');
@@ -85,7 +87,8 @@ describe.skipIf(!hasTmux)(`agent dashboard in a real terminal${hasTmux ? '' : ' 
     expect(modal).toMatch(/Risk: +HIGH/);
     expect(modal).toContain('Touches: app/api/estimates/route.ts');
 
-    // 3. The waiting process continues once the ticket id is typed in the modal.
+    // 3. The waiting process continues once the ticket id is typed in the modal (its instructions
+    // show once it takes keys: keys typed in its first 300 ms are ignored).
     tmux('send-keys', '-t', 'e2e', '-l', ticket);
     await waitScreen('the typed confirmation', (s) => s.includes(`to approve: ${ticket}`));
     tmux('send-keys', '-t', 'e2e', 'Enter');
@@ -93,10 +96,9 @@ describe.skipIf(!hasTmux)(`agent dashboard in a real terminal${hasTmux ? '' : ' 
     expect(childOut).toContain(`Fixture finished ${ticket} after approval`);
     await waitScreen("the fixture's last line", (s) => s.includes(`Fixture finished ${ticket}`) && !s.includes('APPROVAL REQUIRED'));
 
-    // 4. Quit with q (the panes have the focus after Esc), and the terminal is itself again.
-    tmux('send-keys', '-t', 'e2e', 'Escape');
-    await waitScreen('the panes focused', (s) => s.includes('PANES · R refresh'));
-    tmux('send-keys', '-t', 'e2e', 'q');
+    // 4. Esc then q in one send-keys (one read): Esc leaves the prompt, q quits; the terminal is itself again.
+    await waitScreen('the prompt focused', (s) => s.includes('PROMPT'));
+    tmux('send-keys', '-t', 'e2e', 'Escape', 'q');
     const after = await waitScreen('the exit marker', (s) => s.includes('__EXIT__='), 15_000, true);
     expect(after).toContain('__EXIT__=0');
     const all = screen(true);
@@ -111,4 +113,83 @@ describe.skipIf(!hasTmux)(`agent dashboard in a real terminal${hasTmux ? '' : ' 
     expect(state.liveSessions('dashboard', 60_000)).toEqual([]); // the session ended with the dashboard
     state.close();
   });
+
+  // The 6 s write-lock test is test/stress/dashboard-lock.test.ts (npm run stress).
+  it('takes R and H on the first frame; 80×24, 120×40 and 40×12 have no cut labels or wrapped rows', { timeout: 60_000 }, async () => {
+    const dir = makeProject();
+    tmux('-f', '/dev/null', 'new-session', '-d', '-s', 'lock', '-x', '80', '-y', '24', `cd '${dir}' && '${process.execPath}' '${CLI}' dashboard; echo "__EXIT__=$?"`);
+    tmux('set-option', '-t', 'lock', 'remain-on-exit', 'on');
+    tmux('set-option', '-t', 'lock', 'window-size', 'manual');
+    const pane = () => tmux('capture-pane', '-p', '-t', 'lock');
+    const waitPane = async (what: string, test: (s: string) => boolean, timeoutMs = 15_000) => {
+      const t0 = performance.now();
+      for (;;) {
+        const s = pane();
+        if (test(s)) return { s, ms: performance.now() - t0 };
+        if (performance.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; the screen:\n${s}`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    };
+    const helpOpen = (s: string) => s.includes('keys and commands');
+    await waitPane('the first frame', (s) => s.includes('CRM AGENT'));
+    // Quick keys are live on open: H, then R, with nothing pressed before.
+    tmux('send-keys', '-t', 'lock', 'h');
+    await waitPane('the help', helpOpen);
+    tmux('send-keys', '-t', 'lock', 'Escape');
+    await waitPane('the help closed', (s) => !helpOpen(s));
+    tmux('send-keys', '-t', 'lock', 'r');
+    await waitPane('the refresh', (s) => s.includes('Refreshed from the state database.'));
+
+    // Screens at three sizes: every row fits (no wrapped row), the footer keeps its first keys whole.
+    const sizes: Array<[number, number, string]> = [[80, 24, 'PANES ^C quit : prompt H help'], [120, 40, 'PANES ^C quit : prompt H help'], [40, 12, 'PANES ^C quit : prompt']];
+    for (const [x, y, footer] of sizes) {
+      tmux('resize-window', '-t', 'lock', '-x', String(x), '-y', String(y));
+      const { s } = await waitPane(`the ${x}×${y} frame`, (f) => {
+        const rows = f.split('\n');
+        // The header on the first row, the footer on the last: a row wider than the screen would
+        // wrap and push the header off the top (the repaint after a resize may take a frame or two).
+        return tmux('display-message', '-p', '-t', 'lock', '#{pane_width}x#{pane_height}').trim() === `${x}x${y}` && rows[0]!.includes('CRM AGENT') && rows.slice(y - 2, y).some((l) => l.startsWith(footer));
+      }, 5000);
+      const rows = s.split('\n');
+      expect(s, `${x}×${y}`).toContain('agent ›');
+      expect(rows.find((l) => l.startsWith('PANES'))!.trimEnd(), `${x}×${y}: a hint cut short`).not.toMatch(/…$/);
+    }
+    tmux('resize-window', '-t', 'lock', '-x', '80', '-y', '24');
+    await waitPane('back at 80×24', (f) => f.split('\n').some((l) => l.startsWith('PANES ^C quit : prompt H help')));
+
+    if (helpOpen(pane())) {
+      tmux('send-keys', '-t', 'lock', 'Escape');
+      await waitPane('the help closed', (s) => !helpOpen(s));
+    }
+    tmux('send-keys', '-t', 'lock', 'q');
+    await waitPane('the exit marker', () => tmux('capture-pane', '-p', '-S', '-', '-t', 'lock').includes('__EXIT__=0'));
+  });
+
+  it('SIGTERM exits 143 and SIGHUP 129, each leaving the alternate screen', { timeout: 60_000 }, async () => {
+    for (const [signal, code] of [['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+      const dir = makeProject();
+      const name = `sig${code}`;
+      tmux('-f', '/dev/null', 'new-session', '-d', '-s', name, '-x', '100', '-y', '30', `cd '${dir}' && '${process.execPath}' '${CLI}' dashboard; echo "__EXIT__=$?"`);
+      tmux('set-option', '-t', name, 'remain-on-exit', 'on');
+      await waitScreenOf(name, 'the dashboard', (s) => s.includes('CRM AGENT'));
+      const state = new StateDb(join(dir, '.agent', 'state.db'));
+      const session = await waitFor(() => state.liveSessions('dashboard', 60_000)[0], 10_000);
+      state.close();
+      process.kill(session.pid, signal);
+      const after = await waitScreenOf(name, 'the exit marker', (s) => s.includes('__EXIT__='));
+      expect(after).toContain(`__EXIT__=${code}`);
+      expect(after).not.toContain('CRM AGENT');
+      expect(tmux('display-message', '-p', '-t', name, '#{alternate_on}').trim()).toBe('0');
+    }
+  });
 });
+
+async function waitScreenOf(name: string, what: string, test: (s: string) => boolean, timeoutMs = 15_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const s = tmux('capture-pane', '-p', '-t', name);
+    if (test(s)) return s;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; the screen:\n${s}`);
+    await new Promise((r) => setTimeout(r, 40));
+  }
+}
