@@ -37,7 +37,7 @@ async function underLock<T>(ctx: CommandContext, target: DatabaseTarget, fn: () 
 
 async function backupNow(ctx: CommandContext, target: DatabaseTarget, reason: BackupReason): Promise<BackupManifest> {
   const { createBackup } = await files();
-  return createBackup({ root: ctx.project.root, state: ctx.state(), target, reason, by: `${ctx.initiator} (${reason})`, log: (m) => ctx.out.line(AGENT, 'info', m) });
+  return createBackup({ root: ctx.project.root, state: ctx.state(), target, reason, by: `${ctx.initiator} (${reason})`, log: (m) => ctx.out.line(AGENT, 'info', m), deferDataDir: reason === 'pre-restore' });
 }
 
 function describeCopy(m: BackupManifest, fmt: (n: number) => string): string {
@@ -193,7 +193,7 @@ export const systemRestore = defineCommand({
       resume: { command: 'system restore from', args: { backup: m.id } },
     });
     const state = ctx.state();
-    const [audit, { takeSnapshot }, { diffSchemas, describeDifference }, { openEnvironmentDatabase, forgetEmbedded }, { rmSync, existsSync, readFileSync }] = await Promise.all([
+    const [audit, { takeSnapshot }, { diffSchemas, describeDifference }, { openEnvironmentDatabase, forgetEmbedded }, { rmSync, existsSync, readFileSync, renameSync }] = await Promise.all([
       import('../engine/audit.js'),
       import('../../agents/migrator/schema-snapshot.js'),
       import('../../agents/migrator/schema-diff.js'),
@@ -206,9 +206,18 @@ export const systemRestore = defineCommand({
       const pre = await backupNow(ctx, target, 'pre-restore');
       ctx.out.line(AGENT, 'ok', `Backed up what the restore replaces: ${pre.id} (${L.formatBytes(pre.bytes)})`);
       if (target.kind === 'embedded') {
-        if (m.database.kind === 'embedded') await B.restoreEmbedded(root, m, target);
-        else {
-          rmSync(join(root, target.dataDir), { recursive: true, force: true }); // the backup is from before the database existed
+        if (m.database.kind === 'embedded') {
+          try {
+            await B.restoreEmbedded(root, m, target, pre);
+          } catch (err) {
+            // The live directory was not moved: the pre-restore backup (listing its files) is incomplete.
+            if (pre.database.kind === 'embedded' && !existsSync(join(B.backupsRoot(root), pre.id, 'pgdata'))) await B.removeBackup(root, pre.id);
+            throw err;
+          }
+        } else {
+          // The backup is from before the database existed: the live one goes into the pre-restore backup.
+          if (pre.database.kind === 'embedded') renameSync(join(root, target.dataDir), join(B.backupsRoot(root), pre.id, 'pgdata'));
+          else rmSync(join(root, target.dataDir), { recursive: true, force: true });
           forgetEmbedded(state, m.env);
         }
       } else {

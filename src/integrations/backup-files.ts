@@ -173,6 +173,9 @@ export interface CreateOptions {
   by: string;
   log?: (message: string) => void;
   now?: Date;
+  /** A pre-restore backup of an embedded database: the manifest lists the live directory's files,
+   * and the restore moves the directory itself in (restoreEmbedded) instead of copying it. */
+  deferDataDir?: boolean;
 }
 
 /**
@@ -193,22 +196,37 @@ export async function createBackup(opts: CreateOptions): Promise<BackupManifest>
     let database: DatabaseCopy;
     let snapshot: SchemaSnapshot | null = null;
     let schemaVersion: string | null = null;
+    let liveHashes: BackupFile[] = [];
     const { takeSnapshot } = await import('../../agents/migrator/schema-snapshot.js');
-    if (target.kind === 'embedded' && dataDirState(root, target) === 'absent') {
-      database = { kind: 'absent', source: target.description, note: `${target.dataDir} does not exist yet (no deploy or migrate execute has created it)` };
+    const onDisk = target.kind === 'embedded' ? dataDirState(root, target) : null;
+    const dataDir = target.kind === 'embedded' ? target.dataDir : '';
+    if (onDisk === 'absent') {
+      database = { kind: 'absent', source: target.description, note: `${dataDir} does not exist yet (no deploy or migrate execute has created it)` };
     } else {
-      const db = await openEnvironmentDatabase(root, state, target, { create: false, by: opts.by, log: opts.log });
-      if (!db) throw new WorkFailedError(`${target.env}: no database to back up (${target.description})`);
-      try {
-        snapshot = await takeSnapshot(db);
-        schemaVersion = await newestMigration(db);
-        if (target.kind === 'url') database = await dumpServer(target, db, work);
-      } finally {
-        await db.close();
+      if (onDisk === 'damaged') {
+        // What a restore replaces may be the damaged directory it repairs: kept as it is, unopened.
+        if (!opts.deferDataDir) throw new WorkFailedError(`${target.env}: ${dataDir} is damaged (files missing); a backup of it would not restore: \`agent system restore from <id>\` puts an earlier one back`);
+        opts.log?.(`${dataDir} is damaged: the pre-restore backup keeps its files as they are, without a schema snapshot`);
+      } else {
+        const db = await openEnvironmentDatabase(root, state, target, { create: false, by: opts.by, log: opts.log });
+        if (!db) throw new WorkFailedError(`${target.env}: no database to back up (${target.description})`);
+        try {
+          snapshot = await takeSnapshot(db);
+          schemaVersion = await newestMigration(db);
+          if (target.kind === 'url') database = await dumpServer(target, db, work);
+        } finally {
+          await db.close();
+        }
       }
       // Closed, still under the lock: the files are what PGlite left consistent on disk.
       if (target.kind === 'embedded') {
-        await copyDir(join(root, target.dataDir), join(work, 'pgdata'));
+        // Nothing writes the closed directory under the lock: its files are hashed in place while
+        // cp(1) copies them (two cores at once), or, for a pre-restore backup, not copied at all:
+        // the restore renames the live directory into the backup (restoreEmbedded).
+        const live = join(root, target.dataDir);
+        const paths = walk(live);
+        const [hashed] = await Promise.all([hashFiles(live, paths), opts.deferDataDir ? Promise.resolve() : copyDir(live, join(work, 'pgdata'))]);
+        liveHashes = hashed.map((f) => ({ ...f, path: `pgdata/${f.path}` }));
         database = { kind: 'embedded', dir: 'pgdata', source: target.description };
       }
     }
@@ -217,7 +235,7 @@ export async function createBackup(opts: CreateOptions): Promise<BackupManifest>
     rmSync(join(work, `${STATE_FILE}-wal`), { force: true });
     rmSync(join(work, `${STATE_FILE}-shm`), { force: true });
     if (snapshot) writeFileSync(join(work, SCHEMA_FILE), JSON.stringify(snapshot));
-    const files = await hashFiles(work, walk(work));
+    const files = [...liveHashes, ...(await hashFiles(work, walk(work).filter((p) => !p.startsWith('pgdata/'))))].sort((a, b) => (a.path < b.path ? -1 : 1));
     const manifest: BackupManifest = {
       version: MANIFEST_VERSION,
       id,
@@ -293,16 +311,24 @@ export async function removeBackup(root: string, id: string): Promise<void> {
  * (the current one is moved aside first and removed after), so a kill never leaves half a directory
  * where the database is opened. The caller holds the lock and has taken the pre-restore backup.
  */
-export async function restoreEmbedded(root: string, m: BackupManifest, target: DatabaseTarget & { kind: 'embedded' }): Promise<void> {
+export async function restoreEmbedded(root: string, m: BackupManifest, target: DatabaseTarget & { kind: 'embedded' }, pre: BackupManifest | null): Promise<void> {
   const live = join(root, target.dataDir);
   const incoming = `${live}.restoring-${process.pid}`;
-  const aside = `${live}.replaced-${process.pid}`;
   rmSync(incoming, { recursive: true, force: true });
   await copyDir(join(backupsRoot(root), m.id, 'pgdata'), incoming);
-  rmSync(aside, { recursive: true, force: true });
-  if (existsSync(live)) renameSync(live, aside);
+  // The live directory becomes the pre-restore backup's pgdata/ (its manifest already lists its
+  // files); a kill between the two renames leaves both backups whole and the database absent.
+  if (existsSync(live)) {
+    if (pre?.database.kind === 'embedded') renameSync(live, join(backupsRoot(root), pre.id, 'pgdata'));
+    else {
+      const aside = `${live}.replaced-${process.pid}`;
+      renameSync(live, aside);
+      renameSync(incoming, live);
+      await rm(aside, { recursive: true, force: true });
+      return;
+    }
+  }
   renameSync(incoming, live);
-  await rm(aside, { recursive: true, force: true });
 }
 
 /** pg_restore --clean of a custom-format dump into the server; a logical dump runs as SQL. */

@@ -111,5 +111,9 @@ describe('system backup create / system restore from', () => {
     expect(Object.keys(preSchema.tables)).not.toContain('public.invoices');
     expect(Object.keys(preSchema.tables)).toContain('public.customers');
     expect(existsSync(join(pre.path, 'pgdata', 'PG_VERSION'))).toBe(true);
+    // Whole: the live directory it took (renamed in, not copied) matches the sha256 its manifest lists.
+    const { verifyBackupFiles } = await import('../../src/integrations/backup-files.js');
+    const sums = await verifyBackupFiles(dir, JSON.parse(readFileSync(join(pre.path, 'manifest.json'), 'utf8')));
+    expect(sums).toEqual({ ok: true, changed: [], missing: [], extra: [] });
   }, 120_000);
 });
