@@ -135,7 +135,8 @@ export function explainTicket(causes: readonly RootCause[], ticketText: string, 
   for (const c of causes) {
     const t = tie(c, ticketText, tests);
     if (t.confidence === 0) alsoFound.push(c);
-    else explaining.push({ ...c, confidence: t.confidence, evidence: [...t.evidence, ...c.evidence.filter((e) => !t.evidence.includes(e))] });
+    // The finding's own evidence first (file:line), then what ties it to the ticket.
+    else explaining.push({ ...c, confidence: t.confidence, evidence: [...c.evidence, ...t.evidence.filter((e) => !c.evidence.includes(e))] });
   }
   explaining.sort((a, b) => b.confidence - a.confidence);
   return { explaining, alsoFound, tests };

@@ -22,8 +22,9 @@ const lineAt = (text: string, index: number) => text.slice(0, index).split('\n')
 /** Every single-column foreign key the SQL files define inline in CREATE TABLE. */
 export function foreignKeys(files: readonly SourceFile[]): KeyDefinition[] {
   const out: KeyDefinition[] = [];
-  for (const f of files) {
-    if (!f.path.endsWith('.sql') || isArchived(f.path)) continue;
+  // Migrations first: a schema dump beside them (schema.sql) repeats the same keys.
+  const sqlFiles = files.filter((f) => f.path.endsWith('.sql') && !isArchived(f.path)).sort((a, b) => Number(!/(^|\/)migrations\//.test(a.path)) - Number(!/(^|\/)migrations\//.test(b.path)));
+  for (const f of sqlFiles) {
     const sql = f.content.replace(/--[^\n]*/g, (c) => ' '.repeat(c.length));
     for (const t of sql.matchAll(/create\s+table\s+(?:if\s+not\s+exists\s+)?(?:"?(\w+)"?\.)?"?(\w+)"?\s*\(/gi)) {
       const table = t[2]!;
@@ -38,7 +39,7 @@ export function foreignKeys(files: readonly SourceFile[]): KeyDefinition[] {
         const col = /^\s*"?(\w+)"?\s+[^,]*?\breferences\s+(?:"?(\w+)"?\.)?"?(\w+)"?([^,]*)$/is.exec(part);
         const named = /^\s*constraint\s+"?(\w+)"?\s+foreign\s+key\s*\(\s*"?(\w+)"?\s*\)\s*references\s+(?:"?(\w+)"?\.)?"?(\w+)"?([^,]*)$/is.exec(part);
         const m = named ? { name: named[1]!, column: named[2]!, parent: `${named[3] ? `${named[3]}.` : ''}${named[4]}`, rest: named[5]! } : col && !/^\s*(constraint|primary|unique|check|foreign)\b/i.test(part) ? { name: `${table}_${col[1]}_fkey`, column: col[1]!, parent: `${col[2] ? `${col[2]}.` : ''}${col[3]}`, rest: col[4]! } : null;
-        if (m) {
+        if (m && !out.some((k) => k.table === table && k.name === m.name.toLowerCase())) {
           const action = /on\s+delete\s+(cascade|set\s+null|set\s+default|restrict|no\s+action)/i.exec(`${part}`)?.[1]?.toLowerCase().replace(/\s+/g, ' ') ?? null;
           out.push({ name: m.name.toLowerCase(), table, column: m.column, parent: m.parent, onDelete: action, nullable: !/not\s+null/i.test(part) && !/primary\s+key/i.test(part), file: f.path, line: lineAt(sql, start + offset + (part.length - part.trimStart().length)) });
         }

@@ -78,7 +78,7 @@ export function bugHunter(input: BugHunterInput, done: (a: Analysis) => void): A
       input.testCommand ? runShell(input.testCommand, { cwd: input.root, signal: ctx.signal }) : Promise.resolve(null),
     ]);
     typedFiles = types.files;
-    if (types.missingDependencies) ctx.log('warn', `Dependencies are not installed: run \`${types.missingDependencies.install}\` (${types.missingDependencies.errors} "Cannot find module" errors left out of the type check)`);
+    if (types.missingDependencies) ctx.log('warn', `Dependencies are not installed: run \`${types.missingDependencies.install}\` (the type check's ${types.missingDependencies.errors} errors are left out: without the packages nothing can be type-checked honestly)`);
     if (!types.files) ctx.log('warn', 'The type check covered no file: no tsconfig.json lists the sources');
     const schema = scan.findings;
     const failures = tests ? parseFailures(tests.output) : [];

@@ -25,7 +25,7 @@ export interface TypeCheckResult {
   files: number;
   /** The tsconfig files checked: the root's, the projects it references, or nested apps'. */
   configs?: string[];
-  /** Dependencies are not installed: "Cannot find module" errors for packages are left out and counted here. */
+  /** Dependencies are not installed: the check's errors are left out (they follow from it) and counted here. */
   missingDependencies?: { errors: number; install: string };
 }
 
@@ -40,13 +40,16 @@ export function installCommand(root: string): string {
 // Cannot find module 'x' (2307), no declaration file for module 'x' (7016), and JSX runtime lookups (2875).
 const MISSING_MODULE = new Set([2307, 7016, 2875]);
 
-/** Without node_modules, "Cannot find module 'react'" is not a project bug: counted once, with the way to install. */
+/**
+ * Without node_modules, "Cannot find module 'react'" is not a project bug, nor is what follows from
+ * it (JSX elements of type any, `process` unknown, implicit anys): nothing can be type-checked
+ * honestly. The errors are left out and counted once, with the way to install.
+ */
 export function withoutMissingDependencies(root: string, r: TypeCheckResult): TypeCheckResult {
   if (existsSync(join(root, 'node_modules'))) return r;
   const bare = (d: Diagnostic) => MISSING_MODULE.has(d.code) && /module '(?![./])[^']+'|'react\/jsx-runtime'/.test(d.message);
-  const missing = r.diagnostics.filter(bare);
-  if (!missing.length) return r;
-  return { ...r, diagnostics: r.diagnostics.filter((d) => !bare(d)), missingDependencies: { errors: missing.length, install: installCommand(root) } };
+  if (!r.diagnostics.some(bare)) return r;
+  return { ...r, diagnostics: [], missingDependencies: { errors: r.diagnostics.length, install: installCommand(root) } };
 }
 
 export function typeCheck(root: string, extraFiles: ReadonlyMap<string, string> = new Map()): Promise<TypeCheckResult> {

@@ -32,7 +32,7 @@ export const bugsScan = defineCommand({
     ]);
     const root = ctx.project.root;
     const [files, types, schema] = await ctx.out.spin('Scanning code and schema…', Promise.all([readProjectFiles(root), typeCheck(root), scanProjectSchema(ctx)]));
-    if (types.missingDependencies) ctx.out.line('BUGHUNTER', 'warn', `Dependencies are not installed: run \`${types.missingDependencies.install}\` first (${types.missingDependencies.errors} "Cannot find module" errors left out)`);
+    if (types.missingDependencies) ctx.out.line('BUGHUNTER', 'warn', `Dependencies are not installed: run \`${types.missingDependencies.install}\` first; the type check's ${types.missingDependencies.errors} errors are left out (without the packages nothing can be type-checked honestly)`);
     ctx.out.line('BUGHUNTER', types.files ? 'info' : 'warn', types.files ? `Type check: ${types.files} files${types.configs?.length ? ` (${types.configs.join(', ')})` : ''}` : 'Type check: no tsconfig lists any source file; nothing was type-checked');
     const findings: Finding[] = [
       ...types.diagnostics.map((d): Finding => ({ ruleId: `ts${d.code}`, severity: 'error', file: d.path, line: d.line, object: d.path, message: d.message, fix: null })),

@@ -104,7 +104,12 @@ export function testCommandFor(root: string, configured: string | undefined): st
   const pkgPath = join(root, 'package.json');
   if (!existsSync(pkgPath)) return null;
   const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { scripts?: Record<string, string> };
-  return pkg.scripts?.test ? 'npm test --silent' : null;
+  // The test script by content (npm's placeholder runs no test), run with the lockfile's package manager.
+  const script = ['test', 'test:unit'].find((name) => pkg.scripts?.[name] && !/no test specified/.test(pkg.scripts[name]!));
+  if (!script) return null;
+  const pm = existsSync(join(root, 'pnpm-lock.yaml')) ? 'pnpm' : existsSync(join(root, 'yarn.lock')) ? 'yarn' : existsSync(join(root, 'bun.lockb')) || existsSync(join(root, 'bun.lock')) ? 'bun' : 'npm';
+  if (pm === 'npm') return script === 'test' ? 'npm test --silent' : `npm run --silent ${script}`;
+  return pm === 'yarn' ? `yarn --silent ${script}` : `${pm} run ${script}`;
 }
 
 function readMigrations(stagedDir: string, manifest: Manifest): MigrationToApply[] {

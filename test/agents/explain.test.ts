@@ -39,8 +39,9 @@ describe('explainTicket', () => {
       ['create_estimate_record', 100],
       ['public.estimates.job_id', 100],
     ]);
-    expect(e.explaining[0]!.evidence.slice(0, 2)).toEqual(["the ticket's words reach it: estimates", 'the ticket describes what it causes: something reported done that is never stored']);
-    expect(e.explaining[0]!.evidence[2]).toMatch(/^lib\/voice-agent\/agent\.test\.ts:34: failing test "voice agent > persists the estimate/);
+    expect(e.explaining[0]!.evidence.slice(0, 2)).toEqual(tool.evidence);
+    expect(e.explaining[0]!.evidence.slice(2, 4)).toEqual(["the ticket's words reach it: estimates", 'the ticket describes what it causes: something reported done that is never stored']);
+    expect(e.explaining[0]!.evidence[4]).toMatch(/^lib\/voice-agent\/agent\.test\.ts:34: failing test "voice agent > persists the estimate/);
     expect(e.alsoFound).toEqual([]);
   });
 
@@ -73,7 +74,7 @@ describe('explainTicket', () => {
     expect(explainTicket([key], 'Jobs page is broken', []).explaining).toEqual([]);
     const fk: RootCause = { id: 'fk:public.subscriptions.price_id', summary: 'Missing ON DELETE', fix: 'foreign-key', subject: 'public.subscriptions.price_id', evidence: ['supabase/migrations/x.sql:40: no ON DELETE'], confidence: 60 };
     const e = explainTicket([fk], 'Deleting a price fails: update or delete violates foreign key constraint subscriptions_price_id_fkey', []);
-    expect(e.explaining.map((c) => [c.subject, c.confidence, c.evidence[0]])).toEqual([['public.subscriptions.price_id', 100, 'the ticket names subscriptions_price_id_fkey']]);
+    expect(e.explaining.map((c) => [c.subject, c.confidence, c.evidence[1]])).toEqual([['public.subscriptions.price_id', 100, 'the ticket names subscriptions_price_id_fkey']]);
   });
 
   it('ties a statement timeout on deleting accounts to the unindexed keys that reference accounts, not to every unindexed key', () => {
@@ -89,7 +90,7 @@ describe('explainTicket', () => {
     const creator = unindexed('accounts', 'accounts_created_by_fkey', 'created_by', 'auth.users');
     const e = explainTicket([creator, members], 'Deleting a team account takes many seconds and sometimes fails with "canceling statement due to statement timeout".', []);
     expect(e.explaining.map((c) => [c.subject, c.confidence])).toEqual([['basejump.account_user.account_user_account_id_fkey', 95]]);
-    expect(e.explaining[0]!.evidence.slice(0, 2)).toEqual(["the ticket's words reach it: account", 'the ticket describes what it causes: a delete or join that times out']);
+    expect(e.explaining[0]!.evidence.slice(1)).toEqual(["the ticket's words reach it: account", 'the ticket describes what it causes: a delete or join that times out']);
     expect(e.alsoFound.map((c) => c.subject)).toEqual(['basejump.accounts.accounts_created_by_fkey']);
     // The same key, without the symptom, is only a lead.
     expect(explainTicket([members], 'Team account settings page is blank', []).explaining).toEqual([]);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { findUnresolved, isArchived, tablesWithoutWrites } from '../../agents/bug-hunter/references.js';
 import { typeCheck } from '../../agents/bug-hunter/ts-diagnostics.js';
 import { deleteBlockedByKey, foreignKeys } from '../../agents/bug-hunter/fk-actions.js';
+import { testCommandFor } from '../../src/engine/deploy.js';
 import { cleanupProjects, makeProject } from '../helpers.js';
 
 afterAll(cleanupProjects);
@@ -79,6 +80,7 @@ describe('a delete that violates a foreign key', () => {
     ');',
   ].join('\n');
   const files = [
+    { path: 'schema.sql', content: init },
     { path: 'supabase/migrations/20230530034630_init.sql', content: init },
     { path: 'utils/supabase/admin.ts', content: "const deletePriceRecord = async (price) => {\n  const { error } = await supabaseAdmin\n    .from('prices')\n    .delete()\n    .eq('id', price.id);\n};" },
   ];
@@ -119,7 +121,7 @@ describe('type check coverage', () => {
     expect(r.diagnostics.map((d) => `${d.path}:${d.line} TS${d.code}`)).toEqual(['src/total.ts:1 TS2322']);
   });
 
-  it('finds an app in a subfolder, and counts missing dependencies once with the install command', async () => {
+  it('finds an app in a subfolder; without node_modules it reports no type error, only the install command', async () => {
     const root = makeProject();
     mkdirSync(join(root, 'nextjs', 'app'), { recursive: true });
     writeFileSync(join(root, 'pnpm-lock.yaml'), 'lockfileVersion: 9.0\n');
@@ -128,7 +130,25 @@ describe('type check coverage', () => {
     const r = await typeCheck(root);
     expect(r.configs).toEqual(['nextjs/tsconfig.json']);
     expect(r.files).toBe(1);
-    expect(r.diagnostics.map((d) => `${d.path}:${d.line} TS${d.code}`)).toEqual(['nextjs/app/page.ts:3 TS2322']);
-    expect(r.missingDependencies).toEqual({ errors: 2, install: 'pnpm install' });
+    // Without the packages, no error is the project's: none is reported, all are counted.
+    expect(r.diagnostics).toEqual([]);
+    expect(r.missingDependencies).toEqual({ errors: 3, install: 'pnpm install' });
+  });
+});
+
+describe('test command', () => {
+  it("is the project's test script by content, run with the lockfile's package manager", () => {
+    const project = (scripts: Record<string, string>, lockfile?: string) => {
+      const root = makeProject();
+      writeFileSync(join(root, 'package.json'), JSON.stringify({ scripts }));
+      if (lockfile) writeFileSync(join(root, lockfile), '');
+      return testCommandFor(root, undefined);
+    };
+    expect(project({ test: 'vitest run' })).toBe('npm test --silent');
+    expect(project({ 'test:unit': 'vitest run' }, 'pnpm-lock.yaml')).toBe('pnpm run test:unit');
+    expect(project({ test: 'jest' }, 'yarn.lock')).toBe('yarn --silent test');
+    expect(project({ test: 'echo "Error: no test specified" && exit 1', 'test:unit': 'vitest' })).toBe('npm run --silent test:unit');
+    expect(project({ test: 'echo "Error: no test specified" && exit 1' })).toBeNull();
+    expect(testCommandFor(makeProject(), 'make check')).toBe('make check');
   });
 });
