@@ -228,9 +228,14 @@ describe('model mode is chosen, not taken from the key', () => {
 
     const dir = makeProject();
     const env = { ANTHROPIC_API_KEY: 'sk-ant-api03-planted-claude-code-key-000' };
-    const [off, on] = await Promise.all([agent(['status', '--json'], { cwd: dir, env }), agent(['status', '--model', '--json'], { cwd: dir, env })]);
+    const [off, on, health] = await Promise.all([
+      agent(['status', '--json'], { cwd: dir, env }),
+      agent(['status', '--model', '--json'], { cwd: dir, env }),
+      agent(['health', '--json'], { cwd: dir, env: { ...env, ANTHROPIC_BASE_URL: `${base}/anthropic` } }), // any path but /mcp answers 200
+    ]);
+    expect(checks(health.stdout).find((c) => c.name === 'anthropic')).toMatchObject({ status: 'ok', detail: expect.stringMatching(/answered 200; offline: ANTHROPIC_API_KEY is set \(env\) but model mode is off/) });
     expect((parseNdjson(off.stdout).at(-1)!.data as { model: unknown }).model).toMatchObject({ on: false, keySource: 'env', detail: expect.stringMatching(/set llm\.enabled in agent\.config\.json \(or pass --model\)/) });
     expect((parseNdjson(on.stdout).at(-1)!.data as { model: unknown }).model).toMatchObject({ on: true, keySource: 'env', detail: expect.stringMatching(/with the ANTHROPIC_API_KEY from the environment/) });
-    expect(off.stdout + on.stdout).not.toContain(env.ANTHROPIC_API_KEY);
+    expect(off.stdout + on.stdout + health.stdout).not.toContain(env.ANTHROPIC_API_KEY);
   });
 });
