@@ -78,8 +78,9 @@ export async function runHealthChecks(ctx: CommandContext): Promise<CheckResult[
         const target = mcpTarget(config, s, ctx.project.root);
         if (!target) return missing(NOT_CONFIGURED);
         const probe = await probeMcp(target, signal, Math.min(timeoutMs, config.network.timeoutMs));
-        if (probe.type === 'failing') return failing(probe.detail);
-        return ok(`${probe.where} reachable (${probe.protocol}), ${describeTools(probe.tools)}`);
+        const unset = 'missingEnv' in target && target.missingEnv ? `; mcp.server.env names ${target.missingEnv.join(', ')}, set neither in the environment nor in .env` : '';
+        if (probe.type === 'failing') return failing(probe.detail + unset);
+        return ok(`${probe.where} reachable (${probe.protocol}), ${describeTools(probe.tools)}${unset}`);
       },
     },
     ...(['staging', 'production'] as const).map(

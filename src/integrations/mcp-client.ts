@@ -30,6 +30,8 @@ export interface StdioTarget {
   /** Only these variables (plus the SDK's safe defaults: PATH, HOME, …) reach the server. */
   env: Record<string, string>;
   cwd?: string;
+  /** Names mcp.server.env lists that are set neither in the environment nor in .env. */
+  missingEnv?: string[];
 }
 
 export type McpTarget = HttpTarget | StdioTarget;
@@ -91,8 +93,8 @@ export function stdioEnv(names: readonly string[] | undefined, lookup: (name: st
 export function mcpTarget(config: AgentConfig, secrets: Secrets, root?: string): McpTarget | null {
   const server = config.mcp.server;
   if (server) {
-    const { env } = stdioEnv(server.env, (n) => secrets.get(n as CredentialName));
-    return { command: server.command, args: server.args ?? [], env, ...(root ? { cwd: root } : {}) };
+    const { env, missing } = stdioEnv(server.env, (n) => secrets.get(n as CredentialName));
+    return { command: server.command, args: server.args ?? [], env, ...(root ? { cwd: root } : {}), ...(missing.length ? { missingEnv: missing } : {}) };
   }
   const supabase = secrets.get('SUPABASE_URL');
   const url = config.mcp.url ?? secrets.get('MCP_SERVER_URL') ?? (supabase ? `${supabase.replace(/\/+$/, '')}/functions/v1/mcp-server` : undefined);

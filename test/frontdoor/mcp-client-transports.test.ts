@@ -70,10 +70,10 @@ describe('health: the handshake decides, and the tools are named', () => {
     const { dir } = stdioProject();
     const other = makeProject();
     writeFileSync(join(other, 'agent.config.json'), JSON.stringify({ mcp: { url: `${base}/mcp` } }));
-    const [stdio, streamable] = await Promise.all([agent(['health', '--json'], { cwd: dir, env: envFor(dir) }), agent(['health', '--json'], { cwd: other })]);
+    const [stdio, streamable] = await Promise.all([agent(['health', '--json'], { cwd: dir, env: { ...envFor(dir), CRM_TOKEN: undefined } }), agent(['health', '--json'], { cwd: other })]);
     expect(checks(stdio.stdout).find((c) => c.name === 'mcp server')).toMatchObject({
       status: 'ok',
-      detail: `${process.execPath} ${SERVER} reachable (stdio), 5 tools: list_customers, create_customer, delete_customer, token_seen, get_token`,
+      detail: `${process.execPath} ${SERVER} reachable (stdio), 5 tools: list_customers, create_customer, delete_customer, token_seen, get_token; mcp.server.env names CRM_TOKEN, set neither in the environment nor in .env`,
     });
     expect(checks(streamable.stdout).find((c) => c.name === 'mcp server')).toMatchObject({ status: 'ok', detail: `${base.slice(7)} reachable (streamable-http), 2 tools: list_jobs, create_job` });
   });
