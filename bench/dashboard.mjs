@@ -3,12 +3,16 @@
 //   1. time to the first full frame of `agent dashboard` vs a bare Ink render of one <Text>
 //   2. a burst of 10,000 events a second for 10 s appended by another process, while pressing a
 //      key every 250 ms: key-to-frame latency, frames written per second, RSS, events seen
+//   3. another process holding SQLite's write lock for 6 s while pressing a key every 100 ms:
+//      key-to-frame latency against the same presses without the lock (BENCH_BEFORE_CLI=<an
+//      older dist/cli.js> measures that build too, in the same run)
 // Never part of the tests. Runs in about 40 s.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'dist', 'cli.js');
@@ -168,7 +172,7 @@ async function underLoad({ perSecond = 10_000, seconds = 10 } = {}) {
     const from = d.out.length;
     const t = performance.now();
     d.child.stdin.write(open ? 'h' : '\x1b');
-    const seen = await waitOutput(d, open ? 'HELP · keys and commands' : 'PANES', from, 5000);
+    const seen = await waitOutput(d, open ? 'HELP' : 'PANES', from, 5000);
     return seen - t;
   };
   const sample = async (ms) => {
@@ -249,6 +253,63 @@ async function underLoad({ perSecond = 10_000, seconds = 10 } = {}) {
   return { idleP50, lat: loaded.lat, worst, rssIdle, rssLoad, seen: seenAfter - seenBefore, appended };
 }
 
+// ---- 3. another process's write lock ----
+async function underLock(cliPath = cli, label = 'this build', seconds = 6) {
+  const Database = createRequire(join(root, 'package.json'))('better-sqlite3');
+  const dir = project();
+  const d = pty(`'${process.execPath}' '${cliPath}' dashboard`, dir);
+  await waitOutput(d, 'agent ›', 0);
+  await dashboardPid(dir);
+  d.child.stdin.write('\x1b'); // an older build opens at the prompt: Esc focuses the panes
+  await waitOutput(d, 'PANES', 0);
+  const toggle = async (open) => {
+    const from = d.out.length;
+    const t = performance.now();
+    d.child.stdin.write(open ? 'h' : '\x1b');
+    const seen = await waitOutput(d, open ? 'HELP' : 'PANES', from, 30_000);
+    return seen - t;
+  };
+  const sample = async (ms) => {
+    const lat = [];
+    const end = performance.now() + ms;
+    let open = true;
+    while (performance.now() < end) {
+      lat.push(await toggle(open));
+      open = !open;
+      await sleep(100);
+    }
+    if (!open) lat.push(await toggle(false));
+    return lat;
+  };
+  const idle = await sample(2000);
+  const db = new Database(join(dir, '.agent', 'state.db'));
+  db.exec('BEGIN IMMEDIATE');
+  let locked;
+  try {
+    locked = await sample(seconds * 1000);
+  } finally {
+    db.exec('COMMIT');
+    db.close();
+  }
+  const code = await stopDashboard(d);
+  rmSync(dir, { recursive: true, force: true });
+  const base = median(idle);
+  report(`Another process holds the write lock for ${seconds} s (${label}: ${cliPath})`, [
+    ['key-to-frame p50, no lock (baseline)', base.toFixed(1), 'ms', '1.00x'],
+    ['key-to-frame p50, lock held', median(locked).toFixed(1), 'ms', `${(median(locked) / base).toFixed(2)}x`],
+    ['key-to-frame p95, lock held', pct(locked, 95).toFixed(1), 'ms', `${(pct(locked, 95) / base).toFixed(2)}x   target < 200 ms`],
+    ['key-to-frame max, lock held', Math.max(...locked).toFixed(1), 'ms', `(${locked.length} presses)`],
+    ['dashboard exit code after Ctrl-C', code, '', ''],
+  ]);
+  return { base, locked };
+}
+
+if (process.argv[2] === '--lock') {
+  if (process.env.BENCH_BEFORE_CLI) await underLock(process.env.BENCH_BEFORE_CLI, 'before');
+  await underLock();
+  process.exit(0);
+}
+
 if (spawnSync('script', ['--version']).status !== 0) {
   console.error('bench/dashboard.mjs needs `script` (util-linux) for a pseudo-terminal');
   process.exit(2);
@@ -256,4 +317,6 @@ if (spawnSync('script', ['--version']).status !== 0) {
 const t0 = performance.now();
 await firstFrame(Number(process.env.BENCH_RUNS ?? 7));
 await underLoad();
+if (process.env.BENCH_BEFORE_CLI) await underLock(process.env.BENCH_BEFORE_CLI, 'before');
+await underLock();
 console.log(`\n(${((performance.now() - t0) / 1000).toFixed(0)} s)`);
