@@ -16,6 +16,15 @@
 // Every user schema is scanned (all but those Supabase manages, MANAGED_SCHEMAS); the RLS-exposure
 // and view lints only look at the schemas the API serves.
 //   missing-foreign-key (warning)          `<name>_id` column matching a table, with no foreign key
+//   auth-rls-initplan (warning)            policy calling auth.uid()/auth.jwt()/current_setting() per row
+//   rls-references-user-metadata (error)   policy trusting user_metadata, which users can edit
+//   rls-policy-always-true (warning)       UPDATE/DELETE using (true) or INSERT/UPDATE with check (true) for API roles
+//   unsupported-reg-types (warning)        reg* column types pg_upgrade cannot carry
+//   fkey-to-auth-unique (error)            foreign key to auth.users on a column other than id
+//   extension-in-public (warning)          extension installed in public
+//   materialized-view-in-api (warning)     materialized view in an API schema (no RLS)
+//   auth-users-exposed (error)             API view reading auth.users with its owner's rights
+//   (the names are Supabase's splinter lints; those needing grants or statistics are not computed here)
 import type { Finding, Severity } from './finding.js';
 import { sortFindings } from './finding.js';
 import type { SchemaSnapshot, TableSnapshot } from './schema-snapshot.js';
@@ -116,6 +125,20 @@ export function foreignKeyFixSql(table: string, column: string, refTable: string
   ].join('\n');
 }
 
+const AUTH_CALL = /\b(?:auth\.(?:uid|jwt|role|email)|current_setting)\s*\(/i;
+const REG_TYPES = /^(regcollation|regconfig|regdictionary|regnamespace|regoper|regoperator|regproc|regprocedure)(\[\])?$/;
+
+/** Pure: an auth.uid()/auth.jwt()/current_setting() call a policy evaluates per row (not wrapped in a SELECT). */
+export function unwrappedAuthCall(expr: string): boolean {
+  // pg_get_expr shows a wrapped call as `( SELECT auth.uid() AS uid)`.
+  return AUTH_CALL.test(expr.replace(/\(\s*select\s+[^()]*(?:\([^()]*\))?[^()]*\)/gi, ''));
+}
+
+/** Pure: `auth.uid()` -> `(select auth.uid())` (and the other calls), for a fix of an expression with no SELECT. */
+export function wrapAuthCalls(expr: string): string {
+  return expr.replace(/\b(auth\.(?:uid|jwt|role|email)\s*\(\s*\)|current_setting\s*\([^()]*\))/gi, '(select $1)');
+}
+
 export function lintSchema(snapshot: SchemaSnapshot, opts: SchemaLintOptions = {}): Finding[] {
   const schemas = opts.schemas ?? ['public'];
   const scanned = new Set(opts.scanned ?? (opts.schemas ? opts.schemas : userSchemas(snapshot)));
@@ -155,6 +178,31 @@ export function lintSchema(snapshot: SchemaSnapshot, opts: SchemaLintOptions = {
     if (t.rls && !policies.length) {
       const owner = ownerColumn(t);
       add('rls-enabled-no-policy', 'info', key, { table: key }, `${key} has row level security on and no policy, so the API returns no rows to anon or authenticated users`, owner ? `add a policy, e.g. owners manage their rows through ${owner}` : 'add policies for the access the app needs', owner ? ownerPolicySql(key, owner) : undefined);
+    }
+    // Policies: Supabase's auth_rls_initplan, rls_references_user_metadata, rls_policy_always_true.
+    for (const [name, p] of policies) {
+      const obj = `${key}.${name}`;
+      const exprs = [p.using, p.check].filter((e): e is string => Boolean(e));
+      if (exprs.some(unwrappedAuthCall)) {
+        const wrap = (e: string | null) => (e ? wrapAuthCalls(e) : null);
+        const canFix = exprs.every((e) => !/\bselect\b/i.test(e));
+        const fixSql = canFix ? `alter policy ${quoteIdent(name)} on ${quoteQualified(key)}${p.using ? ` using (${wrap(p.using)})` : ''}${p.check ? ` with check (${wrap(p.check)})` : ''};` : undefined;
+        add('auth-rls-initplan', 'warning', obj, { table: key }, `policy "${name}" on ${key} calls auth.<function>() or current_setting() for every row it checks`, 'wrap the call in a subquery, `(select auth.uid())`, so Postgres evaluates it once per statement', fixSql);
+      }
+      if (exprs.some((e) => /user_metadata/.test(e))) add('rls-references-user-metadata', 'error', obj, { table: key }, `policy "${name}" on ${key} trusts user_metadata from the JWT, which the signed-in user can edit`, 'decide on app_metadata (only the server can set it) or on a table the user cannot write');
+      const apiRoles = p.roles.length === 0 || p.roles.some((r) => r === 'public' || r === 'anon' || r === 'authenticated');
+      const alwaysTrue = (e: string | null) => e !== null && /^\(?\s*true\s*\)?$/i.test(e.trim());
+      if (apiRoles && (((p.command === 'update' || p.command === 'delete') && alwaysTrue(p.using)) || ((p.command === 'insert' || p.command === 'update') && alwaysTrue(p.check)))) {
+        add('rls-policy-always-true', 'warning', obj, { table: key }, `policy "${name}" lets ${p.roles.join(', ') || 'everyone'} ${p.command} any row of ${key} (its condition is true)`, 'restrict the condition to the rows the role owns, or drop the policy');
+      }
+    }
+    for (const [col, c] of Object.entries(t.columns)) {
+      if (REG_TYPES.test(c.type)) add('unsupported-reg-types', 'warning', `${key}.${col}`, { table: key, column: col }, `${key}.${col} is of type ${c.type}, which pg_upgrade cannot carry over: the project's Postgres cannot be upgraded`, 'store the name as text (or the oid of a regclass) instead');
+    }
+    for (const [name, c] of Object.entries(t.constraints)) {
+      if (c.type === 'foreign key' && c.references?.table === 'auth.users' && c.references.columns.join(',') !== 'id') {
+        add('fkey-to-auth-unique', 'error', `${key}.${name}`, { table: key, column: c.columns[0] as string }, `${key}.${name} references auth.users (${c.references.columns.join(', ')}), a unique constraint Supabase may drop in an auth upgrade`, 'reference auth.users (id) instead');
+      }
     }
     // Duplicate indexes
     const groups = new Map<string, string[]>();
@@ -206,6 +254,14 @@ export function lintSchema(snapshot: SchemaSnapshot, opts: SchemaLintOptions = {
     }
   }
 
+  for (const [name, e] of Object.entries(snapshot.extensions)) {
+    if (e.schema === 'public') add('extension-in-public', 'warning', `extension ${name}`, null, `extension ${name} is installed in public, so its functions and types sit in the API's schema`, 'move it to the extensions schema', `alter extension ${quoteIdent(name)} set schema extensions;`);
+  }
+  for (const [key, v] of Object.entries(snapshot.views)) {
+    if (!schemas.includes(v.schema)) continue;
+    if (v.materialized) add('materialized-view-in-api', 'warning', key, { view: key }, `materialized view ${key} is served by the API and has no row level security`, 'move it to a schema the API does not serve, or revoke select from anon and authenticated');
+    if (!v.securityInvoker && /\bauth\.users\b/.test(v.definition)) add('auth-users-exposed', 'error', key, { view: key }, `view ${key} reads auth.users with its owner's rights, so the API can show every user's data`, 'drop it or make it security_invoker (and read only the caller\'s row)', `alter view ${quoteQualified(key)} set (security_invoker = true);`);
+  }
   for (const [key, v] of Object.entries(snapshot.views)) {
     if (!schemas.includes(v.schema) || v.materialized || v.securityInvoker) continue;
     add('security-definer-view', 'error', key, { view: key }, `view ${key} runs with its owner's rights, so API users bypass the row level security of the tables it reads`, 'make it security_invoker', `alter view ${quoteQualified(key)} set (security_invoker = true);`);

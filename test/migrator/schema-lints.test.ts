@@ -66,3 +66,56 @@ describe('lintSchema', () => {
     expect(f).toMatchObject({ file: 'supabase/migrations/1_x.sql', line: 5 });
   });
 });
+
+describe("Supabase's advisor lints (splinter names), each firing and silent", () => {
+  const pol = (command: 'all' | 'select' | 'insert' | 'update' | 'delete', using: string | null, check: string | null = null, roles = ['authenticated']) => ({ r: { command, permissive: true, roles, using, check } });
+  const t = (extra: Parameters<typeof table>[2] = {}, cols: Parameters<typeof table>[1] = { id: 'uuid', owner_id: 'uuid' }) => table('public.t', cols, { pk: 'id', ...extra });
+  const ids = (s: ReturnType<typeof snapshot>) => lintSchema(s).map((f) => f.ruleId);
+
+  it('auth-rls-initplan: auth.uid() per row, not when wrapped in a select; the fix wraps it', () => {
+    const f = lintSchema(snapshot(t({ policies: pol('select', '(auth.uid() = owner_id)') }))).find((x) => x.ruleId === 'auth-rls-initplan');
+    expect(f).toMatchObject({ object: 'public.t.r', severity: 'warning', fixSql: 'alter policy r on public.t using (((select auth.uid()) = owner_id));' });
+    expect(ids(snapshot(t({ policies: pol('select', '(( SELECT auth.uid() AS uid) = owner_id)') })))).not.toContain('auth-rls-initplan');
+    expect(ids(snapshot(t({ policies: pol('select', "(current_setting('app.tenant'::text) = 'x'::text)") })))).toContain('auth-rls-initplan');
+  });
+
+  it('rls-references-user-metadata: user_metadata fires, app_metadata does not', () => {
+    expect(ids(snapshot(t({ policies: pol('select', "((( SELECT auth.jwt() AS jwt) -> 'user_metadata'::text) ->> 'role'::text) = 'admin'::text)") })))).toContain('rls-references-user-metadata');
+    expect(ids(snapshot(t({ policies: pol('select', "((( SELECT auth.jwt() AS jwt) -> 'app_metadata'::text) ->> 'role'::text) = 'admin'::text)") })))).not.toContain('rls-references-user-metadata');
+  });
+
+  it('rls-policy-always-true: update/delete using (true) and insert with check (true) for API roles; select true and service_role are fine', () => {
+    expect(ids(snapshot(t({ policies: pol('delete', 'true') })))).toContain('rls-policy-always-true');
+    expect(ids(snapshot(t({ policies: pol('insert', null, 'true', ['anon']) })))).toContain('rls-policy-always-true');
+    expect(ids(snapshot(t({ policies: pol('select', 'true') })))).not.toContain('rls-policy-always-true');
+    expect(ids(snapshot(t({ policies: pol('delete', 'true', null, ['service_role']) })))).not.toContain('rls-policy-always-true');
+  });
+
+  it('unsupported-reg-types: regproc fires, regclass does not', () => {
+    expect(ids(snapshot(t({ policies: pol('select', 'true') }, { id: 'uuid', handler: 'regproc' })))).toContain('unsupported-reg-types');
+    expect(ids(snapshot(t({ policies: pol('select', 'true') }, { id: 'uuid', rel: 'regclass' })))).not.toContain('unsupported-reg-types');
+  });
+
+  it('fkey-to-auth-unique: a key to auth.users (email) fires, to auth.users (id) does not', () => {
+    const fk = (cols: string[]) => ({ t_owner_fkey: { type: 'foreign key' as const, definition: '', columns: ['owner_id'], validated: true, references: { table: 'auth.users', columns: cols } } });
+    const idx = { t_owner_idx: { definition: 'CREATE INDEX t_owner_idx ON public.t USING btree (owner_id)', unique: false, primary: false, valid: true, columns: ['owner_id'], predicate: null, method: 'btree' } };
+    expect(ids(snapshot(t({ constraints: fk(['email']), indexes: idx, policies: pol('select', 'true') })))).toContain('fkey-to-auth-unique');
+    expect(ids(snapshot(t({ constraints: fk(['id']), indexes: idx, policies: pol('select', 'true') })))).not.toContain('fkey-to-auth-unique');
+  });
+
+  it('extension-in-public, materialized-view-in-api, auth-users-exposed', () => {
+    const s = snapshot(t({ policies: pol('select', 'true') }));
+    s.extensions = { pg_trgm: { schema: 'public', version: '1.6' }, citext: { schema: 'extensions', version: '1.6' } };
+    s.views = {
+      'public.totals': { schema: 'public', name: 'totals', materialized: true, securityInvoker: false, definition: 'SELECT 1' },
+      'private.totals': { schema: 'private', name: 'totals', materialized: true, securityInvoker: false, definition: 'SELECT 1' },
+      'public.people': { schema: 'public', name: 'people', materialized: false, securityInvoker: false, definition: 'SELECT users.id, users.email FROM auth.users' },
+      'public.me': { schema: 'public', name: 'me', materialized: false, securityInvoker: true, definition: 'SELECT users.id FROM auth.users WHERE (users.id = auth.uid())' },
+    };
+    const f = lintSchema(s).map((x) => `${x.ruleId} ${x.object}`);
+    expect(f).toEqual(expect.arrayContaining(['extension-in-public extension pg_trgm', 'materialized-view-in-api public.totals', 'auth-users-exposed public.people']));
+    expect(f).not.toContain('extension-in-public extension citext');
+    expect(f).not.toContain('materialized-view-in-api private.totals');
+    expect(f).not.toContain('auth-users-exposed public.me');
+  });
+});
