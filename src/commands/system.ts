@@ -42,7 +42,7 @@ async function backupNow(ctx: CommandContext, target: DatabaseTarget, reason: Ba
 
 function describeCopy(m: BackupManifest, fmt: (n: number) => string): string {
   const db =
-    m.database.kind === 'embedded' ? `the data directory (${m.database.source})` : m.database.kind === 'pg_dump' ? `a ${m.database.tool} custom-format dump of ${m.database.source}` : m.database.kind === 'logical' ? `a logical dump through the driver of ${m.database.source}` : `no database: ${m.database.note}`;
+    m.database.kind === 'embedded' ? `the data directory (${m.database.source})` : m.database.kind === 'pg_dump' ? `a ${m.database.tool} custom-format dump of ${m.database.source}` : m.database.kind === 'logical' ? `a logical dump through the driver of ${m.database.source} (pg_dump is not installed here: tables, sequences, rows, constraints and indexes only)` : `no database: ${m.database.note}`;
   return `${db}, the state database (schema step ${m.stateSchema}) and the audit head #${m.audit?.seq ?? 0}; ${m.files.length} files, ${fmt(m.bytes)}, sha256 in manifest.json`;
 }
 

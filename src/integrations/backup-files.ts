@@ -266,11 +266,12 @@ async function dumpServer(target: DatabaseTarget & { kind: 'url' }, db: Pg, work
   const r = await run('pg_dump', ['--format=custom', '--no-owner', '--file', file], libpqEnv(target.url));
   if (!r.missing) {
     if (r.code !== 0) throw new WorkFailedError(`pg_dump of ${target.description} failed (exit ${r.code}): ${r.stderr.split('\n')[0] ?? ''}`);
-    const version = /\d+(\.\d+)?/.exec((await run('pg_dump', ['--version'], process.env)).stderr)?.[0];
+    const version = /\d+(\.\d+)?/.exec(spawnSync('pg_dump', ['--version'], { encoding: 'utf8' }).stdout ?? '')?.[0];
     return { kind: 'pg_dump', file: 'database.dump', source: target.description, tool: `pg_dump${version ? ` ${version}` : ''}` };
   }
-  void db;
-  throw new WorkFailedError(`pg_dump is not installed, and the logical dump through the driver is not built yet: install the PostgreSQL client tools (pg_dump, pg_restore) to back up ${target.description}`);
+  const { logicalDump } = await import('./logical-dump.js');
+  writeFileSync(join(work, 'database.sql'), await logicalDump(db));
+  return { kind: 'logical', file: 'database.sql', source: target.description };
 }
 
 /** The schema step and the last audit entry of a copied state database, read through the live connection. */
