@@ -79,7 +79,13 @@ describe('system backup create / system restore from', () => {
     expect(drops.at(-1)!.detail).toContain('drop table invoices');
     expect(drops.at(-1)!.approval).toMatch(/^APR-\d+$/);
 
-    const restore = await approved(dir, null, 'system', 'restore', 'from', bk.id);
+    // Point in time: the newest backup at or before now is the manual one, and the command says so.
+    const at = new Date().toISOString();
+    const asked = await run(dir, 'system', 'restore', 'from', at);
+    expect(asked.code, asked.stdout + asked.stderr).toBe(3);
+    expect(asked.stdout).toContain(`Point in time ${at}: the newest production backup at or before it is ${bk.id}`);
+    const restore = await run(dir, 'approve', /APR-\d+/.exec(asked.stdout + asked.stderr)![0], '--confirm', /APR-\d+/.exec(asked.stdout + asked.stderr)![0]);
+    expect(restore.code, restore.stdout + restore.stderr).toBe(0);
     const out = restore.stdout;
     expect(out).toMatch(new RegExp(`${bk.id}: \\d+ files match their sha256`));
     expect(out).toMatch(/Schema matches the snapshot taken with/);
