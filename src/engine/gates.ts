@@ -40,7 +40,27 @@ export const GATE_NAMES: Record<Phase, string> = {
   verify: 'zero-post-errors',
 };
 
-export function evaluateGate(phase: Phase, m: PhaseMetrics, gates: AgentConfig['gates']): GateVerdict {
+/** The checklist items a phase recorded (the same shape as phases.ts's ChecklistItem). */
+export interface GateItem {
+  item: string;
+  ok: boolean;
+  evidence: string;
+}
+
+/**
+ * A blocked gate names what blocked it: the phase's unmet checklist items with their evidence (the
+ * cycle's files, the precondition not met), not only a count. Pure.
+ */
+export function evaluateGate(phase: Phase, m: PhaseMetrics, gates: AgentConfig['gates'], items: readonly GateItem[] = []): GateVerdict {
+  const verdict = gateVerdict(phase, m, gates);
+  const unmet = items.filter((i) => !i.ok);
+  // A failed check names itself; an understand gate with a basis already says why.
+  if (verdict.type === 'pass' || !unmet.length || m.checksFailed?.length || (phase === 'understand' && m.confidenceBasis)) return verdict;
+  const named = unmet.slice(0, 3).map((i) => `${i.item} (${i.evidence.length > 200 ? `${i.evidence.slice(0, 199)}…` : i.evidence})`);
+  return { ...verdict, reason: `${verdict.reason}; unmet: ${named.join('; ')}${unmet.length > 3 ? `; and ${unmet.length - 3} more` : ''}` };
+}
+
+function gateVerdict(phase: Phase, m: PhaseMetrics, gates: AgentConfig['gates']): GateVerdict {
   const gate = GATE_NAMES[phase];
   const missing = (what: string): GateVerdict => ({ type: 'block', gate, reason: `the ${phase} phase reported no ${what}` });
   if (m.checksFailed?.length) return { type: 'block', gate: `${phase}-checks`, reason: m.checksFailed.join('; ') };
