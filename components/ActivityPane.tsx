@@ -9,9 +9,10 @@ export const ActivityPane = memo(function ActivityPane({ height, width }: { heig
   const status = useData((s) => s.status);
   const agents = useData((s) => s.agents);
   useUi((s) => s.tick);
+  const selected = useUi((s) => s.focus === 'panes' && s.pane === 'activity');
   const lines = activityLines(status, agents, Date.now(), Math.max(1, height - 3));
   return (
-    <Box borderStyle="round" borderColor="gray" flexDirection="column" height={height} width={width} flexShrink={0} paddingX={1}>
+    <Box borderStyle="round" borderColor={selected ? 'cyan' : 'gray'} flexDirection="column" height={height} width={width} flexShrink={0} paddingX={1}>
       <Text bold>Recent Activity</Text>
       {lines.map((l, i) => (
         <Line key={i} segs={l} />

@@ -11,9 +11,16 @@ export const AgentsPane = memo(function AgentsPane({ height, width }: { height: 
   const active = useData((s) => s.status?.agents.active ?? 0);
   const max = useData((s) => s.status?.agents.max ?? 0);
   const tick = useUi((s) => s.tick);
-  const lines = agentLines(agents, Date.now(), tick).slice(0, Math.max(1, height - 3));
+  const selected = useUi((s) => s.focus === 'panes' && s.pane === 'agents');
+  const cursor = useUi((s) => s.agentCursor);
+  const all = agentLines(agents, Date.now(), tick);
+  const rows = Math.max(1, height - 3);
+  const from = selected ? Math.max(0, Math.min(cursor, all.length - 1) - rows + 1) : 0;
+  const lines = all
+    .map((l, i) => (selected && i === Math.min(cursor, all.length - 1) && all.length > 0 ? l.map((sg, j) => (j === 1 ? { ...sg, inverse: true } : sg)) : l))
+    .slice(from, from + rows);
   return (
-    <Box borderStyle="round" borderColor="gray" flexDirection="column" height={height} width={width} flexShrink={0} paddingX={1}>
+    <Box borderStyle="round" borderColor={selected ? 'cyan' : 'gray'} flexDirection="column" height={height} width={width} flexShrink={0} paddingX={1}>
       <Text bold wrap="truncate">
         Agents <Text dimColor>{`${active}/${max} active`}</Text>
       </Text>

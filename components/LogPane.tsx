@@ -10,7 +10,7 @@ import { logLine } from './view.js';
 export const LogPane = memo(function LogPane({ height, visible }: { height: number; visible: number }) {
   const log = useData((s) => s.log);
   const consoleLines = useData((s) => s.console);
-  const focused = useUi((s) => s.focus === 'panes');
+  const focused = useUi((s) => s.focus === 'panes' && s.pane === 'log');
   const lines = useMemo(
     () => logLines(log.rows, consoleLines, log),
     // eslint-disable-next-line react-hooks/exhaustive-deps

@@ -7,6 +7,8 @@ import { isPrintable, PRIORITY, type KeyHandler } from './keys.js';
 import type { KeyHelp } from './view.js';
 import type { LineEdit } from './line-edit.js';
 import { helpRows } from './screen.js';
+import { visibleAgents } from './view.js';
+import { PANES } from './ui-store.js';
 
 export const KEY_HELP: readonly KeyHelp[] = [
   { when: 'Anywhere', keys: 'Ctrl-C', what: 'cancel the running commands; quit when none runs (Ctrl-C again within 2 s quits anyway)' },
@@ -19,6 +21,8 @@ export const KEY_HELP: readonly KeyHelp[] = [
   { when: 'At the prompt', keys: 'Ctrl-R', what: 'search the history (Ctrl-R again: older; Enter takes the line; Esc drops the search)' },
   { when: 'At the prompt', keys: 'PgUp / PgDn', what: 'scroll the log' },
   { when: 'At the prompt', keys: 'Esc', what: 'leave the prompt: back to the panes (quick keys below)' },
+  { when: 'Panes focused', keys: 'Tab or 1 / 2 / 3', what: 'choose the pane: agents, recent activity, log' },
+  { when: 'Panes focused', keys: '↑ ↓ then Enter', what: 'in the agents pane: pick an agent; Enter shows its log only' },
   { when: 'Panes focused', keys: 'R', what: 'refresh everything from the state database' },
   { when: 'Panes focused', keys: 'L', what: 'logs: the log pane fills the screen (L again: back)' },
   { when: 'Panes focused', keys: 'D', what: 'deploy: asks which target' },
@@ -158,7 +162,21 @@ export function installKeys(d: Dashboard): () => void {
     const u = ui.getState();
     const s = data.getState();
     const visible = d.layout().logVisible;
-    if (key.return || input === ':') u.setFocus('prompt');
+    const shownAgents = visibleAgents(s.agents, Date.now());
+    const panesShown = d.layout().top > 0;
+    if (key.tab) u.setPane(panesShown ? PANES[(PANES.indexOf(u.pane) + (key.shift ? PANES.length - 1 : 1)) % PANES.length]! : 'log');
+    else if (/^[123]$/.test(input)) u.setPane(panesShown ? PANES[Number(input) - 1]! : 'log');
+    else if (u.pane === 'agents' && panesShown && (key.upArrow || key.downArrow)) u.moveAgentCursor(key.upArrow ? -1 : 1, shownAgents.length);
+    else if (u.pane === 'agents' && panesShown && key.return) {
+      // Enter on an agent: the log shows that agent only (A cycles on, A back to all).
+      const agent = shownAgents[Math.min(u.agentCursor, shownAgents.length - 1)];
+      if (!agent) u.notify('No agent to pick: the log shows every agent.', 'info');
+      else {
+        s.setLogFilter({ agent: agent.id });
+        u.setPane('log');
+        u.notify(`Log: ${agent.id} (A: next agent, all agents after the last)`, 'info');
+      }
+    } else if (key.return || input === ':') u.setFocus('prompt');
     else if (key.escape) return true; // the panes are the bottom of the stack: nothing to leave
     else if (key.upArrow) s.scrollLog(1, visible);
     else if (key.downArrow) s.scrollLog(-1, visible);

@@ -5,6 +5,9 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import { cleanText, editLine, insertText, type LineEdit } from './line-edit.js';
 
 export type Focus = 'prompt' | 'panes';
+/** Which pane the quick keys' arrows and Enter act on (Tab or 1/2/3). */
+export type Pane = 'agents' | 'activity' | 'log';
+export const PANES: readonly Pane[] = ['agents', 'activity', 'log'];
 
 export interface Notice {
   text: string;
@@ -24,6 +27,9 @@ export interface UiState {
   columns: number;
   rows: number;
   focus: Focus;
+  pane: Pane;
+  /** The selected row of the agents pane. */
+  agentCursor: number;
   help: { open: boolean; scroll: number };
   /** The log pane fills the body (L). */
   logsMaximized: boolean;
@@ -58,6 +64,8 @@ export interface UiState {
   setSize(columns: number, rows: number): void;
   setFocus(focus: Focus): void;
   toggleFocus(): void;
+  setPane(pane: Pane): void;
+  moveAgentCursor(delta: number, count: number): void;
   openHelp(): void;
   closeHelp(): void;
   scrollHelp(delta: number, max: number): void;
@@ -102,6 +110,8 @@ export function createUiStore(init: { columns?: number; rows?: number; history?:
     rows: init.rows ?? 24,
     // Quick keys are live on open (htop, k9s, lazygit): `:` or Enter focuses the prompt.
     focus: 'panes',
+    pane: 'log',
+    agentCursor: 0,
     help: { open: false, scroll: 0 },
     logsMaximized: false,
     prompt: { value: '', cursor: 0, rev: 0, history: (init.history ?? []).filter((l) => typeof l === 'string' && l === cleanText(l)), historyIndex: null, draft: '', candidates: [], search: null },
@@ -118,6 +128,12 @@ export function createUiStore(init: { columns?: number; rows?: number; history?:
     },
     setFocus(focus) {
       set({ focus });
+    },
+    setPane(pane) {
+      set({ pane });
+    },
+    moveAgentCursor(delta, count) {
+      set({ agentCursor: Math.max(0, Math.min(Math.max(0, count - 1), get().agentCursor + delta)) });
     },
     toggleFocus() {
       set({ focus: get().focus === 'prompt' ? 'panes' : 'prompt' });

@@ -125,6 +125,21 @@ describe('log pane', () => {
     expect(f).not.toContain('Routine info line');
   });
 
+  it('Tab or 1/2/3 chooses the pane; Enter on an agent shows its log only', async () => {
+    const h = await renderDashboard({ seed: seedWork });
+    await h.waitForFrame('Routine info line');
+    await h.press('1');
+    expect(h.d.ui.getState().pane).toBe('agents');
+    await h.press(KEY.enter);
+    const f = await h.waitForFrame('· bughunter-1 ·');
+    expect(f).not.toContain('Routine info line');
+    expect(h.d.ui.getState()).toMatchObject({ pane: 'log', focus: 'panes' });
+    await h.press(KEY.tab);
+    expect(h.d.ui.getState().pane).toBe('agents');
+    await h.press('3', KEY.enter); // Enter on the log: the prompt
+    expect(h.d.ui.getState().focus).toBe('prompt');
+  });
+
   it('scrolls back past the in-memory window into SQLite and follows again', async () => {
     const h = await renderDashboard({
       rows: 24,
