@@ -20,7 +20,8 @@ describe('bugs scan', () => {
     const r = await agent(['bugs', 'scan', '--json'], { cwd: dir });
     expect(r.code).toBe(0);
     const { findings, counts } = (parseNdjson(r.stdout).at(-1) as { data: { findings: Array<Record<string, unknown>>; counts: Record<string, number> } }).data;
-    expect(counts).toEqual({ error: 0, warning: 3, info: 2 });
+    // 3, plus the 4 policies calling auth.uid() per row (Supabase's auth_rls_initplan, issue 14).
+    expect(counts).toEqual({ error: 0, warning: 7, info: 2 });
     expect(findings).toContainEqual({ ruleId: 'unresolved-tool', severity: 'warning', file: 'lib/voice-agent/agent.ts', line: 16, object: 'create_estimate_record', message: expect.any(String), fix: 'agent generate mcp-tool create_estimate_record' });
     expect(findings.filter((f) => f.ruleId === 'missing-foreign-key').map((f) => f.object).sort()).toEqual(['public.estimates.customer_id', 'public.estimates.job_id']);
     for (const f of findings) expect(Object.keys(f).sort()).toEqual(['file', 'fix', 'line', 'message', 'object', 'ruleId', 'severity']);
