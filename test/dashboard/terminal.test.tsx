@@ -119,6 +119,17 @@ describe('the terminal around the dashboard', () => {
     expect(t.stdout.written.endsWith(LEAVE)).toBe(true);
   });
 
+  it('takes a terminal that went away (EIO on its output) as a quiet exit, not a crash', async () => {
+    const t = await setup();
+    const done = t.run();
+    await t.started;
+    await t.waitFor('the first frame', () => t.stdout.written.includes('agent ›'));
+    const gone = Object.assign(new Error('write EIO'), { code: 'EIO' });
+    t.stdout.emit('error', gone);
+    await expect(done).resolves.toEqual({ exitCode: 0 });
+    expect(t.ctx.state().liveSessions(DASHBOARD_SESSION, 15_000)).toHaveLength(0);
+  });
+
   it('restores the screen before a crash in a component surfaces as the error', async () => {
     const t = await setup();
     const done = t.run({
