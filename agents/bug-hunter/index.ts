@@ -13,9 +13,8 @@ import { explainTicket, unexplained } from './explain.js';
 import { deleteBlockedByKey } from './fk-actions.js';
 import { parseFailures, parseFileResults, type TestFailure } from './test-failures.js';
 import { headSha, matchesHead } from '../../src/integrations/git.js';
-import type { TestBaseline } from '../stage-agent/test-selection.js';
 import { typeCheck, type Diagnostic } from './ts-diagnostics.js';
-import type { Column } from '../code-smith/generate.js';
+import type { Column, TestBaseline } from '../shared/project-model.js';
 import { llmSettings } from '../../src/integrations/llm/settings.js'; // issue 6 (LLM)
 import { attachToCauses, evidenceItems, reproduceThroughMcp } from './mcp-evidence.js'; // issue 18 (MCP)
 

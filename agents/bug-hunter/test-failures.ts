@@ -1,13 +1,9 @@
 // Reads a test run's failures and per-file results from its output (vitest's and jest's default
 // reporters). Pure.
 
-export interface TestFailure {
-  file: string;
-  name: string;
-  message: string;
-  /** file:line of the failing assertion when the reporter printed one. */
-  location: string | null;
-}
+import type { FileResult, TestFailure } from '../shared/project-model.js';
+
+export type { FileResult, TestFailure };
 
 // eslint-disable-next-line no-control-regex
 const strip = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');
@@ -28,11 +24,6 @@ export function parseFailures(output: string): TestFailure[] {
   return failures;
 }
 
-export interface FileResult {
-  tests: number | null;
-  failed: number | null;
-  skipped: number | null;
-}
 
 /**
  * Each test file's line in the run's summary: vitest's `✓ path (3 tests)` / `❯ path (2 tests | 1
