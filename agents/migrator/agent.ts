@@ -12,6 +12,8 @@ import { migrationPath, rollbackPath } from './rollback-store.js';
 import { templateCacheDir } from '../../src/integrations/postgres/cache-dir.js';
 import { replayInto, type ShadowDb } from './shadow.js';
 import { runFile, type Diagnosis } from './run-sql.js';
+import { splitSql } from './sql-split.js';
+import { analyzeStatement, columnDefinitions } from './linter/statement.js';
 import { takeSnapshot } from './schema-snapshot.js';
 import { describeDifference, diffSchemas } from './schema-diff.js';
 import type { TicketRow } from '../../src/store/rows.js';
@@ -43,10 +45,36 @@ export interface MigratorInput {
 
 
 /** Pure: the key (NOT VALID, then VALIDATE) with a covering index, and its rollback. */
-export function foreignKeySql(c: { table: string; column: string; target: string }): { up: string; down: string; constraint: string; index: string; add: string; validate: string; createIndex: string; dropIndex: string; dropConstraint: string } {
+/**
+ * Pure: whether the project's migrations leave `public.<table>.<column>` nullable (its definition in
+ * the create table or add column without NOT NULL or PRIMARY KEY, and no later SET NOT NULL); null when not found.
+ */
+export function columnNullable(files: Array<{ sql: string }>, table: string, column: string): boolean | null {
+  let nullable: boolean | null = null;
+  const qualified = `public.${table}`;
+  for (const f of files) {
+    for (const st of splitSql(f.sql)) {
+      const info = analyzeStatement(st.sql);
+      if (info.kind === 'create-table' && info.table === qualified) {
+        const def = columnDefinitions(info.columnsText, info.columnsOffset).find((c) => c.column === column);
+        nullable = def ? !/\b(not\s+null|primary\s+key)\b/.test(def.definition) : nullable;
+      } else if (info.kind === 'alter-table' && info.table === qualified) {
+        for (const a of info.actions) {
+          if (a.kind === 'add-column' && a.column === column) nullable = !/\b(not\s+null|primary\s+key)\b/.test(a.definition);
+          else if (a.kind === 'set-not-null' && a.column === column) nullable = false;
+          else if (a.kind === 'drop-not-null' && a.column === column) nullable = true;
+        }
+      }
+    }
+  }
+  return nullable;
+}
+
+export function foreignKeySql(c: { table: string; column: string; target: string; nullable?: boolean | null }): { up: string; down: string; constraint: string; index: string; add: string; validate: string; createIndex: string; dropIndex: string; dropConstraint: string } {
   const constraint = `${c.table}_${c.column}_fkey`;
   const index = `${c.table}_${c.column}_idx`;
-  const [add, validate] = foreignKeyFixSql(`public.${c.table}`, c.column, `public.${c.target}`, 'id')
+  // A nullable column: ON DELETE SET NULL, so deleting a parent keeps working as it did without the key.
+  const [add, validate] = foreignKeyFixSql(`public.${c.table}`, c.column, `public.${c.target}`, 'id', c.nullable ? 'set null' : undefined)
     .split('\n')
     .filter((l) => !/^set lock_timeout/i.test(l)) as [string, string];
   const createIndex = `create index concurrently if not exists ${index} on public.${c.table} (${c.column});`;
@@ -111,7 +139,7 @@ export function migrator(input: MigratorInput, done: (out: MigratorOutput) => vo
   const targets = causes
     .map((c) => /^public\.([a-z0-9_]+)\.([a-z0-9_]+)$/.exec(c.subject))
     .filter((m): m is RegExpExecArray => Boolean(m))
-    .map((m) => ({ table: m[1]!, column: m[2]!, target: '' }));
+    .map((m) => ({ table: m[1]!, column: m[2]!, target: '', nullable: null as boolean | null }));
   let up = '';
   let down = '';
   let migration: StagedMigration | null = null;
@@ -127,8 +155,11 @@ export function migrator(input: MigratorInput, done: (out: MigratorOutput) => vo
         ctx.log('info', 'Creating migration...');
         for (const t of targets) t.target = /refers to ([a-z0-9_]+) by name/.exec(causes.find((c) => c.subject === `public.${t.table}.${t.column}`)!.summary)?.[1] ?? '';
         const known = targets.filter((t) => t.target);
+        const { files } = readMigrationFiles(input.root);
+        for (const t of targets) t.nullable = columnNullable(files, t.table, t.column);
+        const action = (t: (typeof targets)[number]) => (t.nullable ? 'on delete set null (nullable column)' : 'no ON DELETE action: deleting a referenced row fails while rows point at it');
         return {
-          items: targets.map((t) => item(`Mapped ${t.table}.${t.column}`, Boolean(t.target), t.target ? `references ${t.target}.id` : 'no referenced table found')),
+          items: targets.map((t) => item(`Mapped ${t.table}.${t.column}`, Boolean(t.target), t.target ? `references ${t.target}.id; ${action(t)}` : 'no referenced table found')),
           metrics: { confidence: targets.length ? Math.round((known.length / targets.length) * 100) : 100 },
         };
       },

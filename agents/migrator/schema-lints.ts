@@ -116,11 +116,12 @@ export function ownerPolicySql(table: string, column: string): string {
   return `create policy "${name}" on ${quoteQualified(table)} for all to authenticated using ((select auth.uid()) = ${quoteIdent(column)}) with check ((select auth.uid()) = ${quoteIdent(column)});`;
 }
 
-export function foreignKeyFixSql(table: string, column: string, refTable: string, refColumn: string): string {
+/** `onDelete`: the key's ON DELETE action (`set null` keeps deleting the parent possible for a nullable column). */
+export function foreignKeyFixSql(table: string, column: string, refTable: string, refColumn: string, onDelete?: 'set null' | 'cascade' | 'restrict'): string {
   const constraint = objectName(table.split('.').pop() as string, column, 'fkey');
   return [
     "set lock_timeout = '5s';",
-    `alter table ${quoteQualified(table)} add constraint ${quoteIdent(constraint)} foreign key (${quoteIdent(column)}) references ${quoteQualified(refTable)} (${quoteIdent(refColumn)}) not valid;`,
+    `alter table ${quoteQualified(table)} add constraint ${quoteIdent(constraint)} foreign key (${quoteIdent(column)}) references ${quoteQualified(refTable)} (${quoteIdent(refColumn)})${onDelete ? ` on delete ${onDelete}` : ''} not valid;`,
     `alter table ${quoteQualified(table)} validate constraint ${quoteIdent(constraint)};`,
   ].join('\n');
 }
