@@ -17,7 +17,7 @@ export function footerHints(mode: 'typed' | 'approval' | 'deploy' | 'help' | 'pa
     case 'help':
       return { title: 'HELP', hints: [['^C', 'quit'], ['Esc', 'close'], ['↑↓', 'scroll']] };
     case 'panes':
-      return { title: 'PANES', hints: [['^C', 'quit'], [':', 'prompt'], ['H', 'help'], ['R', 'refresh'], ['L', 'logs'], ['D', 'deploy'], ['Q', 'quit'], ['Tab', 'pane'], ['A', 'agent'], ['V', 'level'], ['↑↓', 'scroll'], ['F', 'follow']] };
+      return { title: 'PANES', hints: [['^C', 'quit'], [':', 'prompt'], ['H', 'help'], ['R', 'refresh'], ['L', 'logs'], ['D', 'deploy'], ['Q', 'quit'], ['Tab', 'pane'], ['/', 'search'], ['A', 'agent'], ['V', 'level'], ['↑↓', 'scroll'], ['F', 'follow']] };
     case 'prompt':
       return { title: 'PROMPT', hints: [['^C', 'quit'], ['Esc', 'panes'], ['⏎', 'run'], ['Tab', 'complete'], ['↑↓', 'history'], ['PgUp/Dn', 'scroll']] };
   }

@@ -26,7 +26,7 @@ export const LogPane = memo(function LogPane({ height, visible }: { height: numb
     <Box borderStyle="round" borderColor={focused ? 'cyan' : 'gray'} flexDirection="column" height={height} paddingX={1} flexShrink={0}>
       <Text wrap="truncate">
         <Text bold>Log</Text>
-        <Text dimColor>{` · ${log.filter.agent ?? 'all agents'} · ${log.filter.minLevel}+ · ${where}${start > 0 || log.hasOlder ? ' · ↑ older' : ''}${log.filter.minLevel === 'info' ? '' : ' · the level filters events; command output always shows'}`}</Text>
+        <Text dimColor>{` · ${log.filter.agent ?? 'all agents'} · ${log.filter.minLevel}+${log.filter.text ? ` · /${log.filter.text}` : ''} · ${where}${start > 0 || log.hasOlder ? ' · ↑ older' : ''}${log.filter.minLevel === 'info' ? '' : ' · the level filters events; command output always shows'}`}</Text>
       </Text>
       {shown.map((row) => (
         <LogLine key={isConsoleLine(row) ? `c${row.seq}` : row.id} row={row} />

@@ -19,6 +19,7 @@ export const Prompt = memo(function Prompt({ height }: { height: number }) {
   const tick = useUi((s) => s.tick);
   const active = useUi((s) => s.focus === 'prompt' && !s.help.open);
   const search = useUi((s) => s.prompt.search);
+  const logSearch = useUi((s) => s.prompt.logSearch !== null);
   const history = useUi((s) => s.prompt.history);
 
   let hint: { text: string; color?: 'red' | 'yellow' | 'green' | 'cyan'; dim?: boolean };
@@ -31,9 +32,9 @@ export const Prompt = memo(function Prompt({ height }: { height: number }) {
   // Borders (2) and padding (2) around the label and the line.
   const match = search && search.index >= 0 ? (history[search.index] ?? '') : '';
   const line = search ? { value: match, cursor: match.length } : { value, cursor };
-  const label = search ? `(search \`${search.query}\`${search.index < 0 && search.query ? ' none' : ''}) ` : LABEL;
+  const label = search ? `(search \`${search.query}\`${search.index < 0 && search.query ? ' none' : ''}) ` : logSearch ? 'log / ' : LABEL;
   const shown = visibleWindow(line, Math.max(1, columns - 4 - label.length));
-  const placeholder = active ? 'type a command, e.g. create ticket "…" or status' : value ? '' : 'press : to type a command';
+  const placeholder = logSearch ? 'text to find in the log, then Enter' : active ? 'type a command, e.g. create ticket "…" or status' : value ? '' : 'press : to type a command';
   return (
     <Box borderStyle="round" borderColor={active ? 'cyan' : 'gray'} flexDirection="column" height={height} paddingX={1} flexShrink={0}>
       <Text wrap="truncate">

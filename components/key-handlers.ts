@@ -23,6 +23,7 @@ export const KEY_HELP: readonly KeyHelp[] = [
   { when: 'At the prompt', keys: 'Esc', what: 'leave the prompt: back to the panes (quick keys below)' },
   { when: 'Panes focused', keys: 'Tab or 1 / 2 / 3', what: 'choose the pane: agents, recent activity, log' },
   { when: 'Panes focused', keys: '↑ ↓ then Enter', what: 'in the agents pane: pick an agent; Enter shows its log only' },
+  { when: 'Panes focused', keys: '/', what: 'search the log: lines containing the text typed, then Enter (an empty line: all lines)' },
   { when: 'Panes focused', keys: 'R', what: 'refresh everything from the state database' },
   { when: 'Panes focused', keys: 'L', what: 'logs: the log pane fills the screen (L again: back)' },
   { when: 'Panes focused', keys: 'D', what: 'deploy: asks which target' },
@@ -128,6 +129,20 @@ export function installKeys(d: Dashboard): () => void {
     const u = ui.getState();
     const ch = lower(input);
     const search = u.prompt.search;
+    if (u.prompt.logSearch) {
+      // `/`: the line is the log's search text. Enter applies it (empty: no search), Esc keeps the old one.
+      if (key.return) {
+        const text = u.endLogSearch();
+        data.getState().setLogFilter({ text: text || null });
+        u.notify(text ? `Log: lines containing "${text}" (/ then Enter on an empty line: all lines)` : 'Log: all lines', 'info');
+        return true;
+      }
+      if (key.escape) {
+        u.endLogSearch();
+        return true;
+      }
+      if (key.upArrow || key.downArrow || key.tab || (key.ctrl && ch === 'r')) return true;
+    }
     if (key.ctrl && ch === 'r') u.searchHistory();
     else if (search) {
       // Reverse history search: text narrows it, Enter or an editing key takes the match, Esc drops it.
@@ -176,7 +191,8 @@ export function installKeys(d: Dashboard): () => void {
         u.setPane('log');
         u.notify(`Log: ${agent.id} (A: next agent, all agents after the last)`, 'info');
       }
-    } else if (key.return || input === ':') u.setFocus('prompt');
+    } else if (input === '/') u.startLogSearch(s.log.filter.text ?? '');
+    else if (key.return || input === ':') u.setFocus('prompt');
     else if (key.escape) return true; // the panes are the bottom of the stack: nothing to leave
     else if (key.upArrow) s.scrollLog(1, visible);
     else if (key.downArrow) s.scrollLog(-1, visible);

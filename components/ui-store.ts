@@ -45,6 +45,8 @@ export interface UiState {
     draft: string;
     /** Completion candidates shown under the prompt. */
     candidates: string[];
+    /** `/` from the panes: the line is the log's search text until Enter or Esc; `saved` is the command line put aside. */
+    logSearch: { saved: string } | null;
     /** Ctrl-R: the history search, when on (query typed, index of the match in history, -1 none). */
     search: { query: string; index: number } | null;
   };
@@ -74,6 +76,10 @@ export interface UiState {
   /** Inserts typed or pasted text at the cursor (control characters are dropped). */
   insertPrompt(text: string): void;
   editPrompt(edit: LineEdit): void;
+  /** `/`: the prompt takes the log's search text (starting from `current`). */
+  startLogSearch(current: string): void;
+  /** Leaves the log search; returns the text typed (the command line comes back). */
+  endLogSearch(): string;
   /** Ctrl-R: starts the history search, or goes to the next older match. */
   searchHistory(query?: string): void;
   /** Leaves the search: `accept` puts the match on the line. */
@@ -114,7 +120,7 @@ export function createUiStore(init: { columns?: number; rows?: number; history?:
     agentCursor: 0,
     help: { open: false, scroll: 0 },
     logsMaximized: false,
-    prompt: { value: '', cursor: 0, rev: 0, history: (init.history ?? []).filter((l) => typeof l === 'string' && l === cleanText(l)), historyIndex: null, draft: '', candidates: [], search: null },
+    prompt: { value: '', cursor: 0, rev: 0, history: (init.history ?? []).filter((l) => typeof l === 'string' && l === cleanText(l)), historyIndex: null, draft: '', candidates: [], search: null, logSearch: null },
     snoozed: [],
     confirm: { approvalId: null, text: '', error: null },
     dialogShown: null,
@@ -161,6 +167,17 @@ export function createUiStore(init: { columns?: number; rows?: number; history?:
       const next = insertText(p, text);
       if (next.value !== p.value) set({ prompt: { ...p, ...next, candidates: [] } });
     },
+    startLogSearch(current) {
+      const p = get().prompt;
+      set({ focus: 'prompt', prompt: { ...p, logSearch: { saved: p.logSearch?.saved ?? p.value }, value: current, cursor: current.length, rev: p.rev + 1, candidates: [], search: null } });
+    },
+    endLogSearch() {
+      const p = get().prompt;
+      if (!p.logSearch) return '';
+      const text = p.value.trim();
+      set({ focus: 'panes', prompt: { ...p, logSearch: null, value: p.logSearch.saved, cursor: p.logSearch.saved.length, rev: p.rev + 1 } });
+      return text;
+    },
     searchHistory(query) {
       const p = get().prompt;
       const q = query ?? p.search?.query ?? '';
@@ -198,7 +215,7 @@ export function createUiStore(init: { columns?: number; rows?: number; history?:
       let history = p.history;
       // A line with a control character in it is broken, never history.
       if (trimmed && trimmed === cleanText(trimmed) && history[history.length - 1] !== trimmed) history = [...history, trimmed].slice(-HISTORY_MAX);
-      set({ prompt: { value: '', cursor: 0, rev: p.rev + 1, history, historyIndex: null, draft: '', candidates: [], search: null } });
+      set({ prompt: { value: '', cursor: 0, rev: p.rev + 1, history, historyIndex: null, draft: '', candidates: [], search: null, logSearch: null } });
     },
     historyPrev() {
       const p = get().prompt;

@@ -37,6 +37,8 @@ export interface EventQuery {
   agentId?: string;
   /** Matches either the agent's id or its speaker name (BUGHUNTER). */
   agent?: string;
+  /** The message contains this text, any case. */
+  text?: string;
   minLevel?: string;
   levels?: string[];
   sinceTs?: number;
@@ -211,6 +213,7 @@ export class StateDb {
     if (q.agentId) (where.push('agent_id = @agentId'), (params.agentId = q.agentId));
     if (q.agent) (where.push('(agent_id = @agent OR upper(agent) = upper(@agent))'), (params.agent = q.agent));
     if (q.sinceTs !== undefined) (where.push('ts >= @sinceTs'), (params.sinceTs = q.sinceTs));
+    if (q.text) (where.push('instr(lower(message), lower(@text)) > 0'), (params.text = q.text));
     if (q.minLevel) {
       const levels = Object.keys(LEVEL_RANK).filter((l) => levelRank(l) >= levelRank(q.minLevel!));
       where.push(`level IN (${levels.map((l) => `'${l}'`).join(',')})`);

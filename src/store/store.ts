@@ -25,6 +25,8 @@ export interface LogFilter {
   /** An agent id (testagent-1) or a speaker (MIGRATOR); null for all. */
   agent: string | null;
   minLevel: LogLevelFilter;
+  /** Text the message must contain, any case (the dashboard's `/` search); absent or null for all. */
+  text?: string | null;
 }
 
 /** A line a front end printed itself (a command's table, an error). Never stored in SQLite. */
@@ -91,12 +93,13 @@ export type AgentStore = StoreApi<AgentStoreState>;
 
 export function matchesFilter(e: EventRow, f: LogFilter): boolean {
   if (levelRank(e.level) < levelRank(f.minLevel)) return false;
+  if (f.text && !e.message.toLowerCase().includes(f.text.toLowerCase())) return false;
   if (f.agent === null) return true;
   return e.agent_id === f.agent || (e.agent !== null && e.agent.toUpperCase() === f.agent.toUpperCase());
 }
 
 function filterQuery(f: LogFilter): EventQuery {
-  return { minLevel: f.minLevel, ...(f.agent ? { agent: f.agent } : {}) };
+  return { minLevel: f.minLevel, ...(f.agent ? { agent: f.agent } : {}), ...(f.text ? { text: f.text } : {}) };
 }
 
 /** The log lines of a view: its events with the console lines that fall in its range. */

@@ -140,6 +140,25 @@ describe('log pane', () => {
     expect(h.d.ui.getState().focus).toBe('prompt');
   });
 
+  it('/ searches the log (any case, also in SQLite); the command line typed before comes back', async () => {
+    const h = await renderDashboard({ seed: seedWork });
+    await h.waitForFrame('Routine info line');
+    await h.type('status --js');
+    await h.press(KEY.esc, '/');
+    expect(h.d.ui.getState().prompt.value).toBe('');
+    await h.write('ROOT cause');
+    await h.waitForFrame('log / ROOT cause');
+    await h.press(KEY.enter);
+    const f = await h.waitForFrame('· /ROOT cause ·');
+    expect(f).toContain('Root cause found');
+    expect(f).not.toContain('Routine info line');
+    expect(h.d.ui.getState()).toMatchObject({ focus: 'panes', prompt: { value: 'status --js', logSearch: null } });
+    expect(h.d.ui.getState().prompt.history).toEqual([]); // a search is not a command
+    await h.press('/', KEY.enter); // the old text comes back in the line: Ctrl-U empties it
+    await h.press('/', '\x15', KEY.enter);
+    await h.waitForFrame('Routine info line');
+  });
+
   it('scrolls back past the in-memory window into SQLite and follows again', async () => {
     const h = await renderDashboard({
       rows: 24,
