@@ -105,7 +105,7 @@ function versionPlus(version: string, n: number): string {
  * its own file (its own transaction: the scan holds only SHARE UPDATE EXCLUSIVE, writes go on), then
  * each covering index CONCURRENTLY, one per file (it cannot run in a transaction).
  */
-export function foreignKeyMigrations(targets: Array<{ table: string; column: string; target: string }>, version: string): StagedMigration[] {
+export function foreignKeyMigrations(targets: Array<{ table: string; column: string; target: string; nullable?: boolean | null }>, version: string): StagedMigration[] {
   const parts = targets.map((t) => foreignKeySql(t));
   const tables = [...new Set(targets.map((t) => t.table))];
   const mk = (n: number, name: string, up: string, down: string): StagedMigration => {
