@@ -7,7 +7,7 @@ import { parseTestCounts, runShell } from '../../src/integrations/shell.js';
 import { buildGraph, cyclesThrough } from './import-graph.js';
 import { readProjectFiles, type SourceFile } from './project-files.js';
 import { rankFiles, terms, type Ranked } from './ranker.js';
-import { findUnresolved, tablesWithoutWrites, type UnresolvedReference } from './references.js';
+import { findUnresolved, isArchived, tablesWithoutWrites, type UnresolvedReference } from './references.js';
 import { findRootCauses, type RootCause, type SchemaFinding } from './root-cause.js';
 import { explainTicket, unexplained } from './explain.js';
 import { deleteBlockedByKey } from './fk-actions.js';
@@ -126,7 +126,8 @@ export function bugHunter(input: BugHunterInput, done: (a: Analysis) => void): A
       async understand(ctx): Promise<PhaseOutcome> {
         ctx.log('info', 'Analyzing issue...');
         files = await readProjectFiles(input.root);
-        ranked = rankFiles(files, text);
+        // An archived migration is history, never the place a ticket's bug lives.
+        ranked = rankFiles(files.filter((f) => !isArchived(f.path)), text);
         const ticketTerms = terms(text);
         const symptom = SYMPTOM.test(text);
         const clarity = [
