@@ -279,8 +279,12 @@ export const dbAnalyzePerformance = defineCommand({
   },
 });
 
-async function resolveTable(db: Queryable, name: string): Promise<string> {
+function checkTableName(name: string): void {
   if (!/^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$/.test(name)) throw new UsageError(`"${name}" is not a table name; give it as table or schema.table`);
+}
+
+async function resolveTable(db: Queryable, name: string): Promise<string> {
+  checkTableName(name);
   const { rows } = await db.query<{ t: string | null; kind: string | null }>(`select to_regclass($1)::text as t, (select relkind::text from pg_class where oid = to_regclass($1)) as kind`, [name]);
   if (!rows[0]?.t || rows[0].kind !== 'r') throw new UsageError(`${name}: no such table; \`agent db sql "select tablename from pg_tables where schemaname = 'public'"\` lists them`);
   return rows[0].t;
@@ -304,6 +308,7 @@ export const dbOptimizeTable = defineCommand({
   examples: ['agent db optimize table estimates', 'agent db optimize table public.jobs --env staging'],
   async run(ctx, args) {
     const env = (args.env ?? 'production') as EnvName;
+    checkTableName(args.name); // before the database is opened
     const db = await openEnv(ctx, env, 'DB-OPTIMIZE');
     if (!db) throw new UsageError(`${env} has no database yet`);
     try {
@@ -348,6 +353,7 @@ export const dbVacuumFull = defineCommand({
   examples: ['agent db vacuum full estimates', 'agent db vacuum full --env staging'],
   async run(ctx, args) {
     const env = (args.env ?? 'production') as EnvName;
+    if (args.table) checkTableName(args.table);
     let db = await openEnv(ctx, env, 'DB-VACUUM');
     if (!db) throw new UsageError(`${env} has no database yet`);
     let rel: string | null = null;

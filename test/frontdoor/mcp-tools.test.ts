@@ -161,13 +161,15 @@ describe('agent mcp: every tool', () => {
     // Backups of it (issue 16): on disk with their manifest; a read-only statement runs.
     const bk = (await call('system_backup_create')).data!.backup as { id: string; path: string };
     expect(existsSync(join(bk.path, 'manifest.json')) && existsSync(join(bk.path, 'pgdata', 'PG_VERSION'))).toBe(true);
-    const alias = (await call('db_create_backup')).data!.backup as { id: string; path: string };
+    // Staging has no database here: its backup holds the state database and says so.
+    const alias = (await call('db_create_backup', { env: 'staging' })).data!.backup as { id: string; path: string; database: { kind: string } };
+    expect(alias.database.kind).toBe('absent');
     expect(existsSync(join(alias.path, 'state.db'))).toBe(true);
     expect(((await call('system_backups')).data!.backups as Array<{ id: string }>).map((b) => b.id).sort()).toEqual([bk.id, alias.id].sort());
     expect((await call('db_sql', { statement: 'select 41 + 1 as n' })).data).toMatchObject({ writes: false, rows: [{ n: 42 }] });
     expect(((await call('system_keys')).data!.keys as Array<{ name: string; configured: boolean }>).find((k) => k.name === 'RESEND_API_KEY')).toMatchObject({ configured: false });
     expect((await call('db_analyze_performance', { noStage: true })).data).toMatchObject({ findings: [], unavailable: [expect.stringMatching(/PGlite has no pg_stat_statements/), expect.any(String)] });
-    expect(await call('db_optimize_table', { name: 'no_such_table' })).toMatchObject({ status: 'error', exitCode: 2, error: { code: 'usage' } });
+    expect(await call('db_optimize_table', { name: 'jobs; drop table x' })).toMatchObject({ status: 'error', exitCode: 2, error: { code: 'usage' } });
 
     // The ticket's fix, staged with a migration, and a live production deployment of it.
     const head = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: dir, encoding: 'utf8' }).stdout.trim();
@@ -207,8 +209,8 @@ describe('agent mcp: every tool', () => {
     expect(everything).toMatchObject({ status: 'error', exitCode: 2, error: { code: 'usage', usage: 'agent agents purge logs [--older-than 30d]' } });
     expect(everything.summary).toMatch(/^Invalid arguments: --older-than 0d would delete the whole event log.*\nusage: agent agents purge logs/);
     await needsApproval('agents_purge_logs', {}, 'databaseDestructive', ['agents', 'purge', 'logs']);
-    await needsApproval('db_sql', { statement: 'create table public.scratch_notes (id int)' }, 'databaseDestructive', ['db', 'sql', 'create table public.scratch_notes (id int)']);
-    await needsApproval('system_restore_from', { backup: bk.id }, 'databaseDestructive', ['system', 'restore', 'from', bk.id]);
+    await needsApproval('db_sql', { statement: 'create table public.scratch_notes (id int)' }, 'databaseDestructive');
+    await needsApproval('system_restore_from', { backup: bk.id }, 'databaseDestructive');
     await needsApproval('db_vacuum_full', {}, 'databaseDestructive');
     // The database holds no migration: the staged one was neither applied nor recorded.
     expect((await call('migrate_status')).data).toMatchObject({ rows: [], pending: [], missingLocally: [] });
