@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { CLI, cleanupProjects, makeProject, ROOT, waitFor } from '../helpers.js';
+import { CLI, cleanupProjects, makeProject, ROOT } from '../helpers.js';
 import { StateDb } from '../../src/store/state-db.js';
 
 const FIXTURE = join(ROOT, 'test', 'e2e', 'fixtures', 'phased-agent.mjs');
@@ -114,7 +114,7 @@ describe.skipIf(!hasTmux)(`agent dashboard in a real terminal${hasTmux ? '' : ' 
     state.close();
   });
 
-  // The 6 s write-lock test is test/stress/dashboard-lock.test.ts (npm run stress).
+  // The 6 s write-lock test and SIGTERM / SIGHUP are in test/stress/dashboard-terminal.test.ts (npm run stress).
   it('takes R and H on the first frame; 80×24, 120×40 and 40×12 have no cut labels or wrapped rows', { timeout: 60_000 }, async () => {
     const dir = makeProject();
     tmux('-f', '/dev/null', 'new-session', '-d', '-s', 'lock', '-x', '80', '-y', '24', `cd '${dir}' && '${process.execPath}' '${CLI}' dashboard; echo "__EXIT__=$?"`);
@@ -165,31 +165,4 @@ describe.skipIf(!hasTmux)(`agent dashboard in a real terminal${hasTmux ? '' : ' 
     await waitPane('the exit marker', () => tmux('capture-pane', '-p', '-S', '-', '-t', 'lock').includes('__EXIT__=0'));
   });
 
-  it('SIGTERM exits 143 and SIGHUP 129, each leaving the alternate screen', { timeout: 60_000 }, async () => {
-    for (const [signal, code] of [['SIGTERM', 143], ['SIGHUP', 129]] as const) {
-      const dir = makeProject();
-      const name = `sig${code}`;
-      tmux('-f', '/dev/null', 'new-session', '-d', '-s', name, '-x', '100', '-y', '30', `cd '${dir}' && '${process.execPath}' '${CLI}' dashboard; echo "__EXIT__=$?"`);
-      tmux('set-option', '-t', name, 'remain-on-exit', 'on');
-      await waitScreenOf(name, 'the dashboard', (s) => s.includes('CRM AGENT'));
-      const state = new StateDb(join(dir, '.agent', 'state.db'));
-      const session = await waitFor(() => state.liveSessions('dashboard', 60_000)[0], 10_000);
-      state.close();
-      process.kill(session.pid, signal);
-      const after = await waitScreenOf(name, 'the exit marker', (s) => s.includes('__EXIT__='));
-      expect(after).toContain(`__EXIT__=${code}`);
-      expect(after).not.toContain('CRM AGENT');
-      expect(tmux('display-message', '-p', '-t', name, '#{alternate_on}').trim()).toBe('0');
-    }
-  });
 });
-
-async function waitScreenOf(name: string, what: string, test: (s: string) => boolean, timeoutMs = 15_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const s = tmux('capture-pane', '-p', '-t', name);
-    if (test(s)) return s;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; the screen:\n${s}`);
-    await new Promise((r) => setTimeout(r, 40));
-  }
-}

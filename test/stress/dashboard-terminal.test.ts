@@ -1,4 +1,5 @@
-// The dashboard under another process's SQLite write lock (issue 17), in a real terminal under a
+// The dashboard in a real terminal, the slower cases (issue 17): SIGTERM exits 143 and SIGHUP 129,
+// each leaving the alternate screen; and the dashboard under another process's SQLite write lock, under a
 // private tmux server: while this process holds a write transaction for 6 s (the dashboard's
 // once-a-second heartbeat falls in it six times), each keypress (h / Esc toggling the help) must
 // show on the screen within 200 ms, polled with capture-pane. Before the fix the heartbeat waited
@@ -7,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { CLI, cleanupProjects, makeProject } from '../helpers.js';
+import { CLI, cleanupProjects, makeProject, waitFor } from '../helpers.js';
 import { StateDb } from '../../src/store/state-db.js';
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
@@ -25,7 +26,7 @@ afterAll(() => {
   cleanupProjects();
 });
 
-describe.skipIf(!hasTmux)(`the dashboard while another process holds the write lock${hasTmux ? '' : ' (SKIPPED: tmux is not installed)'}`, () => {
+describe.skipIf(!hasTmux)(`the dashboard in a real terminal: signals, another process's write lock${hasTmux ? '' : ' (SKIPPED: tmux is not installed)'}`, () => {
   it('shows each keypress within 200 ms while the lock is held for 6 s', { timeout: 60_000 }, async () => {
     const dir = makeProject();
     tmux('-f', '/dev/null', 'new-session', '-d', '-s', 'lock', '-x', '80', '-y', '24', `cd '${dir}' && '${process.execPath}' '${CLI}' dashboard; echo "__EXIT__=$?"`);
@@ -81,4 +82,32 @@ describe.skipIf(!hasTmux)(`the dashboard while another process holds the write l
     tmux('send-keys', '-t', 'lock', 'q');
     await waitPane('the exit marker', () => tmux('capture-pane', '-p', '-S', '-', '-t', 'lock').includes('__EXIT__=0'));
   });
+
+  it('SIGTERM exits 143 and SIGHUP 129, each leaving the alternate screen', { timeout: 60_000 }, async () => {
+    for (const [signal, code] of [['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+      const dir = makeProject();
+      const name = `sig${code}`;
+      tmux('-f', '/dev/null', 'new-session', '-d', '-s', name, '-x', '100', '-y', '30', `cd '${dir}' && '${process.execPath}' '${CLI}' dashboard; echo "__EXIT__=$?"`);
+      tmux('set-option', '-t', name, 'remain-on-exit', 'on');
+      await waitScreenOf(name, 'the dashboard', (s) => s.includes('CRM AGENT'));
+      const state = new StateDb(join(dir, '.agent', 'state.db'));
+      const session = await waitFor(() => state.liveSessions('dashboard', 60_000)[0], 10_000);
+      state.close();
+      process.kill(session.pid, signal);
+      const after = await waitScreenOf(name, 'the exit marker', (s) => s.includes('__EXIT__='));
+      expect(after).toContain(`__EXIT__=${code}`);
+      expect(after).not.toContain('CRM AGENT');
+      expect(tmux('display-message', '-p', '-t', name, '#{alternate_on}').trim()).toBe('0');
+    }
+  });
 });
+
+async function waitScreenOf(name: string, what: string, test: (s: string) => boolean, timeoutMs = 15_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const s = tmux('capture-pane', '-p', '-t', name);
+    if (test(s)) return s;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; the screen:\n${s}`);
+    await new Promise((r) => setTimeout(r, 40));
+  }
+}
