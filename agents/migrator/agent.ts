@@ -93,6 +93,17 @@ export function foreignKeySql(c: { table: string; column: string; target: string
   };
 }
 
+/** Pure: the query counting the rows of `table` whose `column` points at no row of `target` (what VALIDATE would reject). */
+export function orphanCountSql(t: { table: string; column: string; target: string }): string {
+  return `select count(*) from public.${t.table} c where c.${t.column} is not null and not exists (select 1 from public.${t.target} p where p.id = c.${t.column});`;
+}
+
+/** Pure: the cleanup of those rows: SET NULL for a nullable column, otherwise DELETE (both destructive: proposed, never run unapproved). */
+export function orphanCleanupSql(t: { table: string; column: string; target: string; nullable?: boolean | null }): string {
+  const where = `where ${t.column} is not null and not exists (select 1 from public.${t.target} p where p.id = ${t.table}.${t.column})`;
+  return t.nullable ? `update public.${t.table} set ${t.column} = null ${where};` : `delete from public.${t.table} ${where};`;
+}
+
 /** `version` plus n seconds, in the same stamp format. */
 function versionPlus(version: string, n: number): string {
   const d = new Date(Date.UTC(+version.slice(0, 4), +version.slice(4, 6) - 1, +version.slice(6, 8), +version.slice(8, 10), +version.slice(10, 12), +version.slice(12, 14)) + n * 1000);
@@ -117,7 +128,15 @@ export function foreignKeyMigrations(targets: Array<{ table: string; column: str
       [`-- Adds the foreign keys ${tables.join(', ')} ${tables.length === 1 ? 'was' : 'were'} missing, NOT VALID: existing rows are checked by the next migration.`, "set lock_timeout = '5s';", ...parts.map((p) => p.add)].join('\n') + '\n',
       ['-- Rollback: removes the keys added by the migration of the same version.', ...[...parts].reverse().map((p) => p.dropConstraint)].join('\n') + '\n'),
     mk(1, `validate_${tables.join('_')}_foreign_keys`,
-      ['-- Checks the existing rows against the new keys in a transaction of its own: VALIDATE holds SHARE UPDATE EXCLUSIVE, so reads and writes go on while it scans.', "set lock_timeout = '5s';", ...parts.map((p) => p.validate)].join('\n') + '\n',
+      [
+        '-- Checks the existing rows against the new keys in a transaction of its own: VALIDATE holds SHARE UPDATE EXCLUSIVE, so reads and writes go on while it scans.',
+        '-- It fails on rows that point at nothing. Count them first on each database:',
+        ...targets.map((t) => `--   ${orphanCountSql(t)}`),
+        '-- and clean them up with the admin\'s approval (destructive), e.g.:',
+        ...targets.map((t) => `--   ${orphanCleanupSql(t)}`),
+        "set lock_timeout = '5s';",
+        ...parts.map((p) => p.validate),
+      ].join('\n') + '\n',
       '-- Rollback: nothing to undo (a validated key becomes NOT VALID only by being dropped, which the rollback of the previous migration does).\n'),
   ];
   parts.forEach((p, i) => out.push(mk(2 + i, p.index, `${p.createIndex}\n`, `${p.dropIndex}\n`)));

@@ -49,3 +49,17 @@ describe('foreignKeyMigrations', () => {
     expect(findings.filter((f) => f.severity !== 'info')).toEqual([]);
   });
 });
+
+describe('orphans', () => {
+  it('the VALIDATE migration names the query that counts the rows it would reject and the cleanup to approve', async () => {
+    const { orphanCountSql, orphanCleanupSql } = await import('../../agents/migrator/agent.js');
+    const t = { table: 'tasks', column: 'sales_id', target: 'sales', nullable: true };
+    expect(orphanCountSql(t)).toBe('select count(*) from public.tasks c where c.sales_id is not null and not exists (select 1 from public.sales p where p.id = c.sales_id);');
+    expect(orphanCleanupSql(t)).toMatch(/^update public\.tasks set sales_id = null where/);
+    expect(orphanCleanupSql({ ...t, nullable: false })).toMatch(/^delete from public\.tasks where/);
+    const validate = foreignKeyMigrations([t], '20261201000000')[1]!.up;
+    expect(validate).toContain(`--   ${orphanCountSql(t)}`);
+    // Only comments beside the VALIDATE: nothing destructive runs.
+    expect(lintMigrations([{ path: 'v.sql', sql: validate }]).filter((f) => f.severity !== 'info')).toEqual([]);
+  });
+});

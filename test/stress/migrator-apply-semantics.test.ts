@@ -4,7 +4,8 @@
 // case), so here.
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/integrations/postgres/index.js';
-import { applyPending, dryRun } from '../../agents/migrator/index.js';
+import { applyMigration, applyPending, dryRun, MigrationFailure } from '../../agents/migrator/index.js';
+import { foreignKeyMigrations, orphanCleanupSql, orphanCountSql } from '../../agents/migrator/agent.js';
 import { cleanupProjects, down, makeProject, mig, TEMPLATE_CACHE } from '../migrator/helpers.js';
 import { PULLED } from '../migrator/pulled-fixture.js';
 
@@ -35,5 +36,29 @@ describe('the CLI semantics on the real apply path and a dry run', () => {
     expect(report.notChecked).toEqual(['pg_cron']);
     expect(report.rollback.map((r) => r.status)).toEqual(['verified']);
     expect(report.ok).toBe(true);
+  });
+
+  it('the staged foreign-key fix on a database holding an orphan: VALIDATE fails alone, the count shows it, the cleanup lets it apply', async () => {
+    const root = makeProject({ [mig('20250501000000', 'crm')]: 'create table public.sales (id bigint primary key);\ncreate table public.tasks (id bigint primary key, sales_id bigint);\n' });
+    const db = await openDatabase({ projectRoot: root, cacheDir: TEMPLATE_CACHE });
+    try {
+      expect((await applyPending(root, db)).type).toBe('applied');
+      await db.exec('insert into public.sales values (1); insert into public.tasks values (1, 1), (2, 999), (3, null);');
+      const t = { table: 'tasks', column: 'sales_id', target: 'sales', nullable: true };
+      const [add, validate, index] = foreignKeyMigrations([t], '20250601000000') as [ReturnType<typeof foreignKeyMigrations>[number], ReturnType<typeof foreignKeyMigrations>[number], ReturnType<typeof foreignKeyMigrations>[number]];
+      await applyMigration(db, { version: add.version, name: add.name, sql: add.up });
+      const failed = await applyMigration(db, { version: validate.version, name: validate.name, sql: validate.up }).catch((e: unknown) => e);
+      expect(failed).toBeInstanceOf(MigrationFailure);
+      expect((failed as MigrationFailure).diagnosis.reason).toMatch(/violates foreign key constraint "tasks_sales_id_fkey"/);
+      expect((await db.query<{ count: number }>(orphanCountSql(t).replace('count(*)', 'count(*)::int as count'))).rows).toEqual([{ count: 1 }]);
+      await db.exec(orphanCleanupSql(t));
+      await applyMigration(db, { version: validate.version, name: validate.name, sql: validate.up });
+      await applyMigration(db, { version: index.version, name: index.name, sql: index.up });
+      const keys = await db.query<{ conname: string; convalidated: boolean; confdeltype: string }>("select conname, convalidated, confdeltype::text as confdeltype from pg_constraint where conrelid = 'public.tasks'::regclass and contype = 'f'");
+      expect(keys.rows).toEqual([{ conname: 'tasks_sales_id_fkey', convalidated: true, confdeltype: 'n' }]);
+      expect((await db.query(`select sales_id from public.tasks order by id`)).rows).toEqual([{ sales_id: 1 }, { sales_id: null }, { sales_id: null }]);
+    } finally {
+      await db.close();
+    }
   });
 });
