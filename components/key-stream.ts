@@ -155,7 +155,7 @@ function partialSuffix(s: string, marker: string): number {
   return 0;
 }
 
-/** Esc and a key in one read, as the two keys they were (Alt-B/F/Backspace stay whole where `keepAlt` says). */
+/** Esc and a key in one read, as the two keys they were (the controller keeps Alt-B/F/Backspace whole at the prompt). */
 export function splitEscPrefixed(k0: StreamKey): StreamKey[] {
   return [
     { input: '', key: { ...NO_KEY, escape: true } },

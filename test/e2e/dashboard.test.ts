@@ -1,6 +1,7 @@
 // The dashboard in a real terminal, under a private tmux server: type a command and see its line,
 // watch another process's agent move through its six phases, approve its production deploy in the
-// modal by typing the ticket id, see that process finish, quit with q, find the terminal restored.
+// modal by typing the ticket id, see that process finish, quit with Esc and q in one read, find the terminal restored; quick keys
+// on the first frame and screens at three sizes.
 // Needs `npm run build` first (the dashboard and the fixture run from dist/).
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
