@@ -33,10 +33,12 @@ export const Prompt = memo(function Prompt({ height }: { height: number }) {
   const match = search && search.index >= 0 ? (history[search.index] ?? '') : '';
   const line = search ? { value: match, cursor: match.length } : { value, cursor };
   const label = search ? `(search \`${search.query}\`${search.index < 0 && search.query ? ' none' : ''}) ` : logSearch ? 'log / ' : LABEL;
-  const shown = visibleWindow(line, Math.max(1, columns - 4 - label.length));
+  // Under 16 rows the layout gives the prompt 2 rows: no border, no padding.
+  const framed = height >= 4;
+  const shown = visibleWindow(line, Math.max(1, columns - (framed ? 4 : 0) - label.length));
   const placeholder = logSearch ? 'text to find in the log, then Enter' : active ? 'type a command, e.g. create ticket "…" or status' : value ? '' : 'press : to type a command';
   return (
-    <Box borderStyle="round" borderColor={active ? 'cyan' : 'gray'} flexDirection="column" height={height} paddingX={1} flexShrink={0}>
+    <Box borderStyle={framed ? 'round' : undefined} borderColor={active ? 'cyan' : 'gray'} flexDirection="column" height={height} paddingX={framed ? 1 : 0} flexShrink={0}>
       <Text wrap="truncate">
         <Text color="cyan" bold>
           {label}

@@ -45,7 +45,8 @@ export function computeLayout(rows: number, o: { agents: number; logsMaximized: 
   const footer = FOOTER_HEIGHT;
   // Under 16 rows (minimal mode) a dialog may take the log's rows too.
   const maxBottom = height - header - footer - (height >= 16 ? 3 : 0);
-  const bottom = o.dialogLines > 0 ? Math.min(maxBottom, o.dialogLines + 2) : PROMPT_HEIGHT;
+  // Minimal mode: the prompt without its border (2 rows), so the log keeps a few lines.
+  const bottom = o.dialogLines > 0 ? Math.min(maxBottom, o.dialogLines + 2) : height >= 16 ? PROMPT_HEIGHT : PROMPT_HEIGHT - 2;
   const remaining = height - header - footer - bottom;
   if (o.helpOpen) return { height, header, top: 0, log: 0, logVisible: 0, help: remaining, bottom, footer };
   // Agents and activity: a title row and 3 to 6 rows (4 when there is room), as long as the log

@@ -104,6 +104,8 @@ describe('layout', () => {
     }
     // Minimal mode: at 12 rows a long dialog gets every row between the header and the footer.
     expect(computeLayout(12, { agents: 0, logsMaximized: false, helpOpen: false, dialogLines: 40 }).bottom).toBe(8);
+    // …and the prompt loses its border there (2 rows), so the log keeps 3 lines.
+    expect(computeLayout(12, { agents: 0, logsMaximized: false, helpOpen: false, dialogLines: 0 })).toMatchObject({ bottom: 2, log: 6, logVisible: 3 });
     // Idle, the agents and activity panes take one line each (a title row and borders around it).
     expect(computeLayout(40, { agents: 0, logsMaximized: false, helpOpen: false, dialogLines: 0 }).top).toBe(4);
   });
