@@ -143,5 +143,6 @@ describe('requiresApproval', () => {
     expect(requiresApproval(lint('alter table jobs add column if not exists notes text;'))).toBe(false);
     expect(approvalVerdict(lint('delete from jobs;'))).toMatchObject({ type: 'approval-required', reasons: [{ ruleId: 'delete-without-where' }] });
     expect(approvalVerdict([])).toEqual({ type: 'no-approval-needed' });
+    expect(requiresApproval(lint('drop database crm;'))).toBe(true);
   });
 });
