@@ -103,6 +103,13 @@ describe('finding shape and context', () => {
     expect(ids(`CREATE VIEW public.v WITH ("security_barrier"='on') AS\n SELECT 1 AS x;`)).toContain('security-definer-view');
   });
 
+  it("pg_dump's `SET lock_timeout = 0` is no lock_timeout", () => {
+    expect(ids('SET lock_timeout = 0;\nalter table jobs add column if not exists notes text;')).toContain('require-lock-timeout');
+    expect(ids("select pg_catalog.set_config('lock_timeout', '0', false);\nalter table jobs add column if not exists notes text;")).toContain('require-lock-timeout');
+    expect(ids("SET lock_timeout TO '3s';\nalter table jobs add column if not exists notes text;")).not.toContain('require-lock-timeout');
+    expect(ids("select set_config('lock_timeout', '5s', true);\nalter table jobs add column if not exists notes text;")).not.toContain('require-lock-timeout');
+  });
+
   it('an unnamed index gets no IF NOT EXISTS fix that would be a syntax error', () => {
     const f = lint(`${LT}create index on jobs (title);`).find((x) => x.ruleId === 'prefer-if-not-exists');
     expect(f?.fix).toMatch(/name it: `create index if not exists jobs_idx on public\.jobs/);

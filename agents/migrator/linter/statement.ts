@@ -196,7 +196,8 @@ export function analyzeStatement(sql: string): StatementInfo {
     return { text, kind: 'update', table: qualify(m[1] as string), hasWhere: /\bwhere\b/.test(s) };
   }
   if ((m = new RegExp(String.raw`^insert\s+into\s+(${QNAME})`).exec(s))) return { text, kind: 'insert', table: qualify(m[1] as string) };
-  if (/^set\s+(?:local\s+|session\s+)?lock_timeout\b/.test(s) || /^select\s+(?:pg_catalog\.)?set_config\s*\(\s*'lock_timeout'/i.test(sql.trim())) return { text, kind: 'set-lock-timeout' };
+  // `SET lock_timeout = 0` (a pg_dump header) turns the timeout off: it does not count as one.
+  if ((/^set\s+(?:local\s+|session\s+)?lock_timeout\b/.test(s) || /^select\s+(?:pg_catalog\.)?set_config\s*\(\s*'lock_timeout'/i.test(sql.trim())) && !/lock_timeout'?\s*(?:=|\bto\b|,)\s*'?0'?\s*(?:,|\)|;|$)/i.test(sql.trim())) return { text, kind: 'set-lock-timeout' };
   if ((m = new RegExp(String.raw`^(create|alter)\s+policy\s+(${IDENT})\s+on\s+(${QNAME})`).exec(s))) {
     return { text, kind: 'policy', verb: m[1] as 'create' | 'alter', policy: unquote(m[2] as string), table: qualify(m[3] as string) };
   }
