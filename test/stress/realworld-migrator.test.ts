@@ -41,7 +41,7 @@ async function scan(dir: string): Promise<Finding[]> {
 // The lints whose findings come from the migrations' schema (not the code scan, issue 15's).
 const SCHEMA_RULES = /^(unindexed-foreign-key|no-primary-key|rls-|policy-exists|duplicate-index|multiple-permissive|security-definer|function-search-path|missing-foreign-key|replay-error|not-checked|auth-|unsupported-reg-types|fkey-to-auth-unique|extension-in-public|materialized-view-in-api)/;
 
-describe.skipIf(!existsSync(REALWORLD))('real Supabase projects (../shared/realworld)', () => {
+describe.skipIf(!existsSync(REALWORLD))(`real Supabase projects (../shared/realworld)${existsSync(REALWORLD) ? '' : ' (SKIPPED: the projects are not beside this checkout; set REALWORLD_DIR)'}`, () => {
   it('basejump: every ground-truth finding in schema basejump and public, zero replay errors, nothing else above info', async () => {
     const dir = copy('basejump');
     const all = (await scan(dir)).filter((f) => SCHEMA_RULES.test(f.ruleId));
