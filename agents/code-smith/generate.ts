@@ -2,14 +2,9 @@
 import type { SourceFile } from '../bug-hunter/project-files.js';
 import type { RoutePattern, ToolPattern } from './patterns.js';
 
-export interface Column {
-  name: string;
-  /** Postgres type as information_schema reports it: uuid, integer, text, jsonb, … */
-  type: string;
-  nullable: boolean;
-  hasDefault: boolean;
-  defaultText: string | null;
-}
+// A table's column is part of the project model every agent reads.
+import type { Column } from '../shared/project-model.js';
+export type { Column };
 
 export interface Field {
   name: string;
