@@ -183,10 +183,10 @@ export const agentsRestartAll = defineCommand({
     const live = state.runs({ status: ['running', 'waiting', 'queued'] }).filter((r) => r.pid !== process.pid);
     if (live.length) ctx.out.line('ORCHESTRATOR', 'info', `${live.length} run(s) are alive in other processes and keep running: ${live.map((r) => r.id).join(', ')}`);
     // Deployments are not re-run behind the admin's back: each names the command that finishes or undoes it.
-    const deploys = state.deploymentsWithStatus(['interrupted', 'rollback_interrupted', 'stuck', 'rollback_incomplete']);
+    const { settleHint, UNFINISHED_STATUSES } = await import('../engine/deployment-states.js');
+    const deploys = state.deploymentsWithStatus(UNFINISHED_STATUSES);
     for (const d of deploys) {
-      const next = d.status === 'interrupted' ? `\`agent deploy resume ${d.id}\` or \`agent rollback ${d.id}\`` : `\`agent rollback ${d.id}\``;
-      ctx.out.line('ORCHESTRATOR', 'warn', `${d.id} (${d.target}) is ${d.status.replace('_', ' ')}${d.step ? ` at step ${d.step}` : ''}: ${next}`, { ticketId: d.ticket_id ?? undefined });
+      ctx.out.line('ORCHESTRATOR', 'warn', `${d.id} (${d.target}) is ${d.status.replace('_', ' ')}${d.step ? ` at step ${d.step}` : ''}: ${settleHint(d)}`, { ticketId: d.ticket_id ?? undefined });
     }
     const done = new Set(state.getKv<string[]>('restarted') ?? []);
     const todo = state.runs({ status: ['interrupted'] }).filter((r) => !done.has(r.id) && RESTARTABLE.test(r.command));

@@ -4,7 +4,6 @@
 // server refuses as a write (SQLSTATE 25006) needs the destructive-change approval, then runs in a
 // transaction with lock_timeout and is audited with the statement (secrets and passwords masked).
 import { UsageError, WorkFailedError } from '../errors.js';
-import type { CredentialName } from '../config/secrets.js';
 import type { Pg, Queryable } from '../integrations/postgres/types.js';
 import type { EnvName } from '../engine/environments.js';
 import { defineCommand, type CommandContext } from './types.js';
@@ -17,12 +16,12 @@ let holderSeq = 0;
 
 /** An environment's database opened under its lock; close() releases it. Null when embedded and not created. */
 export async function openEnv(ctx: CommandContext, env: EnvName, holder: string): Promise<Pg | null> {
-  const [{ resolveDatabase }, { holdLocks, databaseLock }, { openEnvironmentDatabase }] = await Promise.all([
+  const [{ databaseFor }, { holdLocks, databaseLock }, { openEnvironmentDatabase }] = await Promise.all([
     import('../engine/environments.js'),
     import('../engine/locks.js'),
     import('../integrations/env-database.js'),
   ]);
-  const target = resolveDatabase(env, ctx.project.config(), (name) => ctx.secrets.get(name as CredentialName));
+  const target = databaseFor(ctx, env);
   const state = ctx.state();
   const release = await holdLocks(state, `${holder}-${process.pid}-${++holderSeq}`, [databaseLock(target.identity)], {
     signal: ctx.signal,

@@ -10,7 +10,6 @@ import type { Manifest } from '../../agents/stage-agent/change-set.js';
 import type { Pg } from '../integrations/postgres/types.js';
 import type { ZodMini } from '../config/zod-mini.js';
 import { defineCommand, type CommandContext, type CommandResult } from './types.js';
-import type { CredentialName } from '../config/secrets.js';
 import { stagedMigrationRequest } from '../engine/approval-policy.js';
 
 const AGENT = 'MIGRATOR';
@@ -31,13 +30,13 @@ let holderSeq = 0;
  * status must not create one.
  */
 async function openTarget(ctx: CommandContext, opts: { create: boolean; env?: string }): Promise<Pg | null> {
-  const [{ resolveDatabase }, { holdLocks, databaseLock }, { openEnvironmentDatabase }] = await Promise.all([
+  const [{ databaseFor }, { holdLocks, databaseLock }, { openEnvironmentDatabase }] = await Promise.all([
     import('../engine/environments.js'),
     import('../engine/locks.js'),
     import('../integrations/env-database.js'),
   ]);
   const env = (opts.env ?? 'production') as (typeof ENVS)[number];
-  const target = resolveDatabase(env, ctx.project.config(), (name) => ctx.secrets.get(name as CredentialName));
+  const target = databaseFor(ctx, env);
   const state = ctx.state();
   const holder = `MIGRATE-${process.pid}-${++holderSeq}`;
   const release = await holdLocks(state, holder, [databaseLock(target.identity)], {
@@ -443,13 +442,13 @@ export const migrateExecute = defineCommand({
 
 /** --recreate: only for an embedded database that is missing or damaged; a damaged one is kept aside. */
 async function prepareRecreate(ctx: CommandContext, env: string): Promise<void> {
-  const [{ resolveDatabase }, { dataDirState, forgetEmbedded }, { holdLocks, databaseLock }, { renameSync }] = await Promise.all([
+  const [{ databaseFor }, { dataDirState, forgetEmbedded }, { holdLocks, databaseLock }, { renameSync }] = await Promise.all([
     import('../engine/environments.js'),
     import('../integrations/env-database.js'),
     import('../engine/locks.js'),
     import('node:fs'),
   ]);
-  const target = resolveDatabase(env as (typeof ENVS)[number], ctx.project.config(), (name) => ctx.secrets.get(name as CredentialName));
+  const target = databaseFor(ctx, env as (typeof ENVS)[number]);
   if (target.kind !== 'embedded') throw new UsageError(`--recreate is for the embedded databases; ${env} is ${target.description}`);
   const release = await holdLocks(ctx.state(), `MIGRATE-${process.pid}-recreate`, [databaseLock(target.identity)], { signal: ctx.signal });
   try {

@@ -6,7 +6,7 @@ import { makeStyle } from '../cli/style.js';
 import type { ChangeSetRow, DeploymentRow } from '../store/rows.js';
 import type { Manifest } from '../../agents/stage-agent/change-set.js';
 import { defineCommand, type CommandContext } from './types.js';
-import type { CredentialName } from '../config/secrets.js';
+import { isLive } from '../engine/deployment-states.js';
 import { rollbackRequest } from '../engine/approval-policy.js';
 
 const TARGETS = ['staging', 'production'] as const;
@@ -72,8 +72,8 @@ export const review = defineCommand({
 
 /** The environment's database (a UsageError when it has none configured), and how to open it under its lock. */
 async function environmentDatabase(ctx: CommandContext, env: EnvName, opts: { sameDatabase?: boolean } = {}) {
-  const { resolveDatabase } = await import('../engine/environments.js');
-  const target = resolveDatabase(env, ctx.project.config(), (name) => ctx.secrets.get(name as CredentialName), opts);
+  const { databaseFor } = await import('../engine/environments.js');
+  const target = databaseFor(ctx, env, opts);
   const { openMigrationApplier } = await import('../integrations/migration-applier.js');
   return { target, open: (by: string) => () => openMigrationApplier(ctx, target, by) };
 }
@@ -176,12 +176,10 @@ export function deploymentView(d: DeploymentRow) {
   return { id: d.id, ticketId: d.ticket_id, target: d.target, status: d.status, startedAt: new Date(d.started_at).toISOString(), finishedAt: d.finished_at ? new Date(d.finished_at).toISOString() : null, ...data };
 }
 
-const ROLLBACKABLE = new Set(['succeeded', 'interrupted', 'stuck', 'rollback_interrupted', 'rollback_incomplete']);
-
 export function findDeployment(ctx: CommandContext, ref: string): DeploymentRow {
   const state = ctx.state();
   const all = state.deployments();
-  const live = all.filter((d) => ROLLBACKABLE.has(d.status));
+  const live = all.filter((d) => isLive(d.status));
   if (/^(last|latest)$/i.test(ref)) {
     if (!live[0]) throw new UsageError('no deployment to roll back; see `agent status`');
     return live[0];
@@ -198,7 +196,7 @@ export async function rollbackDeployment(ctx: CommandContext, dep: DeploymentRow
   const { recoverInterrupted } = await import('../engine/recovery.js');
   recoverInterrupted(ctx.state(), ctx.project.config().agents.staleAfterMs);
   dep = ctx.state().deployment(dep.id)!;
-  if (!ROLLBACKABLE.has(dep.status)) {
+  if (!isLive(dep.status)) {
     const why = dep.status === 'rolled_back' ? 'it was rolled back already' : dep.status === 'failed' ? 'its failed steps were undone when it failed' : dep.status === 'running' || dep.status === 'rolling_back' || dep.status === 'queued' ? 'its process is still at work on it' : 'nothing of it is in place';
     throw new UsageError(`${dep.id} is ${dep.status}: ${why}; see \`agent status\``);
   }

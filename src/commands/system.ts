@@ -17,8 +17,8 @@ const files = () => import('../integrations/backup-files.js');
 const logic = () => import('../engine/backup.js');
 
 async function targetOf(ctx: CommandContext, env: EnvName): Promise<DatabaseTarget> {
-  const { resolveDatabase } = await import('../engine/environments.js');
-  return resolveDatabase(env, ctx.project.config(), (name) => ctx.secrets.get(name as CredentialName));
+  const { databaseFor } = await import('../engine/environments.js');
+  return databaseFor(ctx, env);
 }
 
 /** Holds the environment's database lock while `fn` runs: no deploy, rollback or migrate meanwhile. */

@@ -18,6 +18,7 @@ import { appendAudit } from './audit.js';
 import { runSaga, type Step } from './saga.js';
 import { databaseLock, holdLocks, ticketLock } from './locks.js';
 import { failpoint } from './failpoint.js';
+import { isLive } from './deployment-states.js';
 import { assertSealed } from './seal.js';
 import { queueDeploymentEmail, queueIncidentEmail } from './notify.js';
 import type { DatabaseTarget, EnvName } from './environments.js';
@@ -90,10 +91,6 @@ export interface DeployOptions {
   resume?: DeploymentRow;
 }
 
-/** Statuses of a deployment whose changes may still be in place (a rollback may undo them). */
-export const LIVE_STATUSES = ['succeeded', 'interrupted', 'stuck', 'rollback_interrupted', 'rollback_incomplete'] as const;
-/** Statuses of a deployment whose process is at work on it. */
-export const ACTIVE_STATUSES = ['queued', 'running', 'rolling_back'] as const;
 
 export const envOf = (d: Pick<DeploymentRow, 'env' | 'target'>): EnvName =>
   // Rows from before environments deployed to the one shared database, which became production's.
@@ -460,9 +457,8 @@ export interface RollbackResult {
 /** The ticket's deployments to the environment whose changes may still be in place, newest first. */
 export function rollbackGroup(state: StateDb, dep: DeploymentRow): DeploymentRow[] {
   const env = envOf(dep);
-  const live = new Set<string>(LIVE_STATUSES);
   const sameWork = (d: DeploymentRow) => (dep.ticket_id ? d.ticket_id === dep.ticket_id : (JSON.parse(d.data) as DeploymentData).changeSetId === (JSON.parse(dep.data) as DeploymentData).changeSetId);
-  const group = state.deployments({ limit: -1 }).filter((d) => d.id === dep.id || (live.has(d.status) && envOf(d) === env && sameWork(d)));
+  const group = state.deployments({ limit: -1 }).filter((d) => d.id === dep.id || (isLive(d.status) && envOf(d) === env && sameWork(d)));
   return group.sort((a, b) => b.started_at - a.started_at || (a.id < b.id ? 1 : -1));
 }
 
@@ -520,10 +516,12 @@ export async function rollback(ctx: CommandContext, first: DeploymentRow, databa
         reverted.push(`${m.version}_${m.name}`);
         journalStep(state, { id: dep.id, ticketId: dep.ticket_id }, null, 'rollback', 'migrations', 'done', { version: m.version });
       }
+      // Said only of what the target's history no longer has.
       const still = await db.history();
-      for (const m of toRevert) if (still.has(m.version)) left.push(`migration ${m.version}_${m.name} is still in ${database.description}'s history`);
-      if (toRevert.length) ctx.out.line('MIGRATOR', 'ok', `Rolled back ${toRevert.length} database migration(s) on ${database.description}: ${toRevert.map((m) => `${m.version}_${m.name}`).join(', ')}`, ids);
-      else log('info', `No migration of ${group.map((d) => d.id).join(', ')} is applied to ${database.description}: nothing to revert there`);
+      for (const m of toRevert) if (still.has(m.version) && !left.some((l) => l.startsWith(`migration ${m.version}_`))) left.push(`migration ${m.version}_${m.name} is still in ${database.description}'s history`);
+      const gone = toRevert.filter((m) => !still.has(m.version)).map((m) => `${m.version}_${m.name}`);
+      if (gone.length) ctx.out.line('MIGRATOR', 'ok', `Rolled back ${gone.length} database migration(s) on ${database.description}: ${gone.join(', ')}`, ids);
+      else if (!toRevert.length) log('info', `No migration of ${group.map((d) => d.id).join(', ')} is applied to ${database.description}: nothing to revert there`);
       steps.push('migrations');
       // The schema must be as before the first of these deployments, for every object they changed.
       const before = schemas.at(-1)?.before;
@@ -584,7 +582,7 @@ export async function rollback(ctx: CommandContext, first: DeploymentRow, databa
     }
     await git(root, ['worktree', 'prune']).catch(() => undefined);
     const branch = datas.get(dep.id)!.branch;
-    const newer = state.deployments({ limit: -1 }).some((d) => !group.includes(d) && (LIVE_STATUSES as readonly string[]).includes(d.status) && (JSON.parse(d.data) as DeploymentData).branch === branch);
+    const newer = state.deployments({ limit: -1 }).some((d) => !group.includes(d) && isLive(d.status) && (JSON.parse(d.data) as DeploymentData).branch === branch);
     if (!newer && (await branchExists(root, branch))) await git(root, ['branch', '-D', branch]).catch(() => undefined);
     steps.push('branch');
 

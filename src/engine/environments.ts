@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { AgentConfig } from '../config/config.js';
+import type { Secrets, CredentialName } from '../config/secrets.js';
 
 export const ENVIRONMENTS = ['staging', 'production'] as const;
 export type EnvName = (typeof ENVIRONMENTS)[number];
@@ -72,6 +73,11 @@ export function resolveDatabase(env: EnvName, config: AgentConfig, secret: (name
   throw new UsageError(
     `DATABASE_URL is the production database and staging has none of its own: set environments.staging.database in agent.config.json (a URL, an env var name, or "embedded"), or pass --same-database to let staging change DATABASE_URL's database`,
   );
+}
+
+/** resolveDatabase with a command's own config and credentials (env vars named in the config included). */
+export function databaseFor(ctx: { project: { config(): AgentConfig }; secrets: Pick<Secrets, 'get'> }, env: EnvName, opts: ResolveOptions = {}): DatabaseTarget {
+  return resolveDatabase(env, ctx.project.config(), (name) => ctx.secrets.get(name as CredentialName), opts);
 }
 
 /** The environments a project has, each with its target or the reason it has none. */

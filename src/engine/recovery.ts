@@ -2,6 +2,7 @@
 // it completed, so `agent status` tells the truth and its locks are released. Agents a run left
 // unfinished when it ended are cancelled, so nothing counts them as busy.
 import { isAlive, type RunRow, type StateDb } from '../store/state-db.js';
+import { settleHint } from './deployment-states.js';
 
 export interface CancelledAgent {
   id: string;
@@ -81,7 +82,7 @@ export function recoverDeployments(state: StateDb, now = Date.now()): Interrupte
     if (!reason) continue;
     const nothingDone = d.status === 'queued' && !state.journal(d.id).some((j) => j.phase === 'done');
     const status = d.status === 'rolling_back' ? 'rollback_interrupted' : nothingDone ? 'cancelled' : 'interrupted';
-    const next = status === 'rollback_interrupted' ? `\`agent rollback ${d.id}\` finishes the rollback` : `\`agent deploy resume ${d.id}\` finishes it, \`agent rollback ${d.id}\` undoes it`;
+    const next = settleHint({ id: d.id, status });
     state.tx(() => {
       state.updateDeployment(d.id, { status, finished_at: now });
       state.appendJournal(d.id, d.step ?? 'start', status === 'cancelled' ? 'cancelled' : 'interrupted', { reason });

@@ -3,6 +3,7 @@
 import type { AgentConfig } from '../config/config.js';
 import type { StateDb } from '../store/state-db.js';
 import { recoverInterrupted } from './recovery.js';
+import { settleHint, UNFINISHED_STATUSES } from './deployment-states.js';
 import { mailStatus, type MailStatus } from './outbox.js';
 import { loadSecrets } from '../config/secrets.js';
 import { llmMode, type LlmMode } from '../integrations/llm/settings.js';
@@ -86,14 +87,14 @@ export function readStatus(state: StateDb, config: AgentConfig, root: string): S
       error: r.error,
       at: iso(r.finished_at ?? r.created_at),
     })),
-    unfinishedDeployments: state.deploymentsWithStatus(['interrupted', 'rollback_interrupted', 'stuck', 'rollback_incomplete']).map((d) => ({
+    unfinishedDeployments: state.deploymentsWithStatus(UNFINISHED_STATUSES).map((d) => ({
       id: d.id,
       target: d.env ?? d.target,
       ticketId: d.ticket_id,
       status: d.status,
       step: d.step ?? null,
       at: iso(d.finished_at ?? d.started_at),
-      next: d.status === 'interrupted' ? `\`agent deploy resume ${d.id}\` finishes it, \`agent rollback ${d.id}\` undoes it` : `\`agent rollback ${d.id}\` finishes the rollback`,
+      next: settleHint(d),
     })),
     tickets: { open: state.countTickets({ notStatus: CLOSED }), total: state.countTickets() },
     maintenance: state.getKv<StatusSnapshot['maintenance']>('maintenance') ?? null,

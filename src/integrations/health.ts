@@ -6,7 +6,6 @@ import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import type { CommandContext } from '../commands/types.js';
 import { statePath } from '../commands/dispatch.js';
-import type { CredentialName } from '../config/secrets.js';
 import { describeStateError } from '../store/state-file.js';
 
 const run = promisify(execFile);
@@ -142,10 +141,10 @@ async function checkGit(root: string, signal: AbortSignal) {
 
 /** Each environment's own database: reachable, or for the embedded one present and whole, never "ok" for one that deployments need and is gone. */
 async function checkEnvironmentDatabase(ctx: CommandContext, env: 'staging' | 'production', signal: AbortSignal) {
-  const { resolveDatabase } = await import('../engine/environments.js');
+  const { databaseFor } = await import('../engine/environments.js');
   let target;
   try {
-    target = resolveDatabase(env, ctx.project.config(), (name) => ctx.secrets.get(name as CredentialName));
+    target = databaseFor(ctx, env);
   } catch (err) {
     return missing((err as Error).message);
   }

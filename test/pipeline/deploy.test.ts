@@ -178,6 +178,29 @@ describe('deploy and rollback', () => {
   });
 });
 
+describe('a rollback that cannot undo everything', () => {
+  it('says what is left, never "complete", and the next rollback finishes it', async () => {
+    const dir = project();
+    const { ctx, lines } = await context(dir);
+    const cs = await stage(ctx, dir, input({ migrations: [{ version: '20261201143022', name: 'fix', upPath: 'a', downPath: 'b', up: 'select 1', down: 'select 2', findings: [], destructive: false }] }));
+    const dep = await fileDeploy(ctx, dir, cs, 'staging');
+    const broken = async () => ({ ...(await fileApplier(dir)()), revert: async () => Promise.reject(new Error('cannot drop constraint: it is in use')) });
+    lines.length = 0;
+    await expect(rollback(ctx, dep, where('staging'), broken)).rejects.toThrow(/rollback of DEPLOY-\d{4}-\d{3} is incomplete: 2 item\(s\) left/);
+    const out = lines.join('');
+    expect(out).toMatch(/Not rolled back: migration 20261201143022_fix: its down migration failed \(cannot drop constraint: it is in use\)/);
+    expect(out).toMatch(/Not rolled back: schema: added extension m20261201143022/);
+    expect(out).not.toMatch(/✓ Rolled back|Rollback complete/);
+    expect(ctx.state().deployment(dep.id)!.status).toBe('rollback_incomplete');
+    expect(readFileSync(join(dir, 'applied.txt'), 'utf8')).toBe(`20261201143022 ${dep.id}\n`);
+    // The next rollback, with a down migration that works, finishes it.
+    await fileRollback(ctx, dir, ctx.state().deployment(dep.id)!);
+    expect(ctx.state().deployment(dep.id)!.status).toBe('rolled_back');
+    expect(readFileSync(join(dir, 'applied.txt'), 'utf8')).toBe('');
+    ctx.close();
+  });
+});
+
 describe('deploying one ticket again', () => {
   it('deploys to staging, again to staging, then to production, each on a fresh agent/<ticket> branch', async () => {
     const dir = project();
