@@ -18,7 +18,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 if (process.argv[2] === '--one') {
   const [, , , project, cacheDir] = process.argv;
   const start = performance.now();
-  const w = new Worker(join(root, 'agents', 'bug-hunter', 'type-check-worker.mjs'), {
+  const w = new Worker(join(root, 'agents', 'shared', 'type-check-worker.mjs'), {
     workerData: { typescript: createRequire(import.meta.url).resolve('typescript'), cacheDir: cacheDir || undefined },
   });
   w.once('message', (m) => {

@@ -102,7 +102,7 @@ await Promise.all([
 
 // Worker scripts are plain JavaScript started with `new URL('./x.mjs', import.meta.url)`: they go
 // next to every chunk that may start them.
-const workers = ['agents/bug-hunter/type-check-worker.mjs'];
+const workers = ['agents/shared/type-check-worker.mjs'];
 for (const dir of [out, `${out}/chunks`, `${out}/lib`]) {
   mkdirSync(resolve(root, dir), { recursive: true });
   for (const file of workers) copyFileSync(resolve(root, file), resolve(root, dir, file.split('/').pop()));

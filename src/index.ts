@@ -12,4 +12,4 @@ export { createReporter } from './cli/output.js';
 export { makeStyle } from './cli/style.js';
 export * from './errors.js';
 export { makeDemoCopy, SEED_TICKET } from './commands/demo.js';
-export { testWithChange } from '../agents/stage-agent/index.js';
+export { testWithChange } from '../agents/shared/verify-worktree.js';

@@ -4,7 +4,7 @@
 // project is "also found", never fixed under this ticket. Confidence comes from those ties. Pure.
 import { posix } from 'node:path';
 import type { RootCause } from './root-cause.js';
-import type { TestFailure } from './test-failures.js';
+import type { TestFailure } from '../shared/test-failures.js';
 
 const STOP = new Set(
   'a an and are as at be but by can do does did for from get got has have how in into is it its just like no not of on or our says so some that the their them then there these this to was we were what when which while who why will with you your also any all only when should would could'.split(' '),

@@ -2,7 +2,7 @@
 // of a referenced row fails with "violates foreign key constraint". Finds the key (named, or the
 // name Postgres gives a column's `references`: <table>_<column>_fkey) and the code that deletes
 // from the parent table. Pure.
-import type { SourceFile } from './project-files.js';
+import type { SourceFile } from '../shared/project-files.js';
 import type { RootCause } from './root-cause.js';
 import { isArchived } from './references.js';
 

@@ -4,16 +4,16 @@ import type { AgentTask } from '../../src/engine/orchestrator.js';
 import { item, type PhaseContext, type PhaseOutcome } from '../../src/engine/phases.js';
 import type { TicketRow } from '../../src/store/rows.js';
 import { parseTestCounts, runShell } from '../../src/integrations/shell.js';
-import { buildGraph, cyclesThrough } from './import-graph.js';
-import { readProjectFiles, type SourceFile } from './project-files.js';
+import { buildGraph, cyclesThrough } from '../shared/import-graph.js';
+import { readProjectFiles, type SourceFile } from '../shared/project-files.js';
 import { rankFiles, terms, type Ranked } from './ranker.js';
 import { findUnresolved, isArchived, tablesWithoutWrites, type UnresolvedReference } from './references.js';
 import { findRootCauses, type RootCause, type SchemaFinding } from './root-cause.js';
 import { explainTicket, unexplained } from './explain.js';
 import { deleteBlockedByKey } from './fk-actions.js';
-import { parseFailures, parseFileResults, type TestFailure } from './test-failures.js';
+import { parseFailures, parseFileResults, type TestFailure } from '../shared/test-failures.js';
 import { headSha, matchesHead } from '../../src/integrations/git.js';
-import { typeCheck, type Diagnostic } from './ts-diagnostics.js';
+import { typeCheck, type Diagnostic } from '../shared/ts-diagnostics.js';
 import type { Column, TestBaseline } from '../shared/project-model.js';
 import { llmSettings } from '../../src/integrations/llm/settings.js'; // issue 6 (LLM)
 import { attachToCauses, evidenceItems, reproduceThroughMcp } from './mcp-evidence.js'; // issue 18 (MCP)

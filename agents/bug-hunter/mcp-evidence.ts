@@ -6,7 +6,7 @@
 import { item, type ChecklistItem, type PhaseContext } from '../../src/engine/phases.js';
 import { redact } from '../../src/config/redact.js';
 import { toolAccess, type RemoteTool } from '../../src/integrations/mcp-client.js';
-import type { SourceFile } from './project-files.js';
+import type { SourceFile } from '../shared/project-files.js';
 import type { RootCause } from './root-cause.js';
 
 export interface CallSite {

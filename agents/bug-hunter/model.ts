@@ -16,12 +16,13 @@ import { listFiles, moreLine, page, rankByTerms, rankFindings, someOf } from '..
 import { budgetLeft, emptyTally, formatTally, type Tally } from '../../src/integrations/llm/usage.js';
 import { ticketLedger, ticketUsage } from '../../src/integrations/llm/usage-store.js';
 import type { LlmSettings } from '../../src/integrations/llm/settings.js';
-import type { SourceFile } from './project-files.js';
+import type { SourceFile } from '../shared/project-files.js';
 import { terms, type Ranked } from './ranker.js';
 import { tablesWithoutWrites } from './references.js';
 import { relevantCauses, type FixKind, type RootCause, type SchemaFinding } from './root-cause.js';
-import type { TestFailure } from './test-failures.js';
-import type { Diagnostic } from './ts-diagnostics.js';
+import type { TestFailure } from '../shared/test-failures.js';
+import type { Diagnostic } from '../shared/ts-diagnostics.js';
+import { isSecretPath } from '../shared/secret-paths.js';
 
 /** What BugHunter already measured; the tools serve it to the model on request. */
 export interface ModelEvidence {
@@ -46,8 +47,7 @@ export function see(ledger: Ledger, path: string, line: number, tool: string): v
   ledger.set(key, (ledger.get(key) ?? new Set()).add(tool));
 }
 
-/** .env and .env.local hold credentials; .env.example holds names only. */
-export const isSecretPath = (path: string) => /(^|\/)\.env(\.(?!example$)[^/]+)?$/.test(path) || /\.(pem|key)$/.test(path);
+export { isSecretPath };
 
 export const PIPELINE_FIXES = ['mcp-tool', 'foreign-key', 'api-route', 'env-var', 'type-error', 'schema'] as const satisfies readonly FixKind[];
 

@@ -1,6 +1,6 @@
 // Cross-checks references: a tool, route or env var that code uses but that is defined nowhere.
 // Pure: file contents in, findings with file:line out.
-import type { SourceFile } from './project-files.js';
+import type { SourceFile } from '../shared/project-files.js';
 
 export interface UnresolvedReference {
   kind: 'tool' | 'route' | 'env';

@@ -1,34 +1,11 @@
 // Turns BugHunter's evidence into root causes with a computed confidence. Pure.
 import type { UnresolvedReference } from './references.js';
-import type { TestFailure } from './test-failures.js';
-import type { Diagnostic } from './ts-diagnostics.js';
-import { terms } from './ranker.js';
+import type { TestFailure } from '../shared/test-failures.js';
+import type { Diagnostic } from '../shared/ts-diagnostics.js';
+import { terms } from '../shared/terms.js';
+import type { FixKind, RootCause, SchemaFinding } from '../shared/causes.js';
 
-/** A schema finding in the migrator's shared finding shape. */
-export interface SchemaFinding {
-  ruleId: string;
-  severity: string;
-  object: string;
-  message: string;
-  fix?: string;
-  fixSql?: string;
-  file?: string;
-  line?: number;
-}
-
-export type FixKind = 'mcp-tool' | 'foreign-key' | 'api-route' | 'env-var' | 'type-error' | 'schema';
-
-export interface RootCause {
-  id: string;
-  summary: string;
-  fix: FixKind;
-  /** The thing the fix is about: a tool name, `estimates.job_id -> jobs.id`, a route. */
-  subject: string;
-  evidence: string[];
-  /** 0..100: how many independent signals point here, and whether they touch the ticket's terms. */
-  confidence: number;
-  fixSql?: string;
-}
+export type { FixKind, RootCause, SchemaFinding };
 
 export interface Evidence {
   ticketText: string;

@@ -2,8 +2,9 @@
 // how they are named, exported, typed and fed (rows as a prop, or fetched from the project's API
 // route), and how the project's tests render them. Pure: file contents in, strings out.
 import { posix } from 'node:path';
-import type { SourceFile } from '../bug-hunter/project-files.js';
+import type { SourceFile } from '../shared/project-files.js';
 import type { Column, Field } from './generate.js';
+import { singular } from '../shared/words.js';
 
 export type ComponentVariant = 'list' | 'form';
 
@@ -43,7 +44,7 @@ const COMPONENT_EXPORT = /export\s+(default\s+)?function\s+[A-Z]\w*\s*\(|export\
 
 export const pascal = (s: string) => s.replace(/(^|[_-])([a-z0-9])/g, (_, __, c: string) => c.toUpperCase());
 export const camel = (s: string) => s.replace(/[_-]([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-export const singular = (table: string) => table.replace(/ies$/, 'y').replace(/(ch|sh|x|s)es$/, '$1').replace(/s$/, '');
+export { singular };
 const kebab = (pascalName: string) => pascalName.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
 const words = (column: string) => column.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
 

@@ -1,5 +1,5 @@
 // Code generation from a table's columns and the project's own patterns. Pure: strings out.
-import type { SourceFile } from '../bug-hunter/project-files.js';
+import type { SourceFile } from '../shared/project-files.js';
 import type { RoutePattern, ToolPattern } from './patterns.js';
 
 // A table's column is part of the project model every agent reads.

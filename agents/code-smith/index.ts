@@ -4,11 +4,11 @@
 import { posix } from 'node:path';
 import type { AgentTask } from '../../src/engine/orchestrator.js';
 import { item, type ChecklistItem, type PhaseOutcome } from '../../src/engine/phases.js';
-import type { ChangeFile } from '../stage-agent/change-set.js';
-import type { RootCause } from '../bug-hunter/root-cause.js';
-import { readProjectFiles, type SourceFile } from '../bug-hunter/project-files.js';
-import { buildGraph, cyclesThrough, testReach } from '../bug-hunter/import-graph.js';
-import { typeCheck } from '../bug-hunter/ts-diagnostics.js';
+import type { ChangeFile } from '../shared/change-set.js';
+import type { RootCause } from '../shared/causes.js';
+import { readProjectFiles, type SourceFile } from '../shared/project-files.js';
+import { buildGraph, cyclesThrough, testReach } from '../shared/import-graph.js';
+import { typeCheck } from '../shared/ts-diagnostics.js';
 import { findRoutePattern, findToolPattern, type RoutePattern, type ToolPattern } from './patterns.js';
 import { addTool, fieldsFor, registerToolsFile, routeFile, toolObject, validatorTypes, type Column } from './generate.js';
 import { placeTest, registryToolTest, routeTestFor, siblingRouteTest, testPathFor, type GeneratedTest } from './test-gen.js';

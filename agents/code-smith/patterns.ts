@@ -2,7 +2,7 @@
 // the code around it: where tools live and how they are typed, validated and registered, how
 // route handlers validate and answer, how tests are written. Pure: file contents in.
 import { posix } from 'node:path';
-import type { SourceFile } from '../bug-hunter/project-files.js';
+import type { SourceFile } from '../shared/project-files.js';
 
 export interface ToolPattern {
   /** A sibling tools file, e.g. supabase/functions/mcp-server/tools/job_tools.ts */

@@ -2,8 +2,8 @@
 // worktree (the project's working tree is not touched), and says what ran.
 import { diffAgainstHead } from '../../src/integrations/git.js';
 import { focusedCommand } from '../../src/integrations/shell.js';
-import { testWithChange } from '../stage-agent/index.js';
-import type { ChangeFile } from '../stage-agent/change-set.js';
+import { testWithChange } from '../shared/verify-worktree.js';
+import type { ChangeFile } from '../shared/change-set.js';
 
 export async function runGeneratedTests(root: string, files: readonly ChangeFile[], tests: readonly string[], command: string, signal: AbortSignal): Promise<{ ok: boolean; evidence: string; failures: string[] }> {
   const patch = await diffAgainstHead(root, files);

@@ -3,7 +3,7 @@
 // What a test expects is read from the code under test (status codes, answer keys, required
 // fields); whether it holds is for the test run to say, not for this module.
 import { posix } from 'node:path';
-import type { SourceFile } from '../bug-hunter/project-files.js';
+import type { SourceFile } from '../shared/project-files.js';
 import type { Field } from './generate.js';
 import { singular } from './component.js';
 

@@ -4,8 +4,8 @@
 // rollback restores the schema (snapshots compared with the migrator's schema differ).
 import type { AgentTask } from '../../src/engine/orchestrator.js';
 import { item, type PhaseOutcome } from '../../src/engine/phases.js';
-import type { RootCause } from '../bug-hunter/root-cause.js';
-import type { ChangeFile, StagedMigration } from '../stage-agent/change-set.js';
+import type { RootCause } from '../shared/causes.js';
+import type { ChangeFile, StagedMigration } from '../shared/change-set.js';
 import { readMigrationFiles } from './files.js';
 import { foreignKeyFixSql } from './schema-lints.js';
 import { migrationPath, rollbackPath } from './rollback-store.js';

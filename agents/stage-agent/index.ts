@@ -1,19 +1,18 @@
 // StageAgent: gathers the other agents' output into one change set, proves it (types, the
 // project's tests in a scratch worktree), and writes it to ./staged/ for review.
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { AgentTask } from '../../src/engine/orchestrator.js';
 import { item, type PhaseOutcome } from '../../src/engine/phases.js';
 import { diffAgainstHead, git, headSha, matchesHead } from '../../src/integrations/git.js';
-import { focusedCommand, parseTestCounts, runShell } from '../../src/integrations/shell.js';
-import { typeCheck } from '../bug-hunter/ts-diagnostics.js';
-import { parseFailures, type TestFailure } from '../bug-hunter/test-failures.js';
-import type { ChangeSetInput, GateResult, Manifest } from './change-set.js';
-import { readProjectFiles, type SourceFile } from '../bug-hunter/project-files.js';
-import { buildGraph, testReach } from '../bug-hunter/import-graph.js';
+import { focusedCommand } from '../../src/integrations/shell.js';
+import { typeCheck } from '../shared/ts-diagnostics.js';
+import type { TestFailure } from '../shared/test-failures.js';
+import type { ChangeSetInput, GateResult, Manifest } from '../shared/change-set.js';
+import { readProjectFiles, type SourceFile } from '../shared/project-files.js';
+import { buildGraph, testReach } from '../shared/import-graph.js';
 import { writeChangeSet } from './writer.js';
-import { processScratch, type ScratchRegistrar } from '../../src/engine/scratch.js';
+import { testWithChange } from '../shared/verify-worktree.js';
 import { selectTests, type TestBaseline, type TestSelection } from './test-selection.js';
 
 export interface StageInput {
@@ -36,28 +35,6 @@ function installedFrom(root: string): (name: string) => boolean {
   };
 }
 
-/**
- * Runs the project's tests on HEAD plus the change, in a throw-away worktree. It is registered
- * (src/engine/scratch.ts) before git creates it, so a kill at any point leaves nothing that the
- * next command does not remove.
- */
-export async function testWithChange(root: string, patch: string, command: string, signal: AbortSignal, scratch: ScratchRegistrar = processScratch) {
-  const dir = mkdtempSync(join(tmpdir(), 'crm-agent-verify-'));
-  const wt = join(dir, 'wt');
-  scratch.add({ path: dir, kind: 'verify-worktree', repo: root });
-  try {
-    await git(root, ['worktree', 'add', '-q', '--detach', wt, 'HEAD']);
-    if (existsSync(join(root, 'node_modules')) && !existsSync(join(wt, 'node_modules'))) symlinkSync(join(root, 'node_modules'), join(wt, 'node_modules'), 'dir');
-    if (patch.trim()) await git(wt, ['apply', '--whitespace=nowarn', '-'], { input: patch });
-    const r = await runShell(command, { cwd: wt, signal });
-    return { ...r, counts: parseTestCounts(r.output), failures: parseFailures(r.output) };
-  } finally {
-    const removed = await git(root, ['worktree', 'remove', '--force', wt]).then(() => true, () => false);
-    rmSync(dir, { recursive: true, force: true });
-    if (!removed) await git(root, ['worktree', 'prune']).catch(() => undefined); // a half-made worktree
-    scratch.remove(dir);
-  }
-}
 
 /**
  * Which of these failures HEAD has too: its run of just the failing tests' files that exist at

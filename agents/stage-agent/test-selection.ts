@@ -8,9 +8,9 @@
 // alias or with a bundler query (`./schema.sql?raw`). A change to what every test may read
 // (package manifests, lockfiles, tsconfig, runner config, setup files, __mocks__) runs them all.
 import { builtinModules } from 'node:module';
-import { buildGraph, type Graph } from '../bug-hunter/import-graph.js';
-import type { SourceFile } from '../bug-hunter/project-files.js';
-import type { FileResult, TestFailure } from '../bug-hunter/test-failures.js';
+import { buildGraph, type Graph } from '../shared/import-graph.js';
+import type { SourceFile } from '../shared/project-files.js';
+import type { FileResult, TestFailure } from '../shared/test-failures.js';
 
 /** The whole suite's results on a clean working tree at `sha`, per test file as the runner reported them. */
 export interface TestBaseline {

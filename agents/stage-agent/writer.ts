@@ -7,7 +7,7 @@ import { resolveInside } from '../../src/config/project.js';
 import { diffAgainstHead } from '../../src/integrations/git.js';
 import { sealOf } from '../../src/engine/seal.js';
 import { processScratch, type ScratchRegistrar } from '../../src/engine/scratch.js';
-import { buildManifest, changeSetDirName, renderReview, type ChangeSetInput, type Manifest } from './change-set.js';
+import { buildManifest, changeSetDirName, renderReview, type ChangeSetInput, type Manifest } from '../shared/change-set.js';
 
 /** `patch`: the change's diff against HEAD when the caller has it; used unless redaction changed a file. */
 export async function writeChangeSet(root: string, input: ChangeSetInput, now = new Date(), patch?: string, scratch: ScratchRegistrar = processScratch): Promise<Manifest> {

@@ -6,7 +6,7 @@ import { join, relative, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { makeStyle } from '../cli/style.js';
 import type { ChangeSetRow } from '../store/rows.js';
-import type { Manifest } from '../../agents/stage-agent/change-set.js';
+import type { Manifest } from '../../agents/shared/change-set.js';
 import type { Pg } from '../integrations/postgres/types.js';
 import type { ZodMini } from '../config/zod-mini.js';
 import { defineCommand, type CommandContext, type CommandResult } from './types.js';

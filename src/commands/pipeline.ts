@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { makeStyle } from '../cli/style.js';
 import type { ChangeSetRow, DeploymentRow } from '../store/rows.js';
-import type { Manifest } from '../../agents/stage-agent/change-set.js';
+import type { Manifest } from '../../agents/shared/change-set.js';
 import { defineCommand, type CommandContext } from './types.js';
 import { isLive } from '../engine/deployment-states.js';
 import { rollbackRequest } from '../engine/approval-policy.js';

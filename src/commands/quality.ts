@@ -25,8 +25,8 @@ export const bugsScan = defineCommand({
   examples: ['agent bugs scan', 'agent bugs scan --json --severity error'],
   async run(ctx, args) {
     const [{ readProjectFiles }, { typeCheck }, { findUnresolved, tablesWithoutWrites }, { scanProjectSchema }] = await Promise.all([
-      import('../../agents/bug-hunter/project-files.js'),
-      import('../../agents/bug-hunter/ts-diagnostics.js'),
+      import('../../agents/shared/project-files.js'),
+      import('../../agents/shared/ts-diagnostics.js'),
       import('../../agents/bug-hunter/references.js'),
       import('../integrations/schema-scan.js'),
     ]);
@@ -88,14 +88,14 @@ export const testCmd = defineCommand({
     if (!command) throw new UsageError('no test command: set test.command in agent.config.json or a "test" script in package.json');
     let files: string[] = [];
     if (args.feature) {
-      const { readProjectFiles } = await import('../../agents/bug-hunter/project-files.js');
+      const { readProjectFiles } = await import('../../agents/shared/project-files.js');
       files = testFilesFor(args.feature, await readProjectFiles(ctx.project.root));
       if (!files.length) throw new UsageError(`no test file matches "${args.feature}"; \`agent test\` runs them all`);
     }
     const full = files.length ? `${command}${command.startsWith('npm ') ? ' --' : ''} ${files.map((f) => JSON.stringify(f)).join(' ')}` : command;
     ctx.out.line('ORCHESTRATOR', 'info', `Running: ${full}`);
     const { runShell, parseTestCounts } = await import('../integrations/shell.js');
-    const { parseFailures } = await import('../../agents/bug-hunter/test-failures.js');
+    const { parseFailures } = await import('../../agents/shared/test-failures.js');
     const r = await ctx.out.spin('Running tests…', runShell(full, { cwd: ctx.project.root, signal: ctx.signal }));
     const counts = parseTestCounts(r.output);
     const failures = parseFailures(r.output);

@@ -7,7 +7,7 @@
 // Heavy parts (git, the migrator, PGlite, TypeScript) are imported when it runs.
 import { GateBlockedError, UsageError } from '../errors.js';
 import type { ChangeSetRow } from '../store/rows.js';
-import type { GateResult, Manifest } from '../../agents/stage-agent/change-set.js';
+import type { GateResult, Manifest } from '../../agents/shared/change-set.js';
 import { findChangeSet } from './pipeline.js';
 import { defineCommand, type CommandContext } from './types.js';
 
@@ -157,7 +157,7 @@ async function restageChangeSet(ctx: CommandContext, cs: ChangeSetRow) {
   // 3. The TypeScript of the changed files, against the project's own errors before the change.
   const overlay = new Map(files.filter((f) => f.content !== null && /\.(ts|tsx|mts|cts)$/.test(f.path)).map((f) => [f.path, f.content!]));
   if (overlay.size) {
-    const { typeCheck } = await import('../../agents/bug-hunter/ts-diagnostics.js');
+    const { typeCheck } = await import('../../agents/shared/ts-diagnostics.js');
     const [before, after] = [await typeCheck(root), await typeCheck(root, overlay)];
     const fresh = after.diagnostics.filter((d) => !before.diagnostics.some((b) => b.path === d.path && b.message === d.message));
     pass({ gate: 'types', ok: fresh.length === 0, detail: fresh.length ? `${fresh.length} new type error(s): ${fresh.slice(0, 3).map((d) => `${d.path}: ${d.message}`).join('; ')}` : `no new type errors across ${after.files} files (${overlay.size} changed)` });

@@ -10,7 +10,7 @@ import { UsageError, WorkFailedError } from '../errors.js';
 import type { CommandContext } from '../commands/types.js';
 import type { ChangeSetRow, DeploymentRow } from '../store/rows.js';
 import type { StateDb } from '../store/state-db.js';
-import type { Manifest } from '../../agents/stage-agent/change-set.js';
+import type { Manifest } from '../../agents/shared/change-set.js';
 import type { SchemaSnapshot } from '../../agents/migrator/schema-snapshot.js';
 import { branchExists, currentBranch, git, headSha, isClean, worktreesOn } from '../integrations/git.js';
 import { parseTestCounts, runShell } from '../integrations/shell.js';

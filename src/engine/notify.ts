@@ -2,7 +2,7 @@
 // each recorded in the outbox (outbox.ts) before it is sent.
 import type { CommandContext } from '../commands/types.js';
 import type { DeploymentRow } from '../store/rows.js';
-import type { Manifest } from '../../agents/stage-agent/change-set.js';
+import type { Manifest } from '../../agents/shared/change-set.js';
 import type { DeploymentData } from './deploy.js';
 import { prepareEmail } from '../integrations/email.js';
 import { flushOutbox, queuedFor, queueEmail, reportMail } from './outbox.js';

@@ -69,7 +69,7 @@ function gateResults(outcomes: ReadonlyArray<import('./orchestrator.js').AgentOu
 /** Runs StageAgent over a change: proves it and writes the staged set; returns its manifest. */
 async function stage(ctx: CommandContext, orch: Orchestrator, run: Run, change: ChangeInput, gates: ReturnType<typeof gateResults>, baseline: Analysis['baseline'] = null) {
   const { stageAgent } = await import('../../agents/stage-agent/index.js');
-  let manifest: import('../../agents/stage-agent/change-set.js').Manifest | undefined;
+  let manifest: import('../../agents/shared/change-set.js').Manifest | undefined;
   const root = ctx.project.root;
   await orch.runAgent(run, stageAgent({ root, testCommand: testCommandFor(root, ctx.project.config().test.command), gates: () => gates, change, baseline }, (m) => (manifest = m)));
   return manifest!;
@@ -121,7 +121,7 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
       const tables = Object.keys(analysis.tables);
       const columns = new Map(Object.entries(analysis.tables));
       {
-        let code: import('../../agents/stage-agent/change-set.js').ChangeFile[] = [];
+        let code: import('../../agents/shared/change-set.js').ChangeFile[] = [];
         let db: import('../../agents/migrator/agent.js').MigratorOutput = { files: [], migrations: [] };
         // Both settle before the shadow closes: when one blocks, the Migrator may still be using it.
         const settledAgents = await Promise.allSettled([
@@ -219,7 +219,7 @@ export async function generate(ctx: CommandContext, kind: GenerateKind, spec: st
   const scan = await scanProjectSchema(ctx);
   const tables = scan.tables;
   const columns = new Map(Object.entries(scan.columns));
-  const files = kind === 'test' ? await (await import('../../agents/bug-hunter/project-files.js')).readProjectFiles(root) : [];
+  const files = kind === 'test' ? await (await import('../../agents/shared/project-files.js')).readProjectFiles(root) : [];
   const u = understandSpec(kind, spec, tables, files);
   if (!u.ok) {
     const { UsageError } = await import('../errors.js');
@@ -237,7 +237,7 @@ export async function generate(ctx: CommandContext, kind: GenerateKind, spec: st
       const { codeSmith } = await import('../../agents/code-smith/index.js');
       ctx.out.line('CODESMITH', 'ok', `Analyzing existing ${kind === 'api' ? 'route' : 'tool'} patterns for ${u.table}`, { runId: run.id });
       const cause = { id: `gen:${u.subject}`, summary: `generate ${kind} ${u.subject}`, fix: kind === 'api' ? ('api-route' as const) : ('mcp-tool' as const), subject: u.subject, evidence: [`requested: ${spec}`], confidence: 100 };
-      let files: import('../../agents/stage-agent/change-set.js').ChangeFile[] = [];
+      let files: import('../../agents/shared/change-set.js').ChangeFile[] = [];
       const o = await orch.runAgent(run, codeSmith({ root, causes: [cause], tables, columns: async (t) => columns.get(t) ?? [] }, (f) => (files = f)));
       const m = await stage(ctx, orch, run, { ticket: null, title: `${kind} ${u.subject}`, summary: `Generated ${kind === 'api' ? 'API endpoint' : 'MCP tool'} for ${u.table}: ${spec}`, files, migrations: [] }, gateResults([o]));
       return recordGenerated(ctx, run, m, kind, u.subject);
@@ -248,7 +248,7 @@ export async function generate(ctx: CommandContext, kind: GenerateKind, spec: st
 }
 
 /** A generated change set: recorded as staged, audited, announced. */
-function recordGenerated(ctx: CommandContext, run: Run, m: import('../../agents/stage-agent/change-set.js').Manifest, kind: string, subject: string) {
+function recordGenerated(ctx: CommandContext, run: Run, m: import('../../agents/shared/change-set.js').Manifest, kind: string, subject: string) {
   ctx.state().insertChangeSet({ id: m.id, ticket_id: null, dir: m.dir, status: 'staged', requires_approval: 0, created_at: Date.now(), manifest: JSON.stringify(m) });
   appendAudit(ctx.state(), { initiator: ctx.initiator, agent: 'CODESMITH', action: `generate.${kind}`, approval: ctx.approvalIds(), target: subject, files: m.files.map((f) => f.path), result: m.dir });
   ctx.out.line('STAGE', 'ok', `Feature ready: ./${m.dir}/ (review with \`agent review ${m.id}\`)`, { runId: run.id });
@@ -264,7 +264,7 @@ async function generateFeature(ctx: CommandContext, kind: 'component' | 'test', 
     return await orch.withRun({ command: `generate ${kind} ${spec}` }, async (run) => {
       const { codeSmithFeature } = await import('../../agents/code-smith/feature.js');
       const request = kind === 'component' ? { kind, table: u.table, variant: u.variant ?? ('list' as const) } : { kind, target: u.target! };
-      let files: import('../../agents/stage-agent/change-set.js').ChangeFile[] = [];
+      let files: import('../../agents/shared/change-set.js').ChangeFile[] = [];
       const o = await orch.runAgent(run, codeSmithFeature({ root, request, columns: async (t) => columns.get(t) ?? [], testCommand: testCommandFor(root, ctx.project.config().test.command) }, (f) => (files = f)));
       const what = kind === 'component' ? `${u.variant} component for ${u.table}` : `test for ${u.subject}`;
       const m = await stage(ctx, orch, run, { ticket: null, title: `${kind} ${kind === 'test' ? u.subject.replace(/^(src\/)?(app\/)?/, '').replace(/\.[jt]sx?$/, '').split('/').slice(-3).join(' ') : u.subject}`, summary: `Generated ${what}: ${spec}`, files, migrations: [] }, gateResults([o]));

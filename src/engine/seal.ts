@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { ChangeSetRow } from '../store/rows.js';
-import type { Manifest } from '../../agents/stage-agent/change-set.js';
+import type { Manifest } from '../../agents/shared/change-set.js';
 import { lintMigrations } from '../../agents/migrator/linter/index.js';
 import { DESTRUCTIVE_RULES, formatFinding, type LintFinding } from '../../agents/migrator/finding.js';
 

@@ -2,9 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { rankFiles, terms } from '../../agents/bug-hunter/ranker.js';
 import { findUnresolved, routePatterns } from '../../agents/bug-hunter/references.js';
-import { parseFailures } from '../../agents/bug-hunter/test-failures.js';
+import { parseFailures } from '../../agents/shared/test-failures.js';
 import { parseTestCounts } from '../../src/integrations/shell.js';
-import { buildGraph, cyclesThrough, dependents, testReach } from '../../agents/bug-hunter/import-graph.js';
+import { buildGraph, cyclesThrough, dependents, testReach } from '../../agents/shared/import-graph.js';
 
 const files = [
   { path: 'lib/voice/estimate-intent.ts', content: "export async function onEstimate(c){ const r = await client.callTool('create_estimate_record', {}); return r.ok }\nconst url = process.env.MCP_URL;" },

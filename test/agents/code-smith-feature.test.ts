@@ -10,7 +10,7 @@ import { componentFile, findComponentPattern, findComponentTestStyle, type Compo
 import { resolveTestTarget, shapeFields } from '../../agents/code-smith/test-gen.js';
 import { focusedCommand } from '../../src/integrations/shell.js';
 import { fieldsFor, type Column } from '../../agents/code-smith/generate.js';
-import { typeCheck } from '../../agents/bug-hunter/ts-diagnostics.js';
+import { typeCheck } from '../../agents/shared/ts-diagnostics.js';
 
 const col = (name: string, type: string, nullable = false, hasDefault = false): Column => ({ name, type, nullable, hasDefault, defaultText: hasDefault ? 'x' : null });
 const PARCELS: Column[] = [col('id', 'uuid', false, true), col('depot_id', 'uuid'), col('label', 'text'), col('weight_kg', 'numeric'), col('fragile', 'boolean', false, true), col('sent_at', 'timestamp with time zone', true)];

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ROOT } from '../helpers.js';
 import { placeTest, registryToolTest, type GeneratedTest } from '../../agents/code-smith/test-gen.js';
-import { typeCheck } from '../../agents/bug-hunter/ts-diagnostics.js';
+import { typeCheck } from '../../agents/shared/ts-diagnostics.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));

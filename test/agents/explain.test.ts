@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { explainTicket, sameWord, ticketTests, unexplained } from '../../agents/bug-hunter/explain.js';
 import type { RootCause } from '../../agents/bug-hunter/root-cause.js';
-import type { TestFailure } from '../../agents/bug-hunter/test-failures.js';
+import type { TestFailure } from '../../agents/shared/test-failures.js';
 
 // What BugHunter finds in examples/crm whatever the ticket says.
 const tool: RootCause = {

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findUnresolved, isArchived, tablesWithoutWrites } from '../../agents/bug-hunter/references.js';
-import { typeCheck } from '../../agents/bug-hunter/ts-diagnostics.js';
+import { typeCheck } from '../../agents/shared/ts-diagnostics.js';
 import { deleteBlockedByKey, foreignKeys } from '../../agents/bug-hunter/fk-actions.js';
 import { testCommandFor } from '../../src/engine/deploy.js';
 import { cleanupProjects, makeProject } from '../helpers.js';

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { ROOT } from '../helpers.js';
-import { failingAtHead, testWithChange } from '../../agents/stage-agent/index.js';
+import { failingAtHead } from '../../agents/stage-agent/index.js';
+import { testWithChange } from '../../agents/shared/verify-worktree.js';
 import { diffAgainstHead } from '../../src/integrations/git.js';
 
 const dirs: string[] = [];

@@ -1,7 +1,7 @@
 // Which test files a change can affect (pure), and the per-file results it rests on.
 import { describe, expect, it } from 'vitest';
 import { opaque, selectTests, type TestBaseline } from '../../agents/stage-agent/test-selection.js';
-import { parseFileResults } from '../../agents/bug-hunter/test-failures.js';
+import { parseFileResults } from '../../agents/shared/test-failures.js';
 
 const VITEST = `
  RUN  v4.1.12 /tmp/crm

@@ -5,7 +5,7 @@ import { readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { typeCheck, type TypeCheckResult } from '../../agents/bug-hunter/ts-diagnostics.js';
+import { typeCheck, type TypeCheckResult } from '../../agents/shared/ts-diagnostics.js';
 import { cleanupProjects, makeProject } from '../helpers.js';
 
 afterAll(cleanupProjects);
@@ -63,7 +63,7 @@ describe('typeCheck', () => {
 describe('the type-check worker', () => {
   // One check in a fresh worker, as a new process would run it.
   async function checkInNewWorker(cacheDir: string, root: string): Promise<{ result: TypeCheckResult; codeCache: string }> {
-    const w = new Worker(new URL('../../agents/bug-hunter/type-check-worker.mjs', import.meta.url), {
+    const w = new Worker(new URL('../../agents/shared/type-check-worker.mjs', import.meta.url), {
       workerData: { typescript: createRequire(import.meta.url).resolve('typescript'), cacheDir },
     });
     try {

@@ -9,7 +9,7 @@ import { runCli } from '../../src/cli/run.js';
 import { clearSecretsForTests, redactClip, registerSecret } from '../../src/config/redact.js';
 import { titleOf } from '../../src/engine/ticket-kind.js';
 import { describeValue } from '../../src/config/zod-issue.js';
-import { buildManifest, changeSetDirName, renderReview, slugify, type ChangeSetInput } from '../../agents/stage-agent/change-set.js';
+import { buildManifest, changeSetDirName, renderReview, slugify, type ChangeSetInput } from '../../agents/shared/change-set.js';
 import { writeChangeSet } from '../../agents/stage-agent/writer.js';
 import { StateDb } from '../../src/store/state-db.js';
 import { openProject } from '../../src/config/project.js';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { bugHunterTools, MAX_FINDINGS, MAX_HITS, type Ledger, type ModelEvidence, type Reports } from '../../agents/bug-hunter/model.js';
 import { ChangeOverlay, codeSmithTools, firstMessage, type CodeSmithModelInput } from '../../agents/code-smith/model.js';
 import { causeTerms, MAX_MIGRATIONS, migratorTools, type MigratorModelInput } from '../../agents/migrator/model.js';
-import type { SourceFile } from '../../agents/bug-hunter/project-files.js';
+import type { SourceFile } from '../../agents/shared/project-files.js';
 import type { RootCause, SchemaFinding } from '../../agents/bug-hunter/root-cause.js';
 import type { TicketRow } from '../../src/store/rows.js';
 import type { LoopTool } from '../../src/integrations/llm/tools.js';

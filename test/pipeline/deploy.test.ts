@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cleanupProjects, makeProject } from '../helpers.js';
 import { writeChangeSet } from '../../agents/stage-agent/writer.js';
-import type { ChangeSetInput } from '../../agents/stage-agent/change-set.js';
+import type { ChangeSetInput } from '../../agents/shared/change-set.js';
 import { createContext } from '../../src/commands/dispatch.js';
 import { openProject } from '../../src/config/project.js';
 import { loadSecrets } from '../../src/config/secrets.js';

@@ -6,7 +6,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileS
 import { join } from 'node:path';
 import { agent, cleanupProjects, makeProject } from '../helpers.js';
 import { writeChangeSet } from '../../agents/stage-agent/writer.js';
-import type { ChangeSetInput, Manifest } from '../../agents/stage-agent/change-set.js';
+import type { ChangeSetInput, Manifest } from '../../agents/shared/change-set.js';
 import { assertSealed, compareSeal, destructiveNow, hashSetDir, sealOf } from '../../src/engine/seal.js';
 import { UsageError } from '../../src/errors.js';
 import { planMirrors } from '../../src/commands/restage.js';

@@ -1,7 +1,7 @@
 // Reads a test run's failures and per-file results from its output (vitest's and jest's default
 // reporters). Pure.
 
-import type { FileResult, TestFailure } from '../shared/project-model.js';
+import type { FileResult, TestFailure } from './project-model.js';
 
 export type { FileResult, TestFailure };
 
