@@ -9,7 +9,7 @@ import { writeChangeSet } from '../../agents/stage-agent/writer.js';
 import type { ChangeSetInput, Manifest } from '../../agents/shared/change-set.js';
 import { assertSealed, compareSeal, destructiveNow, hashSetDir, sealOf } from '../../src/engine/seal.js';
 import { UsageError } from '../../src/errors.js';
-import { planMirrors } from '../../src/commands/restage.js';
+import { planMirrors } from '../../src/engine/restage.js';
 import { StateDb } from '../../src/store/state-db.js';
 
 afterAll(cleanupProjects);
