@@ -1,7 +1,7 @@
 // engine/backup.ts: point in time, retention, checksums, manifests, times (pure).
 import { describe, expect, it } from 'vitest';
 import { backupAtOrBefore, backupId, compareChecksums, describeChecksumFailure, parseAt, parseManifest, retentionPlan, type BackupManifest } from '../../src/engine/backup.js';
-import { auditableStatement } from '../../src/commands/db.js';
+import { auditableStatement } from '../../src/commands/db-run.js';
 
 const mk = (id: string, env: 'staging' | 'production', createdAt: string): BackupManifest => ({
   version: 1,
