@@ -36,7 +36,10 @@ export function metricsFrom(tickets: TicketRow[], deployments: DeploymentRow[], 
     const first = deps[0]!;
     if (first.started_at < from || first.started_at > to) continue;
     deployedTickets++;
-    resolveMinutes.push(((first.finished_at ?? first.started_at) - t.created_at) / 60_000);
+    // Resolved when a deployment of the fix stayed: a ticket whose every deployment was rolled
+    // back is not resolved, and one fixed on a later try took until that deployment.
+    const stayed = deps.find((d) => d.status === 'succeeded');
+    if (stayed) resolveMinutes.push(((stayed.finished_at ?? stayed.started_at) - t.created_at) / 60_000);
     // Fixed the first time: the first deployment stayed, and nothing followed it for this ticket.
     if (first.status === 'succeeded' && deps.filter((d) => d.target === first.target).length === 1) firstTime++;
   }
