@@ -5,6 +5,7 @@ import type * as z from 'zod/mini';
 import { zodMiniIfLoaded, type ZodMini } from './zod-mini.js';
 import { UsageError } from '../errors.js';
 import { formatIssue } from './zod-issue.js';
+import { configDigest, knownValid, rememberValid } from './config-digest.js';
 
 export const CONFIG_FILE = 'agent.config.json';
 
@@ -235,9 +236,27 @@ export function mergeConfig(base: AgentConfig, file: ConfigFile, source: string)
   };
 }
 
-export function loadConfig(root: string): AgentConfig {
+/** The project's config file's text, or null when it has none. */
+export function readConfigText(root: string): string | null {
   const path = join(root, CONFIG_FILE);
+  return existsSync(path) ? readFileSync(path, 'utf8') : null;
+}
+
+/** Whether `text` passed validation before under this build's schema (then zod need not load). */
+export function configKnownValid(root: string, text: string): boolean {
+  return knownValid(join(root, '.agent'), configDigest(text, import.meta.url));
+}
+
+/** `text`: the file as openProject read it (default: read now). */
+export function loadConfig(root: string, text: string | null = readConfigText(root)): AgentConfig {
   const name = root.split(/[\\/]/).filter(Boolean).pop() ?? 'project';
-  if (!existsSync(path)) return defaultConfig(name);
-  return parseConfig(readFileSync(path, 'utf8'), name);
+  if (text === null) return defaultConfig(name);
+  const agentDir = join(root, '.agent');
+  const digest = configDigest(text, import.meta.url);
+  // The schema is pure validation (strict objects, no defaults or transforms), so a text known
+  // valid parses to exactly what the schema would return.
+  if (knownValid(agentDir, digest)) return mergeConfig(defaultConfig(name), JSON.parse(text) as ConfigFile, CONFIG_FILE);
+  const config = parseConfig(text, name);
+  rememberValid(agentDir, digest);
+  return config;
 }

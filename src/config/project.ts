@@ -2,7 +2,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve, relative, isAbsolute, sep } from 'node:path';
 import { UsageError } from '../errors.js';
-import { CONFIG_FILE, loadConfig, type AgentConfig } from './config.js';
+import { configKnownValid, loadConfig, readConfigText, type AgentConfig } from './config.js';
 import { loadZodMini } from './zod-mini.js';
 
 export interface ProjectContext {
@@ -45,13 +45,15 @@ export async function openProject(opts: { cwd: string; project?: string; require
     root = found;
   }
   // config() stays synchronous for its many callers; the validator it needs is loaded here.
-  if (existsSync(join(root, CONFIG_FILE))) await loadZodMini();
+  // Read once: config() sees the text whose validity decided whether zod was loaded.
+  const text = readConfigText(root);
+  if (text !== null && !configKnownValid(root, text)) await loadZodMini();
   let config: AgentConfig | undefined;
   return {
     root,
     agentDir: join(root, '.agent'),
     stagedDir: join(root, 'staged'),
-    config: () => (config ??= loadConfig(root)),
+    config: () => (config ??= loadConfig(root, text)),
     resolveInside: (path) => resolveInside(root, path),
   };
 }
