@@ -14,7 +14,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { agent, cleanupProjects, makeProject, parseNdjson, ROOT } from '../helpers.js';
 import { connectMcp, probeMcp, stdioEnv, toolAccess } from '../../src/integrations/mcp-client.js';
-import { jsonErrorAt, parseToolArgs } from '../../src/commands/mcp-client.js';
+import { jsonErrorAt, parseToolArgs } from '../../src/commands/mcp-client-run.js';
 import { evidenceItems, reproduceThroughMcp } from '../../agents/bug-hunter/mcp-evidence.js';
 import { defaultConfig } from '../../src/config/config.js';
 import { llmMode } from '../../src/integrations/llm/settings.js';
