@@ -5,7 +5,7 @@ import { memo } from 'react';
 import { Box, Text } from 'ink';
 import { useUi } from './context.js';
 import { visibleWindow } from './line-edit.js';
-import { SPINNER } from './view.js';
+import { clean, SPINNER } from './view.js';
 
 const LABEL = 'agent › ';
 
@@ -57,7 +57,7 @@ export const Prompt = memo(function Prompt({ height }: { height: number }) {
         )}
       </Text>
       <Text wrap="truncate" color={hint.color} dimColor={hint.dim}>
-        {hint.text}
+        {clean(hint.text)}
       </Text>
     </Box>
   );

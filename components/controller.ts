@@ -12,6 +12,8 @@ import { parseArgv, splitWords } from '../src/cli/argv.js';
 import { helpFor } from '../src/cli/help.js';
 import { makeStyle } from '../src/cli/style.js';
 import { lineEvent } from '../src/cli/output.js';
+import { formatLine } from '../src/cli/style.js';
+import { printable } from '../src/cli/printable.js';
 import { VERSION } from '../src/cli/run.js';
 import { explainSuggestion, route } from '../src/engine/router.js';
 import { DASHBOARD_SESSION, decide, requesterCarriesOn, resumeOf } from '../src/engine/approvals.js';
@@ -23,10 +25,11 @@ import { createAgentStore, type AgentStore } from '../src/store/store.js';
 import { createUiStore, type UiStore } from './ui-store.js';
 import { KeyRouter } from './keys.js';
 import { chooseDialog, computeLayout, type Dialog, type Layout } from './screen.js';
-import { approvalLines, deployChooserLines, visibleAgents } from './view.js';
+import { approvalLines, approveCommand, deployChooserLines, visibleAgents } from './view.js';
 import { complete } from './complete.js';
 import { ALT_EDITS, installKeys, promptActive } from './key-handlers.js';
 import { KeyStream, splitEscPrefixed } from './key-stream.js';
+import { spawnCommand } from './command-child.js';
 
 export interface DashboardOptions {
   project: ProjectContext;
@@ -41,6 +44,12 @@ export interface DashboardOptions {
   syncMs?: number;
   /** How long an approval dialog ignores keys after it was drawn (ms). */
   armMs?: number;
+  /**
+   * How to start the CLI ([node, dist/cli.js]): commands typed at the prompt then run in a child
+   * process (command-child.ts), except the few IN_PROCESS ones. Absent: all run in this process
+   * (the component tests' stand-in commands exist only here).
+   */
+  cli?: readonly string[];
 }
 
 export interface Dashboard {
@@ -84,6 +93,14 @@ export interface Dashboard {
 }
 
 const HISTORY_KEY = 'dashboard.history';
+/**
+ * What the prompt runs in this process even with a child CLI: reads of the state database the
+ * dashboard already holds open (a few ms here against ~250 ms and another Node for a child), with
+ * printed tables as their whole output. Everything else (fix, deploy, bugs scan, migrations,
+ * decisions: anything that writes, and reads that open PGlite or run checks) runs in a child.
+ * Shell-only commands also stay here: they refuse the dashboard at once, before anything starts.
+ */
+export const IN_PROCESS: ReadonlySet<string> = new Set(['status', 'tickets', 'ticket', 'approvals', 'logs', 'audit', 'system logs', 'system backups']);
 const NOTICE_MS = 8000;
 const BRIEF_NOTICE_MS = 2000;
 /** A second Ctrl-C within this long quits, whatever is still winding down. */
@@ -101,7 +118,9 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
   const ui = createUiStore({ columns: opts.columns, rows: opts.rows, history: Array.isArray(history) ? history : [] });
   const router = new KeyRouter();
   const sessionId = `dashboard-${process.pid}-${randomBytes(3).toString('hex')}`;
-  const running = new Map<number, { abort: AbortController; done: Promise<void> }>();
+  const running = new Map<number, { cancel(): void; done: Promise<void> }>();
+  /** Approvals a child `agent approve` is deciding and carrying out: no dialog for them meanwhile. */
+  const carrying = new Set<string>();
   /** Approvals that commands run from this prompt asked for: they wait here and carry on themselves. */
   const askedHere = new Set<string>();
   const timers: NodeJS.Timeout[] = [];
@@ -149,12 +168,16 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
   };
 
   const printError = (err: unknown) => {
-    const code = exitCodeOf(err);
-    const message = redact(err instanceof Error ? err.message : String(err));
+    showError(exitCodeOf(err), err instanceof Error ? err.message : String(err));
+    if (!(err instanceof AgentError) && process.env.AGENT_DEBUG && err instanceof Error && err.stack) print(redact(err.stack), 'error');
+  };
+
+  /** An error line in the log and the notice: a message can echo a ticket title, so it is shown escaped. */
+  const showError = (code: number, raw: string) => {
+    const message = printable(redact(raw));
     const prefix = code === EXIT.usage ? 'error:' : code === EXIT.approvalRequired ? '⚠' : code === EXIT.interrupted ? '⏹' : '✗';
     const level = code === EXIT.approvalRequired || code === EXIT.interrupted ? 'warn' : 'error';
     print(`${prefix} ${message}`, level);
-    if (!(err instanceof AgentError) && process.env.AGENT_DEBUG && err instanceof Error && err.stack) print(redact(err.stack), 'error');
     ui.getState().notify(`${prefix} ${message}`, level === 'warn' ? 'warn' : 'error');
   };
 
@@ -189,7 +212,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
     const out = reporter(id);
     const ctx = createContext({ project, secrets, out, signal: abort.signal, interactive: false, initiator: 'dashboard', commands, state });
     let resolveDone!: () => void;
-    running.set(id, { abort, done: new Promise<void>((r) => (resolveDone = r)) });
+    running.set(id, { cancel: () => abort.abort(), done: new Promise<void>((r) => (resolveDone = r)) });
     try {
       const result = await work(ctx);
       const code = result.exitCode ?? EXIT.ok;
@@ -206,6 +229,52 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
         ui.getState().finishCommand(id);
         // A full read, not the change check: a command can write rows from this very connection
         // without an event (health's results), which the change check does not see.
+        try {
+          data.getState().refresh();
+        } catch {
+          // the next sync reports a database that cannot be read
+        }
+        queueSync();
+      }
+      resolveDone();
+    }
+  };
+
+  /** Runs a command line in a child CLI (see command-child.ts); its events reach the log through SQLite. */
+  const trackChild = async (line: string, words: readonly string[], label: string, routed: string | null): Promise<void> => {
+    const ui0 = ui.getState();
+    const id = ui0.startCommand(line);
+    let resolveDone!: () => void;
+    const tracked = new Promise<void>((r) => (resolveDone = r));
+    const child = spawnCommand({
+      cli: opts.cli!,
+      words,
+      root: project.root,
+      onRecord(r) {
+        if (stopped) return;
+        if (r.type === 'event') {
+          // Stored events come through the sync like every other process's; the rest are printed.
+          if (r.id !== undefined) queueSync();
+          else if (!(routed && r.message === routed)) print(formatLine(PLAIN, r.agent, r.level, r.message), r.level === 'error' || r.level === 'warn' ? r.level : 'info');
+        } else if (r.type === 'text') print(r.text);
+        else if (r.type === 'progress') ui.getState().setCommandLabel(id, r.label);
+      },
+    });
+    running.set(id, { cancel: () => child.interrupt(), done: tracked });
+    try {
+      const { code, result, stderr } = await child.done;
+      if (stopped) return;
+      if (child.interrupted && (code === EXIT.interrupted || code === EXIT.ok)) print(`⏹ ${label}: cancelled`, 'warn');
+      else if (result?.error) showError(code, result.error.message);
+      else if (code !== EXIT.ok) {
+        const why = result ? '' : lastLine(stderr);
+        print(`✗ ${label} exited ${code}${why ? `: ${why}` : ''}`, 'error');
+        ui.getState().notify(`✗ ${label} exited ${code}`, 'error');
+      }
+    } finally {
+      running.delete(id);
+      if (!stopped) {
+        ui.getState().finishCommand(id);
         try {
           data.getState().refresh();
         } catch {
@@ -273,7 +342,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
 
     stop() {
       if (stopped) return;
-      for (const r of running.values()) r.abort.abort();
+      for (const r of running.values()) r.cancel();
       stopped = true;
       for (const t of timers.splice(0)) clearInterval(t);
       tryWrite(() => state.endSession(sessionId));
@@ -281,6 +350,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
 
     async submit(raw) {
       const text = raw.replace(/[\r\n]+/g, ' ').trim();
+      let words: string[] = [];
       const u = ui.getState();
       u.pushHistory(text);
       if (!text) return;
@@ -288,7 +358,8 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
       print(`› ${text}`, 'input');
       let parsed;
       try {
-        parsed = parseArgv(splitWords(text), commands);
+        words = splitWords(text);
+        parsed = parseArgv(words, commands);
       } catch (err) {
         printError(err);
         return;
@@ -325,6 +396,11 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
         ui.getState().notify('You are in the dashboard already.', 'info');
         return;
       }
+      if (opts.cli && !IN_PROCESS.has(def.name) && !def.shellOnly) {
+        // The child routes free text itself and says so; its "Understood as" line is the same.
+        if (routed) print(`[ORCHESTRATOR] ${routed}`);
+        return trackChild(text, words, `agent ${def.name}`, routed);
+      }
       await track(text, async (ctx) => {
         if (routed) ctx.out.line('ORCHESTRATOR', 'info', routed);
         return runCommand(def, ctx, input);
@@ -333,7 +409,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
 
     dialog() {
       const u = ui.getState();
-      return chooseDialog(data.getState().pendingApprovals, u.snoozed, u.deployChooser);
+      return chooseDialog(data.getState().pendingApprovals, carrying.size ? [...u.snoozed, ...carrying] : u.snoozed, u.deployChooser);
     },
 
     async decide(decision) {
@@ -353,7 +429,23 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
       // would use the approval up and do nothing. It stays pending for `agent approve` in a shell.
       const resumes = commands.find((c) => c.name === resumeOf(a)?.command);
       if (decision === 'approved' && resumes?.shellOnly && !requesterCarriesOn(a)) {
-        u.setConfirm(a.id, '', `only a shell can carry this out now that its requester has gone: \`agent approve ${a.id}\` there (n rejects)`);
+        u.setConfirm(a.id, '', `only a shell can carry this out now that its requester has gone: \`agent ${approveCommand(a)}\` there (n rejects)`);
+        return;
+      }
+      if (decision === 'approved' && opts.cli && resumes && !requesterCarriesOn(a)) {
+        // Nobody waits to carry it out: `agent approve` in a child decides it and does the work
+        // there (a deploy must not run inside the UI process). The dialog steps aside meanwhile.
+        carrying.add(a.id);
+        u.setConfirm(null, '');
+        u.notify(`Approving ${a.id}: agent ${resumes.name} runs in the background`, 'ok');
+        const words = ['approve', a.id, ...(a.confirm === 'typed' ? ['--confirm', confirmationText(a)] : [])];
+        print(`› ${words.map((w) => printable(w)).join(' ')}`, 'input');
+        try {
+          await trackChild(`approve ${a.id}`, words, 'agent approve', null);
+        } finally {
+          carrying.delete(a.id);
+          sync();
+        }
         return;
       }
       let row: ApprovalRow;
@@ -422,7 +514,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
       const again = now - lastInterrupt < QUIT_AGAIN_MS;
       lastInterrupt = now;
       if (running.size && !again) {
-        for (const r of running.values()) r.abort.abort();
+        for (const r of running.values()) r.cancel();
         ui.getState().notify(`Cancelling ${running.size} running command${running.size === 1 ? '' : 's'}; Ctrl-C again quits.`, 'warn');
         return;
       }
@@ -430,7 +522,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
     },
 
     quit() {
-      for (const r of running.values()) r.abort.abort();
+      for (const r of running.values()) r.cancel();
       resolveQuit();
     },
 
@@ -476,6 +568,14 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
 
   installKeys(d);
   return d;
+}
+
+const PLAIN = makeStyle(false);
+
+/** The last non-empty line of a child's stderr, made safe to show. */
+function lastLine(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  return lines.length ? printable(redact(lines[lines.length - 1]!)).slice(0, 200) : '';
 }
 
 function isBusy(err: unknown): boolean {

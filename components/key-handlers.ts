@@ -7,7 +7,7 @@ import { isPrintable, PRIORITY, type KeyHandler } from './keys.js';
 import type { KeyHelp } from './view.js';
 import type { LineEdit } from './line-edit.js';
 import { helpRows } from './screen.js';
-import { visibleAgents } from './view.js';
+import { approveCommand, visibleAgents } from './view.js';
 import { PANES } from './ui-store.js';
 
 export const KEY_HELP: readonly KeyHelp[] = [
@@ -88,7 +88,7 @@ export function installKeys(d: Dashboard): () => void {
       if ((a.confirm === 'typed' && text) || (u.confirm.approvalId === a.id && u.confirm.choice)) u.setConfirm(a.id, '');
       else {
         u.snooze(a.id);
-        u.notify(`${a.id} put off: press P (panes focused) to bring it back, or run \`approve ${a.id}\``, 'warn');
+        u.notify(`${a.id} put off: press P (panes focused) to bring it back, or run \`${approveCommand(a)}\``, 'warn');
       }
       return true;
     }

@@ -2,7 +2,8 @@
 // (quit, Ctrl-C, a signal, a crash: the error then prints below the restored screen), a full
 // repaint on resize, and the dashboard session that lets other processes' approvals pop up here.
 // Loaded with import() by src/commands/dashboard.ts only: ink and react cost ~330 ms to import.
-import { writeFileSync, writeSync } from 'node:fs';
+import { existsSync, writeFileSync, writeSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { format } from 'node:util';
 import { render, type Instance } from 'ink';
 import type { CommandContext, CommandDef, CommandResult } from '../src/commands/types.js';
@@ -52,6 +53,18 @@ export interface RunDashboardOptions {
   stderr?: NodeJS.WriteStream;
   /** Called once the dashboard runs (tests drive it from here). */
   onStart?: (d: Dashboard) => void;
+  /** How to start the CLI for prompt commands (a child each); default: this build's dist/cli.js, unless `commands` is given. */
+  cli?: readonly string[];
+}
+
+/** The built CLI beside this chunk (dist/chunks/ or dist/lib/ → dist/cli.js); none when run from the sources. */
+function ownCli(): string[] | undefined {
+  try {
+    const cli = fileURLToPath(new URL('../cli.js', import.meta.url));
+    return existsSync(cli) ? [process.execPath, cli] : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export async function runDashboard(ctx: CommandContext, opts: RunDashboardOptions = {}): Promise<CommandResult> {
@@ -65,6 +78,7 @@ export async function runDashboard(ctx: CommandContext, opts: RunDashboardOption
     commands: opts.commands ?? COMMANDS,
     columns: stdout.columns || 80,
     rows: stdout.rows || 24,
+    cli: opts.cli ?? (opts.commands ? undefined : ownCli()),
   });
   const screen = new AltScreen(stdout);
 

@@ -4,6 +4,7 @@
 import { PHASES } from '../src/engine/gates.js';
 import { ago, HEALTH_LABEL, type StatusSnapshot } from '../src/engine/status.js';
 import { confirmationText } from '../src/engine/approval-policy.js';
+import { printable } from '../src/cli/printable.js';
 import type { AgentRow, ApprovalRow } from '../src/store/rows.js';
 import type { CommandDef } from '../src/commands/types.js';
 import { isConsoleLine, type LogRow } from '../src/store/store.js';
@@ -18,9 +19,13 @@ export interface Seg {
 }
 export type Line = Seg[];
 
-/** One row of text: no newlines, tabs or control characters (they would break the row count). */
+/**
+ * One row of text: no newlines or tabs (they would break the row count); colours dropped; every
+ * other control character, escape sequence or bidi override shown escaped (`\x1b[2J`), never sent
+ * to the terminal: a ticket title cannot clear the screen or move the cursor.
+ */
 export const clean = (text: string): string =>
-  text.replace(/\r?\n/g, ' ⏎ ').replace(/\t/g, '  ').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/[\x00-\x1f\x7f]/g, '');
+  printable(text.replace(/\r?\n/g, ' ⏎ ').replace(/\t/g, '  ').replace(/\x1b\[[0-9;]*m/g, ''));
 const seg = (text: string, style: Omit<Seg, 'text'> = {}): Seg => ({ text: clean(text), ...style });
 export const lineText = (line: Line): string => line.map((s) => s.text).join('');
 
@@ -267,6 +272,11 @@ export function logLine(row: LogRow): Line {
 // ---- approval dialog ----
 
 /** Who asked: the agent, the process and the command it would carry out. */
+/** The command that approves `a` from a prompt or a shell, with the typed confirmation when it needs one (as `agent approve` wants it). */
+export function approveCommand(a: Pick<ApprovalRow, 'id' | 'confirm' | 'ticket_id'>): string {
+  return `approve ${a.id}${a.confirm === 'typed' ? ` --confirm ${confirmationText(a)}` : ''}`;
+}
+
 export function requesterText(a: ApprovalRow): string {
   let command: string | null = null;
   try {

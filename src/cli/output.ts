@@ -70,6 +70,8 @@ export interface ReporterOptions {
   sink: Sink;
   /** The project's state, when open: progress lines are persisted as events. */
   state?: () => StateDb | null;
+  /** With json: printed text and spinner labels are records too ({type:'text'}, {type:'progress'}), for the dashboard that runs this command. */
+  text?: boolean;
 }
 
 /** A progress line as the event every renderer reads back (the dashboard's reporter too). */
@@ -173,6 +175,7 @@ export function createReporter(opts: ReporterOptions): Reporter & { events: numb
       drawSpinner();
     },
     print(text: string) {
+      if (opts.json && opts.text) sink.out(JSON.stringify({ type: 'text', text: redact(text) }) + '\n');
       if (opts.json) return;
       clearSpinner();
       sink.out(text.endsWith('\n') ? text : text + '\n');
@@ -184,6 +187,10 @@ export function createReporter(opts: ReporterOptions): Reporter & { events: numb
       flushDebug();
     },
     async spin<T>(label: string, work: Promise<T>): Promise<T> {
+      if (opts.json && opts.text) {
+        sink.out(JSON.stringify({ type: 'progress', label: redact(label) }) + '\n');
+        return work.finally(() => sink.out(JSON.stringify({ type: 'progress', label: null }) + '\n'));
+      }
       if (opts.json || !sink.isTTY || spinnerLabel !== null) return work;
       spinnerLabel = label;
       drawSpinner();

@@ -65,7 +65,10 @@ export async function runCli(argv: readonly string[], opts: RunOptions = {}): Pr
     const secrets = loadSecrets(project.root, env);
     if (globals.model) (await import('../integrations/llm/settings.js')).enableModelForRun(project.config()); // issue 18
     let ctxRef: ReturnType<typeof createContext> | null = null;
-    const out = createReporter({ json: globals.json, verbose: globals.verbose, style: style(), sink, state: () => ctxRef?.openedState() ?? null });
+    // A command the dashboard's prompt runs in a child (components/command-child.ts): it acts for
+    // the dashboard (audit initiator, the dashboard's refusals) and its NDJSON carries the printed text.
+    const forDashboard = env.AGENT_DASHBOARD_CHILD === '1';
+    const out = createReporter({ json: globals.json, verbose: globals.verbose, style: style(), sink, state: () => ctxRef?.openedState() ?? null, text: forDashboard });
     opts.signal?.addEventListener('abort', () => abort.abort(), { once: true });
     const onSigint = () => {
       if (abort.signal.aborted) process.exit(EXIT.interrupted);
@@ -75,7 +78,7 @@ export async function runCli(argv: readonly string[], opts: RunOptions = {}): Pr
     process.on('SIGTERM', onSigint);
     const interactive = Boolean(process.stdin.isTTY && sink.isTTY && !env.CI);
     const ask = interactive ? (await import('./ask.js')).askOnTerminal : undefined;
-    const ctx = createContext({ project, secrets, out, signal: abort.signal, interactive, initiator: opts.initiator ?? 'admin', ask, commands });
+    const ctx = createContext({ project, secrets, out, signal: abort.signal, interactive, initiator: opts.initiator ?? (forDashboard ? 'dashboard' : 'admin'), ask, commands });
     ctxRef = ctx;
     const startedAt = Date.now();
     try {

@@ -106,6 +106,8 @@ describe('approval modal', () => {
     expect(h.frame()).toContain('1 more waiting');
     await h.press(KEY.esc);
     await h.waitForFrame('APPROVAL REQUIRED APR-2');
+    // The hint names the command that would work: a typed request needs its --confirm.
+    expect(h.d.ui.getState().notice?.text).toContain('run `approve APR-1 --confirm APR-1`');
     await h.press('n');
     await h.waitForFrame('press Enter to reject APR-2');
     await h.press(KEY.enter);
@@ -161,7 +163,7 @@ describe('approval modal', () => {
     await h.waitForFrame('Type APR-7 and press Enter to approve');
     await h.press('APR-7', KEY.enter);
     await h.waitForFrame('only a shell can carry this out now that its requester has gone');
-    expect(h.frame()).toContain('agent approve APR-7');
+    expect(h.d.ui.getState().confirm.error).toContain('`agent approve APR-7 --confirm APR-7` there');
     expect(h.state.approval('APR-7')!.status).toBe('pending');
     expect(h.state.audit().some((a) => a.approval === 'APR-7')).toBe(false);
   });
