@@ -58,7 +58,7 @@ export const bugsScan = defineCommand({
       ctx.out.print(`${sym} ${f.file ? `${f.file}${f.line ? `:${f.line}` : ''}` : f.object}  ${s.dim(f.ruleId)}  ${f.message}${f.fix && !f.fix.includes('\n') ? s.dim(`  (fix: ${f.fix})`) : ''}`);
     }
     const counts = { error: findings.filter((f) => f.severity === 'error').length, warning: findings.filter((f) => f.severity === 'warning').length, info: findings.filter((f) => f.severity === 'info').length };
-    ctx.out.line('BUGHUNTER', counts.error ? 'error' : counts.warning ? 'warn' : 'ok', `Scan: ${counts.error} error(s), ${counts.warning} warning(s), ${counts.info} note(s) in ${files.length} files and ${schema.tables.length} tables`);
+    ctx.out.line('BUGHUNTER', counts.error ? 'error' : counts.warning ? 'warn' : 'ok', `Scan: ${counts.error} error(s), ${counts.warning} warning(s), ${counts.info} note(s) in ${files.length} files and ${schema.allTables.length} tables`);
     return { data: { findings: shown, counts }, exitCode: counts.error ? 1 : 0 };
   },
 });
