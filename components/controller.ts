@@ -50,6 +50,8 @@ export interface DashboardOptions {
    * (the component tests' stand-in commands exist only here).
    */
   cli?: readonly string[];
+  /** The children's environment (default: this process's). */
+  cliEnv?: NodeJS.ProcessEnv;
 }
 
 export interface Dashboard {
@@ -250,6 +252,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
       cli: opts.cli!,
       words,
       root: project.root,
+      env: opts.cliEnv,
       onRecord(r) {
         if (stopped) return;
         if (r.type === 'event') {

@@ -77,6 +77,8 @@ export interface RenderOptions {
   armMs?: number;
   /** Prepares the database before the dashboard opens it. */
   seed?: (state: StateDb, dir: string) => void;
+  /** Run prompt commands in a child of the built CLI (dist/cli.js), as `agent dashboard` does. */
+  childCli?: boolean;
 }
 
 const live: Harness[] = [];
@@ -86,6 +88,8 @@ export async function renderDashboard(opts: RenderOptions = {}): Promise<Harness
   const state = new StateDb(join(dir, '.agent', 'state.db'));
   opts.seed?.(state, dir);
   const project = await openProject({ cwd: dir });
+  // Only the child-process tests need the build (helpers.ts checks dist/cli.js exists).
+  const child = opts.childCli ? await import('../helpers.js') : null;
   const d = createDashboard({
     project,
     secrets: loadSecrets(dir, {}),
@@ -95,6 +99,7 @@ export async function renderDashboard(opts: RenderOptions = {}): Promise<Harness
     rows: opts.rows ?? 30,
     syncMs: opts.syncMs ?? 50,
     armMs: opts.armMs,
+    ...(child ? { cli: [process.execPath, child.CLI], cliEnv: child.testEnv() } : {}),
   });
   d.start();
   const inst = render(<App dashboard={d} />);

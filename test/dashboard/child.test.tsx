@@ -1,0 +1,79 @@
+// Commands typed at the prompt run in a child process of the built CLI (as `agent dashboard`
+// does): the work happens in another process on the dashboard's behalf, its printed text and
+// progress come back into the log, the approvals it asks for pop up in the modal and it waits for
+// them like a shell command would, and Ctrl-C interrupts it. Needs `npm run build` (dist/cli.js).
+import { afterEach, describe, expect, it } from 'vitest';
+import { cleanupAll, KEY, renderDashboard } from './render.js';
+import { isAlive } from '../../src/store/state-db.js';
+import { IN_PROCESS } from '../../components/controller.js';
+
+afterEach(cleanupAll);
+
+describe('prompt commands in a child process', () => {
+  it('creates a ticket from another process on the dashboard\'s behalf; printed text and cheap reads come back', async () => {
+    const h = await renderDashboard({ childCli: true });
+    await h.run('create ticket "Estimates crash when the save button is pressed"');
+    await h.waitForFrame(/Ticket created: BUG-\d{4}-001/);
+    const created = h.state.events({ tail: true, limit: 50 }).find((e) => e.message.startsWith('Ticket created'))!;
+    expect(created.pid).not.toBe(process.pid); // written by the child
+    expect(h.state.tickets()[0]!.created_by).toBe('dashboard'); // acting for the dashboard
+    await h.waitFor(() => h.d.ui.getState().running.length === 0, 5000, 'the child to finish');
+
+    // Printed text (health's table) comes back as text records of the child's NDJSON.
+    await h.run('health');
+    await h.waitForFrame(/✓ state database +ok/);
+    // A read of the open state database stays in this process: its table at once, no child.
+    expect(IN_PROCESS.has('tickets')).toBe(true);
+    await h.run('tickets');
+    await h.waitForFrame(/ID +STATUS +PRIORITY/);
+  });
+
+  it('an approval the child asks for pops up; the child waits for the modal and carries on (audited as the dashboard)', async () => {
+    const h = await renderDashboard({ childCli: true });
+    await h.run('agents purge logs');
+    await h.waitForFrame('APPROVAL REQUIRED APR-1');
+    const asked = await h.waitFor(() => h.state.approval('APR-1')?.waiting ? h.state.approval('APR-1') : null, 5000, 'the child to wait');
+    expect(asked.requester_pid).not.toBe(process.pid);
+    expect(isAlive(asked.requester_pid!)).toBe(true);
+    await h.press('APR-1', KEY.enter);
+    await h.waitForFrame(/Purged 0 event\(s\) older than/);
+    await h.waitFor(() => h.d.ui.getState().running.length === 0, 5000, 'the child to finish');
+    expect(h.state.approval('APR-1')!.decided_by).toBe('dashboard');
+    const purge = h.state.audit().find((a) => a.action === 'agents.purge-logs')!;
+    expect(purge.initiator).toBe('dashboard');
+    expect(h.frame()).not.toContain('exited');
+  });
+
+  it('Ctrl-C interrupts the child (SIGINT): it winds down, exits 130 and the log says cancelled', async () => {
+    const h = await renderDashboard({ childCli: true });
+    await h.run('agents purge logs');
+    const asked = await h.waitFor(() => h.state.approval('APR-1')?.waiting ? h.state.approval('APR-1') : null, 8000, 'the child to wait');
+    await h.write(KEY.ctrlC);
+    await h.waitForFrame('⏹ agent agents purge logs: cancelled');
+    await h.waitFor(() => !isAlive(asked.requester_pid!), 5000, 'the child to exit');
+    expect(h.state.approval('APR-1')!.waiting).toBeFalsy(); // it stopped waiting, nothing was decided
+    expect(h.state.approval('APR-1')!.status).toBe('pending');
+    expect(h.d.ui.getState().running).toEqual([]);
+  });
+
+  it('approving a request whose requester has gone runs `agent approve` in a child, which decides and carries it out', async () => {
+    const h = await renderDashboard({
+      childCli: true,
+      seed: (s) =>
+        s.insertApproval({
+          id: 'APR-9', ticket_id: null, run_id: null, category: 'codeGeneration', action: 'create ticket', summary: 'create ticket', risk: 'low',
+          touches: '[]', gates: '[]', resume: JSON.stringify({ command: 'create ticket', args: { description: 'resumed by a child approve' } }),
+          confirm: null, status: 'pending', requested_by: 'TEST', requested_at: Date.now(), decided_by: null, decided_at: null, reason: null,
+        }),
+    });
+    await h.waitForFrame('APPROVAL REQUIRED APR-9');
+    await h.press('y');
+    await h.waitFor(() => h.state.tickets().length > 0, 8000, 'the ticket the approval carries out');
+    const ticket = h.state.tickets()[0]!;
+    expect(ticket.description).toBe('resumed by a child approve');
+    const created = h.state.events({ tail: true, limit: 50 }).find((e) => e.message.startsWith('Ticket created'))!;
+    expect(created.pid).not.toBe(process.pid);
+    expect(h.state.approval('APR-9')!.decided_by).toBe('dashboard');
+    await h.waitForFrame('› approve APR-9');
+  });
+});
