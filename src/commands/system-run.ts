@@ -155,12 +155,22 @@ export async function systemRestoreRun(ctx: CommandContext, args: { backup: stri
   const approval = ctx.approvalIds();
   const dir = join(B.backupsRoot(root), m.id);
   const outcome = await underLock(ctx, target, async () => {
-    const pre = await backupNow(ctx, target, 'pre-restore');
+    // The backup's directory is copied in beside the live one (cp on the other core) while the
+    // pre-restore backup opens and hashes the live one: the two read and write different files.
+    const copying = target.kind === 'embedded' && m.database.kind === 'embedded' ? B.copyIncoming(root, m, target) : null;
+    let pre: BackupManifest;
+    try {
+      pre = await backupNow(ctx, target, 'pre-restore');
+    } catch (err) {
+      const incoming = await copying?.catch(() => null);
+      if (incoming) rmSync(incoming, { recursive: true, force: true });
+      throw err;
+    }
     ctx.out.line(AGENT, 'ok', `Backed up what the restore replaces: ${pre.id} (${L.formatBytes(pre.bytes)})`);
     if (target.kind === 'embedded') {
-      if (m.database.kind === 'embedded') {
+      if (copying) {
         try {
-          await B.restoreEmbedded(root, m, target, pre);
+          await B.swapInEmbedded(root, await copying, target, pre);
         } catch (err) {
           // The live directory was not moved: the pre-restore backup (listing its files) is incomplete.
           if (pre.database.kind === 'embedded' && !existsSync(join(B.backupsRoot(root), pre.id, 'pgdata'))) await B.removeBackup(root, pre.id);

@@ -308,15 +308,29 @@ export async function removeBackup(root: string, id: string): Promise<void> {
 // ── restore ────────────────────────────────────────────────────────────────────────────────────
 
 /**
- * Puts the backup's data directory in place of the environment's: copied beside, then renamed in
- * (the current one is moved aside first and removed after), so a kill never leaves half a directory
- * where the database is opened. The caller holds the lock and has taken the pre-restore backup.
+ * Copies the backup's data directory beside the environment's (`<dataDir>.restoring-<pid>`), to be
+ * renamed in by swapInEmbedded. The copy runs in cp(1) on the other core while the pre-restore
+ * backup opens and hashes the live directory: neither touches what the other reads or writes.
  */
-export async function restoreEmbedded(root: string, m: BackupManifest, target: DatabaseTarget & { kind: 'embedded' }, pre: BackupManifest | null): Promise<void> {
-  const live = join(root, target.dataDir);
-  const incoming = `${live}.restoring-${process.pid}`;
+export async function copyIncoming(root: string, m: BackupManifest, target: DatabaseTarget & { kind: 'embedded' }): Promise<string> {
+  const incoming = `${join(root, target.dataDir)}.restoring-${process.pid}`;
   rmSync(incoming, { recursive: true, force: true });
-  await copyDir(join(backupsRoot(root), m.id, 'pgdata'), incoming);
+  try {
+    await copyDir(join(backupsRoot(root), m.id, 'pgdata'), incoming);
+  } catch (err) {
+    rmSync(incoming, { recursive: true, force: true });
+    throw err;
+  }
+  return incoming;
+}
+
+/**
+ * Puts the copied directory in place of the environment's (the current one is moved aside first),
+ * so a kill never leaves half a directory where the database is opened. The caller holds the lock
+ * and has taken the pre-restore backup.
+ */
+export async function swapInEmbedded(root: string, incoming: string, target: DatabaseTarget & { kind: 'embedded' }, pre: BackupManifest | null): Promise<void> {
+  const live = join(root, target.dataDir);
   // The live directory becomes the pre-restore backup's pgdata/ (its manifest already lists its
   // files); a kill between the two renames leaves both backups whole and the database absent.
   if (existsSync(live)) {
@@ -330,6 +344,11 @@ export async function restoreEmbedded(root: string, m: BackupManifest, target: D
     }
   }
   renameSync(incoming, live);
+}
+
+/** copyIncoming then swapInEmbedded. */
+export async function restoreEmbedded(root: string, m: BackupManifest, target: DatabaseTarget & { kind: 'embedded' }, pre: BackupManifest | null): Promise<void> {
+  await swapInEmbedded(root, await copyIncoming(root, m, target), target, pre);
 }
 
 /** pg_restore --clean of a custom-format dump into the server; a logical dump runs as SQL. */
