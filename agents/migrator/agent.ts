@@ -16,6 +16,7 @@ import { splitSql } from './sql-split.js';
 import { analyzeStatement, columnDefinitions } from './linter/statement.js';
 import { takeSnapshot } from './schema-snapshot.js';
 import { describeDifference, diffSchemas } from './schema-diff.js';
+import { isSchemaFixCause, planSchemaFixes, schemaFixMigrations, versionPlus as stampPlus, type SchemaFix } from './schema-fix.js';
 import type { TicketRow } from '../../src/store/rows.js';
 import { llmSettings } from '../../src/integrations/llm/settings.js'; // issue 6 (LLM)
 
@@ -137,7 +138,8 @@ export function foreignKeyMigrations(targets: Array<{ table: string; column: str
         "set lock_timeout = '5s';",
         ...parts.map((p) => p.validate),
       ].join('\n') + '\n',
-      '-- Rollback: nothing to undo (a validated key becomes NOT VALID only by being dropped, which the rollback of the previous migration does).\n'),
+      // Each rollback restores the schema its migration started from (what `migrate execute --dry-run` checks file by file).
+      ['-- Rollback: the keys back to NOT VALID, as the previous migration left them (a key is unvalidated only by re-creating it; no scan).', "set lock_timeout = '5s';", ...parts.flatMap((p) => [p.dropConstraint, p.add])].join('\n') + '\n'),
   ];
   parts.forEach((p, i) => out.push(mk(2 + i, p.index, `${p.createIndex}\n`, `${p.dropIndex}\n`)));
   return out;
@@ -155,6 +157,10 @@ export function versionOf(d: Date): string {
 
 export function migrator(input: MigratorInput, done: (out: MigratorOutput) => void): AgentTask {
   const causes = input.causes.filter((c) => c.fix === 'foreign-key');
+  // BugHunter's schema causes this ticket names (an unindexed key, a key with no ON DELETE action); never the "also found" ones, which the pipeline does not pass.
+  const schemaCauses = input.causes.filter(isSchemaFixCause);
+  let schemaFixes: SchemaFix[] = [];
+  const reasonOf = new Map<string, string>();
   const targets = causes
     .map((c) => /^public\.([a-z0-9_]+)\.([a-z0-9_]+)$/.exec(c.subject))
     .filter((m): m is RegExpExecArray => Boolean(m))
@@ -168,7 +174,7 @@ export function migrator(input: MigratorInput, done: (out: MigratorOutput) => vo
   return {
     type: 'Migrator',
     priority: 5,
-    resources: [...new Set(targets.map((t) => `table:public.${t.table}`))],
+    resources: [...new Set([...targets.map((t) => `table:public.${t.table}`), ...schemaCauses.map((c) => `table:${c.subject.split('.').slice(0, -1).join('.')}`)])],
     phases: {
       async understand(ctx): Promise<PhaseOutcome> {
         ctx.log('info', 'Creating migration...');
@@ -177,9 +183,25 @@ export function migrator(input: MigratorInput, done: (out: MigratorOutput) => vo
         const { files } = readMigrationFiles(input.root);
         for (const t of targets) t.nullable = columnNullable(files, t.table, t.column);
         const action = (t: (typeof targets)[number]) => (t.nullable ? 'on delete set null (nullable column)' : 'no ON DELETE action: deleting a referenced row fails while rows point at it');
+        const schemaItems = [];
+        if (schemaCauses.length) {
+          // The keys as the migrations build them: BugHunter's shadow when it replayed one, else a replay here.
+          const snapshot = await schemaSnapshot(input, files);
+          const plan = planSchemaFixes(schemaCauses, snapshot);
+          schemaFixes = plan.fixes;
+          for (const f of plan.fixes) {
+            if (f.kind === 'on-delete') {
+              schemaItems.push(item(`Mapped ${f.table}.${f.constraint}`, true, `references ${f.references.table} (${f.references.columns.join(', ')}); ${f.action === 'set null' ? `on delete set null (${f.columns.join(', ')} nullable)` : `on delete cascade (${f.columns.join(', ')} NOT NULL: deletes the child rows, so deploying it needs approval; the alternative, keeping the key and not deleting referenced rows, is the reviewer's call)`}`));
+              ctx.log('info', `${f.constraint}: on delete ${f.action}${f.action === 'cascade' ? ' (NOT NULL column: destructive, needs approval)' : ` (${f.columns.join(', ')} is nullable)`}`);
+            } else schemaItems.push(item(`Mapped ${f.table} (${f.columns.join(', ')})`, true, `index ${f.index} for ${f.constraint}`));
+          }
+          for (const u of plan.unplanned) schemaItems.push(item(`Mapped ${u.causeId}`, false, u.reason));
+        }
+        const mapped = targets.length + schemaCauses.length;
+        const mappedOk = known.length + schemaItems.filter((i) => i.ok).length;
         return {
-          items: targets.map((t) => item(`Mapped ${t.table}.${t.column}`, Boolean(t.target), t.target ? `references ${t.target}.id; ${action(t)}` : 'no referenced table found')),
-          metrics: { confidence: targets.length ? Math.round((known.length / targets.length) * 100) : 100 },
+          items: [...targets.map((t) => item(`Mapped ${t.table}.${t.column}`, Boolean(t.target), t.target ? `references ${t.target}.id; ${action(t)}` : 'no referenced table found')), ...schemaItems],
+          metrics: { confidence: mapped ? Math.round((Math.min(mappedOk, mapped) / mapped) * 100) : 100 },
         };
       },
       async analyze(ctx): Promise<PhaseOutcome> {
@@ -202,15 +224,23 @@ export function migrator(input: MigratorInput, done: (out: MigratorOutput) => vo
           }
         }
         const version = versionOf(input.now ?? new Date());
-        migrations = foreignKeyMigrations(targets, version);
-        migration = migrations[0]!;
-        ({ up, down } = migration);
+        migrations = targets.length ? foreignKeyMigrations(targets, version) : [];
+        if (schemaFixes.length) {
+          const fixes = schemaFixMigrations(schemaFixes, stampPlus(version, migrations.length));
+          for (const { reason, ...m } of fixes) {
+            reasonOf.set(m.version, reason);
+            migrations.push(m);
+          }
+        }
+        migration = migrations[0] ?? null;
+        if (!targets.length) return schemaPlanOutcome(schemaFixes, migrations);
+        ({ up, down } = migration!);
         return {
           items: [
             item('Failure scenario: existing rows violate a key', true, 'NOT VALID, then VALIDATE in its own migration: the scan blocks no writes, and a violating row fails only that migration'),
             item('Failure scenario: a busy table blocks the ALTER', up.includes('lock_timeout'), "set lock_timeout = '5s'"),
-            item('Indexes built without blocking writes', migrations.slice(2).every((m) => /concurrently/.test(m.up)), `${migrations.length - 2} index(es) CONCURRENTLY, one per file`),
-            item('Planned rollback procedures', down.includes('drop constraint'), `${migrations.length} rollbacks: ${migration.downPath} drops ${targets.length} key(s), each index has its own`),
+            item('Indexes built without blocking writes', migrations.filter((m) => /^create index/m.test(m.up)).every((m) => /concurrently/.test(m.up)), `${migrations.filter((m) => /^create index/m.test(m.up)).length} index(es) CONCURRENTLY, one per file`),
+            item('Planned rollback procedures', down.includes('drop constraint'), `${migrations.length} rollbacks: ${migration!.downPath} drops ${targets.length} key(s), each index has its own`),
           ],
           metrics: { scenarios: 4, mitigated: [true, up.includes('lock_timeout'), true, down.includes('drop constraint')].filter(Boolean).length },
         };
@@ -258,7 +288,8 @@ export function migrator(input: MigratorInput, done: (out: MigratorOutput) => vo
         }
       },
       async execute(ctx): Promise<PhaseOutcome> {
-        ctx.log('ok', `Created migration: ${migration!.version}_${migration!.name}.sql`);
+        if (!migration) return { items: [item('Migrations and rollbacks assembled', false, 'no migration was planned')], metrics: { preconditions: 1, preconditionsMet: 0 } };
+        ctx.log('ok', `Created migration: ${migration.version}_${migration.name}.sql`);
         if (migrations.length > 1) ctx.log('ok', `Then: ${migrations.slice(1).map((m) => `${m.version}_${m.name}.sql`).join(', ')}`);
         return { items: [item('Migrations and rollbacks assembled', migrations.length > 0, migrations.map((m) => `${m.upPath} + ${m.downPath}`).join('; '))], metrics: { preconditions: 1, preconditionsMet: dryRun.verified ? 1 : 0 } };
       },
@@ -266,7 +297,7 @@ export function migrator(input: MigratorInput, done: (out: MigratorOutput) => vo
         done({
           migrations,
           files: migrations.flatMap((m, i) => [
-            { path: m.upPath, content: m.up, reason: i === 0 ? reasons.up : i === 1 ? 'validates the new keys in a transaction of its own (no write-blocking lock)' : 'the covering index, built CONCURRENTLY in a file of its own', agent: 'MIGRATOR' as const },
+            { path: m.upPath, content: m.up, reason: reasonOf.get(m.version) ?? (i === 0 ? reasons.up : i === 1 ? 'validates the new keys in a transaction of its own (no write-blocking lock)' : 'the covering index, built CONCURRENTLY in a file of its own'), agent: 'MIGRATOR' as const },
             { path: m.downPath, content: m.down, reason: reasons.down, agent: 'MIGRATOR' as const },
           ]),
         });
@@ -274,4 +305,32 @@ export function migrator(input: MigratorInput, done: (out: MigratorOutput) => vo
       },
     },
   };
+}
+
+/** The schema the project's migrations build: a snapshot of BugHunter's shadow when there is one (read only), else of a replay into a fresh shadow. */
+async function schemaSnapshot(input: MigratorInput, files: Array<{ path: string; sql: string }>) {
+  if (input.shadow) return takeSnapshot(input.shadow.db);
+  const [{ openShadowDatabase }, { extensionsIn }] = await Promise.all([import('../../src/integrations/postgres/template.js'), import('../../src/integrations/postgres/extensions.js')]);
+  const db = await openShadowDatabase({ cacheDir: input.templateCacheDir ?? templateCacheDir(), extensions: extensionsIn(files.map((f) => f.sql)) });
+  try {
+    await replayInto(db, files);
+    return await takeSnapshot(db);
+  } finally {
+    await db.close();
+  }
+}
+
+/** The plan phase's checklist for schema fixes: keys NOT VALID then VALIDATE apart, indexes CONCURRENTLY one per file, each with a rollback. */
+function schemaPlanOutcome(fixes: readonly SchemaFix[], migrations: readonly StagedMigration[]): PhaseOutcome {
+  const keys = migrations.filter((m) => /\bnot valid;/.test(m.up));
+  const validates = migrations.filter((m) => /\bvalidate constraint\b/.test(m.up));
+  const indexes = migrations.filter((m) => /^create index concurrently/m.test(m.up));
+  const checks = [
+    item('Failure scenario: existing rows violate a key', keys.length === validates.length && validates.every((m) => !/\bnot valid;/.test(m.up)), keys.length ? `${keys.length} key(s) NOT VALID, VALIDATE in ${validates.length} migration(s) of their own` : 'no key changes'),
+    item('Failure scenario: a busy table blocks the ALTER', [...keys, ...validates].every((m) => m.up.includes('lock_timeout')), keys.length ? "set lock_timeout = '5s' before each ALTER" : 'no ALTER TABLE: index builds only'),
+    item('Indexes built without blocking writes', indexes.every((m) => m.up.trim().split('\n').length === 1), `${indexes.length} index(es) CONCURRENTLY, one statement per file`),
+    item('Planned rollback procedures', migrations.length > 0 && migrations.every((m) => m.down.trim().length > 0), `${migrations.length} migration(s), each with its rollback`),
+    item('Only the causes that explain the ticket', fixes.length > 0, `${fixes.length} fix(es): ${fixes.map((f) => (f.kind === 'index' ? f.index : `${f.constraint} on delete ${f.action}`)).join(', ')}`),
+  ];
+  return { items: checks, metrics: { scenarios: checks.length, mitigated: checks.filter((c) => c.ok).length } };
 }

@@ -108,7 +108,8 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
       const { migrator } = await import('../../agents/migrator/agent.js');
 
       const needsCode = analysis.rootCauses.some((c) => c.fix === 'mcp-tool' || c.fix === 'api-route');
-      const needsMigration = analysis.rootCauses.some((c) => c.fix === 'foreign-key');
+      // The Migrator writes a missing key, and a schema fix for an unindexed key or a key with no ON DELETE action (agents/migrator/schema-fix.ts).
+      const needsMigration = analysis.rootCauses.some((c) => c.fix === 'foreign-key' || (c.fix === 'schema' && /^(index|on-delete):/.test(c.id)));
       if (!needsCode && !needsMigration) {
         // Nothing offline writes a fix for these causes: stage nothing rather than something unrelated.
         const c = analysis.rootCauses[0]!;
