@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/stress/**/*.test.{ts,tsx}'],
-    exclude: ['node_modules/**', 'examples/**', 'staged/**', 'dist/**'],
+    exclude: ['node_modules/**', 'examples/**', 'staged/**', 'dist/**', 'test/fixtures/**'],
     testTimeout: 900_000,
     hookTimeout: 120_000,
     pool: 'forks',
