@@ -6,7 +6,9 @@
 //   3. another process holding SQLite's write lock for 6 s while pressing a key every 100 ms:
 //      key-to-frame latency against the same presses without the lock (BENCH_BEFORE_CLI=<an
 //      older dist/cli.js> measures that build too, in the same run)
-// Never part of the tests. Runs in about 40 s.
+//   4. `fix ticket` typed at the prompt on a copy of examples/crm: the dashboard's RSS while it
+//      runs and after, against its idle RSS (target: within 1.2x; BENCH_BEFORE_CLI as above)
+// Never part of the tests. Runs in about a minute; `--lock` or `--fix` runs only that part.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -304,6 +306,80 @@ async function underLock(cliPath = cli, label = 'this build', seconds = 6) {
   return { base, locked };
 }
 
+// ---- 4. a fix run from the prompt: the dashboard's RSS after it against its idle RSS ----
+async function afterFix(cliPath = cli, label = 'this build') {
+  const { makeDemoCopy, StateDb } = await import(join(root, 'dist', 'index.js'));
+  const work = mkdtempSync(join(tmpdir(), 'crm-agent-bench-fix-'));
+  const dir = join(work, 'crm');
+  await makeDemoCopy(dir);
+  spawnSync(process.execPath, [cliPath, 'create', 'ticket', 'AI estimates are generated but not persisting to database. Voice agent says success but no record created.'], { cwd: dir, env: ENV });
+  const ticket = `BUG-${new Date().getUTCFullYear()}-001`;
+  const d = pty(`'${process.execPath}' '${cliPath}' dashboard`, dir);
+  await waitOutput(d, 'agent ›', 0);
+  const pid = await dashboardPid(dir);
+  // Idle: quick keys (help open and closed) every 100 ms, RSS sampled at each. V8 lets the heap
+  // grow for seconds before it collects (a saw of ~25 MB here), so each window is 8 s: long enough
+  // to hold a whole tooth, or the figures would say where the saw stood rather than what it costs.
+  const rssOver = async (ms, keys) => {
+    const xs = [];
+    const end = performance.now() + ms;
+    let open = false;
+    while (performance.now() < end) {
+      if (keys) {
+        d.child.stdin.write(open ? '\x1b' : 'h');
+        open = !open;
+      }
+      xs.push(rssMb(pid));
+      await sleep(100);
+    }
+    if (open) d.child.stdin.write('\x1b');
+    return xs.filter((x) => !Number.isNaN(x));
+  };
+  const WINDOW_MS = 8000;
+  const idle = await rssOver(WINDOW_MS, true);
+  const state = new StateDb(join(dir, '.agent', 'state.db'));
+  const t0 = performance.now();
+  d.child.stdin.write(':');
+  await sleep(100);
+  d.child.stdin.write(`fix ticket ${ticket}\r`);
+  // While it runs: the dashboard's RSS every 100 ms, until the run is over.
+  const during = [];
+  let run;
+  for (;;) {
+    during.push(rssMb(pid));
+    run = state.runs({ limit: 5 }).find((r) => r.ticket_id === ticket);
+    if (run && !['running', 'waiting', 'queued'].includes(run.status)) break;
+    if (performance.now() - t0 > 180_000) throw new Error('the fix did not finish within 3 minutes');
+    await sleep(100);
+  }
+  const fixMs = performance.now() - t0;
+  // After: the same key presses for as long, RSS sampled as idle was.
+  const after = await rssOver(WINDOW_MS, true);
+  state.close();
+  const code = await stopDashboard(d);
+  rmSync(work, { recursive: true, force: true });
+  const rssIdle = Math.max(...idle);
+  const rssPeak = Math.max(...during.filter((x) => !Number.isNaN(x)));
+  const rssAfter = Math.max(...after);
+  const midIdle = median(idle);
+  const midAfter = median(after);
+  report(`A fix run from the prompt (${label}: ${cliPath}): run ${run.id} ${run.status} after ${(fixMs / 1000).toFixed(1)} s`, [
+    ['dashboard RSS, idle (max over 8 s)', rssIdle.toFixed(1), 'MB', '1.00x'],
+    ['dashboard RSS, idle (median)', midIdle.toFixed(1), 'MB', '1.00x'],
+    ['dashboard RSS, while the fix runs (max)', rssPeak.toFixed(1), 'MB', `${(rssPeak / rssIdle).toFixed(2)}x`],
+    ['dashboard RSS, after the fix (max over 8 s)', rssAfter.toFixed(1), 'MB', `${(rssAfter / rssIdle).toFixed(2)}x   target <= 1.2x: ${rssAfter <= 1.2 * rssIdle ? 'met' : 'NOT met'}`],
+    ['dashboard RSS, after the fix (median)', midAfter.toFixed(1), 'MB', `${(midAfter / midIdle).toFixed(2)}x`],
+    ['dashboard exit code after Ctrl-C', code, '', ''],
+  ]);
+  return { rssIdle, rssPeak, rssAfter };
+}
+
+if (process.argv[2] === '--fix') {
+  if (process.env.BENCH_BEFORE_CLI) await afterFix(process.env.BENCH_BEFORE_CLI, 'before');
+  await afterFix();
+  process.exit(0);
+}
+
 if (process.argv[2] === '--lock') {
   if (process.env.BENCH_BEFORE_CLI) await underLock(process.env.BENCH_BEFORE_CLI, 'before');
   await underLock();
@@ -319,4 +395,6 @@ await firstFrame(Number(process.env.BENCH_RUNS ?? 7));
 await underLoad();
 if (process.env.BENCH_BEFORE_CLI) await underLock(process.env.BENCH_BEFORE_CLI, 'before');
 await underLock();
+if (process.env.BENCH_BEFORE_CLI) await afterFix(process.env.BENCH_BEFORE_CLI, 'before');
+await afterFix();
 console.log(`\n(${((performance.now() - t0) / 1000).toFixed(0)} s)`);
