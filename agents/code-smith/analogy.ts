@@ -12,6 +12,7 @@ import { singular } from '../shared/words.js';
 import type { Field } from './generate.js';
 
 type Ts = typeof TS;
+export type Typescript = Ts;
 
 /** The compiler API, loaded only by the phases that read code (a one-shot command never pays for it). */
 export async function loadTypescript(): Promise<Ts> {
@@ -419,8 +420,9 @@ export interface ToolByAnalogy {
   files: AnalogyFile[];
   /** What was followed, said in the log and in each file's reason (REVIEW.md). */
   followed: string;
-  /** The file the new tool's code is in. */
+  /** The file the new tool's code is in, and the name it is declared by there. */
   toolFile: string;
+  declared: string;
 }
 
 /** Inserts `text` as a new last entry of a registry, formatted like the entries before it. */
@@ -520,7 +522,7 @@ export function toolByAnalogy(ts: Ts, files: readonly SourceFile[], s: ToolSibli
   regContent = addEntry(regContent, fresh, entryText);
   if (toolFile !== reg.file.path) regContent = addImport(ts, { path: reg.file.path, content: regContent }, declared, specifier(reg.file.path, toolFile, s.decl.importedFrom), null);
   out.set(reg.file.path, { path: reg.file.path, content: regContent, reason: `registers ${name} in ${reg.name} as ${s.entry.key} is registered` });
-  return { files: [...out.values()], followed, toolFile };
+  return { files: [...out.values()], followed, toolFile, declared };
 }
 
 // ---- a test by analogy ----
@@ -694,4 +696,14 @@ export function routeByAnalogy(ts: Ts, s: RouteSibling, table: string, from: rea
   const path = posix.join(posix.dirname(dir), named ? rename(posix.basename(dir)) : table, posix.basename(s.route.file.path));
   const content = transform(ts, s.route.file.content, rename, from, to, path).code;
   return { path, content, reason: `the API endpoint for ${table}, following ${s.why}`, rename };
+}
+
+/** The sibling route's own test, transformed for the new route and put beside it. */
+export function routeTestByAnalogy(ts: Ts, files: readonly SourceFile[], s: RouteSibling, newRoute: string, rename: (t: string) => string, from: readonly Field[], to: readonly Field[]): { path: string; content: string; followed: string } | { error: string } {
+  const stem = s.route.file.path.replace(/\.[cm]?[jt]sx?$/, '');
+  const test = files.find((f) => TEST.test(f.path) && f.path.replace(/\.(test|spec)\.[cm]?[jt]sx?$/, '') === stem);
+  if (!test) return { error: `${s.route.file.path} has no test beside it (route.test.ts) to follow` };
+  const path = posix.join(posix.dirname(newRoute), posix.basename(test.path));
+  if (files.some((f) => f.path === path)) return { error: `${path} already exists` };
+  return { path, content: transform(ts, test.content, rename, from, to, path).code, followed: test.path };
 }

@@ -12,6 +12,7 @@ import { typeCheck } from '../shared/ts-diagnostics.js';
 import { findRoutePattern, findToolPattern, type RoutePattern, type ToolPattern } from './patterns.js';
 import { addTool, fieldsFor, registerToolsFile, routeFile, toolObject, validatorTypes, type Column } from './generate.js';
 import { placeTest, registryToolTest, routeTestFor, siblingRouteTest, testPathFor, type GeneratedTest } from './test-gen.js';
+import type { RouteSibling, ToolSibling, Typescript } from './analogy.js';
 import type { TicketRow } from '../../src/store/rows.js';
 import { llmSettings } from '../../src/integrations/llm/settings.js'; // issue 6 (LLM)
 
@@ -43,6 +44,12 @@ export function codeSmith(input: CodeSmithInput, done: (files: ChangeFile[]) => 
   let jobs: Job[] = [];
   let toolP: ToolPattern | null = null;
   let routeP: RoutePattern | null = null;
+  // By analogy (./analogy.ts), where the project keeps tools and routes otherwise than in
+  // tools/*_tools.ts arrays and app/api/<table>/route.ts functions: the sibling each job follows.
+  let ts: Typescript | null = null;
+  const toolSib = new Map<Job, ToolSibling>();
+  let routeSib: RouteSibling | null = null;
+  let noTool: string | null = null;
   const out = new Map<string, ChangeFile>();
   const put = (path: string, content: string, reason: string) => out.set(path, { path, content, reason, agent: 'CODESMITH' });
   const generatedSources = () => [...out.keys()].filter((p) => !/\.(test|spec)\.[cm]?[jt]sx?$/.test(p));
@@ -75,13 +82,19 @@ export function codeSmith(input: CodeSmithInput, done: (files: ChangeFile[]) => 
           .map((c) => ({ cause: c, kind: c.fix as Job['kind'], table: c.fix === 'api-route' ? c.subject : tableForTool(c.subject, input.tables) }));
         const route = findRoutePattern(files);
         if (!route && jobs.some((j) => j.kind === 'api-route')) {
-          ctx.log('info', 'The project has no app/api route handlers to follow; no endpoint is generated');
-          jobs = jobs.filter((j) => j.kind !== 'api-route');
+          // Not an app/api/<table>/route.ts function: the routes the project has, wherever they are.
+          const a = await import('./analogy.js');
+          ts ??= await a.loadTypescript();
+          const near = a.nearestRouteSibling(a.findRoutes(ts, files));
+          if ('none' in near) {
+            ctx.log('info', `No endpoint is generated: ${near.none}`);
+            jobs = jobs.filter((j) => j.kind !== 'api-route');
+          } else routeSib = near;
         }
-        const routeDir = route ? posix.dirname(posix.dirname(route.sibling.path)) : 'app/api';
-        const exists = (j: Job) => j.kind === 'api-route' && files.some((f) => f.path === `${routeDir}/${j.table}/route.ts`);
+        const routePath = (table: string) => (route ? `${posix.dirname(posix.dirname(route.sibling.path))}/${table}/route.ts` : routeSib ? `${posix.dirname(posix.dirname(routeSib.route.file.path))}/${table}/${posix.basename(routeSib.route.file.path)}` : `app/api/${table}/route.ts`);
+        const exists = (j: Job) => j.kind === 'api-route' && Boolean(j.table) && files.some((f) => f.path === routePath(j.table!));
         const items = jobs.map((j) =>
-          item(`Identified target for ${j.cause.subject}`, Boolean(j.table) && !exists(j), !j.table ? `no table matches ${j.cause.subject}` : exists(j) ? `${routeDir}/${j.table}/route.ts already exists; CodeSmith does not overwrite it` : `writes public.${j.table}`),
+          item(`Identified target for ${j.cause.subject}`, Boolean(j.table) && !exists(j), !j.table ? `no table matches ${j.cause.subject}` : exists(j) ? `${routePath(j.table)} already exists; CodeSmith does not overwrite it` : `writes public.${j.table}`),
         );
         for (const i of items) if (!i.ok) ctx.log('warn', i.evidence);
         jobs = jobs.filter((j) => !exists(j));
@@ -90,10 +103,32 @@ export function codeSmith(input: CodeSmithInput, done: (files: ChangeFile[]) => 
       async analyze(ctx): Promise<PhaseOutcome> {
         toolP = findToolPattern(files);
         routeP = findRoutePattern(files);
+        const toolJobs = jobs.filter((j) => j.kind === 'mcp-tool' && j.table);
+        if (!toolP && toolJobs.length) {
+          // Tools that are not arrays of tool objects in tools/*_tools.ts: the project's registries.
+          const a = await import('./analogy.js');
+          ts ??= await a.loadTypescript();
+          const registries = a.findRegistries(ts, files);
+          const siblings = a.toolSiblings(ts, files, registries);
+          for (const j of toolJobs) {
+            const near = a.nearestToolSibling(siblings, j.cause.subject);
+            if (near) toolSib.set(j, near);
+          }
+          if (!siblings.length) {
+            noTool = registries.length
+              ? `registries seen: ${registries.slice(0, 4).map((r) => `${r.name} (${r.file.path}:${r.line})`).join(', ')}; none of their entries reaches the database, so none shows how a tool writes a row`
+              : 'no tools/*_tools.ts file and no registry of tools (an object literal, array, Map or switch naming at least two functions)';
+          }
+        }
         const items = [];
-        if (jobs.some((j) => j.kind === 'mcp-tool')) items.push(item('Found the project pattern for MCP tools', Boolean(toolP), toolP ? `sibling ${toolP.sibling.path}, registry ${toolP.registry?.path ?? 'none'}` : 'no tools/*_tools.ts file'));
-        if (jobs.some((j) => j.kind === 'api-route')) items.push(item('Found the project pattern for API routes', Boolean(routeP), routeP ? `sibling ${routeP.sibling.path}` : 'no app/api/*/route.ts with POST'));
-        ctx.log('ok', `Analyzing existing patterns (${[toolP?.sibling.path, routeP?.sibling.path].filter(Boolean).join(', ')})`);
+        const tools = toolP ? `follows ${toolP.sibling.path}, registry ${toolP.registry?.path ?? 'none'}` : toolSib.size ? [...new Set([...toolSib.values()].map((x) => `follows ${x.why}`))].join('; ') : null;
+        const routes = routeP ? `follows ${routeP.sibling.path}` : routeSib ? `follows ${routeSib.why}` : null;
+        if (jobs.some((j) => j.kind === 'mcp-tool')) items.push(item('Found the project pattern for MCP tools', Boolean(tools), tools ?? noTool ?? 'no tool to follow'));
+        if (jobs.some((j) => j.kind === 'api-route')) items.push(item('Found the project pattern for API routes', Boolean(routes), routes ?? 'no route that posts a row to follow'));
+        // Said only for what was analyzed; nothing to follow is a warning, never a ✓.
+        const analyzed = [tools && `tools: ${toolP ? toolP.sibling.path : [...new Set([...toolSib.values()].map((x) => `${x.decl.file.path} (${x.entry.key}, registered in ${x.registry.file.path})`))].join(', ')}`, routes && `routes: ${(routeP?.sibling ?? routeSib!.route.file).path}`].filter(Boolean);
+        if (analyzed.length) ctx.log('ok', `Analyzing existing patterns (${analyzed.join('; ')})`);
+        for (const i of items.filter((x) => !x.ok)) ctx.log('warn', `No pattern to follow: ${i.evidence}`);
         return { items, metrics: { criticalCycles: 0 } };
       },
       async plan(ctx): Promise<PhaseOutcome> {
@@ -103,7 +138,8 @@ export function codeSmith(input: CodeSmithInput, done: (files: ChangeFile[]) => 
         if (llm) {
           const { composeWithModel, modelHints } = await import('./model.js');
           const modelJobs = jobs.map((j) => ({ kind: j.kind, subject: j.cause.subject, table: j.table, cause: j.cause }));
-          const got = await composeWithModel({ root: input.root, ticket: input.ticket!, jobs: modelJobs, files, tables: input.tables, columns: input.columns, hints: modelHints(files, toolP, routeP), coverage: ctx.config.gates.testCoverage }, llm, ctx);
+          const analogies = [...[...toolSib.values()].map((x) => `MCP tools like ${x.entry.key} in ${x.decl.file.path}, registered in ${x.registry.name} (${x.registry.file.path})`), ...(routeSib ? [`route handlers like ${routeSib.route.file.path}`] : [])];
+          const got = await composeWithModel({ root: input.root, ticket: input.ticket!, jobs: modelJobs, files, tables: input.tables, columns: input.columns, hints: [...modelHints(files, toolP, routeP), ...analogies], coverage: ctx.config.gates.testCoverage }, llm, ctx);
           if (got) {
             for (const f of got.files) out.set(f.path, f);
             return got.outcome;
@@ -119,13 +155,28 @@ export function codeSmith(input: CodeSmithInput, done: (files: ChangeFile[]) => 
             const path = toolP.fileFor(entity);
             const exportName = toolP.exportFor(entity);
             const current = out.get(path)?.content ?? byPath.get(path) ?? null;
-            put(path, addTool(current, toolObject(j.cause.subject, j.table, fields, toolP), exportName, toolP), `adds the MCP tool ${j.cause.subject} the code calls`);
+            put(path, addTool(current, toolObject(j.cause.subject, j.table, fields, toolP), exportName, toolP), `adds the MCP tool ${j.cause.subject} the code calls, following ${toolP.sibling.path}`);
             if (!current && toolP.registry) {
               const registry = out.get(toolP.registry.path)?.content ?? toolP.registry.content;
               put(toolP.registry.path, registerToolsFile(registry, exportName, `./${posix.relative(posix.dirname(toolP.registry.path), path).replace(/\.ts$/, '')}`, toolP.exportName), `registers ${exportName}`);
             }
             putTest(registryToolTest(withChanges(), { registry: toolP.registry?.path ?? null, toolsFile: path, tool: j.cause.subject, testPath: testPathFor(path, files) }), j.cause.subject, j.cause.subject);
-            ctx.log('ok', `Created MCP tool: ${j.cause.subject}`);
+            ctx.log('ok', `Created MCP tool: ${j.cause.subject} (following ${toolP.sibling.path})`);
+          }
+          const sib = j.kind === 'mcp-tool' && !toolP ? toolSib.get(j) : undefined;
+          if (sib && ts) {
+            const a = await import('./analogy.js');
+            const from = fieldsFor(await input.columns(sib.table), known);
+            const made = a.toolByAnalogy(ts, withChanges(), sib, j.cause.subject, j.table, from, fields);
+            for (const f of made.files) put(f.path, f.content, f.reason);
+            const rename = a.renamer(a.entityPairs(sib.table, j.table, sib.entry.key, j.cause.subject));
+            const t = a.testByAnalogy(ts, withChanges(), sib.entry.key, rename, from, fields, { name: j.cause.subject, declared: made.declared, file: made.toolFile, siblingFile: sib.decl.file.path });
+            if ('error' in t) untested.push(item(`Test for ${j.cause.subject}`, false, `no test generated: ${t.error}`));
+            else {
+              put(t.path, t.content, `tests ${j.cause.subject}: ${t.cases.join('; ')}, following the tests of ${sib.entry.key}`);
+              untested.push(item(`Test for ${j.cause.subject}`, true, `appended to ${t.path}, following the tests of ${sib.entry.key}`));
+            }
+            ctx.log('ok', `Created MCP tool: ${j.cause.subject} in ${made.toolFile}, registered in ${sib.registry.file.path} (${made.followed})`);
           }
           if (j.kind === 'api-route' && routeP) {
             const dir = posix.dirname(posix.dirname(routeP.sibling.path));
@@ -134,11 +185,24 @@ export function codeSmith(input: CodeSmithInput, done: (files: ChangeFile[]) => 
             const url = `/${path.replace(/^(src\/)?app\//, '').replace(/\/route\.ts$/, '')}`;
             // In the style of the project's route tests: without one, there is no setup to follow.
             putTest(siblingRouteTest(files) ? routeTestFor({ kind: 'route', path, table: j.table, testPath: testPathFor(path, files) }, withChanges(), fields) : { error: 'the project has no route test (app/api/**/route.test.ts) whose setup a new one could follow' }, j.table, url);
-            ctx.log('ok', `Generated API endpoint: POST ${url}`);
+            ctx.log('ok', `Generated API endpoint: POST ${url} (following ${routeP.sibling.path})`);
+          }
+          if (j.kind === 'api-route' && !routeP && routeSib && ts) {
+            const a = await import('./analogy.js');
+            const from = fieldsFor(await input.columns(routeSib.table), known);
+            const r = a.routeByAnalogy(ts, routeSib, j.table, from, fields);
+            put(r.path, r.content, r.reason);
+            const t = a.routeTestByAnalogy(ts, files, routeSib, r.path, r.rename, from, fields);
+            if ('error' in t) untested.push(item(`Test for ${r.path}`, false, `no test generated: ${t.error}`));
+            else {
+              put(t.path, t.content, `tests ${r.path}, following ${t.followed}`);
+              untested.push(item(`Test for ${r.path}`, true, `${t.path}, following ${t.followed}`));
+            }
+            ctx.log('ok', `Generated API endpoint: POST /${r.path.replace(/^(?:.*\/)?app\//, '').replace(/\/route\.[cm]?[jt]sx?$/, '')} (${r.reason.replace(/^the API endpoint for \w+, /, '')})`);
           }
         }
         for (const i of untested.filter((x) => !x.ok)) ctx.log('warn', `${i.item}: ${i.evidence}`);
-        const planned = jobs.filter((j) => j.table && (j.kind === 'mcp-tool' ? toolP : routeP));
+        const planned = jobs.filter((j) => j.table && (j.kind === 'mcp-tool' ? toolP || toolSib.has(j) : routeP || routeSib));
         return {
           items: [...[...out.values()].map((f) => item(`Planned ${f.path}`, true, f.reason)), ...untested],
           metrics: { scenarios: jobs.length, mitigated: planned.length },
