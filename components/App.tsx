@@ -48,7 +48,7 @@ function Screen() {
   useData((s) => s.pendingApprovals);
   useData((s) => s.agents);
   const layout = d.layout();
-  const agentsWidth = Math.floor(columns * (columns < 100 ? 0.62 : 0.58));
+  const agentsWidth = Math.floor(columns * 0.58);
   return (
     <Box flexDirection="column" width={columns} height={layout.height}>
       <Header height={layout.header} />
@@ -57,9 +57,9 @@ function Screen() {
       ) : (
         <>
           {layout.top > 0 ? (
-            <Box height={layout.top} flexShrink={0}>
-              <AgentsPane height={layout.top} width={agentsWidth} />
-              <ActivityPane height={layout.top} width={columns - agentsWidth} />
+            <Box height={layout.top} flexShrink={0} flexDirection={layout.stacked ? 'column' : 'row'}>
+              <AgentsPane height={layout.agents} width={layout.stacked ? columns : agentsWidth} />
+              <ActivityPane height={layout.activity} width={layout.stacked ? columns : columns - agentsWidth} />
             </Box>
           ) : null}
           <LogPane height={layout.log} visible={layout.logVisible} />

@@ -539,6 +539,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
             ? deployChooserLines(dlg.choices).length
             : 0;
       return computeLayout(u.rows, {
+        columns: u.columns,
         agents: visibleAgents(data.getState().agents, Date.now()).length,
         logsMaximized: u.logsMaximized,
         helpOpen: u.help.open,

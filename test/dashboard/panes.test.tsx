@@ -214,3 +214,31 @@ describe('layout', () => {
     await h.waitFor(() => h.frame().split('\n').length === 44, 2000, 'the taller frame');
   });
 });
+
+describe('layout by width', () => {
+  const rowOf = (f: string, text: string) => f.split('\n').findIndex((l) => l.includes(text));
+  it('stacks agents above recent activity below 100 columns (80 and 99), side by side from 100', async () => {
+    const h = await renderDashboard({ rows: 24, columns: 80, seed: seedWork });
+    for (const [columns, rows] of [[80, 24], [99, 40]] as const) {
+      h.d.ui.getState().setSize(columns, rows);
+      const f = await h.waitForFrame((f) => f.split('\n').length === rows - 1 && rowOf(f, 'Recent Activity') > rowOf(f, 'bughunter-1'));
+      const agentRow = f.split('\n')[rowOf(f, 'bughunter-1')]!;
+      // The agent's row has the whole width: its phase bar and elapsed time are not cut off.
+      expect(agentRow, `${columns} columns`).toMatch(/plan +3\/6 ▰▰▰▱▱▱ \d+s/);
+      expect(agentRow).not.toContain('Recent Activity');
+      expect(rowOf(f, 'Agents 1/5 active')).toBeLessThan(rowOf(f, 'Recent Activity'));
+      expect(rowOf(f, 'Recent Activity')).toBeLessThan(rowOf(f, 'Log ·'));
+      expect(f.split('\n').every((l) => l.length <= columns)).toBe(true);
+    }
+    h.d.ui.getState().setSize(100, 30);
+    const wide = await h.waitForFrame((f) => f.split('\n').length === 29);
+    expect(rowOf(wide, 'Recent Activity')).toBe(rowOf(wide, 'Agents 1/5 active')); // one row: side by side
+  });
+
+  it('idle and stacked, the agents pane is one title row and the log keeps 6 lines at 80×24', async () => {
+    const h = await renderDashboard({ rows: 24, columns: 80 });
+    const f = await h.waitForFrame('Agents 0/5 active · No agents running.');
+    expect(f.split('\n')).toHaveLength(23);
+    expect(h.d.layout()).toMatchObject({ stacked: true, agents: 3, activity: 4, logVisible: 6 });
+  });
+});
