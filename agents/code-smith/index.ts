@@ -15,6 +15,8 @@ import { placeTest, registryToolTest, routeTestFor, siblingRouteTest, testPathFo
 import type { RouteSibling, ToolSibling, Typescript } from './analogy.js';
 import type { TicketRow } from '../../src/store/rows.js';
 import { llmSettings } from '../../src/integrations/llm/settings.js'; // issue 6 (LLM)
+import { failingTestsOf } from './failing-tests.js';
+import { proveChange } from './proof.js';
 
 export interface CodeSmithInput {
   root: string;
@@ -24,11 +26,14 @@ export interface CodeSmithInput {
   tables: string[];
   /** issue 6 (LLM): the ticket being fixed; with it and ANTHROPIC_API_KEY, Claude writes the code (./model.ts). */
   ticket?: TicketRow;
+  /** The project's test command, to prove the change (./proof.ts); null: none. Read from the project when absent. */
+  testCommand?: string | null;
 }
 
 interface Job {
   cause: RootCause;
-  kind: 'mcp-tool' | 'api-route';
+  /** logic: a fix located by failing tests, which only the model writes (issue 15). */
+  kind: 'mcp-tool' | 'api-route' | 'logic';
   table: string | null;
 }
 
@@ -78,8 +83,14 @@ export function codeSmith(input: CodeSmithInput, done: (files: ChangeFile[]) => 
       async understand(ctx): Promise<PhaseOutcome> {
         files = await readProjectFiles(input.root);
         jobs = input.causes
-          .filter((c) => c.fix === 'mcp-tool' || c.fix === 'api-route')
-          .map((c) => ({ cause: c, kind: c.fix as Job['kind'], table: c.fix === 'api-route' ? c.subject : tableForTool(c.subject, input.tables) }));
+          .filter((c) => c.fix === 'mcp-tool' || c.fix === 'api-route' || c.fix === 'logic')
+          .map((c) => ({ cause: c, kind: c.fix as Job['kind'], table: c.fix === 'api-route' ? c.subject : c.fix === 'logic' ? null : tableForTool(c.subject, input.tables) }));
+        const model = input.ticket ? llmSettings(input.root, ctx.config) : null;
+        const logicItem = (j: Job) => {
+          const tests = failingTestsOf(j.cause);
+          const ok = Boolean(model) && tests.length > 0;
+          return item(`Identified target for ${j.cause.subject}`, ok, !tests.length ? 'the cause names no failing test to turn green' : model ? `the model fixes ${j.cause.subject}; ${tests.length} failing test(s) must pass: ${tests.map((t) => `${t.file} > ${t.name}`).join('; ')}` : `a logic fix is written only by the model (ANTHROPIC_API_KEY with llm.enabled); offline nothing is staged for ${j.cause.subject}`);
+        };
         const route = findRoutePattern(files);
         if (!route && jobs.some((j) => j.kind === 'api-route')) {
           // Not an app/api/<table>/route.ts function: the routes the project has, wherever they are.
@@ -94,7 +105,7 @@ export function codeSmith(input: CodeSmithInput, done: (files: ChangeFile[]) => 
         const routePath = (table: string) => (route ? `${posix.dirname(posix.dirname(route.sibling.path))}/${table}/route.ts` : routeSib ? `${posix.dirname(posix.dirname(routeSib.route.file.path))}/${table}/${posix.basename(routeSib.route.file.path)}` : `app/api/${table}/route.ts`);
         const exists = (j: Job) => j.kind === 'api-route' && Boolean(j.table) && files.some((f) => f.path === routePath(j.table!));
         const items = jobs.map((j) =>
-          item(`Identified target for ${j.cause.subject}`, Boolean(j.table) && !exists(j), !j.table ? `no table matches ${j.cause.subject}` : exists(j) ? `${routePath(j.table)} already exists; CodeSmith does not overwrite it` : `writes public.${j.table}`),
+          j.kind === 'logic' ? logicItem(j) : item(`Identified target for ${j.cause.subject}`, Boolean(j.table) && !exists(j), !j.table ? `no table matches ${j.cause.subject}` : exists(j) ? `${routePath(j.table)} already exists; CodeSmith does not overwrite it` : `writes public.${j.table}`),
         );
         for (const i of items) if (!i.ok) ctx.log('warn', i.evidence);
         jobs = jobs.filter((j) => !exists(j));
@@ -201,8 +212,10 @@ export function codeSmith(input: CodeSmithInput, done: (files: ChangeFile[]) => 
             ctx.log('ok', `Generated API endpoint: POST /${r.path.replace(/^(?:.*\/)?app\//, '').replace(/\/route\.[cm]?[jt]sx?$/, '')} (${r.reason.replace(/^the API endpoint for \w+, /, '')})`);
           }
         }
+        // Offline, nothing writes a logic fix: said, and the plan's gate counts it unmitigated.
+        for (const j of jobs.filter((x) => x.kind === 'logic')) untested.push(item(`Fix for ${j.cause.subject}`, false, 'no change set from the model, and a logic fix is written only by the model: nothing is staged for it'));
         for (const i of untested.filter((x) => !x.ok)) ctx.log('warn', `${i.item}: ${i.evidence}`);
-        const planned = jobs.filter((j) => j.table && (j.kind === 'mcp-tool' ? toolP || toolSib.has(j) : routeP || routeSib));
+        const planned = jobs.filter((j) => j.table && (j.kind === 'mcp-tool' ? toolP || toolSib.has(j) : j.kind === 'api-route' && (routeP || routeSib)));
         return {
           items: [...[...out.values()].map((f) => item(`Planned ${f.path}`, true, f.reason)), ...untested],
           metrics: { scenarios: jobs.length, mitigated: planned.length },
@@ -210,6 +223,11 @@ export function codeSmith(input: CodeSmithInput, done: (files: ChangeFile[]) => 
       },
       async validate(ctx): Promise<PhaseOutcome> {
         const overlay = new Map([...out.values()].map((f) => [f.path, f.content!]));
+        // What proves the change runs in child processes while the type checks run in their worker.
+        const command = input.testCommand !== undefined ? input.testCommand : (await import('../../src/engine/deploy.js')).testCommandFor(input.root, ctx.config.test.command);
+        const turnGreen = jobs.filter((j) => j.kind === 'logic').flatMap((j) => failingTestsOf(j.cause));
+        const proving = out.size ? proveChange(input.root, [...out.values()], turnGreen, (p) => files.find((f) => f.path === p)?.content ?? null, command, ctx.signal) : null;
+        proving?.catch(() => undefined); // awaited below; a failing type check must not leave it unhandled
         const before = await typeCheck(input.root);
         const after = await typeCheck(input.root, overlay);
         const fresh = after.diagnostics.filter((d) => !before.diagnostics.some((b) => b.path === d.path && b.message === d.message));
@@ -218,15 +236,18 @@ export function codeSmith(input: CodeSmithInput, done: (files: ChangeFile[]) => 
         const graph = buildGraph(all);
         const reach = testReach(graph, generatedSources());
         const cycles = cyclesThrough(graph, generatedSources());
+        const proof = proving ? await proving : null;
+        if (proof) ctx.log(proof.item.ok ? 'ok' : 'error', `${proof.item.item}: ${proof.item.evidence}`);
         return {
           items: [
             item('Static analysis passed', fresh.length === 0, `tsc over ${after.files} files: ${fresh.length} new diagnostics`),
             item('No new import cycles', cycles.length === 0, cycles.length ? cycles.map((c) => c.join(' -> ')).join('; ') : 'none through the generated files'),
             item('Test coverage of generated code', (reach.percent ?? 0) >= 80, reach.percent === null ? 'no generated source' : `${reach.percent}% of generated files reached by a test${reach.untested.length ? `; untested: ${reach.untested.join(', ')}` : ''}`),
+            ...(proof ? [proof.item] : []),
           ],
           metrics: {
             coverage: reach.percent ?? 100,
-            checksFailed: fresh.length ? [`${fresh.length} new type error(s), first ${fresh[0]!.path}:${fresh[0]!.line} TS${fresh[0]!.code}`] : [],
+            checksFailed: [...(fresh.length ? [`${fresh.length} new type error(s), first ${fresh[0]!.path}:${fresh[0]!.line} TS${fresh[0]!.code}`] : []), ...(proof?.failed ? [proof.failed] : [])],
           },
         };
       },

@@ -22,6 +22,7 @@ import { singular } from './component.js';
 import { isSecretPath } from '../shared/secret-paths.js';
 import type { SourceFile } from '../shared/project-files.js';
 import type { RootCause } from '../shared/causes.js';
+import { failingTestsOf } from './failing-tests.js';
 import { buildGraph, testReach } from '../shared/import-graph.js';
 import { typeCheck, type Diagnostic } from '../shared/ts-diagnostics.js';
 import type { ChangeFile } from '../shared/change-set.js';
@@ -29,8 +30,8 @@ import type { Column } from './generate.js';
 import type { RoutePattern, ToolPattern } from './patterns.js';
 
 export interface ModelJob {
-  kind: 'mcp-tool' | 'api-route';
-  /** The tool name, or the table an endpoint is for. */
+  kind: 'mcp-tool' | 'api-route' | 'logic';
+  /** The tool name, the table an endpoint is for, or (logic) the source file the failing tests point at. */
   subject: string;
   /** The table the code writes. */
   table: string | null;
@@ -96,10 +97,18 @@ export function writablePath(raw: string): PathVerdict {
   return { ok: true, path: p };
 }
 
-/** Which jobs a change set addresses: the tool is defined, the endpoint's route file exists. Pure. */
+/** Which jobs a change set addresses: the tool is defined, the endpoint's route file exists, the logic changed (its failing tests untouched). Pure. */
 export function jobsAddressed(jobs: readonly ModelJob[], files: ReadonlyMap<string, string>): Array<{ job: ModelJob; ok: boolean; evidence: string }> {
   const sources = [...files].filter(([p]) => !/\.test\.[cm]?[jt]sx?$/.test(p));
   return jobs.map((job) => {
+    if (job.kind === 'logic') {
+      const tests = failingTestsOf(job.cause);
+      // A failing test is the ticket's evidence: changing it would make it pass without fixing anything.
+      const touched = tests.filter((t) => files.has(t.file)).map((t) => t.file);
+      if (touched.length) return { job, ok: false, evidence: `the change set edits ${[...new Set(touched)].join(', ')}, the failing test(s) that show the bug; fix the code they test, not the tests` };
+      if (!sources.length) return { job, ok: false, evidence: 'the change set changes no source file' };
+      return { job, ok: true, evidence: `${sources.map(([p]) => p).join(', ')} changed; ${tests.length} failing test(s) to turn green: ${tests.map((t) => `${t.file} > ${t.name}`).join('; ')}` };
+    }
     if (job.kind === 'mcp-tool') {
       const re = new RegExp(`\\bname\\s*:\\s*['"\`]${job.subject.replace(/[^a-z0-9_]/gi, '')}['"\`]`);
       const hit = sources.find(([, c]) => re.test(c));
@@ -288,7 +297,9 @@ export function firstMessage(input: CodeSmithModelInput): string {
   const jobs = input.jobs.map((j, i) =>
     j.kind === 'mcp-tool'
       ? `${i + 1}. mcp-tool ${j.subject}: an MCP tool the code calls but nothing defines${j.table ? `; it writes public.${j.table}` : ''}. Define it where the project's tools live and register it.`
-      : `${i + 1}. api-route ${j.subject}: an API endpoint (GET lists, POST inserts) for public.${j.table ?? j.subject}, which no code writes to yet, with its test.`,
+      : j.kind === 'logic'
+        ? `${i + 1}. logic ${j.subject}: these failing tests point at it: ${failingTestsOf(j.cause).map((t) => `${t.file} > "${t.name}"`).join('; ')}. Change the code they test so that they pass and no other test breaks; do not edit those tests.`
+        : `${i + 1}. api-route ${j.subject}: an API endpoint (GET lists, POST inserts) for public.${j.table ?? j.subject}, which no code writes to yet, with its test.`,
   );
   const causes = input.jobs.map((j) => `- ${j.cause.summary}\n${j.cause.evidence.map((e) => `  ${e}`).join('\n')}`).join('\n');
   return [
@@ -333,6 +344,7 @@ export async function composeWithModel(input: CodeSmithModelInput, settings: Llm
   const addressed = jobsAddressed(input.jobs, new Map([...sub.files].map(([p, f]) => [p, f.content])));
   for (const a of addressed) {
     if (!a.ok) ctx.log('warn', `The model's change set does not address ${a.job.kind} ${a.job.subject}: ${a.evidence}`);
+    else if (a.job.kind === 'logic') ctx.log('ok', `Fix written for ${a.job.subject}: ${files.filter((f) => !/\.(test|spec)\.[cm]?[jt]sx?$/.test(f.path)).map((f) => f.path).join(', ')} (its failing tests run next)`);
     else if (a.job.kind === 'mcp-tool') ctx.log('ok', `Created MCP tool: ${a.job.subject}`);
     else ctx.log('ok', `Generated API endpoint: POST /${(files.find((f) => a.evidence.startsWith(f.path))?.path ?? a.job.subject).replace(/^(src\/)?app\//, '').replace(/\/route\.[cm]?[jt]sx?$/, '')}`);
   }

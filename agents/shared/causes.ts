@@ -12,7 +12,15 @@ export interface SchemaFinding {
   line?: number;
 }
 
-export type FixKind = 'mcp-tool' | 'foreign-key' | 'api-route' | 'env-var' | 'type-error' | 'schema';
+export type FixKind = 'mcp-tool' | 'foreign-key' | 'api-route' | 'env-var' | 'type-error' | 'schema' | 'logic';
+
+/**
+ * A logic cause (fix 'logic') is located by the ticket's failing tests: its subject is the source
+ * file they point at, and its evidence carries each test as `<file>:<line>: failing test "<name>" …`
+ * (the form explain.ts writes). Only CodeSmith's model loop writes its fix, which must turn those
+ * tests green; offline it is reported and nothing is staged.
+ */
+export const FAILING_TEST_EVIDENCE = /^(\S+?\.(?:test|spec)\.[cm]?[jt]sx?)(?::\d+)*: failing test "(.+?)"/;
 
 export interface RootCause {
   id: string;

@@ -107,7 +107,9 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
       const { codeSmith } = await import('../../agents/code-smith/index.js');
       const { migrator } = await import('../../agents/migrator/agent.js');
 
-      const needsCode = analysis.rootCauses.some((c) => c.fix === 'mcp-tool' || c.fix === 'api-route');
+      // A logic cause (located by failing tests) is CodeSmith's only with the model (issue 15).
+      const withModel = analysis.rootCauses.some((c) => c.fix === 'logic') && (await import('../integrations/llm/settings.js')).llmSettings(root, config) !== null;
+      const needsCode = analysis.rootCauses.some((c) => c.fix === 'mcp-tool' || c.fix === 'api-route' || (c.fix === 'logic' && withModel));
       // The Migrator writes a missing key, and a schema fix for an unindexed key or a key with no ON DELETE action (agents/migrator/schema-fix.ts).
       const needsMigration = analysis.rootCauses.some((c) => c.fix === 'foreign-key' || (c.fix === 'schema' && /^(index|on-delete):/.test(c.id)));
       if (!needsCode && !needsMigration) {

@@ -1,0 +1,72 @@
+// What proves a change: a failing test it turns green, or a test it adds that fails without it.
+// Both are run, not assumed: the failing tests on HEAD plus the change, the added tests on HEAD
+// plus only the test files, each in a scratch worktree (the project's tree is not touched).
+import { diffAgainstHead } from '../../src/integrations/git.js';
+import { focusedCommand } from '../../src/integrations/shell.js';
+import { item, type ChecklistItem } from '../../src/engine/phases.js';
+import { testWithChange } from '../shared/verify-worktree.js';
+import type { ChangeFile } from '../shared/change-set.js';
+
+const TEST = /\.(test|spec)\.[cm]?[jt]sx?$/;
+
+export interface Proof {
+  item: ChecklistItem;
+  /** For the gate's reason when nothing proves the change. */
+  failed: string | null;
+}
+
+interface Run {
+  exitCode: number;
+  output: string;
+  failures: Array<{ file: string; name: string; message: string; location: string | null }>;
+  counts: { passed: number; failed: number } | null;
+}
+
+async function run(root: string, files: readonly ChangeFile[], tests: readonly string[], command: string, signal: AbortSignal): Promise<Run> {
+  const patch = await diffAgainstHead(root, files);
+  return (await testWithChange(root, patch, focusedCommand(command, tests), signal)) as Run;
+}
+
+/** The last part of a test's full name (`describe > it`): the it() title. */
+const title = (name: string) => name.split(' > ').pop()!;
+
+/**
+ * The proof of a change set: `turnGreen` are the failing tests it must fix (a logic cause's);
+ * otherwise the tests it adds or extends must fail without its source changes. `original` gives a
+ * test file's content at HEAD (null: new), to tell the added tests' failures from the file's own.
+ */
+export async function proveChange(root: string, files: readonly ChangeFile[], turnGreen: ReadonlyArray<{ file: string; name: string }>, original: (path: string) => string | null, command: string | null, signal: AbortSignal): Promise<Proof> {
+  const label = turnGreen.length ? 'The change turns the failing tests green' : 'The change adds a test that fails without it';
+  if (!command) return { item: item(label, false, 'no test command: set test.command in agent.config.json or a "test" script in package.json'), failed: 'no test command to prove the change with' };
+  if (turnGreen.length) {
+    const paths = [...new Set(turnGreen.map((t) => t.file))];
+    const r = await run(root, files, paths, command, signal);
+    const still = turnGreen.filter((t) => r.failures.some((f) => f.file === t.file && (f.name === t.name || title(f.name) === title(t.name))));
+    const ran = Boolean(r.counts && r.counts.passed > 0);
+    const ok = ran && !still.length && r.exitCode === 0;
+    const evidence = ok
+      ? `now pass: ${turnGreen.map((t) => `${t.file} > ${t.name}`).join('; ')} (${r.counts!.passed} passed in ${paths.join(', ')}, HEAD plus the change, in a scratch worktree)`
+      : still.length
+        ? `still failing with the change: ${still.map((t) => `${t.file} > ${t.name}: ${r.failures.find((f) => f.file === t.file && title(f.name) === title(t.name))?.message ?? ''}`).join('; ')}`
+        : r.failures.length
+          ? `the failing tests' files now fail otherwise: ${r.failures.slice(0, 3).map((f) => `${f.file} > ${f.name}: ${f.message}`).join('; ')}`
+          : `\`${focusedCommand(command, paths)}\` exited ${r.exitCode} without a test count`;
+    return { item: item(label, ok, evidence), failed: ok ? null : `the failing tests do not pass with the change: ${evidence}` };
+  }
+  const tests = files.filter((f) => TEST.test(f.path) && f.content !== null);
+  if (!tests.length) return { item: item(label, false, 'the change adds no test and names no failing test it turns green'), failed: 'nothing proves the change: it adds no test and turns no failing test green' };
+  // Only the tests, on HEAD: the code they test is not there yet, so they must fail.
+  const r = await run(root, tests, tests.map((t) => t.path), command, signal);
+  const added = r.failures.filter((f) => {
+    const before = original(f.file);
+    return before === null || !before.includes(title(f.name));
+  });
+  const loadFailure = r.exitCode !== 0 && !r.failures.length;
+  const ok = added.length > 0 || loadFailure;
+  const evidence = added.length
+    ? `${added.length} added test(s) fail without the change: ${added.slice(0, 3).map((f) => `${f.file} > ${f.name}${f.message ? ` (${f.message.slice(0, 100)})` : ''}`).join('; ')} (HEAD plus only ${tests.map((t) => t.path).join(', ')})`
+    : loadFailure
+      ? `${tests.map((t) => t.path).join(', ')} cannot run without the change (exit ${r.exitCode}: what they import is not there)`
+      : `the added tests pass without the change (${r.counts?.passed ?? 0} passed on HEAD plus only ${tests.map((t) => t.path).join(', ')}): they prove nothing about it`;
+  return { item: item(label, ok, evidence), failed: ok ? null : `nothing proves the change: ${evidence}` };
+}
