@@ -210,71 +210,10 @@ export const migrateLint = defineCommand({
 
 // ── migrate "<change>" / generate migration "<change>" ────────────────────────────────────────
 
+/** The Migrator's six phases on a description, run by the orchestrator (src/engine/migrate-change.ts). */
 async function planAndStage(ctx: CommandContext, description: string): Promise<CommandResult> {
-  const text = description.trim();
-  if (!text) throw new UsageError('describe the change, e.g. `agent migrate "add column notes text to jobs"`');
-  const m = await migrator();
-  const root = ctx.project.root;
-  const cacheDir = templateCacheDir();
-  const { files } = m.readMigrationFiles(root);
-
-  const schema = await ctx.out.spin('Replaying the migrations into a shadow database…', m.projectSchema(root, { templateCacheDir: cacheDir }));
-  for (const d of schema.diagnoses) ctx.out.line(AGENT, 'warn', `${d.file}:${d.line} does not replay in the shadow: ${d.reason}`);
-  const plan = await m.planMigration(text, schema.snapshot, { existingVersions: files.map((f) => f.version) });
-  if (plan.type === 'refused') {
-    throw new UsageError(`understood ${plan.understood}, but ${plan.reason}; a description that works: \`agent migrate "${plan.example}"\``);
-  }
-  ctx.out.line(AGENT, 'ok', `Analyzing current schema (${plural(Object.keys(schema.snapshot.tables).length, 'table')} from ${plural(files.length, 'migration')})`);
-  await ctx.requireApproval({ category: 'codeGeneration', action: `stage migration ${plan.version}_${plan.slug}`, requestedBy: AGENT });
-
-  const destructive = plan.findings.filter((f) => m.DESTRUCTIVE_RULES.has(f.ruleId));
-  if (destructive.length) ctx.out.line(AGENT, 'warn', `Checking for breaking changes: ${destructive.map((f) => `${f.ruleId} ${f.object}`).join(', ')} (applying it needs approval)`);
-  else ctx.out.line(AGENT, 'ok', `Checking for breaking changes${plan.findings.length ? ` (${plural(plan.findings.length, 'note')}, none breaking)` : ''}`);
-  for (const f of plan.findings) ctx.out.line(AGENT, 'debug', `${f.file}:${f.line} ${f.severity} ${f.ruleId}: ${f.message}`);
-
-  const upPath = m.migrationPath(plan.version, plan.slug);
-  const downPath = m.rollbackPath(plan.version, plan.slug);
-  const extra = [{ version: plan.version, name: plan.slug, up: plan.up, down: plan.down, path: upPath }];
-  const dry = await ctx.out.spin('Checking the migration and its rollback in a shadow database…', m.dryRun(root, { templateCacheDir: cacheDir, extra }));
-  const check = dry.rollback.find((r) => r.version === plan.version);
-  const rollbackOk = check?.status === 'verified';
-  ctx.out.line(AGENT, rollbackOk ? 'ok' : 'warn', rollbackOk ? 'Creating rollback plan (verified in a shadow database)' : `Creating rollback plan: ${check?.status ?? 'not checked'}${check?.differences.length ? `: ${check.differences.join('; ')}` : check?.reason ? `: ${check.reason}` : ''}`);
-  const gate = {
-    agent: AGENT,
-    phase: 'validate',
-    gate: 'shadow dry run',
-    ok: dry.ok,
-    detail: dry.ok ? `applied in ${formatMs(dry.pending.reduce((t, p) => t + p.ms, 0))}; rollback verified` : [...dry.diagnoses.map((d) => `${d.file}:${d.line} ${d.reason}`), ...(check?.differences ?? [])].join('; ') || 'rollback not verified',
-  };
-
-  const [{ writeChangeSet }, { headSha }, { appendAudit }] = await Promise.all([import('../../agents/stage-agent/writer.js'), import('../integrations/git.js'), import('../engine/audit.js')]);
-  const nl = (sql: string) => (sql.endsWith('\n') ? sql : `${sql}\n`);
-  const up = nl(plan.up);
-  const down = nl(plan.down);
-  const reason = `${text}${plan.notes.length ? ` (${plan.notes.join('; ')})` : ''}`;
-  const manifest = await writeChangeSet(root, {
-    ticket: null,
-    title: `migration ${plan.slug}`,
-    summary: `Migration from the description "${text}"`,
-    files: [
-      { path: upPath, content: up, reason, agent: AGENT },
-      { path: downPath, content: down, reason: `rollback of ${plan.version}_${plan.slug}`, agent: AGENT },
-    ],
-    migrations: [{ version: plan.version, name: plan.slug, upPath, downPath, up, down, findings: plan.findings.map((f) => ({ ruleId: f.ruleId, severity: f.severity, line: f.line, message: f.message })), destructive: plan.requiresApproval }],
-    gates: [gate],
-    baseSha: await headSha(root),
-  });
-  const state = ctx.state();
-  state.insertChangeSet({ id: manifest.id, ticket_id: null, dir: manifest.dir, status: 'staged', requires_approval: manifest.requiresApproval ? 1 : 0, created_at: Date.now(), manifest: JSON.stringify(manifest) });
-  appendAudit(state, { initiator: ctx.initiator, agent: AGENT, action: 'migration.stage', approval: ctx.approvalIds(), target: `${plan.version}_${plan.slug}`, files: manifest.files.map((f) => f.path), result: manifest.dir });
-  ctx.out.line(AGENT, 'ok', `Migration ready: ./${manifest.dir}/`);
-  return {
-    data: {
-      changeSet: { id: manifest.id, dir: manifest.dir, files: manifest.files.map((f) => f.path), migrations: [`${plan.version}_${plan.slug}`] },
-      migration: { version: plan.version, name: plan.slug, upPath, downPath, up: plan.up, down: plan.down, findings: plan.findings, requiresApproval: plan.requiresApproval, notes: plan.notes },
-      dryRun: { ok: dry.ok, rollbackVerified: rollbackOk, diagnoses: dry.diagnoses },
-    },
-  };
+  const { migrateChange } = await import('../engine/migrate-change.js');
+  return migrateChange(ctx, description);
 }
 
 const changeArg = [{ name: 'change', description: 'the change in plain words: "add column notes text to jobs"', required: true, variadic: true }] as const;

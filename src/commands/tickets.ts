@@ -130,6 +130,17 @@ export const showTicket = defineCommand({
       ...(events.length ? events.map((e) => '  ' + formatEventLine(e, style)) : ['  (no events)']),
     ];
     if (approvals.length) lines.push('', style.bold('Approvals'), ...approvals.map((a) => `  ${a.id}  ${a.status.padEnd(8)}  ${a.action}`));
+    // Each agent's six phases (seed 6): its checklist items with their evidence, then the gate.
+    const { agentPhases } = await import('../engine/run-gates.js');
+    const agents = agentPhases(state, [...runs].reverse());
+    if (agents.length) lines.push('', style.bold('Phases (checklist and evidence, then the gate)'));
+    for (const a of agents) {
+      lines.push(`  ${a.runId} ${a.command} · ${a.agentId} (${a.state})`);
+      for (const p of a.phases) {
+        lines.push(`    ${p.phase}${p.gate ? `: ${p.gate.ok ? style.green('gate passed') : style.red('gate BLOCKED')} ${p.gate.gate}: ${p.gate.detail}` : ': no gate decided (the agent stopped in this phase)'}`);
+        for (const i of p.items) lines.push(`      ${i.ok ? style.green('✓') : style.red('✗')} ${i.item}: ${style.dim(i.evidence)}`);
+      }
+    }
     ctx.out.print(lines.join('\n'));
     return {
       data: {
@@ -137,6 +148,7 @@ export const showTicket = defineCommand({
         history: events.map((e) => ({ id: e.id, ts: new Date(e.ts).toISOString(), kind: e.kind, level: e.level, agent: e.agent, message: e.message })),
         approvals: approvals.map((a) => ({ id: a.id, status: a.status, action: a.action, category: a.category })),
         runs: runs.map((r) => ({ id: r.id, command: r.command, status: r.status })),
+        agents,
       },
     };
   },

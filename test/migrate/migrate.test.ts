@@ -38,8 +38,18 @@ describe('seed example 4.4: migrate "<change>" -> staged set -> dry run -> execu
   });
 
   it('stages the migration with its rollback and prints the seed lines', async () => {
-    const r = await agent(['migrate', 'Add customer preferences table with JSONB column'], { cwd: dir });
+    const r = await agent(['migrate', 'Add customer preferences table with JSONB column', '--verbose'], { cwd: dir });
     expect(r.code, r.stdout + r.stderr).toBe(0);
+    // --verbose: the Migrator's six phases, each with its gate, as `fix ticket` runs them (seed 6)
+    const gateLines = r.stdout.split('\n').filter((l) => /\b(understand|analyze|plan|validate|execute|verify): gate \S+ passed/.test(l));
+    expect(gateLines.map((l) => /\b(understand|analyze|plan|validate|execute|verify): gate/.exec(l)![1])).toEqual(['understand', 'analyze', 'plan', 'validate', 'execute', 'verify']);
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(join(dir, '.agent', 'state.db'), { readonly: true });
+    const checklist = db.prepare("select c.phase, c.item, c.ok, c.evidence from checklist c join agents a on a.id = c.agent_id where a.type = 'Migrator' and a.run_id = (select id from runs where command like 'migrate %' order by started_at desc limit 1)").all() as Array<{ phase: string; item: string; ok: number; evidence: string }>;
+    db.close();
+    expect(new Set(checklist.map((c) => c.phase))).toEqual(new Set(['understand', 'analyze', 'plan', 'validate', 'execute', 'verify']));
+    expect(checklist.find((c) => c.item === 'Dry run and rollback in a shadow database')).toMatchObject({ ok: 1, evidence: expect.stringMatching(/the schema after it equals the schema before/) });
+    expect(checklist.find((c) => c.item === 'The staged set on disk matches its seal')).toMatchObject({ ok: 1 });
     expect(r.stdout).toMatch(/\[MIGRATOR\] ✓ Analyzing current schema/);
     expect(r.stdout).toMatch(/\[MIGRATOR\] ✓ Checking for breaking changes/);
     expect(r.stdout).toMatch(/\[MIGRATOR\] ✓ Creating rollback plan/);
@@ -57,7 +67,8 @@ describe('seed example 4.4: migrate "<change>" -> staged set -> dry run -> execu
     const review = await agent(['review', '--stat'], { cwd: dir });
     expect(review.code, review.stderr).toBe(0);
     expect(review.stdout).toContain(`supabase/migrations/${version}_${name}.sql (create, MIGRATOR)`);
-    expect(review.stdout).toMatch(/✓ MIGRATOR validate: .*rollback verified/);
+    expect(review.stdout).toMatch(/✓ migrator-\d+ validate: coverage 100%/);
+    expect(review.stdout).toMatch(/✓ migrator-\d+ execute: 2\/2 preconditions met/);
   });
 
   it('dry run: shadow from the template, 0 errors, time and impact, rollback verified', async () => {
