@@ -1,13 +1,20 @@
 // BugHunter reproduces through the admin's own MCP server (issue 18): its tools/list says whether
 // the tools the code calls are registered (and with which schema), and the read tools the ticket's
-// symptom involves are called, their request and response kept as evidence. Only read tools are
-// called here (readOnlyHint, or list_/get_/search_): BugHunter changes nothing.
+// symptom involves are called, their request and response kept as evidence. A ticket whose symptom
+// is a write tool answering success without a row gets that call and the row check (through
+// supabase-js) as evidence, but only where the approval policy lets the call run unattended:
+// staging's own server (environments.staging.mcp) while stagingDeployment needs no approval, never
+// a destructive tool, never the production server (mcp.server/mcp.url) without the admin's approval.
 // The decisions are pure (the top half); the client I/O is reproduceThroughMcp at the bottom.
 import { item, type ChecklistItem, type PhaseContext } from '../../src/engine/phases.js';
 import { redact } from '../../src/config/redact.js';
-import { toolAccess, type RemoteTool } from '../../src/integrations/mcp-client.js';
+import { toolAccess, type McpClient, type RemoteTool } from '../../src/integrations/mcp-client.js';
+import { objectsOf, toolsTheTicketNames, words } from '../../src/integrations/mcp-ticket.js';
+import type { RowCheck } from '../../src/integrations/mcp-rows.js';
 import type { SourceFile } from '../shared/project-files.js';
 import type { RootCause } from './root-cause.js';
+
+export { objectsOf, toolsTheTicketNames };
 
 export interface CallSite {
   name: string;
@@ -34,19 +41,6 @@ export function toolCallsIn(files: readonly Pick<SourceFile, 'path' | 'content'>
   }
   return [...sites].map(([name, at]) => ({ name, at })).sort((a, b) => a.name.localeCompare(b.name));
 }
-
-const words = (text: string) => text.toLowerCase().split(/[^a-z0-9]+/).filter((w) => w.length > 2).map((w) => w.replace(/(?<=[^s])s$/, ''));
-const VERBS = new Set(['list', 'get', 'search', 'create', 'update', 'delete', 'add', 'remove', 'send', 'set', 'find', 'fetch', 'via']);
-
-/** The tools a ticket is about: it names them (`create_customer`), or all their words (`create a customer`). */
-export function toolsTheTicketNames(ticketText: string, names: readonly string[]): string[] {
-  const lower = ticketText.toLowerCase();
-  const said = new Set(words(ticketText));
-  return names.filter((n) => lower.includes(n.toLowerCase()) || words(n).every((w) => said.has(w)));
-}
-
-/** What a tool acts on: its name without the verbs (`list_customers` -> customer). */
-export const objectsOf = (name: string) => words(name).filter((w) => !VERBS.has(w));
 
 /**
  * The read tools to call: those about what the ticket (or a tool it names) is about, callable
@@ -108,9 +102,12 @@ export interface ToolCallRecord {
   shows: string;
 }
 
+/** The write tool a "success without a row" ticket names: called and its row looked for, or why not. */
+export type WriteCheck = { status: 'checked'; check: RowCheck } | { status: 'skipped'; tool: string | null; reason: string };
+
 export type McpEvidence =
   | { status: 'skipped'; reason: string }
-  | { status: 'gathered'; where: string; protocol: string; tools: number; findings: ListFinding[]; calls: ToolCallRecord[] };
+  | { status: 'gathered'; where: string; protocol: string; tools: number; findings: ListFinding[]; calls: ToolCallRecord[]; write?: WriteCheck };
 
 /** The checklist rows: what tools/list and the calls showed, or why this was skipped. */
 export function evidenceItems(e: McpEvidence): ChecklistItem[] {
@@ -123,6 +120,11 @@ export function evidenceItems(e: McpEvidence): ChecklistItem[] {
     ),
   ];
   if (e.calls.length) items.push(item('Called the read tools the symptom involves', e.calls.every((c) => !c.error), e.calls.map(callLine).join('; ')));
+  if (e.write) {
+    const w = e.write;
+    const label = 'Called the write tool the symptom names and looked for its row';
+    items.push(w.status === 'checked' ? item(label, w.check.outcome === 'no-row' || w.check.outcome === 'row-found', w.check.outcome === 'row-found' ? `not reproduced: ${w.check.text}` : w.check.text) : item(label, false, `skipped: ${w.reason}`));
+  }
   return items;
 }
 
@@ -138,6 +140,9 @@ export function attachToCauses(e: McpEvidence, causes: RootCause[]): void {
   for (const c of causes) {
     const f = e.findings.find((x) => x.tool === c.subject);
     if (f && c.fix === 'mcp-tool') c.evidence.push(f.text);
+    // The missing row bears on a cause about its table or its tool.
+    const w = e.write?.status === 'checked' && e.write.check.outcome === 'no-row' ? e.write.check : null;
+    if (w && w.table && (c.subject.replace(/^public\./, '') === w.table || c.subject === w.tool)) c.evidence.push(w.text);
   }
 }
 
@@ -148,8 +153,12 @@ export async function reproduceThroughMcp(
   ctx: Pick<PhaseContext, 'config' | 'signal' | 'log'>,
   input: { root: string; ticketText: string; files: readonly Pick<SourceFile, 'path' | 'content'>[] },
 ): Promise<McpEvidence> {
-  const [{ connectMcp, mcpTarget, NOT_CONFIGURED }, { loadSecrets }] = await Promise.all([import('../../src/integrations/mcp-client.js'), import('../../src/config/secrets.js')]);
-  const target = mcpTarget(ctx.config, loadSecrets(input.root), input.root);
+  const [{ connectMcp, mcpTarget, environmentMcpTarget, NOT_CONFIGURED }, { loadSecrets }] = await Promise.all([import('../../src/integrations/mcp-client.js'), import('../../src/config/secrets.js')]);
+  const secrets = loadSecrets(input.root);
+  // The admin's server (mcp.server / mcp.url), else staging's own.
+  const main = mcpTarget(ctx.config, secrets, input.root);
+  const target = main ?? environmentMcpTarget(ctx.config, secrets, 'staging', input.root);
+  const isStaging = !main && target !== null;
   if (!target) {
     const reason = `no MCP server is configured (${NOT_CONFIGURED})`;
     ctx.log('info', `Reproduction through the MCP server skipped: ${reason}`);
@@ -183,7 +192,9 @@ export async function reproduceThroughMcp(
       }
       ctx.log('info', `MCP call ${callLine(records.at(-1)!)}`, { mcp: { tool: tool.name, request } });
     }
-    return { status: 'gathered', where: client.where, protocol: client.protocol, tools: tools.length, findings, calls: records };
+    const write = await reproduceMissingRow(ctx, input, client, tools, isStaging ? 'staging' : 'production', secrets, environmentMcpTarget(ctx.config, secrets, 'staging', input.root), connectMcp);
+    if (write) ctx.log(write.status === 'checked' ? (write.check.outcome === 'no-row' ? 'warn' : 'info') : 'info', write.status === 'checked' ? `MCP call ${write.check.text}` : `The write tool's call was skipped: ${write.reason}`, { mcp: { write: write.status } });
+    return { status: 'gathered', where: client.where, protocol: client.protocol, tools: tools.length, findings, calls: records, ...(write ? { write } : {}) };
   } catch (err) {
     if (ctx.signal.aborted) throw err;
     const reason = `the MCP server failed: ${(err as Error).message}`;
@@ -191,5 +202,56 @@ export async function reproduceThroughMcp(
     return { status: 'skipped', reason };
   } finally {
     await client.close().catch(() => undefined);
+  }
+}
+
+/**
+ * A ticket about a write tool answering success without a row: the tool it names (with its example
+ * arguments) called once where the policy lets it run unattended, and the row looked for. Null when
+ * the ticket's symptom is not that. Never throws for the server's or the database's failures.
+ */
+async function reproduceMissingRow(
+  ctx: Pick<PhaseContext, 'config' | 'signal'>,
+  input: { ticketText: string },
+  client: McpClient,
+  tools: readonly RemoteTool[],
+  env: 'staging' | 'production',
+  secrets: import('../../src/config/secrets.js').Secrets,
+  staging: import('../../src/integrations/mcp-client.js').McpTarget | null,
+  connect: typeof import('../../src/integrations/mcp-client.js').connectMcp,
+): Promise<WriteCheck | null> {
+  const [{ exampleArgs, saysNoRow, writeToolsNamed }, { callAndCheckRow, mayCallUnattended, openRows, supabaseFor }] = await Promise.all([
+    import('../../src/integrations/mcp-ticket.js'),
+    import('../../src/integrations/mcp-rows.js'),
+  ]);
+  if (!saysNoRow(input.ticketText)) return null;
+  const named = writeToolsNamed(input.ticketText, tools, toolAccess);
+  if (!named.length) return null;
+  const pick = named.map((tool) => ({ tool, args: exampleArgs(input.ticketText, tool.name) })).find((x) => x.args) ?? { tool: named[0]!, args: null };
+  const { tool, args } = pick;
+  if (!args) return { status: 'skipped', tool: tool.name, reason: `the ticket gives no example arguments for ${tool.name} (as JSON after its name, e.g. ${tool.name} {"name":"Ada"})` };
+  // A write runs on staging's own server when there is one; the admin's server counts as production.
+  let server = client;
+  let where: 'staging' | 'production' = env;
+  let own: McpClient | null = null;
+  try {
+    if (env === 'production' && staging) {
+      own = await connect(staging, { signal: ctx.signal, timeoutMs: ctx.config.network.timeoutMs });
+      const onStaging = (await own.listTools()).find((t) => t.name === tool.name);
+      if (!onStaging) return { status: 'skipped', tool: tool.name, reason: `staging's MCP server (${own.where}) has no tool ${tool.name}; it is not called on production without the admin's approval` };
+      server = own;
+      where = 'staging';
+    }
+    const allowed = mayCallUnattended(tool, where, ctx.config, server.where, args);
+    if (!allowed.ok) return { status: 'skipped', tool: tool.name, reason: allowed.reason };
+    const creds = supabaseFor(ctx.config, secrets, where);
+    if ('reason' in creds) return { status: 'skipped', tool: tool.name, reason: `its row cannot be looked for: ${creds.reason}` };
+    const rows = await openRows(creds, { signal: ctx.signal, timeoutMs: ctx.config.network.timeoutMs });
+    return { status: 'checked', check: await callAndCheckRow(server, rows, tool, args, where) };
+  } catch (err) {
+    if (ctx.signal.aborted) throw err;
+    return { status: 'skipped', tool: tool.name, reason: `the check could not finish: ${(err as Error).message}` };
+  } finally {
+    await own?.close().catch(() => undefined);
   }
 }

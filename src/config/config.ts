@@ -15,7 +15,27 @@ function buildSchema(z: ZodMini) {
   const count = z.int().check(z.minimum(0));
   const httpUrl = z.string().check(z.regex(/^https?:\/\/\S+$/, 'an http(s) URL'));
 
+  // issue 18: the admin's tool server: a URL (protocol found by the handshake) or a stdio command
+  // like an entry of .mcp.json, whose env names the variables it gets (names only, never a value).
+  const mcpServer = z.strictObject({
+    url: z.optional(httpUrl),
+    protocol: z.optional(z.enum(['streamable-http', 'edge-function'])),
+    server: z.optional(
+      z.strictObject({
+        command: z.string().check(z.minLength(1)),
+        args: z.optional(z.array(z.string())),
+        env: z.optional(z.array(z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a variable name')))),
+      }),
+    ),
+  });
+  const varName = z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a variable name'));
+
   const environment = z.strictObject({
+    // issue 18: this environment's own tool server and Supabase project (url: an http URL or a
+    // variable holding one; serviceRoleKey: the variable holding the key). StageAgent verifies a
+    // deployed fix there; BugHunter calls a write tool only on staging's.
+    mcp: z.optional(mcpServer),
+    supabase: z.optional(z.strictObject({ url: z.string().check(z.minLength(1)), serviceRoleKey: varName })),
     /** A postgres:// URL, the name of an environment variable holding one, or "embedded". */
     database: z.optional(z.string().check(z.minLength(1))),
     url: z.optional(httpUrl),
@@ -58,21 +78,7 @@ function buildSchema(z: ZodMini) {
       }),
     ),
     environments: z.optional(z.strictObject({ staging: z.optional(environment), production: z.optional(environment) })),
-    mcp: z.optional(
-      z.strictObject({
-        url: z.optional(httpUrl),
-        protocol: z.optional(z.enum(['streamable-http', 'edge-function'])),
-        // issue 18: a stdio server, like an entry of .mcp.json; env names the variables it gets from
-        // the environment or .env (names only: no secret's value is written in the config).
-        server: z.optional(
-          z.strictObject({
-            command: z.string().check(z.minLength(1)),
-            args: z.optional(z.array(z.string())),
-            env: z.optional(z.array(z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a variable name')))),
-          }),
-        ),
-      }),
-    ),
+    mcp: z.optional(mcpServer),
     email: z.optional(z.strictObject({ to: z.optional(z.string()), from: z.optional(z.string()) })),
     test: z.optional(z.strictObject({ command: z.optional(z.string().check(z.minLength(1))) })),
     health: z.optional(z.strictObject({ timeoutMs: z.optional(z.int().check(z.minimum(100), z.maximum(60_000))) })),
@@ -122,7 +128,13 @@ export interface EnvironmentConfig {
   deploy: string[];
   /** Commands that take the app offline and bring it back (`emergency maintenance on|off`). */
   maintenance?: { on?: string[]; off?: string[] };
+  /** issue 18: this environment's tool server and Supabase project (the key: a variable's name). */
+  mcp?: McpConfig;
+  supabase?: { url: string; serviceRoleKey: string };
 }
+
+/** protocol absent: found by the handshake; server: a stdio command (issue 18). */
+export type McpConfig = { url?: string; protocol?: 'streamable-http' | 'edge-function'; server?: { command: string; args?: string[]; env?: string[] } };
 
 /** The config every command sees: the file merged over these embedded defaults. */
 export interface AgentConfig {
@@ -147,8 +159,7 @@ export interface AgentConfig {
     waitForDashboardMs: number;
   };
   environments: { staging: EnvironmentConfig; production: EnvironmentConfig };
-  /** protocol absent: found by the handshake; server: a stdio command (issue 18). */
-  mcp: { url?: string; protocol?: 'streamable-http' | 'edge-function'; server?: { command: string; args?: string[]; env?: string[] } };
+  mcp: McpConfig;
   email: { to: string; from: string };
   test: { command?: string };
   health: { timeoutMs: number };

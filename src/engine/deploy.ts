@@ -72,6 +72,8 @@ export interface DeploymentData {
   durationMs?: number;
   undoErrors?: Array<{ step: string; error: string }>;
   rollback?: { at: string; durationMs: number; steps: string[]; reverted?: string[]; left?: string[]; by?: string };
+  /** Staging: StageAgent's call of the fixed tool on staging's MCP server and its row check (issue 18). */
+  verification?: import('../../agents/stage-agent/verify-tool.js').ToolVerification;
 }
 
 interface DeployState {
@@ -236,7 +238,7 @@ export async function deploy(ctx: CommandContext, opts: DeployOptions): Promise<
       // A step that could not be undone leaves the deployment for `agent rollback` to finish.
       const status = outcome.undoErrors.length ? 'stuck' : 'failed';
       state.updateDeployment(id, { status, finished_at: Date.now(), data: JSON.stringify(data), step: outcome.failed });
-      appendAudit(state, { initiator: ctx.initiator, agent: speaker, action: `deploy.${env}`, target: id, files: manifest.files.map((f) => f.path), approval: ctx.approvalIds(), result: `failed at ${outcome.failed}${outcome.undoErrors.length ? '; undo incomplete' : ''}` });
+      appendAudit(state, { initiator: ctx.initiator, agent: speaker, action: `deploy.${env}`, target: id, files: manifest.files.map((f) => f.path), approval: ctx.approvalIds(), result: `failed at ${outcome.failed}${outcome.undoErrors.length ? '; undo incomplete' : ''}`, ...(data.verification ? { detail: { verification: data.verification } } : {}) });
       const undone = outcome.undone.length ? `; undid ${outcome.undone.join(', ')}` : '';
       const stuck = outcome.undoErrors.length ? `; could not undo ${outcome.undoErrors.map((e) => `${e.step} (${e.error})`).join(', ')}: \`agent rollback ${id}\` retries` : '';
       throw new WorkFailedError(`${id} failed at ${outcome.failed}: ${outcome.error.message}${undone}${stuck}`);
@@ -249,7 +251,7 @@ export async function deploy(ctx: CommandContext, opts: DeployOptions): Promise<
       // The email is an outbox row of the same transaction: no kill can lose it; it is sent after.
       queueDeploymentEmail(ctx, state.deployment(id)!, manifest);
     });
-    appendAudit(state, { initiator: ctx.initiator, agent: speaker, action: `deploy.${env}`, target: id, files: manifest.files.map((f) => f.path), approval: ctx.approvalIds(), result: 'succeeded' });
+    appendAudit(state, { initiator: ctx.initiator, agent: speaker, action: `deploy.${env}`, target: id, files: manifest.files.map((f) => f.path), approval: ctx.approvalIds(), result: `succeeded${data.verification ? `; verification ${data.verification.status}` : ''}`, ...(data.verification ? { detail: { verification: data.verification } } : {}) });
     failpoint('deploy:record:done');
     log('ok', `${env === 'staging' ? 'Staging' : 'Production'} deployment successful: ${id}`);
     return state.deployment(id)!;
@@ -438,6 +440,17 @@ function deploySteps(ctx: CommandContext, e: StepEnv): Array<Step<DeployState>> 
           });
           if (r.exitCode !== 0) throw new WorkFailedError(`deploy step failed (exit ${r.exitCode}): ${command}: ${r.output.split('\n').slice(-3).join(' ').trim()}`);
         }
+      },
+    },
+    {
+      // issue 18: StageAgent calls the fixed tool on staging's MCP server and looks for its row.
+      name: 'verify',
+      async run(s) {
+        if (env !== 'staging' || done.has('verify')) return;
+        const { verifyAfterDeploy } = await import('../../agents/stage-agent/verify-tool.js');
+        const ticket = cs.ticket_id ? (state.ticket(cs.ticket_id) ?? null) : null;
+        s.data.verification = await verifyAfterDeploy({ config, secrets: ctx.secrets, signal: ctx.signal, ticket, worktree: s.data.worktree }, log);
+        if (s.data.verification.status === 'failed') throw new WorkFailedError(`the verification on staging failed: ${s.data.verification.reason}`);
       },
     },
   ];

@@ -10,7 +10,7 @@
 // header and nowhere else; a stdio server gets only the environment variables its config names.
 import { WorkFailedError } from '../errors.js';
 import { redact } from '../config/redact.js';
-import type { AgentConfig } from '../config/config.js';
+import type { AgentConfig, McpConfig } from '../config/config.js';
 import type { CredentialName, Secrets } from '../config/secrets.js';
 
 export type HttpProtocol = 'streamable-http' | 'edge-function';
@@ -92,14 +92,31 @@ export function stdioEnv(names: readonly string[] | undefined, lookup: (name: st
  */
 export function mcpTarget(config: AgentConfig, secrets: Secrets, root?: string): McpTarget | null {
   const server = config.mcp.server;
-  if (server) {
-    const { env, missing } = stdioEnv(server.env, (n) => secrets.get(n as CredentialName));
-    return { command: server.command, args: server.args ?? [], env, ...(root ? { cwd: root } : {}), ...(missing.length ? { missingEnv: missing } : {}) };
-  }
+  if (server) return stdioTarget(server, secrets, root);
   const supabase = secrets.get('SUPABASE_URL');
   const url = config.mcp.url ?? secrets.get('MCP_SERVER_URL') ?? (supabase ? `${supabase.replace(/\/+$/, '')}/functions/v1/mcp-server` : undefined);
   if (!url) return null;
   return { url, ...(config.mcp.protocol ? { protocol: config.mcp.protocol } : {}), bearer: secrets.get('SUPABASE_SERVICE_ROLE_KEY') };
+}
+
+function stdioTarget(server: NonNullable<McpConfig['server']>, secrets: Secrets, cwd?: string): StdioTarget {
+  const { env, missing } = stdioEnv(server.env, (n) => secrets.get(n as CredentialName));
+  return { command: server.command, args: server.args ?? [], env, ...(cwd ? { cwd } : {}), ...(missing.length ? { missingEnv: missing } : {}) };
+}
+
+/**
+ * environments.<env>.mcp (issue 18): that environment's own server, null when not set. A stdio
+ * server runs in `cwd` (StageAgent: the deployed worktree, so it is the deployed code that answers);
+ * an HTTP one gets the environment's service-role key (environments.<env>.supabase) as its bearer.
+ */
+export function environmentMcpTarget(config: AgentConfig, secrets: Secrets, env: 'staging' | 'production', cwd?: string): McpTarget | null {
+  const m = config.environments[env].mcp;
+  if (!m) return null;
+  if (m.server) return stdioTarget(m.server, secrets, cwd);
+  if (!m.url) return null;
+  const keyVar = config.environments[env].supabase?.serviceRoleKey;
+  const bearer = keyVar ? secrets.get(keyVar as CredentialName) : undefined;
+  return { url: m.url, ...(m.protocol ? { protocol: m.protocol } : {}), ...(bearer ? { bearer } : {}) };
 }
 
 /** What the config lacks for a server, as the line health and `mcp tools` print. */

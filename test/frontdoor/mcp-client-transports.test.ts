@@ -187,7 +187,9 @@ describe('BugHunter reproduces through the server', () => {
     expect(e.findings[1]!.text).toBe(`tools/list of ${process.execPath} ${SERVER}: send_invoice (called at lib/invoices.ts:3) is not registered; the server lists 5 tools`);
     expect(e.calls).toEqual([{ tool: 'list_customers', request: {}, response: [], shows: 'no rows' }]);
     const items = evidenceItems(e);
-    expect(items.map((i) => [i.item, i.ok])).toEqual([['Checked the tools the code calls against tools/list', false], ['Called the read tools the symptom involves', true]]);
+    // "no customer is saved": the write tool is named, but the admin's server counts as production, so it is not called.
+    expect(items.map((i) => [i.item, i.ok])).toEqual([['Checked the tools the code calls against tools/list', false], ['Called the read tools the symptom involves', true], ['Called the write tool the symptom names and looked for its row', false]]);
+    expect(items[2]!.evidence).toBe("skipped: the ticket gives no example arguments for create_customer (as JSON after its name, e.g. create_customer {\"name\":\"Ada\"})");
     expect(items[1]!.evidence).toBe('list_customers {} -> [] (no rows)');
     expect(logs).toContain('MCP call list_customers {} -> [] (no rows)');
   });
