@@ -1,13 +1,13 @@
 // Every key the dashboard knows, as handlers on the one priority stack, plus the table the help
 // overlay and the footer are generated from (so the help can never drift from the keys).
-import { LOG_LEVELS, LOG_VIEW_MAX } from '../src/store/store.js';
+import { LOG_LEVELS, LOG_VIEW_MAX, logLines } from '../src/store/store.js';
 import { confirmationText } from '../src/engine/approval-policy.js';
 import type { Dashboard } from './controller.js';
 import { isPrintable, PRIORITY, type KeyHandler } from './keys.js';
 import type { KeyHelp } from './view.js';
 import type { LineEdit } from './line-edit.js';
 import { helpRows } from './screen.js';
-import { approveCommand, visibleAgents } from './view.js';
+import { approveCommand, logDetailLines, logRowKey, visibleAgents } from './view.js';
 import { PANES } from './ui-store.js';
 
 export const KEY_HELP: readonly KeyHelp[] = [
@@ -23,6 +23,7 @@ export const KEY_HELP: readonly KeyHelp[] = [
   { when: 'At the prompt', keys: 'Esc', what: 'leave the prompt: back to the panes (quick keys below)' },
   { when: 'Panes focused', keys: 'Tab or 1 / 2 / 3', what: 'choose the pane: agents, recent activity, log' },
   { when: 'Panes focused', keys: '↑ ↓ then Enter', what: 'in the agents pane: pick an agent; Enter shows its log only' },
+  { when: 'Panes focused', keys: '↑ ↓ then Enter', what: 'in the log pane: ↑ puts the cursor on a line; Enter shows it whole (Esc closes); Esc drops the cursor' },
   { when: 'Panes focused', keys: '/', what: 'search the log: lines containing the text typed, then Enter (an empty line: all lines)' },
   { when: 'Panes focused', keys: 'R', what: 'refresh everything from the state database' },
   { when: 'Panes focused', keys: 'L', what: 'logs: the log pane fills the screen (L again: back)' },
@@ -41,6 +42,7 @@ export const KEY_HELP: readonly KeyHelp[] = [
   { when: 'Deploy chooser', keys: '1-9', what: 'the target by its number (letters choose nothing)' },
   { when: 'Help', keys: '↑ ↓ PgUp PgDn', what: 'scroll this help' },
   { when: 'Help', keys: 'Esc, H or Q', what: 'close it' },
+  { when: 'Log line', keys: '↑ ↓ PgUp PgDn', what: 'scroll a long line; Esc, Enter or Q closes it' },
 ];
 
 const lower = (input: string) => input.toLowerCase();
@@ -52,7 +54,7 @@ export const ALT_EDITS: Record<string, LineEdit> = { b: 'wordLeft', f: 'wordRigh
 /** Registers the dashboard's handlers on its router; returns the function that removes them. */
 export function installKeys(d: Dashboard): () => void {
   const { ui, data, router } = d;
-  const noOverlay = () => !ui.getState().help.open && d.dialog() === null;
+  const noOverlay = () => !ui.getState().help.open && !ui.getState().logDetail && d.dialog() === null;
   const page = () => Math.max(1, d.layout().logVisible - 1);
 
   const global: KeyHandler = (input, key) => {
@@ -125,6 +127,78 @@ export function installKeys(d: Dashboard): () => void {
     return true;
   };
 
+  /** Enter on a log line: the line whole; Esc (or Enter, q) closes it, arrows scroll a long one. */
+  const detail: KeyHandler = (input, key) => {
+    const u = ui.getState();
+    const open = u.logDetail;
+    if (!open) return false;
+    const l = d.layout();
+    const visible = Math.max(1, l.logVisible);
+    const max = logDetailLines(open.row, u.columns - 4).length - visible;
+    if (key.escape || key.return || lower(input) === 'q') u.closeLogDetail();
+    else if (key.upArrow) u.scrollLogDetail(-1, max);
+    else if (key.downArrow) u.scrollLogDetail(1, max);
+    else if (key.pageUp) u.scrollLogDetail(-visible, max);
+    else if (key.pageDown) u.scrollLogDetail(visible, max);
+    return true;
+  };
+
+  /** ↑ / ↓ / Enter / Esc in the log pane: the line cursor (by the line's key, so it stays on its line as others arrive). */
+  const logCursor = (key: { upArrow: boolean; downArrow: boolean; return: boolean; escape: boolean }): boolean => {
+    const u = ui.getState();
+    const s = data.getState();
+    const visible = d.layout().logVisible;
+    const window = () => {
+      const st = data.getState();
+      const lines = logLines(st.log.rows, st.console, st.log);
+      const end = Math.max(0, lines.length - st.log.offset);
+      return { lines, end, start: Math.max(0, end - visible) };
+    };
+    let { lines } = window();
+    const { end, start } = window();
+    const at = u.logSelected === null ? -1 : lines.findIndex((r) => logRowKey(r) === u.logSelected);
+    const selected = at >= start && at < end ? at : -1;
+    if (key.return) {
+      if (selected < 0) return false;
+      u.openLogDetail(lines[selected]!);
+      return true;
+    }
+    if (key.escape) {
+      if (u.logSelected === null) return false;
+      u.selectLogLine(null);
+      return true;
+    }
+    if (key.upArrow) {
+      if (selected < 0) {
+        if (end > 0) u.selectLogLine(logRowKey(lines[end - 1]!));
+      } else if (selected > start) u.selectLogLine(logRowKey(lines[selected - 1]!));
+      else {
+        const keep = logRowKey(lines[selected]!);
+        s.scrollLog(1, visible);
+        ({ lines } = window());
+        const i = lines.findIndex((r) => logRowKey(r) === keep);
+        if (i > 0) u.selectLogLine(logRowKey(lines[i - 1]!));
+      }
+      return true;
+    }
+    if (key.downArrow) {
+      if (selected < 0) {
+        if (u.logSelected !== null) u.selectLogLine(null);
+        s.scrollLog(-1, visible);
+      } else if (selected < end - 1) u.selectLogLine(logRowKey(lines[selected + 1]!));
+      else if (s.log.follow && s.log.offset === 0) u.selectLogLine(null); // past the newest line: no cursor
+      else {
+        const keep = logRowKey(lines[selected]!);
+        s.scrollLog(-1, visible);
+        ({ lines } = window());
+        const i = lines.findIndex((r) => logRowKey(r) === keep);
+        if (i >= 0 && i + 1 < lines.length) u.selectLogLine(logRowKey(lines[i + 1]!));
+      }
+      return true;
+    }
+    return false;
+  };
+
   const prompt: KeyHandler = (input, key) => {
     const u = ui.getState();
     const ch = lower(input);
@@ -191,7 +265,8 @@ export function installKeys(d: Dashboard): () => void {
         u.setPane('log');
         u.notify(`Log: ${agent.id} (A: next agent, all agents after the last)`, 'info');
       }
-    } else if (input === '/') u.startLogSearch(s.log.filter.text ?? '');
+    } else if ((u.pane === 'log' || !panesShown) && (key.upArrow || key.downArrow || key.return || key.escape) && !key.ctrl && !key.meta && logCursor(key)) return true;
+    else if (input === '/') u.startLogSearch(s.log.filter.text ?? '');
     else if (key.return || input === ':') u.setFocus('prompt');
     else if (key.escape) return true; // the panes are the bottom of the stack: nothing to leave
     else if (key.upArrow) s.scrollLog(1, visible);
@@ -250,6 +325,7 @@ export function installKeys(d: Dashboard): () => void {
     router.register(PRIORITY.global, global),
     router.register(PRIORITY.modal, modal, () => d.dialog() !== null),
     router.register(PRIORITY.overlay, overlay, () => ui.getState().help.open),
+    router.register(PRIORITY.overlay, detail, () => !!ui.getState().logDetail && !ui.getState().help.open && d.dialog() === null),
     router.register(PRIORITY.prompt, prompt, () => ui.getState().focus === 'prompt' && noOverlay()),
     router.register(PRIORITY.panes, panes, () => ui.getState().focus === 'panes' && noOverlay()),
   ];
@@ -259,5 +335,5 @@ export function installKeys(d: Dashboard): () => void {
 /** The prompt takes text only while it is on top of the stack. */
 export function promptActive(d: Dashboard): boolean {
   const u = d.ui.getState();
-  return u.focus === 'prompt' && !u.help.open && d.dialog() === null;
+  return u.focus === 'prompt' && !u.help.open && !u.logDetail && d.dialog() === null;
 }

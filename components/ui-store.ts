@@ -2,6 +2,7 @@
 // text) as a zustand vanilla store. The data itself lives in the agent store (src/store/store.ts).
 // Headless: components select from it, the controller and key handlers call its actions.
 import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { LogRow } from '../src/store/store.js';
 import { cleanText, editLine, insertText, type LineEdit } from './line-edit.js';
 
 export type Focus = 'prompt' | 'panes';
@@ -33,6 +34,10 @@ export interface UiState {
   help: { open: boolean; scroll: number };
   /** The log pane fills the body (L). */
   logsMaximized: boolean;
+  /** The log line the cursor is on (↑ in the log pane), by its key (view.ts logRowKey); null: none. */
+  logSelected: string | null;
+  /** Enter on a log line: that line whole, over the log pane, until Esc. */
+  logDetail: { row: LogRow; scroll: number } | null;
   prompt: {
     value: string;
     /** Where the cursor stands in `value` (0 … value.length). */
@@ -72,6 +77,10 @@ export interface UiState {
   closeHelp(): void;
   scrollHelp(delta: number, max: number): void;
   toggleLogs(): void;
+  selectLogLine(key: string | null): void;
+  openLogDetail(row: LogRow): void;
+  scrollLogDetail(delta: number, max: number): void;
+  closeLogDetail(): void;
   setPrompt(value: string, fromOutside?: boolean): void;
   /** Inserts typed or pasted text at the cursor (control characters are dropped). */
   insertPrompt(text: string): void;
@@ -120,6 +129,8 @@ export function createUiStore(init: { columns?: number; rows?: number; history?:
     agentCursor: 0,
     help: { open: false, scroll: 0 },
     logsMaximized: false,
+    logSelected: null,
+    logDetail: null,
     prompt: { value: '', cursor: 0, rev: 0, history: (init.history ?? []).filter((l) => typeof l === 'string' && l === cleanText(l)), historyIndex: null, draft: '', candidates: [], search: null, logSearch: null },
     snoozed: [],
     confirm: { approvalId: null, text: '', error: null },
@@ -156,6 +167,19 @@ export function createUiStore(init: { columns?: number; rows?: number; history?:
     },
     toggleLogs() {
       set({ logsMaximized: !get().logsMaximized });
+    },
+    selectLogLine(key) {
+      if (get().logSelected !== key) set({ logSelected: key });
+    },
+    openLogDetail(row) {
+      set({ logDetail: { row, scroll: 0 } });
+    },
+    scrollLogDetail(delta, max) {
+      const cur = get().logDetail;
+      if (cur) set({ logDetail: { ...cur, scroll: Math.max(0, Math.min(Math.max(0, max), cur.scroll + delta)) } });
+    },
+    closeLogDetail() {
+      if (get().logDetail) set({ logDetail: null });
     },
     setPrompt(value, fromOutside = false) {
       const p = get().prompt;

@@ -269,14 +269,58 @@ export function logLine(row: LogRow): Line {
   ];
 }
 
+/** A log row's identity (its React key too): an event's id, a console line's sequence number. */
+export const logRowKey = (row: LogRow): string => (isConsoleLine(row) ? `c${row.seq}` : String(row.id));
+
+/**
+ * Enter on a log line: the line whole, wrapped to `width` cells: its time, speaker, level and
+ * ticket, run and agent, then the message over as many rows as it needs, then its data.
+ */
+export function logDetailLines(row: LogRow, width: number): Line[] {
+  const w = Math.max(10, width);
+  const wrap = (text: string, style: Omit<Seg, 'text'> = {}): Line[] =>
+    text.split('\n').flatMap((para) => {
+      const t = clean(para);
+      if (!t) return [[seg(' ')]];
+      const out: Line[] = [];
+      let rest = t;
+      while (rest.length > w) {
+        // At the last space that fits, else mid-word (a long path or id).
+        const cut = rest.lastIndexOf(' ', w);
+        const at = cut > w / 3 ? cut : w;
+        out.push([{ text: rest.slice(0, at), ...style }]);
+        rest = rest.slice(at).replace(/^ /, '');
+      }
+      out.push([{ text: rest, ...style }]);
+      return out;
+    });
+  if (isConsoleLine(row)) return [[seg(`${clock(row.ts)} printed by this dashboard`, { dim: true })], ...wrap(row.message)];
+  const where = [row.ticket_id && `ticket ${row.ticket_id}`, row.run_id && `run ${row.run_id}`, row.agent_id && `agent ${row.agent_id}`, `event #${row.id}`, row.kind !== 'line' && row.kind].filter(Boolean).join(' · ');
+  const lines: Line[] = [
+    [seg(new Date(row.ts).toISOString().replace('T', ' ').slice(0, 23), { dim: true }), seg(` [${row.agent ?? 'SYSTEM'}] `, { color: 'cyan' }), seg(row.level, { bold: true })],
+    ...wrap(where, { dim: true }),
+    ...wrap(row.message),
+  ];
+  if (row.data) {
+    let pretty = row.data;
+    try {
+      pretty = JSON.stringify(JSON.parse(row.data), null, 2);
+    } catch {
+      // shown as stored
+    }
+    lines.push([seg('data:', { dim: true })], ...wrap(pretty, { dim: true }));
+  }
+  return lines;
+}
+
 // ---- approval dialog ----
 
-/** Who asked: the agent, the process and the command it would carry out. */
 /** The command that approves `a` from a prompt or a shell, with the typed confirmation when it needs one (as `agent approve` wants it). */
 export function approveCommand(a: Pick<ApprovalRow, 'id' | 'confirm' | 'ticket_id'>): string {
   return `approve ${a.id}${a.confirm === 'typed' ? ` --confirm ${confirmationText(a)}` : ''}`;
 }
 
+/** Who asked: the agent, the process and the command it would carry out. */
 export function requesterText(a: ApprovalRow): string {
   let command: string | null = null;
   try {

@@ -242,3 +242,47 @@ describe('layout by width', () => {
     expect(h.d.layout()).toMatchObject({ stacked: true, agents: 3, activity: 4, logVisible: 6 });
   });
 });
+
+describe('a log line whole', () => {
+  const long = `Root cause: ${'the estimate row is written without its customer id, '.repeat(4)}END-OF-MESSAGE`;
+  it('↑ puts the cursor on a line, Enter shows it whole (time, speaker, ticket, all of the message, data), Esc closes', async () => {
+    const h = await renderDashboard({
+      rows: 24,
+      columns: 80,
+      seed: (s) => {
+        s.appendEvent({ kind: 'line', level: 'ok', agent: 'BUGHUNTER', ticketId: 'BUG-2026-001', message: long, data: { file: 'app/api/estimates/route.ts' } });
+        s.appendEvent({ kind: 'line', level: 'info', agent: 'ORCHESTRATOR', message: 'the newest line' });
+      },
+    });
+    await h.waitForFrame('the newest line');
+    expect(h.frame()).not.toContain('END-OF-MESSAGE'); // cut at the pane's edge
+    await h.press(KEY.enter); // no cursor yet: Enter still focuses the prompt
+    await h.waitFor(() => h.d.ui.getState().focus === 'prompt', 2000, 'the prompt');
+    await h.press(KEY.esc, KEY.up, KEY.up);
+    expect(h.d.ui.getState().logSelected).toBe(String(h.state.events({ tail: true, limit: 2 })[0]!.id));
+    await h.press(KEY.enter);
+    const f = await h.waitForFrame('Log line');
+    expect(f).toContain('ticket BUG-2026-001');
+    expect(f).not.toContain('the newest line');
+    const text = (frame: string) => frame.split('\n').map((l) => l.replace(/^│ | *│$/g, '').trim()).join(' ');
+    expect(text(f)).toContain(long); // every word of it, wrapped at spaces
+    await h.press(KEY.pageDown);
+    await h.waitForFrame('"file": "app/api/estimates/route.ts"');
+    await h.press(KEY.esc);
+    await h.waitForFrame('the newest line');
+    expect(h.frame()).not.toContain('END-OF-MESSAGE');
+    expect(h.d.ui.getState().focus).toBe('panes');
+    await h.press(KEY.esc); // Esc again drops the cursor; Enter focuses the prompt once more
+    expect(h.d.ui.getState().logSelected).toBeNull();
+  });
+
+  it('escapes terminal control sequences in event text, errors and notices (a title cannot clear the screen)', async () => {
+    const evil = 'Estimates \x1b[2J\x1b[H gone \x9b31m red \u202e reversed';
+    const h = await renderDashboard({ seed: (s) => s.appendEvent({ kind: 'line', level: 'error', agent: 'MIGRATOR', message: evil }) });
+    const f = await h.waitForFrame('Estimates');
+    expect(f).toContain('Estimates \\x1b[2J\\x1b[H gone \\x9b31m red \\u202e reversed');
+    // An error the prompt shows (it echoes what the command said about a ticket's title).
+    h.d.ui.getState().notify(`✗ ${evil}`, 'error');
+    await h.waitFor(() => h.frame().split('\n').filter((l) => l.includes('\\x1b[2J')).length >= 2, 2000, 'the notice escaped');
+  });
+});
