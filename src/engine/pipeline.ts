@@ -105,7 +105,7 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
       state.setTicketStatus(ticket.id, 'in_progress');
 
       const { codeSmith } = await import('../../agents/code-smith/index.js');
-      const { migrator } = await import('../../agents/migrator/agent.js');
+      const [{ migrator }, { environmentOrphanProbe }] = await Promise.all([import('../../agents/migrator/agent.js'), import('../../agents/migrator/orphans.js')]);
 
       // A logic cause (located by failing tests) is CodeSmith's only with the model (issue 15).
       const withModel = analysis.rootCauses.some((c) => c.fix === 'logic') && (await import('../integrations/llm/settings.js')).llmSettings(root, config) !== null;
@@ -129,7 +129,7 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
         // Both settle before the shadow closes: when one blocks, the Migrator may still be using it.
         const settledAgents = await Promise.allSettled([
           needsCode ? orch.runAgent(run, codeSmith({ root, causes: analysis.rootCauses, tables, columns: async (t) => columns.get(t) ?? [], ticket }, (f) => (code = f))) : null,
-          needsMigration ? orch.runAgent(run, migrator({ root, causes: analysis.rootCauses, ticket, shadow }, (o) => (db = o))) : null,
+          needsMigration ? orch.runAgent(run, migrator({ root, causes: analysis.rootCauses, ticket, shadow, orphans: environmentOrphanProbe(ctx) }, (o) => (db = o))) : null,
         ]);
         await closeShadow();
         const failed = settledAgents.find((r) => r.status === 'rejected');
