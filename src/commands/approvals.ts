@@ -1,5 +1,6 @@
 // approvals, approve, reject
 import { decide, requesterCarriesOn, resolveApproval, resumeOf } from '../engine/approvals.js';
+import { noTerminal } from './emergency-access.js';
 import { confirmationText } from '../engine/approval-policy.js';
 import { makeStyle, table } from '../cli/style.js';
 import type { ApprovalRow } from '../store/rows.js';
@@ -76,6 +77,9 @@ export const approve = defineCommand({
     const staged = stagedApproval(ctx, args.id, args.action);
     if (staged) return staged;
     const row = resolveApproval(state, args.id, args.action);
+    // A sign-in link is shown only on a terminal: refused before the approval is spent.
+    const noTty = resumeOf(row)?.command === 'emergency access' ? noTerminal(ctx) : null;
+    if (noTty) throw new UsageError(`${row.id} stays pending: \`agent emergency access\` shows its link only on a terminal and ${noTty}; approve it there`);
     // The typed confirmation is --confirm alone: the id that names the request is not also its confirmation.
     const decided = decide(state, row.id, 'approved', { by: ctx.initiator, reason: args.reason ?? null, typed: args.confirm });
     ctx.out.line('ORCHESTRATOR', 'ok', `Approved ${decided.id}: ${decided.action}`, { ticketId: decided.ticket_id ?? undefined });

@@ -16,8 +16,9 @@ import { defineCommand, type CommandContext } from './types.js';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const NAME = 'emergency access';
 
-/** Why the link cannot be shown here, or null when it can. */
-function noTerminal(ctx: CommandContext): string | null {
+/** Why the link cannot be shown here, or null when it can. Checked before the approval is asked or
+ * spent (also by `agent approve`, before it records the decision), so none is used up for nothing. */
+export function noTerminal(ctx: Pick<CommandContext, 'out'>): string | null {
   if (ctx.out.json) return 'this run writes NDJSON (--json), which is read by programs and often kept';
   if (!process.stdout.isTTY) return 'stdout is not a terminal (a pipe or a file would keep the link)';
   return null;
@@ -45,6 +46,8 @@ export const emergencyAccess = defineCommand({
     const user = await ctx.out.spin('Looking the user up', admin.getUser(userId));
     if (!user.email) throw new UsageError(`auth user ${userId} has no email address, and a sign-in link needs one`);
     const who = `${user.email} (${user.id})`;
+    const blocked = noTerminal(ctx);
+    if (blocked) throw new UsageError(`no approval was asked and no link was generated: ${blocked}; run \`agent ${NAME} ${user.id}\` in a terminal (the link is shown there once)`);
 
     const approval = await ctx.requireApproval({
       category: 'emergency',
@@ -59,11 +62,6 @@ export const emergencyAccess = defineCommand({
     const audit = (result: string) =>
       appendAudit(ctx.state(), { initiator: ctx.initiator, agent: 'ORCHESTRATOR', action: 'emergency.access', target: `auth user ${user.id}`, approval: approval?.id ?? null, result });
 
-    const blocked = noTerminal(ctx);
-    if (blocked) {
-      audit(`refused: ${blocked}`);
-      throw new UsageError(`no link was generated: ${blocked}; run \`agent ${NAME} ${user.id}\` in a terminal (the link is shown there once)`);
-    }
     let link: string;
     try {
       link = (await ctx.out.spin('Generating a one-time sign-in link', admin.magicLink(user.email))).actionLink;

@@ -202,32 +202,38 @@ describe('emergency access: approval, delivery and secrecy', () => {
       return r;
     };
 
-    // Unattended: exit 3 naming the approval; the user was looked up, no link was made.
-    const asked = await run(['emergency', 'access', USER.id, '--json']);
-    expect(asked.code).toBe(3);
-    const { approvalId } = parseNdjson(asked.stdout).at(-1)!.error as { approvalId: string };
-    expect(approvalId).toMatch(/^APR-\d+$/);
-    expect(JSON.stringify(parseNdjson(asked.stdout).at(-1)!.error)).toContain(`agent approve ${approvalId} --confirm ${approvalId}`);
+    // Without a terminal (--json, a pipe): refused before any approval is asked (none is spent).
+    const json = await run(['emergency', 'access', USER.id, '--json']);
+    expect(json.code).toBe(2);
+    expect((parseNdjson(json.stdout).at(-1)!.error as { message: string }).message).toMatch(/no approval was asked and no link was generated: this run writes NDJSON/);
     expect(seen.map((s) => `${s.method} ${s.path}`)).toEqual([`GET /auth/v1/admin/users/${USER.id}`]);
+    const none = (parseNdjson((await run(['approvals', '--all', '--json'])).stdout).at(-1)!.data as { approvals: unknown[] }).approvals;
+    expect(none).toEqual([]);
+
+    // On a terminal but unattended (CI): exit 3 naming the approval; no link was made.
+    const asked = await inTerminal(['emergency', 'access', USER.id], { cwd: dir, env: { ...creds(), CI: 'true' } });
+    outputs.push(asked.output);
+    expect(asked.code, asked.output).toBe(3);
+    const approvalId = /agent approve (APR-\d+) --confirm (APR-\d+)/.exec(asked.output)![1]!;
     const pending = (parseNdjson((await run(['approvals', '--json'])).stdout).at(-1)!.data as { approvals: Array<Record<string, unknown>> }).approvals;
     expect(pending).toEqual([expect.objectContaining({ id: approvalId, category: 'emergency', risk: 'critical', confirm: approvalId, action: `emergency sign-in link as user ${USER.email} (${USER.id})` })]);
 
-    // A plain approve is not enough: emergency actions need the typed confirmation.
-    const untyped = await run(['approve', approvalId]);
+    // A plain approve is not enough, on a terminal too: emergency actions need the typed confirmation.
+    const untyped = await inTerminal(['approve', approvalId], { cwd: dir, env: { ...creds(), CI: 'true' } });
+    outputs.push(untyped.output);
     expect(untyped.code).toBe(2);
-    expect(untyped.stderr).toContain(`needs a typed confirmation: pass --confirm ${approvalId}`);
+    expect(untyped.output).toContain(`needs a typed confirmation: pass --confirm ${approvalId}`);
 
-    // Approved from a shell whose stdout is a pipe: nothing is generated, and that is audited.
+    // Approved from a shell whose stdout is a pipe: refused before the decision, so it stays pending.
     const piped = await run(['approve', approvalId, '--confirm', approvalId]);
     expect(piped.code).toBe(2);
-    expect(piped.stderr).toMatch(/no link was generated: stdout is not a terminal/);
+    expect(piped.stderr).toMatch(new RegExp(`${approvalId} stays pending: .*stdout is not a terminal`));
     expect(linkRequests()).toEqual([]);
+    const still = (parseNdjson((await run(['approvals', '--json'])).stdout).at(-1)!.data as { approvals: Array<{ id: string; status: string }> }).approvals;
+    expect(still).toEqual([expect.objectContaining({ id: approvalId, status: 'pending' })]);
 
-    // Asked again and approved on a real terminal: the link is made and printed there, once.
-    const again = await run(['emergency', 'access', USER.id]);
-    expect(again.code).toBe(3);
-    const second = /agent approve (APR-\d+)/.exec(again.stderr)![1]!;
-    expect(second).not.toBe(approvalId);
+    // The same approval, approved on a real terminal: the link is made and printed there, once.
+    const second = approvalId;
     const shown = await inTerminal(['approve', second, '--confirm', second], { cwd: dir, env: { ...creds(), CI: 'true' } });
     expect(shown.code, shown.output).toBe(0);
     expect(issued).toHaveLength(1);
@@ -247,10 +253,7 @@ describe('emergency access: approval, delivery and secrecy', () => {
     expect(events.code).toBe(0);
     const auditRun = await run(['audit', '--json']);
     const entries = (parseNdjson(auditRun.stdout).at(-1)!.data as { entries: AuditEntry[] }).entries.filter((e) => e.action === 'emergency.access');
-    expect(entries).toEqual([
-      expect.objectContaining({ initiator: 'admin', target: `auth user ${USER.id}`, approval: approvalId, result: expect.stringMatching(/^refused: stdout is not a terminal/) }),
-      expect.objectContaining({ initiator: 'admin', target: `auth user ${USER.id}`, approval: second, result: expect.stringMatching(/^one-time sign-in link generated/) }),
-    ]);
+    expect(entries).toEqual([expect.objectContaining({ initiator: 'admin', target: `auth user ${USER.id}`, approval: approvalId, result: expect.stringMatching(/^one-time sign-in link generated/) })]);
     expect((await run(['audit', 'verify'])).code).toBe(0);
     const streamed = outputs.join('\n');
     expect(streamed).toContain('emergency.access');
