@@ -95,6 +95,8 @@ export interface Dashboard {
 }
 
 const HISTORY_KEY = 'dashboard.history';
+/** The most events one sync reads (a few ms); the rest of a backlog follows on the next ticks. */
+export const SYNC_PAGE = 1000;
 /**
  * What the prompt runs in this process even with a child CLI: reads of the state database the
  * dashboard already holds open (a few ms here against ~250 ms and another Node for a child), with
@@ -149,7 +151,9 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
 
   const sync = () => {
     try {
-      data.getState().sync();
+      // A page at a time: a backlog of thousands of events is read over several ticks, keys between.
+      data.getState().sync(SYNC_PAGE);
+      if (data.getState().behind) queueSync();
     } catch (err) {
       if (!stopped) ui.getState().notify(`could not read the state database: ${(err as Error).message}`, 'error');
     }

@@ -215,9 +215,9 @@ function startTrace(d: Dashboard, writer: FrameWriter) {
   const renderMs: number[] = [];
   const sync = d.data.getState().sync;
   d.data.setState({
-    sync: () => {
+    sync: (maxRows?: number) => {
       const t = performance.now();
-      const n = sync();
+      const n = sync(maxRows);
       syncMs.push(performance.now() - t);
       return n;
     },

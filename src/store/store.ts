@@ -78,8 +78,13 @@ export interface AgentStoreState {
   console: ConsoleLine[];
   /** Re-reads everything derived (status, approvals, tickets, agents) from the database. */
   refresh(): void;
-  /** Pulls new events and refreshes what they change. Returns how many arrived. */
-  sync(): number;
+  /**
+   * Pulls new events and refreshes what they change. Returns how many arrived. With `maxRows`, it
+   * reads at most that many (a UI reads a large backlog across ticks) and sets `behind` when more wait.
+   */
+  sync(maxRows?: number): number;
+  /** The last sync(maxRows) left committed events for the next call. */
+  behind: boolean;
   /** Appends lines printed by this front end (shown in the log view, not stored). */
   print(text: string, level?: string): void;
   setLogFilter(patch: Partial<LogFilter>): void;
@@ -126,6 +131,7 @@ const countLines = (s: Pick<AgentStoreState, 'log' | 'console'>, rows = s.log.ro
 export function createAgentStore(state: StateDb, config: AgentConfig, root: string): AgentStore {
   let consoleSeq = 0;
   let firstLook = true;
+  let lastRefresh = 0;
 
   /** The newest events matching `filter`, as a following log view. */
   const tailView = (filter: LogFilter): LogView => {
@@ -145,6 +151,7 @@ export function createAgentStore(state: StateDb, config: AgentConfig, root: stri
     agents: [],
     log: { filter: { agent: null, minLevel: 'info' }, rows: [], follow: true, offset: 0, hasOlder: false, hasNewer: false, unseen: 0 },
     console: [],
+    behind: false,
     refresh() {
       set({
         status: readStatus(state, config, root),
@@ -153,8 +160,8 @@ export function createAgentStore(state: StateDb, config: AgentConfig, root: stri
         agents: state.agents({ limit: RECENT_AGENTS }),
       });
     },
-    sync() {
-      if (!state.changed() && get().status) return 0;
+    sync(maxRows) {
+      if (!get().behind && !state.changed() && get().status) return 0;
       let arrived = 0;
       let last = get().lastEventId;
       let events = get().events;
@@ -169,9 +176,12 @@ export function createAgentStore(state: StateDb, config: AgentConfig, root: stri
         log = tailView(log.filter);
       }
       const fresh: EventRow[] = [];
+      let budget = maxRows ?? Number.POSITIVE_INFINITY;
+      let behind = false;
       // Page through a burst so no event is skipped, keeping only the window in memory.
       for (;;) {
-        const batch = state.events({ afterId: last, limit: 5000 });
+        const limit = Math.min(5000, budget);
+        const batch = state.events({ afterId: last, limit });
         if (!batch.length) break;
         arrived += batch.length;
         last = batch[batch.length - 1]!.id;
@@ -179,7 +189,12 @@ export function createAgentStore(state: StateDb, config: AgentConfig, root: stri
         if (events.length > EVENT_WINDOW) events = events.slice(events.length - EVENT_WINDOW);
         for (const e of batch) if (matchesFilter(e, log.filter)) fresh.push(e);
         if (fresh.length > LOG_VIEW_MAX) fresh.splice(0, fresh.length - LOG_VIEW_MAX);
-        if (batch.length < 5000) break;
+        if (batch.length < limit) break;
+        budget -= batch.length;
+        if (budget <= 0) {
+          behind = true;
+          break;
+        }
       }
       if (fresh.length) {
         if (log.follow) {
@@ -194,8 +209,12 @@ export function createAgentStore(state: StateDb, config: AgentConfig, root: stri
           log = { ...log, hasNewer: true, unseen: log.unseen + fresh.length };
         }
       }
-      set({ events, lastEventId: last, eventsSeen: get().eventsSeen + arrived, log });
-      get().refresh();
+      set({ events, lastEventId: last, eventsSeen: get().eventsSeen + arrived, log, behind });
+      // Catching up on a backlog, the derived reads wait for its last page (or 150 ms).
+      if (!behind || Date.now() - lastRefresh >= 150) {
+        lastRefresh = Date.now();
+        get().refresh();
+      }
       return arrived;
     },
     print(text, level = 'info') {

@@ -12,6 +12,9 @@ import { StateDb, type ApprovalRow } from '../../src/store/state-db.js';
 import { createAgentStore, EVENT_WINDOW, LOG_VIEW_MAX, logLines } from '../../src/store/store.js';
 import { defaultConfig } from '../../src/config/config.js';
 import { tempProject } from './render.js';
+import { createDashboard, SYNC_PAGE } from '../../components/controller.js';
+import { openProject } from '../../src/config/project.js';
+import { loadSecrets } from '../../src/config/secrets.js';
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -199,6 +202,59 @@ describe('store under a burst', () => {
     store.getState().setLogFilter({ minLevel: 'warn' });
     expect(store.getState().log.rows).toHaveLength(total / 100);
     mine.close();
+    other.close();
+  });
+});
+
+describe('a large backlog', () => {
+  it('is read a page at a time: sync(maxRows) never reads more and says when more wait', () => {
+    const dir = tempProject();
+    dirs.push(dir);
+    const path = join(dir, '.agent', 'state.db');
+    const mine = new StateDb(path);
+    const other = new StateDb(path);
+    const store = createAgentStore(mine, defaultConfig('t'), dir);
+    store.getState().sync();
+    other.tx(() => {
+      for (let i = 0; i < 3500; i++) other.appendEvent({ kind: 'line', level: 'info', agent: 'LOAD', message: `e${i}` });
+    });
+    const arrived: number[] = [];
+    for (let i = 0; i < 10 && (arrived.length === 0 || store.getState().behind); i++) arrived.push(store.getState().sync(1000));
+    expect(arrived).toEqual([1000, 1000, 1000, 500]);
+    expect(store.getState().behind).toBe(false);
+    expect(store.getState().log.rows.at(-1)!.message).toBe('e3499');
+    mine.close();
+    other.close();
+  });
+
+  it('the dashboard catches up over several ticks, never reading more than a page of events in one', async () => {
+    const dir = tempProject();
+    dirs.push(dir);
+    const path = join(dir, '.agent', 'state.db');
+    const state = new StateDb(path);
+    const d = createDashboard({ project: await openProject({ cwd: dir }), secrets: loadSecrets(dir, {}), state, commands: COMMANDS, syncMs: 50 });
+    d.start();
+    // Every read of new events the dashboard makes, and how many rows it got.
+    const reads: number[] = [];
+    const events = state.events.bind(state);
+    state.events = ((q: Parameters<StateDb['events']>[0]) => {
+      const rows = events(q);
+      if (q?.afterId !== undefined) reads.push(rows.length);
+      return rows;
+    }) as StateDb['events'];
+    const other = new StateDb(path);
+    other.tx(() => {
+      for (let i = 0; i < 5_000; i++) other.appendEvent({ kind: 'line', level: 'info', agent: 'LOAD', message: `e${i}` });
+    });
+    const start = d.data.getState().eventsSeen;
+    const deadline = Date.now() + 10_000;
+    while (d.data.getState().eventsSeen - start < 5_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    expect(d.data.getState().eventsSeen - start).toBe(5_000);
+    expect(Math.max(...reads)).toBeLessThanOrEqual(SYNC_PAGE);
+    expect(reads.filter((n) => n > 0).length).toBeGreaterThanOrEqual(5_000 / SYNC_PAGE);
+    expect(d.data.getState().log.rows.at(-1)!.message).toBe('e4999');
+    d.stop();
+    state.close();
     other.close();
   });
 });
