@@ -1,6 +1,6 @@
 // status, logs, health
 import { UsageError } from '../errors.js';
-import { ago, HEALTH_LABEL, readStatus, type StatusSnapshot } from '../engine/status.js';
+import { ago, CHECK_RATING, HEALTH_LABEL, overallOf, readStatus, type StatusSnapshot } from '../engine/status.js';
 import { makeStyle, type Style } from '../cli/style.js';
 import { stdoutClosed, writeStdout } from '../cli/output.js';
 import { sleep } from '../engine/orchestrator.js';
@@ -39,6 +39,7 @@ export function renderStatus(s: StatusSnapshot, style: Style, now = Date.now()):
     style.bold(`CRM AGENT STATUS · ${s.project.name}`),
     ...(s.maintenance?.on ? [style.yellow(`⚠ MAINTENANCE MODE since ${s.maintenance.since.slice(0, 16).replace('T', ' ')} (${s.maintenance.by}): deploys paused`)] : []),
     `System Health:     ${health}`,
+    ...(s.health.checks.length ? [`                   ${s.health.checks.map((c) => `${CHECK_RATING[c.status] ?? '·'} ${c.name}`).join('  ')}`] : []),
     ...failing.map((c) => `                   ${style.red('✗')} ${c.name}: ${c.detail}`),
     `Active Agents:     ${s.agents.active}/${s.agents.max}`,
     ...s.agents.list.map((a) => `                   ${a.id} ${a.ticketId ?? ''} ${style.dim(a.phase ?? a.state)}`),
@@ -174,6 +175,9 @@ export const health = defineCommand({
       ctx.out.print(`${sym} ${r.name.padEnd(width)}  ${label}: ${r.detail}${style.dim(` (${r.ms} ms)`)}`);
     }
     const failing = results.filter((r) => r.status === 'failing');
-    return { data: { checks: results }, exitCode: failing.length ? 1 : 0 };
+    const overall = overallOf(results);
+    const count = (st: string) => results.filter((r) => r.status === st).length;
+    ctx.out.print(`System Health: ${HEALTH_LABEL[overall]}: ${count('ok')} ok, ${count('not_configured')} not configured, ${failing.length} failing${overall === 'unconfigured' ? ' (only the local checks ran: nothing external is set up yet)' : ''}`);
+    return { data: { overall, checks: results }, exitCode: failing.length ? 1 : 0 };
   },
 });

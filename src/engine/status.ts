@@ -8,7 +8,7 @@ import { mailStatus, type MailStatus } from './outbox.js';
 import { loadSecrets } from '../config/secrets.js';
 import { llmMode, type LlmMode } from '../integrations/llm/settings.js';
 
-export type Overall = 'optimal' | 'degraded' | 'failing' | 'unknown';
+export type Overall = 'optimal' | 'degraded' | 'failing' | 'unconfigured' | 'unknown';
 
 export interface StatusSnapshot {
   project: { name: string; root: string };
@@ -50,8 +50,7 @@ const CLOSED = ['deployed', 'closed'];
 export function readStatus(state: StateDb, config: AgentConfig, root: string): StatusSnapshot {
   recoverInterrupted(state, config.agents.staleAfterMs);
   const health = state.health();
-  const failing = health.filter((h) => h.status === 'failing');
-  const overall: Overall = health.length === 0 ? 'unknown' : failing.some((h) => h.name === 'state database') ? 'failing' : failing.length ? 'degraded' : 'optimal';
+  const overall = overallOf(health);
   const checkedAt = health.length ? Math.max(...health.map((h) => h.checked_at)) : null;
   // Only agents of runs still going in live processes: rows a crash left behind never count.
   const active = state.liveAgents(['running', 'starting']);
@@ -121,8 +120,28 @@ export const HEALTH_LABEL: Record<Overall, string> = {
   optimal: '🟢 OPTIMAL',
   degraded: '🟡 DEGRADED',
   failing: '🔴 FAILING',
+  unconfigured: '⚪ NOT CONFIGURED',
   unknown: '⚪ UNKNOWN',
 };
+
+/** The checks of what runs here (the state, git, the embedded databases); every other check is of something external. */
+export const LOCAL_CHECKS: ReadonlySet<string> = new Set(['state database', 'git repository', 'staging database', 'production database']);
+
+/** Each check's rating: 🟢 ok, ⚪ not configured, 🔴 failing. */
+export const CHECK_RATING: Record<string, string> = { ok: '🟢', not_configured: '⚪', failing: '🔴' };
+
+/**
+ * Pure: the system's health from its checks. Nothing external configured (every check beyond the
+ * local ones not configured) is `unconfigured`, not optimal: nothing was there to be healthy.
+ */
+export function overallOf(checks: ReadonlyArray<{ name: string; status: string }>): Overall {
+  if (!checks.length) return 'unknown';
+  const failing = checks.filter((c) => c.status === 'failing');
+  if (failing.some((c) => c.name === 'state database')) return 'failing';
+  if (failing.length) return 'degraded';
+  const external = checks.filter((c) => !LOCAL_CHECKS.has(c.name));
+  return external.length && external.every((c) => c.status === 'not_configured') ? 'unconfigured' : 'optimal';
+}
 
 function modelUsage(state: StateDb): StatusSnapshot['modelUsage'] {
   const rows = state.kvWithPrefix<{ model: string; total: Tally; byAgent: Record<string, Tally> }>('llm.usage.');

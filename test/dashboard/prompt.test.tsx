@@ -188,7 +188,7 @@ describe('quick keys', () => {
     await h.waitForFrame('UNKNOWN');
     await h.run('health');
     // health writes its results without an event; the header must not wait for R or another process.
-    await h.waitForFrame((f) => /System Health: \S+ (OPTIMAL|DEGRADED|FAILING)/.test(f), 10_000);
+    await h.waitForFrame((f) => /System Health: \S+ (OPTIMAL|DEGRADED|FAILING|NOT CONFIGURED)/.test(f), 10_000);
   });
 
   it('Ctrl-C cancels a running command first, then quits', async () => {

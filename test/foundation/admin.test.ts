@@ -89,7 +89,15 @@ describe('system', () => {
     const dir = makeProject();
     const r = await agent(['system', 'status'], { cwd: dir });
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/✓ state database[\s\S]*CRM AGENT STATUS[\s\S]*System Health:\s+🟢 OPTIMAL/);
+    // Nothing external is configured in a bare project: not OPTIMAL, and each check rated.
+    expect(r.stdout).toMatch(/✓ state database[\s\S]*System Health: ⚪ NOT CONFIGURED: 4 ok, 6 not configured, 0 failing[\s\S]*CRM AGENT STATUS[\s\S]*System Health:\s+⚪ NOT CONFIGURED/);
+    expect(r.stdout).toMatch(/🟢 state database {2}🟢 git repository {2}🟢 staging database {2}🟢 production database {2}⚪ supabase/);
+    const { overallOf } = await import('../../src/engine/status.js');
+    const local = [{ name: 'state database', status: 'ok' }, { name: 'git repository', status: 'ok' }];
+    expect(overallOf([...local, { name: 'supabase', status: 'not_configured' }])).toBe('unconfigured');
+    expect(overallOf([...local, { name: 'supabase', status: 'ok' }, { name: 'resend', status: 'not_configured' }])).toBe('optimal');
+    expect(overallOf([...local, { name: 'resend', status: 'failing' }])).toBe('degraded');
+    expect(overallOf([{ name: 'state database', status: 'failing' }])).toBe('failing');
     const logs = await agent(['system', 'logs', '--level', 'error'], { cwd: dir });
     expect(logs.code).toBe(0);
   });
