@@ -3,7 +3,8 @@
 // private tmux server: while this process holds a write transaction for 6 s (the dashboard's
 // once-a-second heartbeat falls in it six times), each keypress (h / Esc toggling the help) must
 // show on the screen within 200 ms, polled with capture-pane. Before the fix the heartbeat waited
-// out the lock on the UI thread (10 s busy timeout): one press took ~10 s. ~10 s; needs a build.
+// out the lock on the UI thread (10 s busy timeout): one press took ~10 s. And a fix typed at the
+// prompt on a copy of examples/crm runs in a child process, which Ctrl-C cancels. ~15 s; needs a build.
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -81,6 +82,38 @@ describe.skipIf(!hasTmux)(`the dashboard in a real terminal: signals, another pr
     }
     tmux('send-keys', '-t', 'lock', 'q');
     await waitPane('the exit marker', () => tmux('capture-pane', '-p', '-S', '-', '-t', 'lock').includes('__EXIT__=0'));
+  });
+
+  it('a fix typed at the prompt runs in a child process; Ctrl-C cancels it (recorded as cancelled), Ctrl-C again quits', { timeout: 90_000 }, async () => {
+    const dir = join(makeProject(), 'crm');
+    const { makeDemoCopy } = await import('../../src/commands/demo.js');
+    await makeDemoCopy(dir);
+    const created = spawnSync(process.execPath, [CLI, 'create', 'ticket', 'AI estimates are generated but not persisting to database. Voice agent says success but no record created.'], { cwd: dir, env: ENV, encoding: 'utf8' });
+    const ticket = /((?:BUG|FEAT|MIG|OPS)-\d{4}-\d{3})/.exec(created.stdout)![1]!;
+    tmux('-f', '/dev/null', 'new-session', '-d', '-s', 'fix', '-x', '120', '-y', '40', `cd '${dir}' && '${process.execPath}' '${CLI}' dashboard; echo "__EXIT__=$?"`);
+    tmux('set-option', '-t', 'fix', 'remain-on-exit', 'on');
+    await waitScreenOf('fix', 'the dashboard', (s) => s.includes('CRM AGENT'));
+    const state = new StateDb(join(dir, '.agent', 'state.db'));
+    try {
+      const session = await waitFor(() => state.liveSessions('dashboard', 60_000)[0], 10_000);
+      tmux('send-keys', '-t', 'fix', ':');
+      await waitScreenOf('fix', 'the prompt', (s) => s.includes('PROMPT'));
+      tmux('send-keys', '-t', 'fix', '-l', `fix ticket ${ticket}`);
+      tmux('send-keys', '-t', 'fix', 'Enter');
+      // The run belongs to another process: the child CLI, not the dashboard.
+      const run = await waitFor(() => state.runs({ ticketId: ticket }).find((r) => r.status === 'running' && r.pid), 20_000);
+      expect(run.pid).not.toBe(session.pid);
+      tmux('send-keys', '-t', 'fix', 'C-c');
+      await waitScreenOf('fix', 'the cancellation', (s) => s.includes('⏹ agent fix ticket: cancelled'), 30_000);
+      const ended = state.runs({ ticketId: ticket }).find((r) => r.id === run.id)!;
+      expect(['cancelled', 'interrupted']).toContain(ended.status);
+      expect(state.liveSessions('dashboard', 60_000)[0]?.pid).toBe(session.pid); // still open
+      tmux('send-keys', '-t', 'fix', 'C-c'); // nothing runs now: quits
+      const after = await waitScreenOf('fix', 'the exit marker', (s) => s.includes('__EXIT__='));
+      expect(after).toContain('__EXIT__=0');
+    } finally {
+      state.close();
+    }
   });
 
   it('SIGTERM exits 143 and SIGHUP 129, each leaving the alternate screen', { timeout: 60_000 }, async () => {
