@@ -247,7 +247,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
   };
 
   /** Runs a command line in a child CLI (see command-child.ts); its events reach the log through SQLite. */
-  const trackChild = async (line: string, words: readonly string[], label: string, routed: string | null): Promise<void> => {
+  const trackChild = async (line: string, words: readonly string[], label: string): Promise<void> => {
     const ui0 = ui.getState();
     const id = ui0.startCommand(line);
     let resolveDone!: () => void;
@@ -262,7 +262,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
         if (r.type === 'event') {
           // Stored events come through the sync like every other process's; the rest are printed.
           if (r.id !== undefined) queueSync();
-          else if (!(routed && r.message === routed)) print(formatLine(PLAIN, r.agent, r.level, r.message), r.level === 'error' || r.level === 'warn' ? r.level : 'info');
+          else print(formatLine(PLAIN, r.agent, r.level, r.message), r.level === 'error' || r.level === 'warn' ? r.level : 'info');
         } else if (r.type === 'text') print(r.text);
         else if (r.type === 'progress') ui.getState().setCommandLabel(id, r.label);
       },
@@ -404,9 +404,8 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
         return;
       }
       if (opts.cli && !IN_PROCESS.has(def.name) && !def.shellOnly) {
-        // The child routes free text itself and says so; its "Understood as" line is the same.
-        if (routed) print(`[ORCHESTRATOR] ${routed}`);
-        return trackChild(text, words, `agent ${def.name}`, routed);
+        // The child routes free text itself (the same router) and says so in its first line.
+        return trackChild(text, words, `agent ${def.name}`);
       }
       await track(text, async (ctx) => {
         if (routed) ctx.out.line('ORCHESTRATOR', 'info', routed);
@@ -448,7 +447,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
         const words = ['approve', a.id, ...(a.confirm === 'typed' ? ['--confirm', confirmationText(a)] : [])];
         print(`› ${words.map((w) => printable(w)).join(' ')}`, 'input');
         try {
-          await trackChild(`approve ${a.id}`, words, 'agent approve', null);
+          await trackChild(`approve ${a.id}`, words, 'agent approve');
         } finally {
           carrying.delete(a.id);
           sync();

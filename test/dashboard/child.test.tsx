@@ -77,3 +77,12 @@ describe('prompt commands in a child process', () => {
     await h.waitForFrame('› approve APR-9');
   });
 });
+
+describe('free text in a child', () => {
+  it('is routed by the child, which says how it understood it, once', async () => {
+    const h = await renderDashboard({ childCli: true });
+    await h.run('please create a ticket: the jobs page crashes on save');
+    const f = await h.waitForFrame('Ticket created');
+    expect(f.split('\n').filter((l) => l.includes('Understood as `agent create ticket`'))).toHaveLength(1);
+  });
+});
