@@ -10,6 +10,11 @@ export function requireTicket(ctx: CommandContext, id: string): TicketRow {
   return t;
 }
 
+/** Pure: the root causes as analyze prints them: each with its confidence, then its evidence (file:line first). */
+export function formatCauses(causes: ReadonlyArray<{ summary: string; confidence: number; evidence: readonly string[] }>): string {
+  return causes.map((c, i) => [`${i + 1}. ${c.summary} (confidence ${c.confidence}%)`, ...c.evidence.map((e) => `   - ${e}`)].join('\n')).join('\n');
+}
+
 export const analyzeTicket = defineCommand({
   name: 'analyze ticket',
   summary: 'BugHunter reads the code, types, tests and schema and reports root causes with evidence',
@@ -23,6 +28,8 @@ export const analyzeTicket = defineCommand({
     const ticket = requireTicket(ctx, args.id);
     const { analyze } = await import('../engine/pipeline.js');
     const analysis = await analyze(ctx, ticket);
+    // What --json carries, in the text output too: each cause's confidence and its file:line evidence.
+    ctx.out.print(formatCauses(analysis.rootCauses));
     return { data: { analysis } };
   },
 });

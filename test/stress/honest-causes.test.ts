@@ -49,6 +49,8 @@ describe('root causes tied to the ticket', () => {
     const r = await agent(['analyze', 'ticket', id], { cwd: dir });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain('Missing MCP tool: create_estimate_record');
+    // The text output gives each cause's confidence and file:line evidence, as --json does (issue 16).
+    expect(r.stdout).toMatch(/^1\. .*create_estimate_record.* \(confidence \d+%\)\n {3}- [\w./-]+:\d+/m);
     expect(r.stdout).toMatch(/Also found \(explains nothing in the ticket\)|Root cause found: missing foreign key estimates\.job_id/);
   });
 });
