@@ -278,13 +278,17 @@ export function firstMessage(ev: ModelEvidence): string {
 }
 
 /** Runs the model's analysis. Null means: use the offline analysis (the reason is logged). */
-export async function reasonWithModel(ev: ModelEvidence, settings: LlmSettings, ctx: Pick<PhaseContext, 'log' | 'signal' | 'runId'>): Promise<RootCause[] | null> {
+export async function reasonWithModel(ev: ModelEvidence, settings: LlmSettings, ctx: Pick<PhaseContext, 'log' | 'signal' | 'runId'> & Partial<Pick<PhaseContext, 'config'>>): Promise<RootCause[] | null> {
   const db = openStateDb(join(ev.root, '.agent', 'state.db'));
   const ledger: Ledger = new Map();
   const reports: Reports = { accepted: [], rejected: [] };
   let spent: Tally = emptyTally();
   let result: LoopResult | null = null;
+  // issue 18: the admin's own MCP tools, read ones to reproduce the symptom, write ones behind approval.
+  const mcp = await import('../../src/integrations/mcp-model-tools.js');
+  let user: Awaited<ReturnType<typeof mcp.userToolsForModel>> | null = null;
   try {
+    if (ctx.config) user = await mcp.userToolsForModel({ config: ctx.config, root: ev.root, ticketId: ev.ticket.id, agent: 'BugHunter', ctx });
     const account = ticketLedger(db, { ticketId: ev.ticket.id, runId: ctx.runId, agent: 'BugHunter', model: settings.model });
     ctx.log('info', `Reasoning with ${settings.model} (${budgetLeft(ticketUsage(db, ev.ticket.id)?.total ?? emptyTally(), settings)})`);
     try {
@@ -297,8 +301,8 @@ export async function reasonWithModel(ev: ModelEvidence, settings: LlmSettings, 
       result = await runToolLoop({
         client,
         model: settings.model,
-        system: SYSTEM_PROMPT,
-        tools: bugHunterTools(ev, ledger, reports),
+        system: user?.tools.length ? `${SYSTEM_PROMPT}\n${mcp.MCP_TOOLS_RULE}` : SYSTEM_PROMPT,
+        tools: [...bugHunterTools(ev, ledger, reports), ...(user?.tools ?? [])],
         prompt: firstMessage(ev),
         maxTurns: settings.maxTurns,
         budget: settings.budget,
@@ -316,6 +320,7 @@ export async function reasonWithModel(ev: ModelEvidence, settings: LlmSettings, 
       ctx.log('info', `Model usage (BugHunter): ${formatTally(spent)}; ticket ${ev.ticket.id} total: ${formatTally(total.total)}`, { llm: { agent: spent, ticket: total.total, model: settings.model } });
     }
   } finally {
+    await user?.close();
     db.close();
   }
   if (!result) return null;

@@ -26,7 +26,7 @@ export interface AgentModelRun {
   prompt: string;
   /** What runs instead when there is no model answer, for the warning: "the offline generation". */
   offline: string;
-  ctx: Pick<PhaseContext, 'log' | 'signal' | 'runId'>;
+  ctx: Pick<PhaseContext, 'log' | 'signal' | 'runId'> & Partial<Pick<PhaseContext, 'config'>>;
 }
 
 /** Runs the loop; null when the model could not be asked (the reason is logged as a warning). */
@@ -41,7 +41,11 @@ export async function runAgentModel(o: AgentModelRun): Promise<{ result: LoopRes
   let own: Tally = emptyTally();
   const record = { ticketId: o.ticketId, runId: ctx.runId, agent: o.agent, model: settings.model };
   const ledger = ticketLedger(db, record);
+  // issue 18: the admin's own MCP tools, read ones to look, write ones behind approval.
+  const mcp = await import('../mcp-model-tools.js');
+  let user: Awaited<ReturnType<typeof mcp.userToolsForModel>> | null = null;
   try {
+    if (ctx.config) user = await mcp.userToolsForModel({ config: ctx.config, root: o.root, ticketId: o.ticketId, agent: o.agent, ctx });
     ctx.log('info', `Reasoning with ${settings.model} (${budgetLeft(ticketUsage(db, o.ticketId)?.total ?? emptyTally(), settings)})`);
     let result: LoopResult;
     try {
@@ -54,8 +58,8 @@ export async function runAgentModel(o: AgentModelRun): Promise<{ result: LoopRes
       result = await runToolLoop({
         client,
         model: settings.model,
-        system: o.system,
-        tools: o.tools,
+        system: user?.tools.length ? `${o.system}\n${mcp.MCP_TOOLS_RULE}` : o.system,
+        tools: [...o.tools, ...(user?.tools ?? [])],
         prompt: o.prompt,
         maxTurns: settings.maxTurns,
         budget: settings.budget,
@@ -78,6 +82,7 @@ export async function runAgentModel(o: AgentModelRun): Promise<{ result: LoopRes
       const total = ledger.finish(own).total;
       ctx.log('info', `Model usage (${o.agent}): ${formatTally(own)}; ticket ${o.ticketId} total: ${formatTally(total)}`, { llm: { agent: own, ticket: total, model: settings.model } });
     }
+    await user?.close();
     db.close();
   }
 }

@@ -20,6 +20,8 @@ export interface LoopTool<S extends Zod.ZodType = Zod.ZodType> {
   name: string;
   description: string;
   schema: S;
+  /** The JSON schema the API sees when it is not the zod schema's (issue 18: an MCP server's own tool). */
+  inputSchema?: Record<string, unknown>;
   run(input: Zod.infer<S>, signal?: AbortSignal): Promise<ToolOutput> | ToolOutput;
 }
 
@@ -28,6 +30,7 @@ export function defineTool<S extends Zod.ZodType>(t: LoopTool<S>): LoopTool {
 }
 
 export function toolDefinition(t: LoopTool): ToolDefinition {
+  if (t.inputSchema) return { name: t.name, description: t.description, input_schema: t.inputSchema };
   const { $schema: _drop, ...schema } = z.toJSONSchema(t.schema) as Record<string, unknown>;
   return { name: t.name, description: t.description, input_schema: schema };
 }
