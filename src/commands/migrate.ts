@@ -368,13 +368,16 @@ export const migrateExecute = defineCommand({
     { name: 'dry-run', type: 'boolean', description: 'shadow database: replay, apply and time, estimate rows, roll back and compare' },
     { name: 'include-all', type: 'boolean', description: 'also apply pending files older than the newest applied one' },
     envFlag,
+    { name: 'with-data', type: 'boolean', description: "with --dry-run: also try the pending migrations on the environment's rows (embedded: a copy of its data directory; Postgres: a transaction rolled back, lock_timeout 5s)" },
     { name: 'recreate', type: 'boolean', description: 'rebuild a missing or damaged embedded database from the migrations (a damaged one is moved aside first; its rows are lost)' },
   ],
-  schema: (z) => z.object({ dryRun: z.optional(z.boolean()), includeAll: z.optional(z.boolean()), env: z.optional(z.enum(ENVS)), recreate: z.optional(z.boolean()) }),
+  schema: (z) => z.object({ dryRun: z.optional(z.boolean()), includeAll: z.optional(z.boolean()), env: z.optional(z.enum(ENVS)), recreate: z.optional(z.boolean()), withData: z.optional(z.boolean()) }),
   keywords: ['execute migration', 'apply migrations', 'dry run', 'db push'],
   examples: ['agent migrate execute --dry-run', 'agent migrate execute', 'agent migrate execute --env staging'],
   run: (ctx, args) => {
     if (args.recreate && args.dryRun) throw new UsageError('--recreate rebuilds a database; it does not go with --dry-run');
+    if (args.withData && !args.dryRun) throw new UsageError('--with-data goes with --dry-run: `agent migrate execute --dry-run --with-data`');
+    if (args.dryRun && args.withData) return dryRunCmd(ctx, args.env).then(async (r) => (await import('../../agents/migrator/data-dry-run.js')).withDataStep(ctx, args.env ?? 'production', r, (level, text) => ctx.out.line(AGENT, level, text)));
     return args.dryRun ? dryRunCmd(ctx, args.env) : executeCmd(ctx, { includeAll: Boolean(args.includeAll), env: args.env, recreate: args.recreate });
   },
 });
