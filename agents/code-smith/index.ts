@@ -92,13 +92,16 @@ export function codeSmith(input: CodeSmithInput, done: (files: ChangeFile[]) => 
           return item(`Identified target for ${j.cause.subject}`, ok, !tests.length ? 'the cause names no failing test to turn green' : model ? `the model fixes ${j.cause.subject}; ${tests.length} failing test(s) must pass: ${tests.map((t) => `${t.file} > ${t.name}`).join('; ')}` : `a logic fix is written only by the model (ANTHROPIC_API_KEY with llm.enabled); offline nothing is staged for ${j.cause.subject}`);
         };
         const route = findRoutePattern(files);
+        // Jobs with nothing in the project to follow: dropped, and said in the checklist.
+        const unfollowed: ChecklistItem[] = [];
         if (!route && jobs.some((j) => j.kind === 'api-route')) {
           // Not an app/api/<table>/route.ts function: the routes the project has, wherever they are.
           const a = await import('./analogy.js');
           ts ??= await a.loadTypescript();
           const near = a.nearestRouteSibling(a.findRoutes(ts, files));
           if ('none' in near) {
-            ctx.log('info', `No endpoint is generated: ${near.none}`);
+            ctx.log('warn', `No endpoint is generated: ${near.none}`);
+            unfollowed.push(...jobs.filter((j) => j.kind === 'api-route').map((j) => item(`Identified target for ${j.cause.subject}`, false, `no endpoint is generated: ${near.none}`)));
             jobs = jobs.filter((j) => j.kind !== 'api-route');
           } else routeSib = near;
         }
@@ -108,6 +111,7 @@ export function codeSmith(input: CodeSmithInput, done: (files: ChangeFile[]) => 
           j.kind === 'logic' ? logicItem(j) : item(`Identified target for ${j.cause.subject}`, Boolean(j.table) && !exists(j), !j.table ? `no table matches ${j.cause.subject}` : exists(j) ? `${routePath(j.table)} already exists; CodeSmith does not overwrite it` : `writes public.${j.table}`),
         );
         for (const i of items) if (!i.ok) ctx.log('warn', i.evidence);
+        items.push(...unfollowed);
         jobs = jobs.filter((j) => !exists(j));
         return { items, metrics: { confidence: items.length ? Math.round((items.filter((i) => i.ok).length / items.length) * 100) : 100 } };
       },
@@ -242,11 +246,14 @@ export function codeSmith(input: CodeSmithInput, done: (files: ChangeFile[]) => 
           items: [
             item('Static analysis passed', fresh.length === 0, `tsc over ${after.files} files: ${fresh.length} new diagnostics`),
             item('No new import cycles', cycles.length === 0, cycles.length ? cycles.map((c) => c.join(' -> ')).join('; ') : 'none through the generated files'),
-            item('Test coverage of generated code', (reach.percent ?? 0) >= 80, reach.percent === null ? 'no generated source' : `${reach.percent}% of generated files reached by a test${reach.untested.length ? `; untested: ${reach.untested.join(', ')}` : ''}`),
+            item('Tests import the generated code', (reach.percent ?? 0) >= 80, reach.percent === null ? 'no generated source' : `${reach.percent}% of generated files reached by a test${reach.untested.length ? `; untested: ${reach.untested.join(', ')}` : ''}`),
             ...(proof ? [proof.item] : []),
           ],
           metrics: {
-            coverage: reach.percent ?? 100,
+            // CodeSmith runs no test over the change's lines (its proof runs the tests without the source, or
+            // only the failing ones); StageAgent measures them with V8 before anything is staged.
+            coverage: null,
+            coverageInstead: `StageAgent runs the change's tests with V8 coverage and stages nothing under ${ctx.config.gates.testCoverage}% of the changed lines run${proof?.item.ok ? `; CodeSmith's proof: ${proof.item.evidence}` : ''}`,
             checksFailed: [...(fresh.length ? [`${fresh.length} new type error(s), first ${fresh[0]!.path}:${fresh[0]!.line} TS${fresh[0]!.code}`] : []), ...(proof?.failed ? [proof.failed] : [])],
           },
         };
