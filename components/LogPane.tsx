@@ -5,7 +5,7 @@ import { Box, Text } from 'ink';
 import { logLines, type LogRow } from '../src/store/store.js';
 import { useData, useUi } from './context.js';
 import { Line } from './Line.js';
-import { logDetailLines, logLine, logRowKey } from './view.js';
+import { clean, logDetailLines, logLine, logRowKey } from './view.js';
 
 export const LogPane = memo(function LogPane({ height, visible }: { height: number; visible: number }) {
   const log = useData((s) => s.log);
@@ -30,7 +30,7 @@ export const LogPane = memo(function LogPane({ height, visible }: { height: numb
     <Box borderStyle="round" borderColor={focused ? 'cyan' : 'gray'} flexDirection="column" height={height} paddingX={1} flexShrink={0}>
       <Text wrap="truncate">
         <Text bold>Log</Text>
-        <Text dimColor>{` · ${log.filter.agent ?? 'all agents'} · ${log.filter.minLevel}+${log.filter.text ? ` · /${log.filter.text}` : ''} · ${where}${start > 0 || log.hasOlder ? ' · ↑ older' : ''}${log.filter.minLevel === 'info' ? '' : ' · the level filters events; command output always shows'}`}</Text>
+        <Text dimColor>{clean(` · ${log.filter.agent ?? 'all agents'} · ${log.filter.minLevel}+${log.filter.text ? ` · /${log.filter.text}` : ''} · ${where}${start > 0 || log.hasOlder ? ' · ↑ older' : ''}${log.filter.minLevel === 'info' ? '' : ' · the level filters events; command output always shows'}`)}</Text>
       </Text>
       {shown.map((row) => (
         <LogLine key={logRowKey(row)} row={row} selected={selected !== null && selected === logRowKey(row)} />

@@ -13,7 +13,7 @@ import { helpFor } from '../src/cli/help.js';
 import { makeStyle } from '../src/cli/style.js';
 import { lineEvent } from '../src/cli/output.js';
 import { formatLine } from '../src/cli/style.js';
-import { printable } from '../src/cli/printable.js';
+import { printable, printableLines } from '../src/cli/printable.js';
 import { VERSION } from '../src/cli/run.js';
 import { explainSuggestion, route } from '../src/engine/router.js';
 import { DASHBOARD_SESSION, decide, requesterCarriesOn, resumeOf } from '../src/engine/approvals.js';
@@ -180,7 +180,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
 
   /** An error line in the log and the notice: a message can echo a ticket title, so it is shown escaped. */
   const showError = (code: number, raw: string) => {
-    const message = printable(redact(raw));
+    const message = printableLines(redact(raw));
     const prefix = code === EXIT.usage ? 'error:' : code === EXIT.approvalRequired ? '⚠' : code === EXIT.interrupted ? '⏹' : '✗';
     const level = code === EXIT.approvalRequired || code === EXIT.interrupted ? 'warn' : 'error';
     print(`${prefix} ${message}`, level);

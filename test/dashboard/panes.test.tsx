@@ -284,5 +284,10 @@ describe('a log line whole', () => {
     // An error the prompt shows (it echoes what the command said about a ticket's title).
     h.d.ui.getState().notify(`✗ ${evil}`, 'error');
     await h.waitFor(() => h.frame().split('\n').filter((l) => l.includes('\\x1b[2J')).length >= 2, 2000, 'the notice escaped');
+    // A command line with a control sequence in it (D's chooser and approvals submit lines too):
+    // its echo and the error that names the id are escaped as well.
+    await h.d.submit('ticket BUG-\x1b[2J');
+    await h.waitForFrame('› ticket BUG-\\x1b[2J');
+    expect(h.d.data.getState().console.some((c) => c.message.includes('BUG-\\x1b[2J') && c.level === 'error')).toBe(true);
   });
 });
