@@ -1,6 +1,6 @@
 // agent demo: a fresh working copy of examples/crm (its own git repository), then the dashboard
 // on it; without a terminal (or with --script) it plays the seed's example 4.1 instead.
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,6 +41,38 @@ export async function makeDemoCopy(dest: string): Promise<string> {
   return dest;
 }
 
+/** Where `agent demo` makes its copy when given no directory: one per user, made afresh each run. */
+export function defaultDemoDir(parent = tmpdir()): string {
+  return join(parent, `crm-agent-demo${process.getuid ? `-${process.getuid()}` : ''}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A fresh copy in the one default demo directory: the last run's copy (~41 MB with its databases)
+ * is replaced rather than a new one left in the temp directory each time. Refused while the demo
+ * that made it still runs there, and for a directory crm-agent did not make.
+ */
+export async function freshDefaultDemo(dest: string): Promise<void> {
+  const marker = join(dest, '.agent', 'demo.json');
+  if (existsSync(dest) && readdirSync(dest).length) {
+    if (!existsSync(marker)) throw new UsageError(`${dest} exists and is not a demo copy crm-agent made; move it, or pass a directory: \`agent demo <dir>\``);
+    const { pid } = JSON.parse(readFileSync(marker, 'utf8')) as { pid: number };
+    if (pid !== process.pid && isAlive(pid)) throw new UsageError(`a demo is still running in ${dest} (process ${pid}); close it, or pass a directory: \`agent demo <dir>\``);
+    rmSync(dest, { recursive: true, force: true });
+  }
+  await makeDemoCopy(dest);
+  mkdirSync(join(dest, '.agent'), { recursive: true }); // git-ignored in the example
+  writeFileSync(marker, JSON.stringify({ pid: process.pid, at: new Date().toISOString() }) + '\n');
+}
+
 /**
  * The demo's lines are events of the demo project, like any command's there: `agent logs` and
  * `agent status` in it show them. They are shown through the caller's reporter, whose own
@@ -70,14 +102,15 @@ export const demo = defineCommand({
   group: 'setup',
   risk: 'write', shellOnly: true,
   needsProject: false,
-  args: [{ name: 'dir', description: 'where to make the working copy (default: a new temp directory)' }],
+  args: [{ name: 'dir', description: 'where to make the working copy (default: one demo directory in the temp directory, made afresh each run)' }],
   flags: [{ name: 'script', type: 'boolean', description: 'play example 4.1 (ticket, fix, approve, staging deploy) instead of opening the dashboard' }],
   schema: (z) => z.object({ dir: z.optional(z.string()), script: z.optional(z.boolean()) }),
   keywords: ['demo', 'example', 'try'],
   examples: ['agent demo', 'agent demo --script', 'agent demo ./crm-demo'],
   async run(ctx, args) {
-    const dest = resolve(args.dir ?? join(tmpdir(), `crm-agent-demo-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}`));
-    await makeDemoCopy(dest);
+    const dest = args.dir ? resolve(args.dir) : defaultDemoDir();
+    if (args.dir) await makeDemoCopy(dest);
+    else await freshDefaultDemo(dest);
     const project = await openProject({ cwd: dest });
     let state: StateDb | undefined;
     const out = recordingReporter(ctx.out, () => (state ??= demoCtx.state()));
