@@ -50,6 +50,11 @@ export interface Analysis {
 const SYMPTOM = /\b(but|instead|never|not|no|fails?|failing|failed|errors?|missing|without|wrong|invalid|incorrect|broken|crash(es|ed)?|timeouts?|times? out|blank|empty|violates?|can't|cannot|doesn't|don't|isn't|won't)\b/i;
 
 /** file:line of the first line naming a ticket term in each of the top-ranked files. */
+/** What unblocks a ticket nothing explains: its words, which are all BugHunter reads offline. */
+function nameIt(ticketId: string): string {
+  return `name in the ticket what fails (the error text, a failing test, the table, route or tool), e.g. \`agent create ticket "<what fails>"\`; \`agent logs ${ticketId} --level debug\` shows what was checked`;
+}
+
 function leads(files: readonly SourceFile[], ranked: readonly Ranked[]): string[] {
   return ranked.slice(0, 3).map((r) => {
     const lines = files.find((f) => f.path === r.path)?.content.toLowerCase().split('\n') ?? [];
@@ -136,13 +141,18 @@ export function bugHunter(input: BugHunterInput, done: (a: Analysis) => void): A
           item('Understood business impact', ticketTerms.length >= 2, `${ticketTerms.length} domain terms: ${ticketTerms.slice(0, 8).join(', ')}`),
         ];
         // Nothing to explain: no evidence is gathered for a ticket that names no failing behaviour.
-        if (!symptom) return { items: clarity, metrics: { confidence: 0, confidenceBasis: 'the ticket states no failing behaviour' } };
+        if (!symptom) return { items: clarity, metrics: { confidence: 0, confidenceBasis: 'the ticket states no failing behaviour', unblock: nameIt(input.ticket.id) } };
         analysis = await gather(ctx);
         const top = analysis.rootCauses[0];
         const basis = top ? `${top.summary.split(' (')[0]}: ${top.evidence.filter((e) => /^the ticket|: failing test /.test(e)).join('; ')}` : analysis.unexplained!;
         return {
           items: [...clarity, item('Tied a root cause to the ticket', Boolean(top), top ? basis : analysis.unexplained!)],
-          metrics: { confidence: analysis.confidence, confidenceBasis: basis },
+          metrics: {
+            confidence: analysis.confidence,
+            confidenceBasis: basis,
+            // Failing tests that point at logic: what a model can locate and fix, offline nothing can.
+            ...(top ? {} : { unblock: /its failing tests? /.test(basis) ? `\`agent fix ticket ${input.ticket.id} --model\` (with ANTHROPIC_API_KEY) lets the model locate and fix the logic those tests point at` : nameIt(input.ticket.id) }),
+          },
         };
       },
       async analyze(): Promise<PhaseOutcome> {
@@ -175,7 +185,11 @@ export function bugHunter(input: BugHunterInput, done: (a: Analysis) => void): A
         const reproduced = analysis.rootCauses.filter((c) => c.evidence.length > 0);
         return {
           items: [item('Every root cause has evidence', reproduced.length === analysis.rootCauses.length, `${reproduced.length}/${analysis.rootCauses.length} with file:line evidence`), ...evidenceItems(mcp)],
-          metrics: { coverage: analysis.rootCauses.length ? Math.round((reproduced.length / analysis.rootCauses.length) * 100) : null },
+          // BugHunter changes no line, so no test coverage: what it checks instead is each cause's evidence.
+          metrics:
+            reproduced.length === analysis.rootCauses.length
+              ? { coverage: null, coverageInstead: `BugHunter changes no code; each of its ${analysis.rootCauses.length} root cause(s) carries file:line evidence` }
+              : { coverage: null, coverageBasis: `${analysis.rootCauses.length - reproduced.length} of ${analysis.rootCauses.length} root cause(s) carry no file:line evidence`, unblock: `\`agent logs ${input.ticket.id} --level debug\` shows what each cause rests on` },
         };
       },
       async execute(): Promise<PhaseOutcome> {

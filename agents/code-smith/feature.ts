@@ -16,6 +16,9 @@ import { fieldsFor, validatorTypes, type Column } from './generate.js';
 import { componentFile, componentName, componentPath, componentTest, findComponentPattern, findComponentTestStyle, type ComponentPattern, type ComponentTestStyle, type ComponentVariant, type PlannedComponent } from './component.js';
 import { routeTestFor, toolsTestFor, type GeneratedTest, type TestTarget } from './test-gen.js';
 import { runGeneratedTests } from './run-tests.js';
+import { changedLines, measureLineCoverage } from '../shared/line-coverage.js';
+import { coverageOutcome } from '../shared/coverage-verdict.js';
+import { diffAgainstHead } from '../../src/integrations/git.js';
 
 export type FeatureRequest = { kind: 'component'; table: string; variant: ComponentVariant } | { kind: 'test'; target: TestTarget };
 
@@ -156,7 +159,7 @@ export function codeSmithFeature(input: FeatureInput, done: (files: ChangeFile[]
         const items = [
           item('Static analysis passed', fresh.length === 0, `tsc over ${after.files} files: ${fresh.length} new diagnostics`),
           item('No new import cycles', cycles.length === 0, cycles.length ? cycles.map((c) => c.join(' -> ')).join('; ') : 'none through the generated files'),
-          item(req.kind === 'component' ? 'Test coverage of generated code' : `The test reaches ${req.target.path}`, (reach.percent ?? 0) >= 80, reach.percent === null ? 'no source file' : `${reach.percent}% reached by a test${reach.untested.length ? `; untested: ${reach.untested.join(', ')}` : ''}`),
+          item(req.kind === 'component' ? 'Tests import the generated code' : `The test reaches ${req.target.path}`, (reach.percent ?? 0) >= 80, reach.percent === null ? 'no source file' : `${reach.percent}% reached by a test${reach.untested.length ? `; untested: ${reach.untested.join(', ')}` : ''}`),
         ];
         let testsOk = true;
         let testEvidence = '';
@@ -177,7 +180,12 @@ export function codeSmithFeature(input: FeatureInput, done: (files: ChangeFile[]
         if (req.kind === 'test' && out.size) ctx.log(testsOk && !fresh.length ? 'ok' : 'error', `Generated test: ${tests.join(', ')}${testsOk ? '' : ' (failing)'}`);
         // A new type error or a failing generated test blocks under its own name, with its reason.
         const checksFailed = [...(fresh.length ? [`${fresh.length} new type error(s), first ${fresh[0]!.path}:${fresh[0]!.line} TS${fresh[0]!.code}`] : []), ...(testsOk ? [] : [`generated tests fail: ${testEvidence}`])];
-        return { items, metrics: { coverage: reach.percent ?? 0, checksFailed } };
+        // Coverage: the share of the generated lines the generated tests executed (V8), none when no test ran.
+        const run = testRun && input.testCommand ? await testRun : null;
+        const coverage = run?.coverage ?? (await measureLineCoverage(null, changedLines(await diffAgainstHead(input.root, [...out.values()])), (p) => overlay.get(p) ?? null));
+        const cov = coverageOutcome({ coverage, testCommand: input.testCommand ?? null, ran: run?.command ?? null, passed: run?.ok ? run.passed : null, changed: [...out.keys()], migrations: 0, dryRun: null }, ctx.config.gates.testCoverage);
+        items.push(item('Test coverage of the generated lines', cov.ok, cov.evidence));
+        return { items, metrics: { ...cov.metrics, checksFailed } };
       },
       async execute(): Promise<PhaseOutcome> {
         const existing = new Set(files.map((f) => f.path));

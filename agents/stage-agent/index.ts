@@ -10,7 +10,8 @@ import { typeCheck } from '../shared/ts-diagnostics.js';
 import type { TestFailure } from '../shared/test-failures.js';
 import type { ChangeSetInput, GateResult, Manifest } from '../shared/change-set.js';
 import { readProjectFiles, type SourceFile } from '../shared/project-files.js';
-import { buildGraph, testReach } from '../shared/import-graph.js';
+import { changedLines, measureLineCoverage } from '../shared/line-coverage.js';
+import { coverageOutcome } from '../shared/coverage-verdict.js';
 import { writeChangeSet } from './writer.js';
 import { testWithChange } from '../shared/verify-worktree.js';
 import { selectTests, type TestBaseline, type TestSelection } from './test-selection.js';
@@ -91,7 +92,15 @@ export function stageAgent(input: StageInput, done: (m: Manifest) => void): Agen
         baseSha = await headSha(input.root);
         return {
           items: [item('Collected the agents’ changes', files.length > 0, `${files.length} file(s), ${input.change.migrations.length} migration(s)`), item('Base revision known', baseSha !== null, baseSha ? `HEAD ${baseSha.slice(0, 12)}` : 'the repository has no commits')],
-          metrics: { confidence: files.length && baseSha ? 100 : 0 },
+          metrics: {
+            confidence: files.length && baseSha ? 100 : 0,
+            // Nothing to stage means the agents before it wrote nothing: their checklists say why.
+            ...(!files.length
+              ? { confidenceBasis: 'no agent produced a change to stage (0 files, 0 migrations)', unblock: `${input.change.ticket ? `\`agent logs ${input.change.ticket.id} --level debug\`` : '`agent logs --level debug`'} shows each agent's checklist and why it wrote nothing` }
+              : !baseSha
+                ? { confidenceBasis: 'the repository has no commits to stage the change against', unblock: 'commit the project first (`git add -A && git commit -m "initial"`)' }
+                : {}),
+          },
         };
       },
       async analyze(): Promise<PhaseOutcome> {
@@ -115,7 +124,8 @@ export function stageAgent(input: StageInput, done: (m: Manifest) => void): Agen
         const plan = input.testCommand ? await planTests(input.root, input.testCommand, after, [...changed], baseSha, input.baseline ?? null) : null;
         if (plan) ctx.log('info', plan.announce);
         // The tests run in a child process; the type check runs here meanwhile.
-        const testRun = plan?.command && !ctx.signal.aborted ? testWithChange(input.root, patch, plan.command, ctx.signal) : null;
+        // With V8 coverage: the gate's figure is the share of changed lines those tests execute.
+        const testRun = plan?.command && !ctx.signal.aborted ? testWithChange(input.root, patch, plan.command, ctx.signal, undefined, { coverage: true }) : null;
         testRun?.catch(() => undefined); // awaited below; a type-check failure must not leave it unhandled
         const [before, typed] = [await typeCheck(input.root), await typeCheck(input.root, overlay)];
         const fresh = typed.diagnostics.filter((d) => !before.diagnostics.some((b) => b.path === d.path && b.message === d.message));
@@ -147,9 +157,13 @@ export function stageAgent(input: StageInput, done: (m: Manifest) => void): Agen
         } else items.push(item('All tests passing', false, 'no test command: set test.command in agent.config.json'));
         typesClean = fresh.length === 0;
         testsPass = Boolean(tests?.ok) && failed === 0;
-        const reach = testReach(buildGraph(after), files.map((f) => f.path));
-        items.push(item('Test coverage of the changed code', (reach.percent ?? 100) >= 80, reach.percent === null ? 'no code files changed' : `${reach.percent}% of changed code files are reached by a test${reach.untested.length ? `; untested: ${reach.untested.join(', ')}` : ''}`));
-        return { items, metrics: { coverage: reach.percent ?? 100 } };
+        const ran = testRun ? await testRun : null;
+        // No run (no test file can reach the change): no changed line ran; the text is the change's.
+        const coverage = ran?.coverage ?? (input.testCommand ? await measureLineCoverage(null, changedLines(patch), (p) => overlay.get(p) ?? null) : null);
+        const dryRun = input.gates().find((g) => /^migrator/i.test(g.agent) && g.phase === 'validate' && g.ok);
+        const cov = coverageOutcome({ coverage, testCommand: input.testCommand, ran: plan?.command ?? null, passed: testsPass ? tests?.passed ?? null : null, changed: [...changed], migrations: input.change.migrations.length, dryRun: dryRun?.detail ?? null }, ctx.config.gates.testCoverage);
+        items.push(item('Test coverage of the changed lines', cov.ok, cov.evidence));
+        return { items, metrics: cov.metrics };
       },
       async execute(ctx): Promise<PhaseOutcome> {
         const pre = [

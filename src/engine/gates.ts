@@ -15,13 +15,19 @@ export interface PhaseMetrics {
   /** plan: failure scenarios and how many have a mitigation. */
   scenarios?: number;
   mitigated?: number;
-  /** validate: test coverage of the touched code, 0..100 (null: not measurable here). */
+  /** validate: the share of the change's lines its tests executed (V8 coverage), 0..100; null: not measured. */
   coverage?: number | null;
+  /** validate: what the coverage rests on (the lines no test ran), or why it could not be measured and what would measure it. */
+  coverageBasis?: string;
+  /** validate: where this phase measures no coverage (no code line changed, or another agent runs the tests), what was checked in its place. */
+  coverageInstead?: string;
   /** execute: preconditions checked and how many held. */
   preconditions?: number;
   preconditionsMet?: number;
   /** verify: errors seen after executing. */
   postErrors?: number;
+  /** Any phase: what would unblock its gate (a command, a setting), said when it blocks; each gate has a default. */
+  unblock?: string;
   /** Any phase: checks that must hold whatever the thresholds say (a new type error, a dry run
    * that failed). Each blocks the phase under its own name, not under the phase's threshold. */
   checksFailed?: string[];
@@ -49,15 +55,42 @@ export interface GateItem {
 
 /**
  * A blocked gate names what blocked it: the phase's unmet checklist items with their evidence (the
- * cycle's files, the precondition not met), not only a count. Pure.
+ * cycle's files, the precondition not met), not only a count, and what would unblock it. Pure.
  */
-export function evaluateGate(phase: Phase, m: PhaseMetrics, gates: AgentConfig['gates'], items: readonly GateItem[] = []): GateVerdict {
+export function evaluateGate(phase: Phase, m: PhaseMetrics, gates: AgentConfig['gates'], items: readonly GateItem[] = [], ticketId: string | null = null): GateVerdict {
   const verdict = gateVerdict(phase, m, gates);
-  const unmet = items.filter((i) => !i.ok);
+  if (verdict.type === 'pass') return verdict;
+  // An item whose evidence the reason already gives (the coverage basis) is not said twice.
+  const unmet = items.filter((i) => !i.ok && !verdict.reason.includes(i.evidence) && !(m.coverageBasis && i.evidence.includes(m.coverageBasis)));
+  // A phase that measured nothing is the agent's fault: no step of the admin's unblocks it.
+  const silent = verdict.reason.startsWith(`the ${phase} phase reported no `);
+  const hint = m.unblock ?? (m.checksFailed?.length || silent ? null : defaultUnblock(phase, m, ticketId));
+  const unblock = hint ? `; to unblock: ${hint}` : '';
   // A failed check names itself; an understand gate with a basis already says why.
-  if (verdict.type === 'pass' || !unmet.length || m.checksFailed?.length || (phase === 'understand' && m.confidenceBasis)) return verdict;
+  if (!unmet.length || m.checksFailed?.length || (phase === 'understand' && m.confidenceBasis)) return { ...verdict, reason: `${verdict.reason}${unblock}` };
   const named = unmet.slice(0, 3).map((i) => `${i.item} (${i.evidence.length > 200 ? `${i.evidence.slice(0, 199)}…` : i.evidence})`);
-  return { ...verdict, reason: `${verdict.reason}; unmet: ${named.join('; ')}${unmet.length > 3 ? `; and ${unmet.length - 3} more` : ''}` };
+  return { ...verdict, reason: `${verdict.reason}; unmet: ${named.join('; ')}${unmet.length > 3 ? `; and ${unmet.length - 3} more` : ''}${unblock}` };
+}
+
+/** What unblocks a gate when the phase did not say: the step or command, per gate. Pure. */
+function defaultUnblock(phase: Phase, m: PhaseMetrics, ticketId: string | null): string {
+  const logs = ticketId ? `\`agent logs ${ticketId} --level debug\`` : '`agent logs --level debug`';
+  switch (phase) {
+    case 'understand':
+      return `${logs} shows what was checked`;
+    case 'analyze':
+      return 'break the cycle (move what its files share into a module of their own), then run the command again';
+    case 'plan':
+      return `${logs} lists each failure scenario and its mitigation`;
+    case 'validate':
+      return m.coverage === null || m.coverage === undefined
+        ? 'set test.command in agent.config.json to a command that runs the tests on Node (or gates.testCoverage to 0 to stage without coverage)'
+        : 'add a test that runs the changed lines (`agent generate test <file>`), or lower gates.testCoverage in agent.config.json';
+    case 'execute':
+      return `${logs} lists each precondition and what was measured`;
+    case 'verify':
+      return '`git status` shows edits to the changed files since HEAD: commit them, then run the command again';
+  }
 }
 
 function gateVerdict(phase: Phase, m: PhaseMetrics, gates: AgentConfig['gates']): GateVerdict {
@@ -86,13 +119,14 @@ function gateVerdict(phase: Phase, m: PhaseMetrics, gates: AgentConfig['gates'])
     case 'validate':
       if (m.coverage === undefined) return missing('test coverage');
       if (m.coverage === null) {
+        if (m.coverageInstead) return { type: 'pass', gate, detail: `in place of test coverage: ${m.coverageInstead}` };
         return gates.testCoverage === 0
           ? { type: 'pass', gate, detail: 'coverage not measured; threshold is 0%' }
-          : { type: 'block', gate, reason: `test coverage could not be measured (required ${gates.testCoverage}%)` };
+          : { type: 'block', gate, reason: `test coverage could not be measured: ${m.coverageBasis ?? 'the validate phase said not why'} (required ${gates.testCoverage}%)` };
       }
       return m.coverage >= gates.testCoverage
-        ? { type: 'pass', gate, detail: `coverage ${m.coverage}% >= ${gates.testCoverage}%` }
-        : { type: 'block', gate, reason: `test coverage ${m.coverage}% is below the required ${gates.testCoverage}%` };
+        ? { type: 'pass', gate, detail: `coverage ${m.coverage}% >= ${gates.testCoverage}%${m.coverageBasis ? ` (${m.coverageBasis})` : ''}` }
+        : { type: 'block', gate, reason: `test coverage ${m.coverage}% is below the required ${gates.testCoverage}%${m.coverageBasis ? `: ${m.coverageBasis}` : ''}` };
     case 'execute': {
       if (m.preconditions === undefined) return missing('preconditions');
       const met = m.preconditionsMet ?? 0;

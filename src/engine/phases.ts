@@ -81,7 +81,7 @@ export async function runPhases(opts: PhaseRunOptions, handlers: PhaseHandlers):
       if (!it.evidence.trim()) throw new Error(`checklist item "${it.item}" of the ${phase} phase has no evidence`);
       state.addChecklistItem({ run_id: runId, agent_id: agentId, phase, item: it.item, ok: it.ok, evidence: it.evidence });
     }
-    const verdict = evaluateGate(phase, outcome.metrics, opts.config.gates, outcome.items);
+    const verdict = evaluateGate(phase, outcome.metrics, opts.config.gates, outcome.items, ticketId);
     const ms = Math.round(performance.now() - started);
     const gate =
       verdict.type === 'pass'

@@ -76,7 +76,7 @@ describe('orchestrator', () => {
     const dir = makeProject();
     const r = await fixture(['fixture', 'run', '--block', 'validate'], dir);
     expect(r.code).toBe(4);
-    expect(r.stderr.trim()).toBe('✗ Quality gate "test-coverage" blocked the validate phase: test coverage 12% is below the required 80%');
+    expect(r.stderr.trim()).toBe('✗ Quality gate "test-coverage" blocked the validate phase: test coverage 12% is below the required 80%; to unblock: add a test that runs the changed lines (`agent generate test <file>`), or lower gates.testCoverage in agent.config.json');
     expect(r.stdout).toContain('plan done');
     expect(r.stdout).not.toContain('validate done\n[TESTAGENT] ✓ execute');
     const status = JSON.parse((await agent(['status', '--json'], { cwd: dir })).stdout);

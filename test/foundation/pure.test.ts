@@ -108,8 +108,8 @@ describe('quality gates (seed 6.3)', () => {
     expect(evaluateGate('understand', { confidence: 95 }, gates).type).toBe('pass');
     expect(evaluateGate('understand', { confidence: 94 }, gates)).toMatchObject({ type: 'block', gate: 'understanding-confidence' });
     expect(evaluateGate('analyze', { criticalCycles: 1 }, gates).type).toBe('block');
-    expect(evaluateGate('plan', { scenarios: 3, mitigated: 2 }, gates)).toMatchObject({ type: 'block', reason: '1 of 3 failure scenarios have no mitigation' });
-    expect(evaluateGate('validate', { coverage: null }, gates)).toMatchObject({ type: 'block', reason: 'test coverage could not be measured (required 80%)' });
+    expect(evaluateGate('plan', { scenarios: 3, mitigated: 2 }, gates)).toMatchObject({ type: 'block', reason: expect.stringMatching(/^1 of 3 failure scenarios have no mitigation; to unblock: `agent logs --level debug` lists each failure scenario and its mitigation$/) });
+    expect(evaluateGate('validate', { coverage: null }, gates)).toMatchObject({ type: 'block', reason: expect.stringMatching(/^test coverage could not be measured: the validate phase said not why \(required 80%\); to unblock: set test.command/) });
     expect(evaluateGate('execute', { preconditions: 2, preconditionsMet: 2 }, gates).type).toBe('pass');
     expect(evaluateGate('verify', { postErrors: 0 }, gates).type).toBe('pass');
   });
