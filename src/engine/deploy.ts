@@ -438,7 +438,9 @@ function deploySteps(ctx: CommandContext, e: StepEnv): Array<Step<DeployState>> 
             signal: ctx.signal,
             onLine: (l) => l.trim() && state.appendEvent({ kind: 'output', level: 'debug', agent: 'DEPLOY', ticketId: cs.ticket_id, message: l }),
           });
-          if (r.exitCode !== 0) throw new WorkFailedError(`deploy step failed (exit ${r.exitCode}): ${command}: ${r.output.split('\n').slice(-3).join(' ').trim()}`);
+          // The exit code once; the output's last lines only when it printed any.
+          const tail = r.output.split('\n').slice(-3).join(' ').trim();
+          if (r.exitCode !== 0) throw new WorkFailedError(`deploy step failed (exit ${r.exitCode}): ${command}${tail ? `: ${tail}` : ' (it printed nothing)'}`);
         }
       },
     },

@@ -146,7 +146,7 @@ describe('deploy and rollback', () => {
     writeFileSync(join(dir, 'agent.config.json'), JSON.stringify({ environments: { staging: { deploy: ['echo deploying', 'exit 7'] } } }));
     const { ctx, lines } = await context(dir);
     const cs = await stage(ctx, dir, input({ migrations: [{ version: '1', name: 'm', upPath: 'a', downPath: 'b', up: 'u', down: 'd', findings: [], destructive: false }] }));
-    await expect(fileDeploy(ctx, dir, cs, 'staging')).rejects.toThrow(/failed at deploy steps: deploy step failed \(exit 7\): exit 7.*undid migrations, branch/);
+    await expect(fileDeploy(ctx, dir, cs, 'staging')).rejects.toThrow(/failed at deploy steps: deploy step failed \(exit 7\): exit 7 \(it printed nothing\).*undid migrations, branch/);
     expect(readFileSync(join(dir, 'applied.txt'), 'utf8')).toBe('');
     expect(spawnSync('git', ['rev-parse', '--verify', 'agent/bug-2026-001'], { cwd: dir }).status).not.toBe(0);
     expect(ctx.state().deployments()[0]!.status).toBe('failed');
