@@ -300,9 +300,9 @@ const camel = (s: string) => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpp
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
- * Renames a sibling's words to the new thing's in one pass: the tool name whole, then the table
- * and its row noun in each casing (clients/Clients/CLIENTS, client/Client/CLIENT, createClient),
- * where they stand as words of an identifier or a text.
+ * Renames a sibling's words to the new thing's in one pass: the tool name whole (create_client,
+ * createClient, CreateClient), then the table and its row noun in each casing (clients/Clients/
+ * CLIENTS, client/Client/CLIENT) where they stand as words of an identifier or a text.
  */
 export function renamer(pairs: ReadonlyArray<readonly [string, string]>): (text: string) => string {
   const map = new Map<string, string>();
@@ -312,7 +312,8 @@ export function renamer(pairs: ReadonlyArray<readonly [string, string]>): (text:
   }
   if (!map.size) return (s) => s;
   const keys = [...map.keys()].sort((a, b) => b.length - a.length);
-  // A word: not glued to more lower-case letters on either side (createClient's Client is a word).
+  // A word: no lower-case letter glued on either side. client_id and Clients are words; the Client
+  // of another camelCase name is not (supabase-js's createClient stays as it is).
   const re = new RegExp(`(?<![a-z])(${keys.map(escape).join('|')})(?![a-z])`, 'g');
   return (text) => text.replace(re, (m) => map.get(m) ?? m);
 }
@@ -676,24 +677,35 @@ export interface RouteSibling {
  * project keeps most routes in, the shortest first. Null, with every route seen and why none fits.
  */
 export function nearestRouteSibling(routes: readonly RouteInfo[]): RouteSibling | { none: string } {
-  const fits = routes.filter((r) => !r.edge && r.methods.some((m) => m.method === 'POST') && r.uses.some((u) => u.op === 'insert'));
-  const best = fits.sort((a, b) => a.file.content.length - b.file.content.length)[0];
+  const fits = routes.filter((r) => r.methods.some((m) => m.method === 'POST') && r.uses.some((u) => u.op === 'insert'));
+  // The app's own routes first; an Edge Function when that is where the project writes rows.
+  const best = fits.sort((a, b) => Number(a.edge) - Number(b.edge) || a.file.content.length - b.file.content.length)[0];
   if (best) {
     const table = best.uses.find((u) => u.op === 'insert')!.table;
-    return { route: best, table, why: `${best.file.path}: POST${best.methods.find((m) => m.method === 'POST')!.factory ? ` = ${best.methods.find((m) => m.method === 'POST')!.factory}(…)` : ''} inserts into ${table}` };
+    const post = best.methods.find((m) => m.method === 'POST')!;
+    return { route: best, table, why: `${best.file.path}: ${best.edge ? 'an Edge Function whose POST' : `POST${post.factory ? ` = ${post.factory}(…)` : ''}`} inserts into ${table}` };
   }
   if (!routes.length) return { none: 'the project has no route handlers (app/api/**/route.ts, supabase/functions/*/index.ts)' };
   const seen = routes.slice(0, 6).map(describeRoute).join('; ');
   return { none: `none of the ${routes.length} route handler(s) seen posts a row into a table, so none shows how this project writes one: ${seen}${routes.length > 6 ? `; and ${routes.length - 6} more` : ''}` };
 }
 
+/**
+ * Where the new route for `table` goes: beside the sibling, at the same depth (its relative imports
+ * hold as they are), in a folder named like the sibling's for the new entity (clients -> notes,
+ * create-client -> create-note), or named for the table.
+ */
+export function newRoutePath(s: RouteSibling, table: string): string {
+  const rename = renamer(entityPairs(s.table, table));
+  const dir = posix.dirname(s.route.file.path);
+  const base = posix.basename(dir);
+  return posix.join(posix.dirname(dir), rename(base) !== base ? rename(base) : table, posix.basename(s.route.file.path));
+}
+
 /** The new route for `table` as a transformation of the sibling route, at the sibling's place for the new table. */
 export function routeByAnalogy(ts: Ts, s: RouteSibling, table: string, from: readonly Field[], to: readonly Field[]): AnalogyFile & { rename: (t: string) => string } {
   const rename = renamer(entityPairs(s.table, table));
-  // The new route sits beside the sibling, at the same depth: its relative imports hold as they are.
-  const dir = posix.dirname(s.route.file.path);
-  const named = posix.basename(dir) === s.table || posix.basename(dir) === singular(s.table);
-  const path = posix.join(posix.dirname(dir), named ? rename(posix.basename(dir)) : table, posix.basename(s.route.file.path));
+  const path = newRoutePath(s, table);
   const content = transform(ts, s.route.file.content, rename, from, to, path).code;
   return { path, content, reason: `the API endpoint for ${table}, following ${s.why}`, rename };
 }

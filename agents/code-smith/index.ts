@@ -12,7 +12,8 @@ import { typeCheck } from '../shared/ts-diagnostics.js';
 import { findRoutePattern, findToolPattern, type RoutePattern, type ToolPattern } from './patterns.js';
 import { addTool, fieldsFor, registerToolsFile, routeFile, toolObject, validatorTypes, type Column } from './generate.js';
 import { placeTest, registryToolTest, routeTestFor, siblingRouteTest, testPathFor, type GeneratedTest } from './test-gen.js';
-import type { RouteSibling, ToolSibling, Typescript } from './analogy.js';
+// analogy.ts is light; the compiler it reads code with is imported only when it runs (loadTypescript).
+import { newRoutePath, type RouteSibling, type ToolSibling, type Typescript } from './analogy.js';
 import type { TicketRow } from '../../src/store/rows.js';
 import { llmSettings } from '../../src/integrations/llm/settings.js'; // issue 6 (LLM)
 import { failingTestsOf } from './failing-tests.js';
@@ -105,7 +106,7 @@ export function codeSmith(input: CodeSmithInput, done: (files: ChangeFile[]) => 
             jobs = jobs.filter((j) => j.kind !== 'api-route');
           } else routeSib = near;
         }
-        const routePath = (table: string) => (route ? `${posix.dirname(posix.dirname(route.sibling.path))}/${table}/route.ts` : routeSib ? `${posix.dirname(posix.dirname(routeSib.route.file.path))}/${table}/${posix.basename(routeSib.route.file.path)}` : `app/api/${table}/route.ts`);
+        const routePath = (table: string) => (route ? `${posix.dirname(posix.dirname(route.sibling.path))}/${table}/route.ts` : routeSib ? newRoutePath(routeSib, table) : `app/api/${table}/route.ts`);
         const exists = (j: Job) => j.kind === 'api-route' && Boolean(j.table) && files.some((f) => f.path === routePath(j.table!));
         const items = jobs.map((j) =>
           j.kind === 'logic' ? logicItem(j) : item(`Identified target for ${j.cause.subject}`, Boolean(j.table) && !exists(j), !j.table ? `no table matches ${j.cause.subject}` : exists(j) ? `${routePath(j.table)} already exists; CodeSmith does not overwrite it` : `writes public.${j.table}`),

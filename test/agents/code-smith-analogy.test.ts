@@ -164,3 +164,20 @@ describe('on a copy of the fixture, with its own test command', () => {
     expect(after.stdout).toMatch(/Tests\s+8 passed \(8\)/);
   });
 });
+
+describe('Supabase Edge Functions', () => {
+  it('follows an Edge Function that inserts when the project writes rows there, in a folder named for the new entity', () => {
+    const edge: SourceFile[] = [
+      { path: 'supabase/functions/create-client/index.ts', content: "import { createClient } from 'npm:@supabase/supabase-js@2';\n\nDeno.serve(async (req) => {\n  if (req.method !== 'POST') return new Response('no', { status: 405 });\n  const body = await req.json();\n  const db = createClient(Deno.env.get('SUPABASE_URL')!, Deno.env.get('SUPABASE_SERVICE_ROLE_KEY')!);\n  const { data, error } = await db.from('clients').insert({ name: body.name, email: body.email ?? null }).select().single();\n  if (error) return Response.json({ error: error.message }, { status: 400 });\n  return Response.json({ client: data }, { status: 201 });\n});\n" },
+      { path: 'supabase/functions/stripe-webhook/index.ts', content: "Deno.serve(async (req) => new Response(req.method === 'POST' ? 'ok' : 'no'));\n" },
+    ];
+    const near = nearestRouteSibling(findRoutes(ts, edge));
+    if ('none' in near) throw new Error(near.none);
+    expect(near.why).toBe('supabase/functions/create-client/index.ts: an Edge Function whose POST inserts into clients');
+    const r = routeByAnalogy(ts, near, 'deals', fields('clients'), fields('deals'));
+    expect(r.path).toBe('supabase/functions/create-deal/index.ts');
+    expect(r.content).toContain("const { data, error } = await db.from('deals').insert({ client_id: body.client_id, title: body.title, amount: body.amount, stage: body.stage ?? null }).select().single();");
+    expect(r.content).toContain('return Response.json({ deal: data }, { status: 201 });');
+    expect(r.content).toContain("import { createClient } from 'npm:@supabase/supabase-js@2';"); // supabase-js's createClient is not the entity
+  });
+});
