@@ -26,7 +26,7 @@ export async function listTools(ctx: CommandContext): Promise<CommandResult> {
 export async function callTool(ctx: CommandContext, args: { tool: string; json?: string; env?: 'staging' | 'production' }): Promise<CommandResult> {
   const input = parseToolArgs(args.json);
   const env = args.env ?? 'production';
-  const client = await open(ctx);
+  const client = await open(ctx, env);
   try {
     const tools = await client.listTools();
     const tool = tools.find((t) => t.name === args.tool);
@@ -157,10 +157,11 @@ export function jsonErrorAt(text: string): number | null {
   }
 }
 
-async function open(ctx: CommandContext): Promise<McpClient> {
-  const { connectMcp, mcpTarget, NOT_CONFIGURED } = await import('../integrations/mcp-client.js');
+/** The admin's server; with an environment, that environment's own (environments.<env>.mcp) when it has one. */
+async function open(ctx: CommandContext, env?: 'staging' | 'production'): Promise<McpClient> {
+  const { connectMcp, environmentMcpTarget, mcpTarget, NOT_CONFIGURED } = await import('../integrations/mcp-client.js');
   const config = ctx.project.config();
-  const target = mcpTarget(config, ctx.secrets, ctx.project.root);
+  const target = (env ? environmentMcpTarget(config, ctx.secrets, env, ctx.project.root) : null) ?? mcpTarget(config, ctx.secrets, ctx.project.root);
   if (!target) throw new UsageError(`no MCP server is configured: ${NOT_CONFIGURED}`);
   try {
     return await ctx.out.spin('Connecting to your MCP server…', connectMcp(target, { signal: ctx.signal, timeoutMs: config.network.timeoutMs }));

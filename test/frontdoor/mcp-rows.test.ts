@@ -12,7 +12,7 @@ import * as z from 'zod';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { createClient } from '@supabase/supabase-js';
-import { cleanupProjects, makeProject } from '../helpers.js';
+import { agent, cleanupProjects, makeProject, parseNdjson } from '../helpers.js';
 import { startPostgrest, type Postgrest } from './mcp-postgrest.js';
 import { claimsSuccess, exampleArgs, idIn, saysNoRow, tablesFor } from '../../src/integrations/mcp-ticket.js';
 import { evidenceItems, reproduceThroughMcp } from '../../agents/bug-hunter/mcp-evidence.js';
@@ -176,5 +176,23 @@ describe("StageAgent's verification on staging", () => {
       status: 'skipped',
       reason: "staging's database cannot be read: STAGING_SERVICE_ROLE_KEY (named by environments.staging.supabase) is set neither in the environment nor in .env",
     });
+  });
+});
+
+describe('mcp call --env staging', () => {
+  it("calls staging's own server (environments.staging.mcp), under staging's policy; production has none here", async () => {
+    const dir = makeProject('crm-agent-mcp-rows-cli-');
+    writeFileSync(join(dir, 'agent.config.json'), JSON.stringify({ environments: { staging: { mcp: { url: mcpUrl } } } }));
+    calls.length = 0;
+    const [staging, production] = await Promise.all([
+      agent(['mcp', 'call', 'create_contact', '{"email":"linus@example.com"}', '--env', 'staging', '--json'], { cwd: dir }),
+      agent(['mcp', 'call', 'create_contact', '{"email":"ken@example.com"}', '--env', 'production'], { cwd: dir }),
+    ]);
+    expect(staging.code, staging.stderr).toBe(0);
+    expect(parseNdjson(staging.stdout).at(-1)!.data).toMatchObject({ env: 'staging', tool: 'create_contact', access: 'write', result: { ok: true, contact: { email: 'linus@example.com' } } });
+    expect(await count('contacts', 'email', 'linus@example.com')).toBe(1);
+    expect(production.code).toBe(2);
+    expect(production.stderr).toMatch(/no MCP server is configured/);
+    expect(calls.map((c) => c.tool)).toEqual(['create_contact']);
   });
 });
