@@ -4,7 +4,7 @@
 // environments.<env>.supabase in agent.config.json; the key reaches the Authorization header only.
 // Whether the call may run at all is the approval policy's (mayCallUnattended), decided before.
 import { WorkFailedError } from '../errors.js';
-import { redact, registerSecret } from '../config/redact.js';
+import { redact, redactDeep, registerSecret } from '../config/redact.js';
 import type { AgentConfig } from '../config/config.js';
 import type { CredentialName, Secrets } from '../config/secrets.js';
 import { decideApproval, mcpToolRequest } from '../engine/approval-policy.js';
@@ -150,6 +150,7 @@ export async function callAndCheckRow(client: McpClient, rows: RowsReader, tool:
     return { ...base, table, error, outcome: 'tool-failed', text: `${call} failed: ${error}` };
   }
   const answered = `${call} -> ${redact(JSON.stringify(response) ?? 'nothing').slice(0, 300)}`;
+  const kept = redactDeep(response); // what is recorded (deployment data, evidence) never holds a secret
   const id = idIn(response);
   const after = await rows.count(table, match);
   const afterCount = 'count' in after ? after.count : before;
@@ -164,13 +165,13 @@ export async function callAndCheckRow(client: McpClient, rows: RowsReader, tool:
   const checked = `checked through supabase-js at ${rows.where}`;
   if (found !== undefined) {
     const what = id !== null ? `id ${JSON.stringify(id)}` : args$;
-    return { ...base, response, table, match: by, before, after: afterCount, row: found, outcome: 'row-found', text: `${answered}; public.${table} has the row (${what}: ${redact(JSON.stringify(found)).slice(0, 200)}; ${checked})` };
+    return { ...base, response: kept, table, match: by, before, after: afterCount, row: redactDeep(found), outcome: 'row-found', text: `${answered}; public.${table} has the row (${what}: ${redact(JSON.stringify(found)).slice(0, 200)}; ${checked})` };
   }
   const claim = claimsSuccess(response) ? 'it answered success' : 'it answered';
   const missing = id !== null ? `no row with id ${JSON.stringify(id)}` : `no new row matching ${args$}`;
   return {
     ...base,
-    response,
+    response: kept,
     table,
     match: by,
     before,
