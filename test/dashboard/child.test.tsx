@@ -68,10 +68,10 @@ describe('prompt commands in a child process', () => {
     });
     await h.waitForFrame('APPROVAL REQUIRED APR-9');
     await h.press('y');
-    await h.waitFor(() => h.state.tickets().length > 0, 8000, 'the ticket the approval carries out');
+    // The ticket row is written before its line: wait for the line.
+    const created = await h.waitFor(() => h.state.events({ tail: true, limit: 50 }).find((e) => e.message.startsWith('Ticket created')), 8000, 'the ticket the approval carries out');
     const ticket = h.state.tickets()[0]!;
     expect(ticket.description).toBe('resumed by a child approve');
-    const created = h.state.events({ tail: true, limit: 50 }).find((e) => e.message.startsWith('Ticket created'))!;
     expect(created.pid).not.toBe(process.pid);
     expect(h.state.approval('APR-9')!.decided_by).toBe('dashboard');
     await h.waitForFrame('› approve APR-9');
