@@ -116,7 +116,10 @@ describe('BugHunter: success without a row', () => {
     const logs: string[] = [];
     calls.length = 0;
     const before = rest.requests.length;
-    const e = await reproduceThroughMcp(ctx(config, logs), { root: dir, ticketText: ticket, files: [] });
+    const files = [{ path: 'lib/invoices.ts', content: "export const send = (c: Client) => c.callTool('send_invoice', {});\n" }];
+    const e = await reproduceThroughMcp(ctx(config, logs), { root: dir, ticketText: ticket, files });
+    // tools/list over Streamable HTTP: the tool the code calls that the server does not register.
+    expect(e).toMatchObject({ findings: [{ tool: 'send_invoice', registered: false, text: `tools/list of ${mcpUrl.slice(7, -4)}: send_invoice (called at lib/invoices.ts:1) is not registered; the server lists 3 tools` }] });
     expect(e).toMatchObject({ status: 'gathered', protocol: 'streamable-http', write: { status: 'checked', check: { outcome: 'no-row', table: 'customers', env: 'staging', before: 0, after: 0 } } });
     if (e.status !== 'gathered' || e.write?.status !== 'checked') return;
     // notify is no column of customers: the row is looked for by name alone.
