@@ -161,7 +161,11 @@ export function jsonErrorAt(text: string): number | null {
 async function open(ctx: CommandContext, env?: 'staging' | 'production'): Promise<McpClient> {
   const { connectMcp, environmentMcpTarget, mcpTarget, NOT_CONFIGURED } = await import('../integrations/mcp-client.js');
   const config = ctx.project.config();
-  const target = (env ? environmentMcpTarget(config, ctx.secrets, env, ctx.project.root) : null) ?? mcpTarget(config, ctx.secrets, ctx.project.root);
+  const root = ctx.project.root;
+  // Without an environment (mcp tools): the admin's server, else one an environment names.
+  const target = env
+    ? (environmentMcpTarget(config, ctx.secrets, env, root) ?? mcpTarget(config, ctx.secrets, root))
+    : (mcpTarget(config, ctx.secrets, root) ?? environmentMcpTarget(config, ctx.secrets, 'staging', root) ?? environmentMcpTarget(config, ctx.secrets, 'production', root));
   if (!target) throw new UsageError(`no MCP server is configured: ${NOT_CONFIGURED}`);
   try {
     return await ctx.out.spin('Connecting to your MCP server…', connectMcp(target, { signal: ctx.signal, timeoutMs: config.network.timeoutMs }));

@@ -187,10 +187,12 @@ describe('mcp call --env staging', () => {
     const dir = makeProject('crm-agent-mcp-rows-cli-');
     writeFileSync(join(dir, 'agent.config.json'), JSON.stringify({ environments: { staging: { mcp: { url: mcpUrl } } } }));
     calls.length = 0;
-    const [staging, production] = await Promise.all([
+    const [staging, production, listed] = await Promise.all([
       agent(['mcp', 'call', 'create_contact', '{"email":"linus@example.com"}', '--env', 'staging', '--json'], { cwd: dir }),
       agent(['mcp', 'call', 'create_contact', '{"email":"ken@example.com"}', '--env', 'production'], { cwd: dir }),
+      agent(['mcp', 'tools', '--json'], { cwd: dir }),
     ]);
+    expect((parseNdjson(listed.stdout).at(-1)!.data as { tools: Array<{ name: string }> }).tools.map((t) => t.name)).toEqual(['list_customers', 'create_customer', 'create_contact']);
     expect(staging.code, staging.stderr).toBe(0);
     expect(parseNdjson(staging.stdout).at(-1)!.data).toMatchObject({ env: 'staging', tool: 'create_contact', access: 'write', result: { ok: true, contact: { email: 'linus@example.com' } } });
     expect(await count('contacts', 'email', 'linus@example.com')).toBe(1);
