@@ -131,6 +131,16 @@ describe('the new code is the sibling transformed', () => {
     expect(t.content).toContain("expect((await db.from('deals').select()).data).toHaveLength(0);");
   });
 
+  it('a tool for a table no tool touches yet gets a file named like the sibling\'s, imported by the registry', () => {
+    const sib = nearestToolSibling(toolSiblings(ts, files, findRegistries(ts, files)), 'create_note')!;
+    const made = toolByAnalogy(ts, files, sib, 'create_note', 'notes', fields('clients'), fields('notes'));
+    expect(made.files.map((f) => f.path)).toEqual(['apps/web/mcp/notes.ts', 'apps/web/mcp/handlers.ts']);
+    expect(made.files[0]!.content).toBe(
+      "import { check } from '../lib/checks';\nimport type { ToolContext, ToolResult } from './types';\n\n/** Adds a note to the studio's book. */\nexport async function create_note(args: Record<string, unknown>, { db }: ToolContext): Promise<ToolResult> {\n  const input = check(args, {\n    deal_id: { type: 'uuid', required: true },\n    body: { type: 'string', required: true },\n    pinned: { type: 'boolean' },\n  });\n  if (!input.ok) return { ok: false, problems: input.problems };\n  const { data, error } = await db.from('notes').insert(input.value);\n  if (error) return { ok: false, problems: [error.message] };\n  return { ok: true, note: data };\n}\n",
+    );
+    expect(made.files[1]!.content).toContain("import { list_deals } from './deals';\nimport type { ToolContext, ToolResult } from './types';\nimport { create_note } from './notes';");
+  });
+
   it('writes an endpoint as the factory route is written, with its test', () => {
     const near = nearestRouteSibling(findRoutes(ts, files));
     if ('none' in near) throw new Error(near.none);
