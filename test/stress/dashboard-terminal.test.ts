@@ -109,7 +109,9 @@ describe.skipIf(!hasTmux)(`the dashboard in a real terminal: signals, another pr
       expect(['cancelled', 'interrupted']).toContain(ended.status);
       expect(state.liveSessions('dashboard', 60_000)[0]?.pid).toBe(session.pid); // still open
       tmux('send-keys', '-t', 'fix', 'C-c'); // nothing runs now: quits
-      const after = await waitScreenOf('fix', 'the exit marker', (s) => s.includes('__EXIT__='));
+      await waitFor(() => tmux('capture-pane', '-p', '-S', '-', '-t', 'fix').includes('__EXIT__='), 15_000);
+      const after = tmux('capture-pane', '-p', '-S', '-', '-t', 'fix');
+      if (process.env.AGENT_E2E_VERBOSE) console.log(after);
       expect(after).toContain('__EXIT__=0');
     } finally {
       state.close();
