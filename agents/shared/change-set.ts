@@ -151,6 +151,7 @@ export function renderReview(m: Manifest, input: ChangeSetInput): string {
   }
   lines.push('', '## Quality gates', '', '| agent | phase | gate | result |', '|---|---|---|---|');
   for (const g of m.gates) lines.push(`| ${g.agent} | ${g.phase} | ${g.gate} | ${g.ok ? 'passed' : 'BLOCKED'}: ${g.detail.replace(/\|/g, '\\|')} |`);
+  lines.push('', `The gates decided after this file was written (the last agent's execute gate where it is not listed, and its verify gate) are in the run's record, with every checklist item and its evidence: ${m.ticketId ? `\`agent ticket ${m.ticketId}\`` : '`agent logs --level debug`'}.`);
   if (m.tests) {
     const c = m.tests.carried;
     lines.push('', `## Tests`, '', `${m.tests.passed} passed, ${m.tests.failed} failed.`, '');

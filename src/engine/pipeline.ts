@@ -6,6 +6,7 @@ import { Orchestrator, type Run } from './orchestrator.js';
 import { testCommandFor } from './deploy.js';
 import { appendAudit } from './audit.js';
 import { ticketLock } from './locks.js';
+import { runGates } from './run-gates.js';
 import type { Analysis } from '../../agents/bug-hunter/index.js';
 import type { ReplayedShadow } from '../../agents/migrator/agent.js';
 import { resolveTestTarget, type TestTarget } from '../../agents/code-smith/test-gen.js';
@@ -61,17 +62,16 @@ export async function analyze(ctx: CommandContext, ticket: TicketRow): Promise<A
 
 type ChangeInput = import('../../agents/stage-agent/index.js').StageInput['change'];
 
-/** The agents' gate results, as REVIEW.md and the manifest show them. */
-function gateResults(outcomes: ReadonlyArray<import('./orchestrator.js').AgentOutcome | null>) {
-  return outcomes.flatMap((o) => (o ? o.records.map((r) => ({ agent: o.agentId, phase: r.phase, gate: r.gate.gate, ok: r.gate.ok, detail: r.gate.detail })) : []));
-}
-
-/** Runs StageAgent over a change: proves it and writes the staged set; returns its manifest. */
-async function stage(ctx: CommandContext, orch: Orchestrator, run: Run, change: ChangeInput, gates: ReturnType<typeof gateResults>, baseline: Analysis['baseline'] = null) {
+/**
+ * Runs StageAgent over a change: proves it and writes the staged set; returns its manifest. REVIEW.md
+ * and the manifest get every gate the run's agents decided before the set is written (BugHunter's,
+ * CodeSmith's, the Migrator's and StageAgent's own up to validate), read from the run's events.
+ */
+async function stage(ctx: CommandContext, orch: Orchestrator, run: Run, change: ChangeInput, baseline: Analysis['baseline'] = null) {
   const { stageAgent } = await import('../../agents/stage-agent/index.js');
   let manifest: import('../../agents/shared/change-set.js').Manifest | undefined;
   const root = ctx.project.root;
-  await orch.runAgent(run, stageAgent({ root, testCommand: testCommandFor(root, ctx.project.config().test.command), gates: () => gates, change, baseline }, (m) => (manifest = m)));
+  await orch.runAgent(run, stageAgent({ root, testCommand: testCommandFor(root, ctx.project.config().test.command), gates: () => runGates(ctx.state(), run.id), change, baseline }, (m) => (manifest = m)));
   return manifest!;
 }
 
@@ -134,7 +134,6 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
         await closeShadow();
         const failed = settledAgents.find((r) => r.status === 'rejected');
         if (failed) throw failed.reason;
-        const outcomes = settledAgents.map((r) => (r.status === 'fulfilled' ? r.value : null));
         const m = await stage(
           ctx,
           orch,
@@ -147,7 +146,6 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
             migrations: db.migrations,
             rootCauses: analysis.rootCauses.map((c) => ({ summary: c.summary, evidence: c.evidence })),
           },
-          gateResults(outcomes),
           analysis.baseline,
         );
         state.insertChangeSet({ id: m.id, ticket_id: ticket.id, dir: m.dir, status: 'staged', requires_approval: m.requiresApproval ? 1 : 0, created_at: Date.now(), manifest: JSON.stringify(m) });
@@ -241,8 +239,8 @@ export async function generate(ctx: CommandContext, kind: GenerateKind, spec: st
       ctx.out.line('CODESMITH', 'ok', `Analyzing existing ${kind === 'api' ? 'route' : 'tool'} patterns for ${u.table}`, { runId: run.id });
       const cause = { id: `gen:${u.subject}`, summary: `generate ${kind} ${u.subject}`, fix: kind === 'api' ? ('api-route' as const) : ('mcp-tool' as const), subject: u.subject, evidence: [`requested: ${spec}`], confidence: 100 };
       let files: import('../../agents/shared/change-set.js').ChangeFile[] = [];
-      const o = await orch.runAgent(run, codeSmith({ root, causes: [cause], tables, columns: async (t) => columns.get(t) ?? [] }, (f) => (files = f)));
-      const m = await stage(ctx, orch, run, { ticket: null, title: `${kind} ${u.subject}`, summary: `Generated ${kind === 'api' ? 'API endpoint' : 'MCP tool'} for ${u.table}: ${spec}`, files, migrations: [] }, gateResults([o]));
+      await orch.runAgent(run, codeSmith({ root, causes: [cause], tables, columns: async (t) => columns.get(t) ?? [] }, (f) => (files = f)));
+      const m = await stage(ctx, orch, run, { ticket: null, title: `${kind} ${u.subject}`, summary: `Generated ${kind === 'api' ? 'API endpoint' : 'MCP tool'} for ${u.table}: ${spec}`, files, migrations: [] });
       return recordGenerated(ctx, run, m, kind, u.subject);
     });
   } finally {
@@ -268,9 +266,9 @@ async function generateFeature(ctx: CommandContext, kind: 'component' | 'test', 
       const { codeSmithFeature } = await import('../../agents/code-smith/feature.js');
       const request = kind === 'component' ? { kind, table: u.table, variant: u.variant ?? ('list' as const) } : { kind, target: u.target! };
       let files: import('../../agents/shared/change-set.js').ChangeFile[] = [];
-      const o = await orch.runAgent(run, codeSmithFeature({ root, request, columns: async (t) => columns.get(t) ?? [], testCommand: testCommandFor(root, ctx.project.config().test.command) }, (f) => (files = f)));
+      await orch.runAgent(run, codeSmithFeature({ root, request, columns: async (t) => columns.get(t) ?? [], testCommand: testCommandFor(root, ctx.project.config().test.command) }, (f) => (files = f)));
       const what = kind === 'component' ? `${u.variant} component for ${u.table}` : `test for ${u.subject}`;
-      const m = await stage(ctx, orch, run, { ticket: null, title: `${kind} ${kind === 'test' ? u.subject.replace(/^(src\/)?(app\/)?/, '').replace(/\.[jt]sx?$/, '').split('/').slice(-3).join(' ') : u.subject}`, summary: `Generated ${what}: ${spec}`, files, migrations: [] }, gateResults([o]));
+      const m = await stage(ctx, orch, run, { ticket: null, title: `${kind} ${kind === 'test' ? u.subject.replace(/^(src\/)?(app\/)?/, '').replace(/\.[jt]sx?$/, '').split('/').slice(-3).join(' ') : u.subject}`, summary: `Generated ${what}: ${spec}`, files, migrations: [] });
       return recordGenerated(ctx, run, m, kind, u.subject);
     });
   } finally {

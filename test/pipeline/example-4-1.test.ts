@@ -74,7 +74,11 @@ describe('example 4.1: bug fix AI-EST-142', () => {
     expect(manifest.tests.command).toContain('lib/voice-agent/agent.test.ts');
     expect(manifest.tests.command).toContain('supabase/functions/mcp-server/registry.test.ts');
     expect(manifest.tests.command).not.toContain('lib/validate.test.ts');
-    expect(readFileSync(join(dir, 'staged', stagedDir, 'REVIEW.md'), 'utf8')).toContain('## Root causes');
+    const review = readFileSync(join(dir, 'staged', stagedDir, 'REVIEW.md'), 'utf8');
+    expect(review).toContain('## Root causes');
+    // Every agent's gates: BugHunter's and StageAgent's (up to validate) beside CodeSmith's and the Migrator's.
+    for (const [agentType, phase] of [['bughunter', 'understand'], ['bughunter', 'verify'], ['codesmith', 'validate'], ['migrator', 'validate'], ['stageagent', 'understand'], ['stageagent', 'validate']]) expect(review).toMatch(new RegExp(`\\| ${agentType}-\\d+ \\| ${phase} \\| \\S+ \\| passed`));
+    expect(review).toContain(`\`agent ticket ${ticket}\``);
     // Staging touched nothing in the project itself.
     expect(existsSync(join(dir, 'app/api/estimates/route.ts'))).toBe(false);
   });
