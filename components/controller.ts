@@ -10,9 +10,8 @@ import type { CommandContext, CommandDef, CommandResult, Level, LineData, Report
 import { createContext, runCommand } from '../src/commands/dispatch.js';
 import { parseArgv, splitWords } from '../src/cli/argv.js';
 import { helpFor } from '../src/cli/help.js';
-import { makeStyle } from '../src/cli/style.js';
+import { formatLine, makeStyle } from '../src/cli/style.js';
 import { lineEvent } from '../src/cli/output.js';
-import { formatLine } from '../src/cli/style.js';
 import { printable, printableLines } from '../src/cli/printable.js';
 import { VERSION } from '../src/cli/run.js';
 import { explainSuggestion, route } from '../src/engine/router.js';
