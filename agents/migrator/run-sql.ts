@@ -123,11 +123,27 @@ export async function runFile(
     after?: (tx: Queryable) => Promise<void>;
     /** PGlite (shadow or embedded target): extensions it lacks get their inert stand-in (supabase-shims.ts). Never on a real server. */
     standIns?: boolean;
+    /**
+     * A replay (keepGoing): the whole file first in one round trip (session reset, BEGIN, the file,
+     * COMMIT), statement by statement only when that fails, for the diagnoses. Its statements are
+     * then not itemized (none timed): for replays, whose callers read only diagnoses and stand-ins.
+     */
+    batch?: boolean;
   },
 ): Promise<FileRun> {
   const statements = splitSql(sql);
   const out: FileRun = { statements: [], diagnoses: [], ms: 0, transactional: !mustRunOutsideTransaction(sql), standIns: [] };
   const t0 = performance.now();
+  if (opts.batch && opts.keepGoing && out.transactional && !opts.after && batchable(statements, opts.standIns === true)) {
+    try {
+      await db.exec(`${SESSION_RESET};\nbegin;\n${sql}\n;\ncommit;`);
+      out.ms = performance.now() - t0;
+      return out;
+    } catch {
+      // Nothing of the file stays (its transaction is rolled back); the slow path below says why.
+      await db.exec('rollback').catch(() => undefined);
+    }
+  }
   let earlier = opts.earlier;
   const exec = async (q: Queryable, st: SqlStatement, savepoint: boolean) => {
     const info = analyzeStatement(st.sql);
@@ -172,6 +188,19 @@ export async function runFile(
   }
   out.ms = performance.now() - t0;
   return out;
+}
+
+/** Pure: a file that can run in one round trip: no transaction control and no extension a stand-in replaces. */
+function batchable(statements: readonly SqlStatement[], standIns: boolean): boolean {
+  return statements.every((st) => {
+    const info = analyzeStatement(st.sql);
+    if (info.kind === 'transaction') return false;
+    if (standIns && (info.kind === 'create-extension' || info.kind === 'drop-other')) {
+      const ext = extensionStatement(st.sql);
+      return !ext || PGLITE_EXTENSIONS.includes(ext.name);
+    }
+    return true;
+  });
 }
 
 export class MigrationFailure extends Error {

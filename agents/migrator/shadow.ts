@@ -232,7 +232,7 @@ export async function runShadow(opts: ShadowRunOptions): Promise<DryRunReport> {
     const replayDiagnoses: Diagnosis[] = [];
     const notChecked = new Set<string>();
     for (const m of opts.applied) {
-      const run = await runFile(db, m.path, m.sql, { keepGoing: true, earlier: firstFailure(replayDiagnoses), standIns: true });
+      const run = await runFile(db, m.path, m.sql, { keepGoing: true, earlier: firstFailure(replayDiagnoses), standIns: true, batch: true });
       replayDiagnoses.push(...run.diagnoses);
       for (const e of run.standIns) notChecked.add(e);
     }
@@ -316,7 +316,7 @@ export async function replayInto(db: ShadowDb, files: Array<{ path: string; sql:
   const out: Diagnosis[] = [];
   const seen = new Set<string>();
   for (const f of files) {
-    const run = await runFile(db, f.path, f.sql, { keepGoing: true, earlier: firstFailure(out), standIns: true });
+    const run = await runFile(db, f.path, f.sql, { keepGoing: true, earlier: firstFailure(out), standIns: true, batch: true });
     out.push(...run.diagnoses);
     for (const name of run.standIns) {
       if (seen.has(name)) continue;

@@ -194,3 +194,22 @@ describe('scanMigrations (agent bugs scan)', () => {
     expect(fk?.fixSql).toContain('add constraint estimates_job_id_fkey foreign key (job_id) references public.jobs (id) not valid');
   });
 });
+
+describe('replay in one round trip per file (runFile batch)', () => {
+  it('a file that fails is rolled back whole and replayed statement by statement: the same diagnoses, and the good statements of it applied', async () => {
+    const { runFile } = await import('../../agents/migrator/run-sql.js');
+    const db = await openShadowDatabase({ cacheDir: TEMPLATE_CACHE });
+    try {
+      const sql = 'create table public.a (id int primary key);\ncreate table public.b (id int references public.nope (id));\ncreate table public.c (id int primary key);\n';
+      const batched = await runFile(db, 'x.sql', sql, { keepGoing: true, standIns: true, batch: true });
+      expect(batched.diagnoses.map((d) => [d.line, d.reason])).toEqual([[2, 'relation "public.nope" does not exist']]);
+      const tables = (await db.query<{ t: string }>("select table_name as t from information_schema.tables where table_schema = 'public' order by 1")).rows.map((r) => r.t);
+      expect(tables).toEqual(['a', 'c']);
+      const ok = await runFile(db, 'y.sql', 'create table public.d (id int primary key);\ncreate index d_id_idx on public.d (id);\n', { keepGoing: true, standIns: true, batch: true });
+      expect(ok.diagnoses).toEqual([]);
+      expect((await db.query("select 1 from pg_indexes where indexname = 'd_id_idx'")).rows).toHaveLength(1);
+    } finally {
+      await db.close();
+    }
+  });
+});
