@@ -146,6 +146,10 @@ describe('BugHunter: success without a row', () => {
     expect(calls.map((c) => c.tool)).toEqual(['list_customers']);
     // A staging server next to it takes the call; a policy that asks even for staging keeps it from running.
     const both = project({ admin: true, staging: true });
+    const onStaging = await reproduceThroughMcp(ctx(both.config, []), { root: both.dir, ticketText: ticket, files: [] });
+    expect(onStaging).toMatchObject({ write: { status: 'checked', check: { env: 'staging', outcome: 'no-row' } } });
+    expect(calls.map((c) => c.tool)).toEqual(['list_customers', 'list_customers', 'create_customer']);
+    calls.length = 1;
     both.config.approvals.stagingDeployment = true;
     const held = await reproduceThroughMcp(ctx(both.config, []), { root: both.dir, ticketText: ticket, files: [] });
     expect(held).toMatchObject({ write: { status: 'skipped', reason: expect.stringMatching(/^create_customer is a write tool and calling it on staging needs the admin's approval \(stagingDeployment\)/) } });
