@@ -67,6 +67,15 @@ export const agentsUpdateConfig = defineCommand({
       await ctx.requireApproval({ category: 'agentConfigChange', action: `apply ${changes.length} agent config change(s)`, touches: ['agent.config.json'], summary: changes.join('\n'), requestedBy: 'ORCHESTRATOR', resume: { command: 'agents update config', args: {} } });
     }
     state.setKv(CONFIG_KEY, comparable);
+    // Valid JSON can still name a program this machine lacks: said now, not half-way through a deploy.
+    const { describeMissing, missingPrograms, onPath } = await import('../engine/step-programs.js');
+    const steps = (['staging', 'production'] as const).flatMap((env) => {
+      const e = next.environments[env];
+      const list = (kind: string, commands: string[] | undefined) => (commands ?? []).map((command, i) => ({ where: `environments.${env}.${kind}[${i}]`, command }));
+      return [...list('deploy', e.deploy), ...list('rollback', e.rollback), ...list('maintenance.on', e.maintenance?.on), ...list('maintenance.off', e.maintenance?.off)];
+    });
+    const missing = missingPrograms(steps, onPath(ctx.project.root));
+    for (const m of missing) ctx.out.line('ORCHESTRATOR', 'warn', `${describeMissing([m])}: deploys and rollbacks that need it are refused before they start`);
     appendAudit(state, { initiator: ctx.initiator, agent: 'ORCHESTRATOR', action: 'agents.update-config', approval: ctx.approvalIds(), target: 'agent.config.json', files: ['agent.config.json'], result: before ? `${changes.length} change(s)` : 'first snapshot' });
     if (!before) ctx.out.line('ORCHESTRATOR', 'ok', `Config is valid (${next.source ?? 'embedded defaults'}); recorded as the baseline for future changes`);
     else if (!changes.length) ctx.out.line('ORCHESTRATOR', 'ok', 'Config is valid; nothing changed since it was last loaded');
@@ -74,7 +83,7 @@ export const agentsUpdateConfig = defineCommand({
       ctx.out.line('ORCHESTRATOR', 'ok', `Config is valid; ${changes.length} change(s) applied:`);
       ctx.out.print(changes.map((c) => `  ${c}`).join('\n'));
     }
-    return { data: { valid: true, changes, source: next.source } };
+    return { data: { valid: true, changes, source: next.source, missingPrograms: missing } };
   },
 });
 
@@ -143,8 +152,12 @@ export const emergencyMaintenance = defineCommand({
       ctx.out.line('ORCHESTRATOR', 'ok', `Maintenance mode is already ${args.mode}`);
       return { data: { maintenance: current ?? { on: false } } };
     }
-    await ctx.requireApproval({ category: 'emergency', action: `maintenance mode ${args.mode}`, requestedBy: 'ORCHESTRATOR', resume: { command: 'emergency maintenance', args: { mode: args.mode } } });
     const commands = ctx.project.config().environments.production.maintenance?.[args.mode] ?? [];
+    // Before the approval is asked: a step whose program is missing would fail half-way.
+    const { describeMissing, missingPrograms, onPath } = await import('../engine/step-programs.js');
+    const missing = missingPrograms(commands.map((command, i) => ({ where: `environments.production.maintenance.${args.mode}[${i}]`, command })), onPath(ctx.project.root));
+    if (missing.length) throw new UsageError(`${describeMissing(missing)}; install it or change the step in agent.config.json. Nothing was run`);
+    await ctx.requireApproval({ category: 'emergency', action: `maintenance mode ${args.mode}`, requestedBy: 'ORCHESTRATOR', resume: { command: 'emergency maintenance', args: { mode: args.mode } } });
     if (commands.length) {
       const { runShell } = await import('../integrations/shell.js');
       for (const command of commands) {

@@ -88,6 +88,7 @@ export async function deployChangeSet(ctx: CommandContext, cs: ChangeSetRow, tar
   // Before any approval is asked: an edited set, or one without a database to go to, is bad input, not a request.
   const { assertSealed, destructiveNow } = await import('../engine/seal.js');
   assertSealed(ctx.project.root, cs);
+  (await import('../engine/deploy.js')).assertStepPrograms(ctx, target, ['deploy', 'rollback']);
   const db = await environmentDatabase(ctx, target, opts);
   const touches = [...m.files.map((f) => f.path), ...m.migrations.map((x) => `migration ${x.version}_${x.name}`)];
   const same = opts.sameDatabase ? { sameDatabase: true } : {};
@@ -231,6 +232,8 @@ export const rollbackCmd = defineCommand({
   examples: ['agent rollback last', 'agent rollback BUG-2026-001 --reason "estimates page 500s"'],
   async run(ctx, args) {
     const dep = findDeployment(ctx, args.id);
+    const { assertStepPrograms, envOf } = await import('../engine/deploy.js');
+    assertStepPrograms(ctx, envOf(dep), ['rollback']); // its teardown must be able to run before anything is undone
     const approval = rollbackRequest(dep, args.reason);
     if (approval) await ctx.requireApproval(approval);
     const result = await rollbackDeployment(ctx, dep, args.reason ?? 'rollback requested by the admin');

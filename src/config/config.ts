@@ -41,6 +41,8 @@ function buildSchema(z: ZodMini) {
     url: z.optional(httpUrl),
     healthUrl: z.optional(httpUrl),
     deploy: z.optional(z.array(z.string().check(z.minLength(1)))),
+    /** Commands `agent rollback` runs after reverting the code and migrations (tear down what deploy started). */
+    rollback: z.optional(z.array(z.string().check(z.minLength(1)))),
     maintenance: z.optional(
       z.strictObject({ on: z.optional(z.array(z.string().check(z.minLength(1)))), off: z.optional(z.array(z.string().check(z.minLength(1)))) }),
     ),
@@ -126,6 +128,8 @@ export interface EnvironmentConfig {
   url?: string;
   healthUrl?: string;
   deploy: string[];
+  /** Commands `agent rollback` runs last, after the migrations and code are reverted (e.g. `docker compose down`). */
+  rollback?: string[];
   /** Commands that take the app offline and bring it back (`emergency maintenance on|off`). */
   maintenance?: { on?: string[]; off?: string[] };
   /** issue 18: this environment's tool server and Supabase project (the key: a variable's name). */

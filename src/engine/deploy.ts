@@ -20,6 +20,7 @@ import { databaseLock, holdLocks, ticketLock } from './locks.js';
 import { failpoint } from './failpoint.js';
 import { isLive } from './deployment-states.js';
 import { assertSealed } from './seal.js';
+import { describeMissing, missingPrograms, onPath } from './step-programs.js';
 import { queueDeploymentEmail, queueIncidentEmail } from './notify.js';
 import type { DatabaseTarget, EnvName } from './environments.js';
 
@@ -177,6 +178,7 @@ export async function deploy(ctx: CommandContext, opts: DeployOptions): Promise<
   const branch = `agent/${(cs.ticket_id ?? cs.id).toLowerCase()}`;
   const started = Date.now();
   const env = opts.target;
+  assertStepPrograms(ctx, env, ['deploy', 'rollback']); // before anything runs: its rollback must be able to run too
 
   let id: string;
   let data: DeploymentData;
@@ -431,17 +433,31 @@ function deploySteps(ctx: CommandContext, e: StepEnv): Array<Step<DeployState>> 
       async run(s) {
         if (done.has('deploy steps')) return;
         const commands = config.environments[env].deploy;
-        for (const command of commands) {
-          log('info', `Running: ${command}`);
-          const r = await runShell(command, {
-            cwd: env === 'production' ? root : s.data.worktree!,
-            signal: ctx.signal,
-            onLine: (l) => l.trim() && state.appendEvent({ kind: 'output', level: 'debug', agent: 'DEPLOY', ticketId: cs.ticket_id, message: l }),
-          });
-          // The exit code once; the output's last lines only when it printed any.
-          const tail = r.output.split('\n').slice(-3).join(' ').trim();
-          if (r.exitCode !== 0) throw new WorkFailedError(`deploy step failed (exit ${r.exitCode}): ${command}${tail ? `: ${tail}` : ' (it printed nothing)'}`);
+        const cwd = env === 'production' ? root : s.data.worktree!;
+        const onLine = (l: string) => l.trim() && state.appendEvent({ kind: 'output', level: 'debug', agent: 'DEPLOY', ticketId: cs.ticket_id, message: l });
+        // The environment's rollback steps tear down what these started (`docker compose down`):
+        // run when a later step or this one fails, as this step's undo.
+        const teardownSteps = config.environments[env].rollback ?? [];
+        const teardown = async () => {
+          for (const command of teardownSteps) {
+            log('info', `Running: ${command}`);
+            const r = await runShell(command, { cwd: existsSync(cwd) ? cwd : root, onLine });
+            if (r.exitCode !== 0) throw new WorkFailedError(`rollback step failed (exit ${r.exitCode}): ${command}`);
+          }
+        };
+        try {
+          for (const command of commands) {
+            log('info', `Running: ${command}`);
+            const r = await runShell(command, { cwd, signal: ctx.signal, onLine });
+            // The exit code once; the output's last lines only when it printed any.
+            const tail = r.output.split('\n').slice(-3).join(' ').trim();
+            if (r.exitCode !== 0) throw new WorkFailedError(`deploy step failed (exit ${r.exitCode}): ${command}${tail ? `: ${tail}` : ' (it printed nothing)'}`);
+          }
+        } catch (err) {
+          if (teardownSteps.length) await teardown().catch((e: Error) => log('error', e.message));
+          throw err;
         }
+        return teardownSteps.length ? teardown : undefined;
       },
     },
     {
@@ -477,11 +493,20 @@ export function rollbackGroup(state: StateDb, dep: DeploymentRow): DeploymentRow
   return group.sort((a, b) => b.started_at - a.started_at || (a.id < b.id ? 1 : -1));
 }
 
+/** Refuses (exit 2, nothing run) when a program that env's configured steps of these kinds start is not installed. */
+export function assertStepPrograms(ctx: CommandContext, env: 'staging' | 'production', kinds: ReadonlyArray<'deploy' | 'rollback'>): void {
+  const config = ctx.project.config().environments[env];
+  const steps = kinds.flatMap((k) => (config[k] ?? []).map((command, i) => ({ where: `environments.${env}.${k}[${i}]`, command })));
+  const missing = missingPrograms(steps, onPath(ctx.project.root));
+  if (missing.length) throw new UsageError(`${describeMissing(missing)}; install it or change the step in agent.config.json. Nothing was run`);
+}
+
 export async function rollback(ctx: CommandContext, first: DeploymentRow, database: DatabaseTarget, openDb: () => Promise<MigrationApplier>, reason = 'rollback requested by the admin'): Promise<RollbackResult> {
   const state = ctx.state();
   const root = ctx.project.root;
   const ids = { ticketId: first.ticket_id ?? undefined };
   const log = (level: 'info' | 'ok' | 'warn' | 'error', msg: string) => ctx.out.line('ORCHESTRATOR', level, msg, ids);
+  assertStepPrograms(ctx, envOf(first) as 'staging' | 'production', ['rollback']);
   const started = Date.now();
   const holder = `${first.id}:rollback`;
   const release = await holdLocks(state, holder, [databaseLock(database.identity), ticketLock(first.ticket_id ?? (JSON.parse(first.data) as DeploymentData).changeSetId)], {
@@ -591,6 +616,21 @@ export async function rollback(ctx: CommandContext, first: DeploymentRow, databa
       const diff = files.length ? (await git(root, ['diff', '--name-only', datas.get(firstMerged.id)!.previousSha!, 'HEAD', '--', ...files])).stdout.trim() : '';
       if (diff) left.push(`code: ${diff.split('\n').join(', ')} differ from before ${firstMerged.id} (changed since by other commits?)`);
     }
+    // The environment's rollback steps (tear down what its deploy steps started), where its deploy ran.
+    const teardown = ctx.project.config().environments[envOf(dep) as 'staging' | 'production'].rollback ?? [];
+    for (const command of teardown) {
+      const worktree = datas.get(dep.id)!.worktree;
+      log('info', `Running: ${command}`);
+      const r = await runShell(command, {
+        cwd: envOf(dep) !== 'production' && worktree && existsSync(worktree) ? worktree : root,
+        signal: ctx.signal,
+        onLine: (l) => l.trim() && state.appendEvent({ kind: 'output', level: 'debug', agent: 'DEPLOY', ticketId: dep.ticket_id, message: l }),
+      });
+      const tail = r.output.split('\n').slice(-3).join(' ').trim();
+      if (r.exitCode !== 0) left.push(`rollback step failed (exit ${r.exitCode}): ${command}${tail ? `: ${tail}` : ' (it printed nothing)'}`);
+      else reverted.push(`step ${command}`);
+    }
+    if (teardown.length) steps.push('rollback steps');
     for (const d of group) {
       const data = datas.get(d.id)!;
       if (data.worktree && existsSync(data.worktree)) await git(root, ['worktree', 'remove', '--force', data.worktree]).catch(() => rmSync(data.worktree!, { recursive: true, force: true }));

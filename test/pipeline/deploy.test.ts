@@ -141,6 +141,39 @@ describe('deploy and rollback', () => {
     ctx.close();
   });
 
+  it("a step's program that is not installed is refused before anything runs; rollback steps run after the code and migrations are reverted", async () => {
+    const dir = project();
+    const cfg = (deploy: string[], rollback: string[]) => writeFileSync(join(dir, 'agent.config.json'), JSON.stringify({ environments: { staging: { deploy, rollback } } }));
+    cfg(['echo up', 'crm-agent-no-such-program compose up -d'], []);
+    let { ctx } = await context(dir);
+    const cs = await stage(ctx, dir, input());
+    await expect(fileDeploy(ctx, dir, cs, 'staging')).rejects.toThrow(/environments\.staging\.deploy\[1\]: `crm-agent-no-such-program` is not installed \(not found on PATH; the step is "crm-agent-no-such-program compose up -d"\); .*Nothing was run/);
+    expect(ctx.state().deployments({ limit: -1 })).toEqual([]);
+    expect(spawnSync('git', ['rev-parse', '--verify', 'agent/bug-2026-001'], { cwd: dir }).status).not.toBe(0);
+    ctx.close();
+    // A deploy whose teardown could not run is refused too.
+    cfg(['echo up'], ['crm-agent-no-such-program compose down']);
+    ({ ctx } = await context(dir));
+    await expect(fileDeploy(ctx, dir, ctx.state().changeSet(cs.id)!, 'staging')).rejects.toThrow(/environments\.staging\.rollback\[0\]: `crm-agent-no-such-program` is not installed/);
+    ctx.close();
+
+    const flag = join(dir, 'running.flag');
+    cfg([`touch ${flag}`], [`rm ${flag}`]);
+    ({ ctx } = await context(dir));
+    const dep = await fileDeploy(ctx, dir, ctx.state().changeSet(cs.id)!, 'staging');
+    expect(existsSync(flag)).toBe(true);
+    const rb = await fileRollback(ctx, dir, dep);
+    expect(rb.steps).toContain('rollback steps');
+    expect(existsSync(flag)).toBe(false);
+    // A deploy whose later step fails tears down what the earlier ones started.
+    cfg([`touch ${flag}`, 'exit 3'], [`rm ${flag}`]);
+    ctx.close();
+    ({ ctx } = await context(dir));
+    await expect(fileDeploy(ctx, dir, ctx.state().changeSet(cs.id)!, 'staging')).rejects.toThrow(/deploy step failed \(exit 3\): exit 3 \(it printed nothing\)/);
+    expect(existsSync(flag)).toBe(false);
+    ctx.close();
+  });
+
   it('undoes the branch and the migrations when a later step fails', async () => {
     const dir = project();
     writeFileSync(join(dir, 'agent.config.json'), JSON.stringify({ environments: { staging: { deploy: ['echo deploying', 'exit 7'] } } }));
