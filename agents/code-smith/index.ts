@@ -112,7 +112,8 @@ export function codeSmith(input: CodeSmithInput, done: (files: ChangeFile[]) => 
           j.kind === 'logic' ? logicItem(j) : item(`Identified target for ${j.cause.subject}`, Boolean(j.table) && !exists(j), !j.table ? `no table matches ${j.cause.subject}` : exists(j) ? `${routePath(j.table)} already exists; CodeSmith does not overwrite it` : `writes public.${j.table}`),
         );
         for (const i of items) if (!i.ok) ctx.log('warn', i.evidence);
-        items.push(...unfollowed);
+        // Left out with nothing to follow: that blocks only when nothing else is left to write.
+        items.push(...(jobs.length ? unfollowed.map((u) => item(u.item.replace(/^Identified target for/, 'Left out'), true, u.evidence)) : unfollowed));
         jobs = jobs.filter((j) => !exists(j));
         return { items, metrics: { confidence: items.length ? Math.round((items.filter((i) => i.ok).length / items.length) * 100) : 100 } };
       },
@@ -230,8 +231,10 @@ export function codeSmith(input: CodeSmithInput, done: (files: ChangeFile[]) => 
         const overlay = new Map([...out.values()].map((f) => [f.path, f.content!]));
         // What proves the change runs in child processes while the type checks run in their worker.
         const command = input.testCommand !== undefined ? input.testCommand : (await import('../../src/engine/deploy.js')).testCommandFor(input.root, ctx.config.test.command);
-        const turnGreen = jobs.filter((j) => j.kind === 'logic').flatMap((j) => failingTestsOf(j.cause));
-        const proving = out.size ? proveChange(input.root, [...out.values()], turnGreen, (p) => files.find((f) => f.path === p)?.content ?? null, command, ctx.signal) : null;
+        // A logic cause's failing tests must pass; other causes may name failing tests the change turns green.
+        const must = jobs.filter((j) => j.kind === 'logic').flatMap((j) => failingTestsOf(j.cause));
+        const named = jobs.flatMap((j) => failingTestsOf(j.cause)).filter((t, i, all) => all.findIndex((x) => x.file === t.file && x.name === t.name) === i);
+        const proving = out.size ? proveChange(input.root, [...out.values()], { must, named }, (p) => files.find((f) => f.path === p)?.content ?? null, command, ctx.signal) : null;
         proving?.catch(() => undefined); // awaited below; a failing type check must not leave it unhandled
         const before = await typeCheck(input.root);
         const after = await typeCheck(input.root, overlay);

@@ -31,30 +31,42 @@ async function run(root: string, files: readonly ChangeFile[], tests: readonly s
 const title = (name: string) => name.split(' > ').pop()!;
 
 /**
- * The proof of a change set: `turnGreen` are the failing tests it must fix (a logic cause's);
- * otherwise the tests it adds or extends must fail without its source changes. `original` gives a
- * test file's content at HEAD (null: new), to tell the added tests' failures from the file's own.
+ * The proof of a change set. `tests.must` are failing tests it must fix (a logic cause's): only
+ * their passing proves it. Otherwise the tests it adds or extends must fail without its source
+ * changes, or else the failing tests its causes name (`tests.named`) must pass with it.
+ * `original` gives a test file's content at HEAD (null: new), to tell the added tests' failures
+ * from the file's own.
  */
-export async function proveChange(root: string, files: readonly ChangeFile[], turnGreen: ReadonlyArray<{ file: string; name: string }>, original: (path: string) => string | null, command: string | null, signal: AbortSignal): Promise<Proof> {
-  const label = turnGreen.length ? 'The change turns the failing tests green' : 'The change adds a test that fails without it';
-  if (!command) return { item: item(label, false, 'no test command: set test.command in agent.config.json or a "test" script in package.json'), failed: 'no test command to prove the change with' };
-  if (turnGreen.length) {
-    const paths = [...new Set(turnGreen.map((t) => t.file))];
-    const r = await run(root, files, paths, command, signal);
-    const still = turnGreen.filter((t) => r.failures.some((f) => f.file === t.file && (f.name === t.name || title(f.name) === title(t.name))));
-    const ran = Boolean(r.counts && r.counts.passed > 0);
-    const ok = ran && !still.length && r.exitCode === 0;
-    const evidence = ok
-      ? `now pass: ${turnGreen.map((t) => `${t.file} > ${t.name}`).join('; ')} (${r.counts!.passed} passed in ${paths.join(', ')}, HEAD plus the change, in a scratch worktree)`
-      : still.length
-        ? `still failing with the change: ${still.map((t) => `${t.file} > ${t.name}: ${r.failures.find((f) => f.file === t.file && title(f.name) === title(t.name))?.message ?? ''}`).join('; ')}`
-        : r.failures.length
-          ? `the failing tests' files now fail otherwise: ${r.failures.slice(0, 3).map((f) => `${f.file} > ${f.name}: ${f.message}`).join('; ')}`
-          : `\`${focusedCommand(command, paths)}\` exited ${r.exitCode} without a test count`;
-    return { item: item(label, ok, evidence), failed: ok ? null : `the failing tests do not pass with the change: ${evidence}` };
-  }
+export async function proveChange(root: string, files: readonly ChangeFile[], tests: { must: ReadonlyArray<{ file: string; name: string }>; named: ReadonlyArray<{ file: string; name: string }> }, original: (path: string) => string | null, command: string | null, signal: AbortSignal): Promise<Proof> {
+  if (!command) return { item: item(tests.must.length ? 'The change turns the failing tests green' : 'The change adds a test that fails without it', false, 'no test command: set test.command in agent.config.json or a "test" script in package.json'), failed: 'no test command to prove the change with' };
+  if (tests.must.length) return turnsGreen(root, files, tests.must, command, signal);
+  const added = await addsFailingTest(root, files, original, command, signal);
+  if (added.item.ok) return added;
+  if (!tests.named.length) return { item: item(added.item.item, false, `${added.item.evidence}, and its causes name no failing test it could turn green`), failed: `nothing proves the change: ${added.item.evidence}, and its causes name no failing test it could turn green` };
+  const green = await turnsGreen(root, files, tests.named, command, signal);
+  return green.item.ok ? green : { item: item(added.item.item, false, `${added.item.evidence}; and ${green.item.evidence}`), failed: `nothing proves the change: ${added.item.evidence}; and ${green.item.evidence}` };
+}
+
+async function turnsGreen(root: string, files: readonly ChangeFile[], turnGreen: ReadonlyArray<{ file: string; name: string }>, command: string, signal: AbortSignal): Promise<Proof> {
+  const label = 'The change turns the failing tests green';
+  const paths = [...new Set(turnGreen.map((t) => t.file))];
+  const r = await run(root, files, paths, command, signal);
+  const still = turnGreen.filter((t) => r.failures.some((f) => f.file === t.file && (f.name === t.name || title(f.name) === title(t.name))));
+  // Other failures in those files are StageAgent's to judge against HEAD; these must pass.
+  const ran = Boolean(r.counts && r.counts.passed > 0);
+  const ok = ran && !still.length;
+  const evidence = ok
+    ? `now pass: ${turnGreen.map((t) => `${t.file} > ${t.name}`).join('; ')} (${r.counts!.passed} passed${r.counts!.failed ? `, ${r.counts!.failed} other(s) failed` : ''} in ${paths.join(', ')}, HEAD plus the change, in a scratch worktree)`
+    : still.length
+      ? `still failing with the change: ${still.map((t) => `${t.file} > ${t.name}: ${r.failures.find((f) => f.file === t.file && title(f.name) === title(t.name))?.message ?? ''}`).join('; ')}`
+      : `\`${focusedCommand(command, paths)}\` exited ${r.exitCode} without a passing test`;
+  return { item: item(label, ok, evidence), failed: ok ? null : `the failing tests do not pass with the change: ${evidence}` };
+}
+
+async function addsFailingTest(root: string, files: readonly ChangeFile[], original: (path: string) => string | null, command: string, signal: AbortSignal): Promise<Proof> {
+  const label = 'The change adds a test that fails without it';
   const tests = files.filter((f) => TEST.test(f.path) && f.content !== null);
-  if (!tests.length) return { item: item(label, false, 'the change adds no test and names no failing test it turns green'), failed: 'nothing proves the change: it adds no test and turns no failing test green' };
+  if (!tests.length) return { item: item(label, false, 'the change adds no test'), failed: 'nothing proves the change: it adds no test' };
   // Only the tests, on HEAD: the code they test is not there yet, so they must fail.
   const r = await run(root, tests, tests.map((t) => t.path), command, signal);
   const added = r.failures.filter((f) => {
