@@ -186,7 +186,7 @@ benches['example-4.1'] = async () => {
   }
 };
 
-for (const name of ['dashboard', 'migrator', 'llm', 'deploy', 'backup']) {
+for (const name of ['dashboard', 'migrator', 'llm', 'deploy', 'backup', 'fix-ticket']) {
   if (!existsSync(join(root, 'bench', `${name}.mjs`))) continue;
   benches[name] = async () => {
     const r = spawnSync(process.execPath, [join(root, 'bench', `${name}.mjs`)], { stdio: 'inherit' });

@@ -66,11 +66,20 @@ if (root && out) {
   const Script = vm.Script;
   vm.Script = class extends Script { constructor(code, options) { keep(code, options); super(code, options); } };
   require('node:module').syncBuiltinESMExports();
-  // A forked worker that its runner ends with SIGTERM writes its coverage first, then dies as before.
-  if (process.send) process.on('SIGTERM', function onTerm() {
-    try { require('node:v8').takeCoverage(); } catch {}
-    if (process.listenerCount('SIGTERM') === 1) { process.removeListener('SIGTERM', onTerm); process.kill(process.pid, 'SIGTERM'); }
-  });
+  // A forked worker is ended with SIGTERM (and SIGKILL half a second later in vitest), so it never
+  // writes its coverage at exit: it writes it when it tells its runner it has stopped, and on SIGTERM.
+  if (process.send) {
+    const take = () => { try { require('node:v8').takeCoverage(); } catch {} };
+    const send = process.send;
+    process.send = function (message, ...rest) {
+      if (message && typeof message === 'object' && message.type === 'stopped') take();
+      return send.call(this, message, ...rest);
+    };
+    process.on('SIGTERM', function onTerm() {
+      take();
+      if (process.listenerCount('SIGTERM') === 1) { process.removeListener('SIGTERM', onTerm); process.kill(process.pid, 'SIGTERM'); }
+    });
+  }
 }
 `;
 
