@@ -210,6 +210,14 @@ function startTrace(d: Dashboard, writer: FrameWriter) {
   }, 10);
   lagTimer.unref();
   d.router.onKey = () => pending.push(performance.now());
+  // Memory every 250 ms: RSS against what the JS heap holds (a saw of garbage, or data kept?).
+  const memory: Array<{ t: number; rss: number; heapUsed: number; heapTotal: number; external: number }> = [];
+  const memTimer = setInterval(() => {
+    const m = process.memoryUsage();
+    const mb = (n: number) => Math.round(n / 104857.6) / 10;
+    memory.push({ t: Math.round(performance.now() - started), rss: mb(m.rss), heapUsed: mb(m.heapUsed), heapTotal: mb(m.heapTotal), external: mb(m.external + m.arrayBuffers) });
+  }, 250);
+  memTimer.unref();
   // How long each poll of SQLite (sync + refresh) and each Ink render took.
   const syncMs: number[] = [];
   const renderMs: number[] = [];
@@ -231,13 +239,14 @@ function startTrace(d: Dashboard, writer: FrameWriter) {
     onRender: (renderTime: number) => renderMs.push(renderTime),
     save(file: string) {
       clearInterval(lagTimer);
+      clearInterval(memTimer);
       const seconds = (performance.now() - started) / 1000;
       const dist = (xs: number[]) => {
         const sorted = [...xs].sort((a, b) => a - b);
         const at = (p: number) => Math.round((sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0) * 10) / 10;
         return { n: sorted.length, p50: at(0.5), p99: at(0.99), max: at(1) };
       };
-      const out = { seconds, keyToFrame, loopLag: dist(lag), syncMs: dist(syncMs), renderMs: dist(renderMs), ...writer.stats, eventsSeen: d.data.getState().eventsSeen };
+      const out = { seconds, keyToFrame, loopLag: dist(lag), syncMs: dist(syncMs), renderMs: dist(renderMs), ...writer.stats, eventsSeen: d.data.getState().eventsSeen, memory };
       writeFileSync(file, JSON.stringify(out));
     },
   };
