@@ -2,7 +2,7 @@
 // change's tests executed, or, where no code line changed, what was checked in its place (a
 // migration's dry run, tests that ran), or why nothing could be measured and what would measure it.
 import type { PhaseMetrics } from '../../src/engine/gates.js';
-import { describeMissed, NO_SOURCE, NO_V8, type LineCoverage } from './line-coverage.js';
+import { describeMissed, NO_CODE, NO_SOURCE, NO_V8, type LineCoverage } from './line-coverage.js';
 
 export interface CoverageFacts {
   coverage: LineCoverage | null;
@@ -46,6 +46,10 @@ export function coverageOutcome(f: CoverageFacts, threshold: number): { ok: bool
   if (reason === NO_V8) {
     const basis = f.ran ? `\`${f.ran}\` ${reason.replace(/^the test run /, '')}` : reason;
     return { ok: false, evidence: basis, metrics: { coverage: null, coverageBasis: basis, unblock: NOT_MEASURED } };
+  }
+  if (reason !== NO_SOURCE && reason !== NO_CODE) {
+    // Measured in part (a worker's coverage lost): nothing is claimed.
+    return { ok: false, evidence: reason, metrics: { coverage: null, coverageBasis: reason, unblock: 'run the command again; if it recurs, set gates.testCoverage to 0 in agent.config.json to stage without coverage' } };
   }
   if (reason === NO_SOURCE) {
     if (f.migrations) {

@@ -130,6 +130,7 @@ interface Compiled {
 }
 
 export const NO_SOURCE = 'the change holds no source code line (only tests, SQL or other files)';
+export const NO_CODE = 'no changed line holds executable code (types, comments or blank lines only)';
 export const NO_V8 = 'the test run wrote no V8 coverage (its command does not run the tests on Node, or it ran none)';
 
 export interface FileCoverage {
@@ -262,9 +263,10 @@ function readJson<T>(path: string): T | null {
 /**
  * Reads a finished run's coverage and measures the changed lines of the files `measuredFiles` picks.
  * `run` null: no test ran (none can reach the change), so no changed line ran. `read` gives a
- * changed file's text (default: from the run's root).
+ * changed file's text (default: from the run's root). `ranTests`: the test files the run reported;
+ * one missing from every report means a worker's coverage was lost, and nothing is claimed.
  */
-export async function measureLineCoverage(run: CoverageRun | null, changed: ReadonlyMap<string, Set<number>>, read?: (path: string) => string | null): Promise<LineCoverage> {
+export async function measureLineCoverage(run: CoverageRun | null, changed: ReadonlyMap<string, Set<number>>, read?: (path: string) => string | null, ranTests: readonly string[] = []): Promise<LineCoverage> {
   const files = measuredFiles(changed);
   if (!files.length) return { percent: null, lines: 0, executed: 0, files: [], reason: NO_SOURCE };
   const reports = run && existsSync(run.v8Dir) ? readdirSync(run.v8Dir).filter((f) => f.endsWith('.json')) : [];
@@ -277,11 +279,13 @@ export async function measureLineCoverage(run: CoverageRun | null, changed: Read
   }
   const wanted = new Map(run ? files.map((p) => [join(run.root, p), p]) : []);
   const seen = new Map<string, Map<number, boolean>>();
+  const loaded = new Set<string>();
   for (const report of reports) {
     const data = readJson<{ result: V8Script[] }>(join(run!.v8Dir, report));
     for (const script of data?.result ?? []) {
       if (!script.url.startsWith('file://') && !script.url.startsWith('/')) continue;
       const file = script.url.startsWith('file://') ? fileURLToPath(script.url) : script.url;
+      loaded.add(file);
       const path = wanted.get(file);
       if (!path) continue;
       const candidates = compiled.get(file) ?? [];
@@ -294,6 +298,8 @@ export async function measureLineCoverage(run: CoverageRun | null, changed: Read
       seen.set(path, into);
     }
   }
+  const lost = run ? ranTests.filter((t) => !loaded.has(join(run.root, t))) : [];
+  if (lost.length) return { percent: null, lines: 0, executed: 0, files: [], reason: `the V8 coverage of ${lost.slice(0, 3).join(', ')}${lost.length > 3 ? ` and ${lost.length - 3} more` : ''} was not written (the worker that ran ${lost.length > 1 ? 'them' : 'it'} ended first), so which changed lines ran is not known` };
   const out: FileCoverage[] = [];
   for (const path of files) {
     const lines = [...changed.get(path)!].sort((a, b) => a - b);
@@ -308,7 +314,7 @@ export async function measureLineCoverage(run: CoverageRun | null, changed: Read
   }
   const lines = out.reduce((n, f) => n + f.lines, 0);
   const executed = out.reduce((n, f) => n + f.executed, 0);
-  if (!lines) return { percent: null, lines: 0, executed: 0, files: out, reason: 'no changed line holds executable code (types, comments or blank lines only)' };
+  if (!lines) return { percent: null, lines: 0, executed: 0, files: out, reason: NO_CODE };
   return { percent: Math.round((executed / lines) * 100), lines, executed, files: out };
 }
 

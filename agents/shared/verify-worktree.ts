@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { git } from '../../src/integrations/git.js';
 import { parseTestCounts, runShell } from '../../src/integrations/shell.js';
 import { processScratch, type ScratchRegistrar } from '../../src/engine/scratch.js';
-import { parseFailures } from './test-failures.js';
+import { parseFailures, parseFileResults } from './test-failures.js';
 import { changedLines, coverageRun, measureLineCoverage, type LineCoverage } from './line-coverage.js';
 
 /**
@@ -24,7 +24,7 @@ export async function testWithChange(root: string, patch: string, command: strin
     // With `coverage`, V8's coverage of the run, measured on the lines the patch adds.
     const cov = opts.coverage ? coverageRun(join(dir, 'coverage'), wt) : null;
     const r = await runShell(command, { cwd: wt, signal, ...(cov ? { env: cov.env } : {}) });
-    const coverage: LineCoverage | null = cov ? await measureLineCoverage(cov, changedLines(patch)) : null;
+    const coverage: LineCoverage | null = cov ? await measureLineCoverage(cov, changedLines(patch), undefined, [...parseFileResults(r.output).keys()]) : null;
     return { ...r, counts: parseTestCounts(r.output), failures: parseFailures(r.output), coverage };
   } finally {
     const removed = await git(root, ['worktree', 'remove', '--force', wt]).then(() => true, () => false);

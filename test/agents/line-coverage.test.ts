@@ -5,7 +5,8 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { changedLines, decodeMappings, describeMissed, measuredFiles } from '../../agents/shared/line-coverage.js';
+import { changedLines, coverageRun, decodeMappings, describeMissed, measuredFiles, measureLineCoverage } from '../../agents/shared/line-coverage.js';
+import { coverageOutcome } from '../../agents/shared/coverage-verdict.js';
 import { testWithChange } from '../../agents/shared/verify-worktree.js';
 import { diffAgainstHead } from '../../src/integrations/git.js';
 import { ROOT } from '../helpers.js';
@@ -112,4 +113,21 @@ describe('V8 coverage of a vitest run in the verify worktree', () => {
     expect(unused.missed).toEqual([1, 2, 3]);
     expect(cov).toMatchObject({ lines: 10, executed: 4, percent: 40 });
   }, 60_000);
+});
+
+describe('a run whose coverage is partly lost', () => {
+  it('claims nothing when a test file that ran is in no coverage report, and the gate says why', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'crm-agent-line-coverage-lost-'));
+    dirs.push(dir);
+    const project = join(dir, 'p');
+    mkdirSync(join(project, 'lib'), { recursive: true });
+    writeFileSync(join(project, 'lib', 'a.ts'), 'export const a = () => 1;\n');
+    const run = coverageRun(join(dir, 'cov'), project);
+    // The main process's report only: the worker that ran lib/a.test.ts wrote none.
+    writeFileSync(join(run.v8Dir, 'coverage-1-1-0.json'), JSON.stringify({ result: [{ url: `file://${run.root}/vitest.config.mjs`, functions: [{ ranges: [{ startOffset: 0, endOffset: 10, count: 1 }] }] }] }));
+    const cov = await measureLineCoverage(run, new Map([['lib/a.ts', new Set([1])]]), undefined, ['lib/a.test.ts']);
+    expect(cov).toMatchObject({ percent: null, reason: 'the V8 coverage of lib/a.test.ts was not written (the worker that ran it ended first), so which changed lines ran is not known' });
+    const outcome = coverageOutcome({ coverage: cov, testCommand: 'npm test', ran: 'npm test', passed: 1, changed: ['lib/a.ts'], migrations: 0, dryRun: null }, 80);
+    expect(outcome).toMatchObject({ ok: false, metrics: { coverage: null, coverageBasis: cov.reason } });
+  });
 });
