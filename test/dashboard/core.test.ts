@@ -258,3 +258,14 @@ describe('a large backlog', () => {
     other.close();
   });
 });
+
+describe("a child command's NDJSON", () => {
+  it('is read record by record; anything else is not a record', async () => {
+    const { parseRecord } = await import('../../components/command-child.js');
+    expect(parseRecord('{"type":"event","id":7,"agent":"STAGE","level":"ok","message":"All tests passing","data":{"n":16}}')).toEqual({ type: 'event', id: 7, agent: 'STAGE', level: 'ok', message: 'All tests passing', data: { n: 16 } });
+    expect(parseRecord('{"type":"text","text":"ID  STATUS"}')).toEqual({ type: 'text', text: 'ID  STATUS' });
+    expect(parseRecord('{"type":"progress","label":null}')).toEqual({ type: 'progress', label: null });
+    expect(parseRecord('{"type":"result","ok":false,"exitCode":3,"error":{"code":"approval_required","message":"run `agent approve APR-1`"}}')).toMatchObject({ type: 'result', ok: false, exitCode: 3, error: { message: 'run `agent approve APR-1`' } });
+    for (const junk of ['', 'Warning: something', '{"type":"event"}', '{not json', '[1,2]', '{"type":"other"}']) expect(parseRecord(junk)).toBeNull();
+  });
+});
