@@ -17,7 +17,7 @@ import { newRoutePath, type RouteSibling, type ToolSibling, type Typescript } fr
 import type { TicketRow } from '../../src/store/rows.js';
 import { llmSettings } from '../../src/integrations/llm/settings.js'; // issue 6 (LLM)
 import { failingTestsOf } from './failing-tests.js';
-import { proveChange } from './proof.js';
+import { proveChange, type Proof } from './proof.js';
 
 export interface CodeSmithInput {
   root: string;
@@ -76,6 +76,20 @@ export function codeSmith(input: CodeSmithInput, done: (files: ChangeFile[]) => 
     put(placed.path, placed.content, `tests ${what}: ${placed.cases.join('; ')}`);
     for (const n of placed.notes) untested.push(item(`Test for ${what}`, true, n));
     untested.push(item(`Test for ${what}`, true, how));
+  };
+  // The same change set is proven once: finish (the model's) and validate ask for the same run.
+  const proofs = new Map<string, Promise<Proof>>();
+  const proofFor = (change: ChangeFile[], tests: { must: Array<{ file: string; name: string }>; named: Array<{ file: string; name: string }> }, ctx: { config: { test: { command?: string | null } }; signal: AbortSignal }) => {
+    const key = JSON.stringify([tests, [...change].sort((a, b) => a.path.localeCompare(b.path)).map((f) => [f.path, f.content])]);
+    let p = proofs.get(key);
+    if (!p) {
+      p = (async () => {
+        const command = input.testCommand !== undefined ? input.testCommand : (await import('../../src/engine/deploy.js')).testCommandFor(input.root, ctx.config.test.command ?? undefined);
+        return proveChange(input.root, change, tests, (path) => files.find((f) => f.path === path)?.content ?? null, command, ctx.signal);
+      })();
+      proofs.set(key, p);
+    }
+    return p;
   };
   return {
     type: 'CodeSmith',
@@ -156,7 +170,14 @@ export function codeSmith(input: CodeSmithInput, done: (files: ChangeFile[]) => 
           const { composeWithModel, modelHints } = await import('./model.js');
           const modelJobs = jobs.map((j) => ({ kind: j.kind, subject: j.cause.subject, table: j.table, cause: j.cause }));
           const analogies = [...[...toolSib.values()].map((x) => `MCP tools like ${x.entry.key} in ${x.decl.file.path}, registered in ${x.registry.name} (${x.registry.file.path})`), ...(routeSib ? [`route handlers like ${routeSib.route.file.path}`] : [])];
-          const got = await composeWithModel({ root: input.root, ticket: input.ticket!, jobs: modelJobs, files, tables: input.tables, columns: input.columns, hints: [...modelHints(files, toolP, routeP), ...analogies], coverage: ctx.config.gates.testCoverage }, llm, ctx);
+          const must = jobs.filter((j) => j.kind === 'logic').flatMap((j) => failingTestsOf(j.cause));
+          const failingTestsPass = must.length
+            ? async (change: ReadonlyMap<string, string>) => {
+                const p = await proofFor([...change].map(([path, content]) => ({ path, content, reason: '', agent: 'CODESMITH' })), { must, named: must }, ctx);
+                return { ok: p.item.ok, evidence: p.item.evidence };
+              }
+            : undefined;
+          const got = await composeWithModel({ root: input.root, ticket: input.ticket!, jobs: modelJobs, files, tables: input.tables, columns: input.columns, hints: [...modelHints(files, toolP, routeP), ...analogies], coverage: ctx.config.gates.testCoverage, ...(failingTestsPass ? { failingTestsPass } : {}) }, llm, ctx);
           if (got) {
             for (const f of got.files) out.set(f.path, f);
             return got.outcome;
@@ -230,11 +251,10 @@ export function codeSmith(input: CodeSmithInput, done: (files: ChangeFile[]) => 
       async validate(ctx): Promise<PhaseOutcome> {
         const overlay = new Map([...out.values()].map((f) => [f.path, f.content!]));
         // What proves the change runs in child processes while the type checks run in their worker.
-        const command = input.testCommand !== undefined ? input.testCommand : (await import('../../src/engine/deploy.js')).testCommandFor(input.root, ctx.config.test.command);
         // A logic cause's failing tests must pass; other causes may name failing tests the change turns green.
         const must = jobs.filter((j) => j.kind === 'logic').flatMap((j) => failingTestsOf(j.cause));
         const named = jobs.flatMap((j) => failingTestsOf(j.cause)).filter((t, i, all) => all.findIndex((x) => x.file === t.file && x.name === t.name) === i);
-        const proving = out.size ? proveChange(input.root, [...out.values()], { must, named }, (p) => files.find((f) => f.path === p)?.content ?? null, command, ctx.signal) : null;
+        const proving = out.size ? proofFor([...out.values()], { must, named }, ctx) : null;
         proving?.catch(() => undefined); // awaited below; a failing type check must not leave it unhandled
         const before = await typeCheck(input.root);
         const after = await typeCheck(input.root, overlay);

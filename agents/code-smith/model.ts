@@ -50,6 +50,11 @@ export interface CodeSmithModelInput {
   hints: string[];
   /** The validate gate's threshold: tests must reach this share of the changed source files. */
   coverage: number;
+  /**
+   * With logic jobs: runs their failing tests on HEAD plus the change set (CodeSmith's proof, the
+   * same run its validate gate makes), so that finish can tell the model they still fail.
+   */
+  failingTestsPass?: (files: ReadonlyMap<string, string>) => Promise<{ ok: boolean; evidence: string }>;
 }
 
 /** Where the project keeps tools, routes and tests, from CodeSmith's pattern search: paths only. Pure. */
@@ -273,9 +278,14 @@ export function codeSmithTools(input: CodeSmithModelInput, overlay: ChangeOverla
           ...(reach.percent !== null && reach.percent < input.coverage ? [`tests reach ${reach.percent}% of the changed source files (at least ${input.coverage}% needed); untested: ${reach.untested.join(', ')}`] : []),
           ...jobs.filter((j) => !j.ok).map((j) => `not addressed: ${j.job.kind} ${j.job.subject}: ${j.evidence}`),
         ];
+        // Only a change that compiles and addresses its jobs is worth a test run.
+        if (!problems.length && input.failingTestsPass && input.jobs.some((j) => j.kind === 'logic')) {
+          const t = await input.failingTestsPass(contents);
+          if (!t.ok) problems.push(`the failing tests do not pass with the change: ${t.evidence}`);
+        }
         const head = `submitted ${contents.size} file(s): ${[...contents.keys()].join(', ')}`;
         if (problems.length) return { text: `${head}\nThe gates will block this change set as it stands:\n${problems.join('\n')}\nFix it and call finish again, or end here and let the gates report it.`, isError: true };
-        return { text: `${head}\nno new type errors; tests reach ${reach.percent ?? 100}% of the changed source files; every job addressed. The project's tests run next, with the change.`, done: true };
+        return { text: `${head}\nno new type errors; tests reach ${reach.percent ?? 100}% of the changed source files; every job addressed${input.jobs.some((j) => j.kind === 'logic') && input.failingTestsPass ? '; the failing tests pass with it' : ''}. The project's tests run next, with the change.`, done: true };
       },
     }),
   ];

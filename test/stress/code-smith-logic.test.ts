@@ -161,8 +161,10 @@ describe("the email ticket through CodeSmith's model loop", () => {
 
   it('a fix that leaves the tests failing is blocked at CodeSmith\'s gate, naming them; nothing staged', async () => {
     const before = stagedSets();
-    const { id } = await withModel(emailBrain({ fix: () => 'const EMAIL = /^.+$/;' }));
+    const { s, id } = await withModel(emailBrain({ fix: () => 'const EMAIL = /^.+$/;' }));
     const o = await fixWith(dir, id, cause);
+    // finish ran the failing tests with the change and told the model; the gate then blocked (one run: the same change).
+    expect(s.requests.at(-1)!.raw).toContain('The gates will block this change set as it stands:\\nthe failing tests do not pass with the change: still failing with the change: lib/validate.test.ts > validate > lists every problem: ');
     expect(o.error).toBeInstanceOf(GateBlockedError);
     expect((o.error as GateBlockedError).reason).toMatch(/^the failing tests do not pass with the change: still failing with the change: lib\/validate\.test\.ts > validate > lists every problem: /);
     expect(stagedSets()).toEqual(before);
