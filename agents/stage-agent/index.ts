@@ -153,7 +153,10 @@ export function stageAgent(input: StageInput, done: (m: Manifest) => void): Agen
           const counted = r?.counts || carried;
           const from = carried ? ` (${carried.tests} of them in ${carried.files.length} file(s) the change cannot reach, passed on HEAD)` : '';
           items.push(item('All tests passing', exitCode === 0, counted ? `${passed} passed, ${failing} failed${from}` : `exit ${exitCode}`));
-          if (exitCode === 0) ctx.log('ok', failing ? `No new test failures (${passed} passed, ${failing} failing before the change too)` : `All tests passing${counted ? ` (${passed})` : ''}`);
+          // What ran with the change and what was carried from HEAD's run, said apart.
+          const ran = r?.counts ? r.counts.passed : null;
+          const split = carried ? `${ran ?? 0} ran with the change, ${carried.tests} carried from HEAD ${carried.baseSha.slice(0, 12)} (${carried.files.length} file(s) the change cannot reach)` : `${passed}`;
+          if (exitCode === 0) ctx.log('ok', failing ? `No new test failures (${split} passed, ${failing} failing before the change too)` : `All tests passing${counted ? ` (${split})` : ''}`);
         } else items.push(item('All tests passing', false, 'no test command: set test.command in agent.config.json'));
         typesClean = fresh.length === 0;
         testsPass = Boolean(tests?.ok) && failed === 0;

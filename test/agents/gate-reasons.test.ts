@@ -6,6 +6,9 @@ import { evaluateGate } from '../../src/engine/gates.js';
 import { defaultConfig } from '../../src/config/config.js';
 import { coverageOutcome } from '../../agents/shared/coverage-verdict.js';
 import { NO_SOURCE, NO_V8 } from '../../agents/shared/line-coverage.js';
+import { stageAgent } from '../../agents/stage-agent/index.js';
+import type { PhaseContext } from '../../src/engine/phases.js';
+import { makeProject } from '../helpers.js';
 
 const gates = defaultConfig('demo').gates;
 
@@ -59,5 +62,18 @@ describe('gate reasons', () => {
     const undry = coverageOutcome({ ...facts, changed: ['supabase/migrations/1_x.sql'], migrations: 1, dryRun: null, coverage: { percent: null, lines: 0, executed: 0, files: [], reason: NO_SOURCE } }, 80);
     expect(undry.ok).toBe(false);
     expect(evaluateGate('validate', undry.metrics, gates)).toMatchObject({ reason: expect.stringContaining('to unblock: `agent migrate execute --dry-run`') });
+  });
+});
+
+describe('StageAgent with nothing to stage', () => {
+  it('says no agent produced a change (not a bare "confidence 0%") and where to read why', async () => {
+    const root = makeProject();
+    const task = stageAgent({ root, change: { ticket: { id: 'BUG-3', title: 't', kind: 'BUG' }, title: 'fix', summary: 's', files: [], migrations: [] }, gates: () => [], testCommand: null }, () => undefined);
+    const outcome = await task.phases.understand({ config: defaultConfig('demo') } as unknown as PhaseContext);
+    expect(evaluateGate('understand', outcome.metrics, gates, outcome.items, 'BUG-3')).toEqual({
+      type: 'block',
+      gate: 'understanding-confidence',
+      reason: `no agent produced a change to stage (0 files, 0 migrations) (confidence 0%, required ${gates.understandingConfidence}%); to unblock: \`agent logs BUG-3 --level debug\` shows each agent's checklist and why it wrote nothing`,
+    });
   });
 });
