@@ -3,7 +3,8 @@
 // a webhook route and an Edge Function sit beside them). `generate mcp-tool create_deal` writes the
 // tool the desk assistant calls, registered as its sibling is, with a test that fails without it;
 // `generate api` writes an endpoint as the factory route is written. Applied, the fixture's own
-// `npm test` (a child process) passes where one test failed before. Without a route that posts a
+// `npm test` (a child process) passes where one test failed before; `fix ticket` does the same from
+// a ticket (BugHunter finds the tool the desk calls). Without a route that posts a
 // row, no endpoint: the routes seen are listed with why none fits. ~30 s of CLI runs: in stress.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -59,6 +60,23 @@ describe('CodeSmith on a CRM laid out unlike the example', () => {
 
     for (const set of [toolSet, apiSet]) execFileSync('git', ['apply', join(set, 'changes.patch')], { cwd: dir });
     const after = npmTest(dir);
+    expect(after.status, after.stdout + after.stderr).toBe(0);
+    expect(after.stdout).toMatch(/Tests\s+10 passed \(10\)/);
+  }, 240_000);
+
+  it('fix ticket: BugHunter finds the tool the desk calls, CodeSmith writes it and the endpoint by analogy, staged with its tests passing', async () => {
+    const d = studio();
+    const created = await agent(['create', 'ticket', '--json', 'The desk assistant says a deal was saved, but no deal is stored for the client'], { cwd: d });
+    const id = (JSON.parse(created.stdout.trim().split('\n').at(-1)!) as { data: { ticket: { id: string } } }).data.ticket.id;
+    const r = await agent(['fix', 'ticket', id], { cwd: d });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('[BUGHUNTER] ✓ Missing MCP tool: create_deal');
+    expect(r.stdout).toContain('[CODESMITH] ✓ Created MCP tool: create_deal in apps/web/mcp/deals.ts, registered in apps/web/mcp/handlers.ts (following create_client (apps/web/mcp/clients.ts:4)');
+    expect(r.stdout).toContain('[CODESMITH] ✓ Generated API endpoint: POST /api/deals (following apps/web/app/api/clients/route.ts: POST = createRoute(…) inserts into clients)');
+    expect(r.stdout).not.toContain('patterns ()');
+    const set = /Staged environment ready: \.\/(staged\/[^/]+)\//.exec(r.stdout)![1]!;
+    execFileSync('git', ['apply', join(set, 'changes.patch')], { cwd: d });
+    const after = npmTest(d);
     expect(after.status, after.stdout + after.stderr).toBe(0);
     expect(after.stdout).toMatch(/Tests\s+10 passed \(10\)/);
   }, 240_000);
