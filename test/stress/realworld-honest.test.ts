@@ -101,11 +101,50 @@ function policiesIn(dir: string): Policy[] {
   return [...policies.values()];
 }
 
+interface Definer {
+  at: string;
+  revoked: Set<string>;
+  granted: Set<string>;
+}
+
+/** The SECURITY DEFINER functions the migrations create, with the roles EXECUTE is revoked from and granted to, read from their SQL. */
+function definersIn(dir: string): Map<string, Definer> {
+  const folder = join(dir, 'supabase', 'migrations');
+  const out = new Map<string, Definer>();
+  const qualify = (n: string) => (n.includes('.') ? n : `public.${n}`).replace(/"/g, '');
+  const roles = (list: string) => list.split(',').map((r) => r.trim().replace(/"/g, '').toLowerCase());
+  for (const file of readdirSync(folder).filter((f) => f.endsWith('.sql')).sort()) {
+    const sql = readFileSync(join(folder, file), 'utf8').replace(/--[^\n]*/g, '');
+    const starts = [...sql.matchAll(/create\s+(?:or\s+replace\s+)?function\s+([\w."]+)\s*\(/gi)];
+    starts.forEach((m, i) => {
+      const text = sql.slice(m.index!, starts[i + 1]?.index ?? sql.length).replace(/\$(\w*)\$[\s\S]*?\$\1\$/g, '');
+      const name = qualify(m[1]!);
+      if (/security\s+definer/i.test(text)) out.set(name, { at: `${file}:${sql.slice(0, m.index).split('\n').length}`, revoked: new Set(), granted: new Set() });
+      else out.delete(name);
+    });
+    for (const g of sql.matchAll(/\b(grant|revoke)\s+(?:all|execute)[^;]*?\bon\s+function\s+([\w."]+)[^;]*?\b(?:to|from)\s+([^;]+)/gi)) {
+      const d = out.get(qualify(g[2]!));
+      if (!d) continue;
+      for (const r of roles(g[3]!)) (g[1]!.toLowerCase() === 'grant' ? d.granted : d.revoked).add(r);
+    }
+  }
+  return out;
+}
+
 /**
  * Why a finding of a kind the ground truth did not check is true, re-derived from the SQL (as
  * Supabase's splinter derives it from the catalog), or null when it cannot be.
  */
-function verifiedBySql(f: Finding, policies: readonly Policy[]): string | null {
+function verifiedBySql(f: Finding, policies: readonly Policy[], definers: ReadonlyMap<string, Definer> = new Map()): string | null {
+  const exec = /^(anon|authenticated)-security-definer-function-executable$/.exec(f.ruleId);
+  if (exec) {
+    // Postgres grants EXECUTE on a new function to PUBLIC; the role keeps it unless revoked from PUBLIC and not granted back.
+    const d = definers.get(f.object.replace(/\(.*$/, ''));
+    const role = exec[1]!;
+    if (!d) return null;
+    if (!d.revoked.has('public')) return `${d.at}: security definer, and EXECUTE never revoked from public (Postgres grants it to PUBLIC by default)`;
+    return d.granted.has(role) ? `${d.at}: security definer, EXECUTE granted to ${role}` : null;
+  }
   if (f.ruleId === 'auth-rls-initplan') {
     const p = policies.find((x) => `${x.table}.${x.name}` === f.object);
     return p && /\bauth\.(uid|jwt|role|email)\(\)/i.test(p.condition) && !/select\s+auth\.(uid|jwt|role|email)\(\)/i.test(p.condition) ? `policy "${p.name}" calls auth.<function>() outside a select: ${p.condition.trim().replace(/\s+/g, ' ')}` : null;
@@ -123,6 +162,7 @@ function verifiedBySql(f: Finding, policies: readonly Policy[]): string | null {
 function judge(project: keyof typeof GROUND_TRUTH, dir: string, findings: Finding[]) {
   const truth = new Set(GROUND_TRUTH[project]);
   const policies = policiesIn(dir);
+  const definers = definersIn(dir);
   const checked = (rule: string) => CHECKED.test(rule) || (project === 'nextjs-subscription-payments' && CHECKED_CODE.test(rule));
   const judged = findings
     .filter((f) => f.severity !== 'info')
@@ -130,7 +170,7 @@ function judge(project: keyof typeof GROUND_TRUTH, dir: string, findings: Findin
       const k = key(f);
       if (truth.has(k)) return { k, ok: true, why: 'on the ground-truth list' };
       if (checked(f.ruleId)) return { k, ok: false, why: 'a kind the ground truth checked, not on its list' };
-      const why = verifiedBySql(f, policies);
+      const why = verifiedBySql(f, policies, definers);
       return { k, ok: why !== null, why: why ?? 'not on the list and not re-derived from the SQL' };
     });
   const reported = new Set(findings.map(key));
@@ -157,7 +197,7 @@ describe.skipIf(!here)(`bugs scan and analyze on real Supabase projects, against
       expect(j.missed, 'ground-truth findings not reported').toEqual([]);
       expect(j.precision, `false findings: ${wrong.map((x) => `${x.k} (${x.why})`).join('; ')}`).toBeGreaterThanOrEqual(0.9);
       // Each finding counted true off the list says why, re-derived here from the SQL.
-      for (const x of j.judged.filter((y) => y.ok && y.why !== 'on the ground-truth list')) expect(x.why).toMatch(/policy|policies/);
+      for (const x of j.judged.filter((y) => y.ok && y.why !== 'on the ground-truth list')) expect(x.why).toMatch(/policy|policies|security definer/);
       if (project === 'nextjs-subscription-payments') {
         // Intentional (a private table): a note, not an error.
         expect(data.findings.find((f) => f.ruleId === 'rls-enabled-no-policy')?.severity).toBe('info');
