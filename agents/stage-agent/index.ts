@@ -181,7 +181,17 @@ export function stageAgent(input: StageInput, done: (m: Manifest) => void): Agen
           ctx.log('ok', `Created staged environment: ./${manifest.dir}/`);
           pre.push(item('All changes written atomically', true, `${manifest.dir} (assembled in a temp dir, then renamed)`));
         }
-        return { items: pre, metrics: { preconditions: pre.length > 3 ? 3 : pre.length, preconditionsMet: met } };
+        // What unblocks the first precondition not met.
+        const unblock = !baseSha
+          ? 'commit the project first (`git add -A && git commit -m "initial"`)'
+          : !typesClean
+            ? '`agent bugs scan --severity error` lists the type errors; the change must add none'
+            : !testsPass
+              ? tests
+                ? `the "Test still failing" lines name each test that fails with the change; \`${input.testCommand}\` runs them`
+                : 'set test.command in agent.config.json, or a "test" script in package.json'
+              : undefined;
+        return { items: pre, metrics: { preconditions: pre.length > 3 ? 3 : pre.length, preconditionsMet: met, ...(unblock ? { unblock } : {}) } };
       },
       async verify(ctx): Promise<PhaseOutcome> {
         let applies = true;
