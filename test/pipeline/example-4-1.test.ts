@@ -71,6 +71,11 @@ describe('example 4.1: bug fix AI-EST-142', () => {
     // touches run again (the voice agent's, the registry's, the two new ones); the rest carry over.
     expect(r.stdout).toMatch(/\[STAGE\] Running the 4 test file\(s\) the change can reach \(the other 3 passed on HEAD [0-9a-f]{12} and import nothing it changes\)/);
     expect(manifest.tests.carried.files.sort()).toEqual(['app/api/customers/route.test.ts', 'components/JobList.test.tsx', 'lib/validate.test.ts']);
+    // What ran with the change and what was carried from HEAD, said apart (their sum is what passed).
+    const split = /\[STAGE\] ✓ All tests passing \((\d+) ran with the change, (\d+) carried from HEAD [0-9a-f]{12} \(3 file\(s\) the change cannot reach\)\)/.exec(r.stdout);
+    expect(split, r.stdout).toBeTruthy();
+    expect(Number(split![1]) + Number(split![2])).toBe(manifest.tests.passed);
+    expect(Number(split![2])).toBe(manifest.tests.carried.tests);
     expect(manifest.tests.command).toContain('lib/voice-agent/agent.test.ts');
     expect(manifest.tests.command).toContain('supabase/functions/mcp-server/registry.test.ts');
     expect(manifest.tests.command).not.toContain('lib/validate.test.ts');
