@@ -1,6 +1,7 @@
 // What proves a change: a failing test it turns green, or a test it adds that fails without it.
 // Both are run, not assumed: the failing tests on HEAD plus the change, the added tests on HEAD
 // plus only the test files, each in a scratch worktree (the project's tree is not touched).
+import { posix } from 'node:path';
 import { diffAgainstHead } from '../../src/integrations/git.js';
 import { focusedCommand } from '../../src/integrations/shell.js';
 import { item, type ChecklistItem } from '../../src/engine/phases.js';
@@ -37,10 +38,10 @@ const title = (name: string) => name.split(' > ').pop()!;
  * `original` gives a test file's content at HEAD (null: new), to tell the added tests' failures
  * from the file's own.
  */
-export async function proveChange(root: string, files: readonly ChangeFile[], tests: { must: ReadonlyArray<{ file: string; name: string }>; named: ReadonlyArray<{ file: string; name: string }> }, original: (path: string) => string | null, command: string | null, signal: AbortSignal): Promise<Proof> {
+export async function proveChange(root: string, files: readonly ChangeFile[], tests: { must: ReadonlyArray<{ file: string; name: string }>; named: ReadonlyArray<{ file: string; name: string }> }, original: (path: string) => string | null, command: string | null, signal: AbortSignal, atHead: (path: string) => boolean = (p) => original(p) !== null): Promise<Proof> {
   if (!command) return { item: item(tests.must.length ? 'The change turns the failing tests green' : 'The change adds a test that fails without it', false, 'no test command: set test.command in agent.config.json or a "test" script in package.json'), failed: 'no test command to prove the change with' };
   if (tests.must.length) return turnsGreen(root, files, tests.must, command, signal);
-  const added = await addsFailingTest(root, files, original, command, signal);
+  const added = await addsFailingTest(root, files, original, command, signal, (p) => original(p) !== null || atHead(p));
   if (added.item.ok) return added;
   if (!tests.named.length) return { item: item(added.item.item, false, `${added.item.evidence}, and its causes name no failing test it could turn green`), failed: `nothing proves the change: ${added.item.evidence}, and its causes name no failing test it could turn green` };
   const green = await turnsGreen(root, files, tests.named, command, signal);
@@ -63,10 +64,31 @@ async function turnsGreen(root: string, files: readonly ChangeFile[], turnGreen:
   return { item: item(label, ok, evidence), failed: ok ? null : `the failing tests do not pass with the change: ${evidence}` };
 }
 
-async function addsFailingTest(root: string, files: readonly ChangeFile[], original: (path: string) => string | null, command: string, signal: AbortSignal): Promise<Proof> {
+const EXTENSIONS = ['', '.ts', '.tsx', '.mts', '.js', '.jsx', '.mjs', '/index.ts', '/index.tsx', '/index.js'];
+
+/**
+ * A new test file that imports, by a relative path, a module only the change creates: on HEAD it
+ * cannot even load. Read from the files themselves (HEAD's and the change's), no run needed.
+ */
+export function importsOnlyTheChangeCreates(test: Pick<ChangeFile, 'path' | 'content'>, created: ReadonlySet<string>, atHead: (path: string) => boolean): { spec: string; path: string } | null {
+  for (const m of (test.content ?? '').matchAll(/^\s*import\s[^'"]*?from\s+['"](\.{1,2}\/[^'"]+)['"]/gm)) {
+    const base = posix.normalize(posix.join(posix.dirname(test.path), m[1]!)).replace(/\.(m|c)?js$/, '');
+    const candidates = EXTENSIONS.map((e) => base + e);
+    const made = candidates.find((c) => created.has(c));
+    if (made && !candidates.some(atHead)) return { spec: m[1]!, path: made };
+  }
+  return null;
+}
+
+async function addsFailingTest(root: string, files: readonly ChangeFile[], original: (path: string) => string | null, command: string, signal: AbortSignal, atHead: (path: string) => boolean): Promise<Proof> {
   const label = 'The change adds a test that fails without it';
   const tests = files.filter((f) => TEST.test(f.path) && f.content !== null);
   if (!tests.length) return { item: item(label, false, 'the change adds no test'), failed: 'nothing proves the change: it adds no test' };
+  const created = new Set(files.filter((f) => f.content !== null && !atHead(f.path)).map((f) => f.path));
+  for (const t of tests.filter((x) => original(x.path) === null)) {
+    const hit = importsOnlyTheChangeCreates(t, created, atHead);
+    if (hit) return { item: item(label, true, `${t.path} cannot run without the change: it imports ${hit.spec} (${hit.path}), which only the change creates`), failed: null };
+  }
   // Only the tests, on HEAD: the code they test is not there yet, so they must fail.
   const r = await run(root, tests, tests.map((t) => t.path), command, signal);
   const added = r.failures.filter((f) => {
