@@ -26,11 +26,13 @@ const NOT_MEASURED = 'set test.command in agent.config.json to a command that ru
 
 /** The checklist evidence and the gate's figures. Pure. */
 export function coverageOutcome(f: CoverageFacts, threshold: number): { ok: boolean; evidence: string; metrics: CoverageMetrics } {
-  if (!f.testCommand) {
+  const c = f.coverage;
+  // A change with no code line (a migration alone) is measured otherwise, test command or not.
+  const noCode = c?.reason === NO_SOURCE || c?.reason === NO_CODE;
+  if (!f.testCommand && !noCode) {
     const basis = 'the project has no test command to run the change with';
     return { ok: false, evidence: basis, metrics: { coverage: null, coverageBasis: basis, unblock: 'set test.command in agent.config.json, or a "test" script in package.json' } };
   }
-  const c = f.coverage;
   if (c && c.percent !== null) {
     const where = f.ran ? `\`${f.ran}\`` : 'no test run (no test file imports the changed files)';
     const missed = describeMissed(c.files);

@@ -162,7 +162,7 @@ export function stageAgent(input: StageInput, done: (m: Manifest) => void): Agen
         testsPass = Boolean(tests?.ok) && failed === 0;
         const ran = testRun ? await testRun : null;
         // No run (no test file can reach the change): no changed line ran; the text is the change's.
-        const coverage = ran?.coverage ?? (input.testCommand ? await measureLineCoverage(null, changedLines(patch), (p) => overlay.get(p) ?? null) : null);
+        const coverage = ran?.coverage ?? (await measureLineCoverage(null, changedLines(patch), (p) => overlay.get(p) ?? null));
         const dryRun = input.gates().find((g) => /^migrator/i.test(g.agent) && g.phase === 'validate' && g.ok);
         const cov = coverageOutcome({ coverage, testCommand: input.testCommand, ran: plan?.command ?? null, passed: testsPass ? tests?.passed ?? null : null, changed: [...changed], migrations: input.change.migrations.length, dryRun: dryRun?.detail ?? null }, ctx.config.gates.testCoverage);
         items.push(item('Test coverage of the changed lines', cov.ok, cov.evidence));

@@ -59,6 +59,8 @@ describe('gate reasons', () => {
     // A migration alone: the Migrator's dry run is what was measured, not a made-up percentage.
     const migration = coverageOutcome({ ...facts, changed: ['supabase/migrations/1_x.sql'], migrations: 1, dryRun: 'in place of test coverage: no code line changed; the shadow dry run applied the 1 migration(s) (2 schema object(s)) and reverted them', coverage: { percent: null, lines: 0, executed: 0, files: [], reason: NO_SOURCE } }, 80);
     expect(evaluateGate('validate', migration.metrics, gates)).toEqual({ type: 'pass', gate: 'test-coverage', detail: "in place of test coverage: the Migrator's dry run of the 1 migration(s): no code line changed; the shadow dry run applied the 1 migration(s) (2 schema object(s)) and reverted them" });
+    // With no test command at all (basejump: SQL and pgTAP only), a migration is still measured by its dry run.
+    expect(coverageOutcome({ ...facts, testCommand: null, ran: null, passed: null, changed: ['supabase/migrations/1_x.sql'], migrations: 1, dryRun: 'x', coverage: { percent: null, lines: 0, executed: 0, files: [], reason: NO_SOURCE } }, 80)).toMatchObject({ ok: true, metrics: { coverage: null, coverageInstead: "the Migrator's dry run of the 1 migration(s): x" } });
     const undry = coverageOutcome({ ...facts, changed: ['supabase/migrations/1_x.sql'], migrations: 1, dryRun: null, coverage: { percent: null, lines: 0, executed: 0, files: [], reason: NO_SOURCE } }, 80);
     expect(undry.ok).toBe(false);
     expect(evaluateGate('validate', undry.metrics, gates)).toMatchObject({ reason: expect.stringContaining('to unblock: `agent migrate execute --dry-run`') });
