@@ -57,6 +57,7 @@ export function lintSql(sql: string, opts: LintOptions): LintFinding[] {
   const created = new Set<string>();
   const rlsEnabled = new Set<string>();
   const notNullChecks = new Map<string, { key: string; validated: boolean }>();
+  const createdIndexes = new Set<string>();
   const findings: LintFinding[] = [];
   let lockTimeout = false;
   let lockTimeoutReported = false;
@@ -120,6 +121,7 @@ export function lintSql(sql: string, opts: LintOptions): LintFinding[] {
         break;
       case 'create-index': {
         const object = info.index ? `${info.table.split('.')[0]}.${info.index}` : info.table;
+        if (info.index) createdIndexes.add(`${info.table.split('.')[0]}.${info.index}`);
         if (!info.concurrently && existing(info.table)) {
           add('require-concurrent-index-creation', st, 0, object, `building this index blocks writes to ${info.table} until it finishes`, 'use `create index concurrently if not exists …`, alone in its own migration file');
           needsLockTimeout(st, info.table, 'create index');
@@ -139,10 +141,12 @@ export function lintSql(sql: string, opts: LintOptions): LintFinding[] {
         add('ban-drop-database', st, 0, info.name, `drops the database ${info.name} and everything in it`, 'never drop a database from a migration');
         break;
       case 'transaction':
+        if (info.verb === 'begin' && !infos.slice(n + 1).some((i) => i.kind === 'transaction' && i.verb !== 'begin')) add('ban-uncommitted-transaction', st, 0, 'transaction', 'this BEGIN is never committed: what follows it is rolled back when the session ends', 'remove BEGIN (each migration file already runs in a transaction), or end it with COMMIT');
         if (info.verb === 'begin') add('transaction-nesting', st, 0, 'transaction', 'Supabase already runs each migration file in a transaction: this BEGIN starts nothing, and its COMMIT ends the file’s transaction early', 'remove BEGIN/COMMIT from the migration');
         break;
       case 'drop-index':
         if (!info.ifExists) add('prefer-if-exists', st, 0, info.indexes.join(', '), 'drop index fails if the index is already gone', 'use `drop index if exists`');
+        if (!info.concurrently && info.indexes.some((i) => !createdIndexes.has(i))) add('require-concurrent-index-deletion', st, 0, info.indexes.join(', '), 'DROP INDEX takes ACCESS EXCLUSIVE on its table: reads and writes wait until it is done', 'use `drop index concurrently if exists …`, alone in its own migration file');
         break;
       case 'policy':
         needsLockTimeout(st, info.table, `${info.verb} policy`);
@@ -168,7 +172,22 @@ export function lintSql(sql: string, opts: LintOptions): LintFinding[] {
       default:
         break;
     }
+    lintText(st, info.text);
   });
+
+  /** squawk's rules read from the statement text (domains, enums, reindex, partitions, identifiers). */
+  function lintText(st: SqlStatement, text: string) {
+    let m: RegExpExecArray | null;
+    if ((m = /^create\s+domain\s+(\S+)[\s\S]*\bcheck\s*\(/.exec(text))) add('ban-create-domain-with-constraint', st, 0, m[1]!, `domain ${m[1]} has a CHECK: it cannot be added NOT VALID, and changing it later scans every column that uses the domain under lock`, 'use a plain type with a CHECK constraint on each table column (added NOT VALID, then validated)');
+    if ((m = /^alter\s+domain\s+(\S+)\s+add\s+(constraint\s+\S+\s+)?check\b/.exec(text)) && !/\bnot\s+valid\b/.test(text)) add('ban-alter-domain-with-add-constraint', st, 0, m[1]!, `adding a constraint to domain ${m[1]} checks every column of every table that uses it, under lock`, 'add it `not valid`, then `alter domain … validate constraint` separately, or put the CHECK on the tables');
+    if ((m = /^alter\s+type\s+(\S+)\s+add\s+value\s+(?!.*\b(before|after)\b)/s.exec(text))) add('require-enum-value-ordering', st, 0, m[1]!, `the new value of ${m[1]} goes to the end of the enum, which is its sort order`, 'say where it belongs with `before` or `after` an existing value');
+    if ((m = /^reindex\s+(?:\([^)]*\)\s*)?(index|table|schema|database|system)\s+(?!concurrently\b)(\S+)/.exec(text)) && pgVersion >= 12) add('require-concurrent-reindex', st, 0, m[2]!, `REINDEX ${m[1]!.toUpperCase()} blocks writes to ${m[2]} (and reads that would use the index) until it finishes`, `use \`reindex ${m[1]} concurrently ${m[2]}\` (PostgreSQL 12+)`);
+    if ((m = /^alter\s+table\s+(?:if\s+exists\s+)?(?:only\s+)?(\S+)\s+detach\s+partition\s+(\S+)(?![\s\S]*\b(concurrently|finalize)\b)/.exec(text)) && pgVersion >= 14) add('require-concurrent-partition-detach', st, 0, m[2]!, `detaching ${m[2]} takes ACCESS EXCLUSIVE on ${m[1]}: every query on it waits`, 'use `detach partition … concurrently` (PostgreSQL 14+), alone in its own migration file');
+    for (const id of text.matchAll(/\b(?:table|index|view|function|constraint|column|type|schema|sequence|trigger|policy)\s+(?:if\s+(?:not\s+)?exists\s+)?((?:"[^"]+"|[a-z_][a-z0-9_$]*)(?:\.(?:"[^"]+"|[a-z_][a-z0-9_$]*))?)/g)) {
+      const long = id[1]!.split('.').map((p) => p.replace(/^"|"$/g, '')).find((p) => Buffer.byteLength(p) > 63);
+      if (long) add('identifier-too-long', st, 0, long, `${long} is ${Buffer.byteLength(long)} bytes: Postgres silently truncates identifiers to 63, so later statements naming it in full miss it (or two names collide)`, 'use a name of at most 63 bytes');
+    }
+  }
 
   function lintAlter(st: SqlStatement, info: Extract<StatementInfo, { kind: 'alter-table' }>) {
     const t = info.table;
@@ -191,6 +210,7 @@ export function lintSql(sql: string, opts: LintOptions): LintFinding[] {
           else if (unknownCall) add('volatile-default', st, a.offset, `${t}.${a.column}`, `the default calls ${unknownCall}(), whose volatility is not known here: if it is volatile, Postgres rewrites every row of ${t} under ACCESS EXCLUSIVE`, `check \`select provolatile from pg_proc where proname = '${unknownCall.split('.').pop()}'\` (v = volatile); if so, add the column without a default, set it afterwards, and backfill in batches`);
           else if ((dflt && VOLATILE_DEFAULT.test(dflt)) || SERIAL.test(def)) add('volatile-default', st, a.offset, `${t}.${a.column}`, `a volatile default makes Postgres rewrite every row of ${t} under ACCESS EXCLUSIVE`, 'add the column without a default (or with a constant one), set the default afterwards, and backfill in batches');
           if (/\bnot\s+null\b/.test(def) && !/\bdefault\b/.test(def) && !/\bgenerated\b/.test(def) && !SERIAL.test(def)) add('adding-required-field', st, a.offset, `${t}.${a.column}`, `adding a NOT NULL column without a default fails as soon as ${t} has a row`, 'add it with a default, or add it nullable, backfill, then set NOT NULL safely');
+          if (/\breferences\b/.test(def)) add('adding-foreign-key-constraint', st, a.offset, `${t}.${a.column}`, `a column added with REFERENCES takes SHARE ROW EXCLUSIVE on ${t} and on the table it references, blocking their writes`, 'add the column without REFERENCES, then `add constraint … foreign key … not valid` and `validate constraint` in a separate migration');
           if (/\b(unique|primary\s+key)\b/.test(def)) add('add-unique-or-primary-key', st, a.offset, `${t}.${a.column}`, `the unique index is built while ${t} is locked against reads and writes`, 'add the column, `create unique index concurrently`, then `add constraint … unique using index …`');
           break;
         }
@@ -212,10 +232,14 @@ export function lintSql(sql: string, opts: LintOptions): LintFinding[] {
         }
         case 'set-not-null': {
           if (!old) break;
-          const covered = [...notNullChecks.values()].some((c) => c.key === `${t}.${a.column}` && c.validated);
+          // PostgreSQL 12+ uses a validated CHECK (col IS NOT NULL) to skip the scan; before 12 nothing does.
+          const covered = pgVersion >= 12 && [...notNullChecks.values()].some((c) => c.key === `${t}.${a.column}` && c.validated);
           if (!covered) add('set-not-null', st, a.offset, `${t}.${a.column}`, `SET NOT NULL scans all of ${t} under ACCESS EXCLUSIVE`, 'first `add constraint … check (col is not null) not valid` and `validate constraint`; SET NOT NULL then skips the scan; drop the check afterwards');
           break;
         }
+        case 'drop-not-null':
+          if (old) add('ban-drop-not-null', st, a.offset, `${t}.${a.column}`, `clients and code that assume ${t}.${a.column} always has a value break on the first null`, 'keep the column NOT NULL; add a new nullable column if the data needs one');
+          break;
         case 'alter-column-type':
           if (old) add('changing-column-type', st, a.offset, `${t}.${a.column}`, `changing the type rewrites ${t} and its indexes under ACCESS EXCLUSIVE (unless the types are binary-compatible)`, 'add a new column, backfill it in batches, switch readers, then drop the old one');
           break;
@@ -240,6 +264,10 @@ export function lintSql(sql: string, opts: LintOptions): LintFinding[] {
   function lintColumnType(st: SqlStatement, object: string, definition: string, offset: number) {
     const type = definition.trim();
     if (/^timestamp\b(?!\s*(\(\s*\d+\s*\)\s*)?with\s+time\s+zone)/.test(type) && !/^timestamptz/.test(type)) add('prefer-timestamptz', st, offset, object, `${object} is a timestamp without time zone: values are read in whatever time zone the session has`, 'use `timestamptz`');
+    if (/^(int|integer|int4|serial|serial4)\b/.test(type)) add('prefer-bigint-over-int', st, offset, object, `${object} is a 32-bit integer: a key or counter on a growing table reaches 2,147,483,647`, 'use `bigint` (or `bigint generated … as identity`)');
+    if (/^(smallint|int2|smallserial|serial2)\b/.test(type)) add('prefer-bigint-over-smallint', st, offset, object, `${object} is a 16-bit integer: it overflows at 32,767`, 'use `bigint`');
+    if (SERIAL.test(type)) add('prefer-identity', st, offset, object, `${object} is a serial: its sequence has its own owner and grants, and copying the table copies neither`, 'use `bigint generated by default as identity`');
+    if (/^(varchar|character\s+varying)\s*\(/.test(type)) add('prefer-text-field', st, offset, object, `${object} is varchar(n): raising the limit later can take ACCESS EXCLUSIVE`, 'use `text` with a `check (length(col) <= n)` constraint (added NOT VALID on an existing table)');
     if (/^(char|character|nchar|bpchar)\b(?!\s+varying)/.test(type)) add('ban-char-field', st, offset, object, `${object} is char(n): values are blank-padded and comparisons surprise`, 'use `text` (with a check on its length if needed)');
   }
 

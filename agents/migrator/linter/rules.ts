@@ -22,7 +22,17 @@
 //     security-definer-search-path       SECURITY DEFINER function without `set search_path`
 //     security-definer-view              public view without `security_invoker = true`
 //   from squawk as well:
-//     ban-drop-database (destructive), transaction-nesting, prefer-timestamptz, ban-char-field
+//     ban-drop-database (destructive), transaction-nesting, prefer-timestamptz, ban-char-field,
+//     require-concurrent-index-deletion, adding-foreign-key-constraint, ban-drop-not-null,
+//     ban-create-domain-with-constraint, ban-alter-domain-with-add-constraint, ban-uncommitted-transaction,
+//     require-enum-value-ordering (info), identifier-too-long, require-concurrent-reindex (PG 12+),
+//     require-concurrent-partition-detach (PG 14+), prefer-bigint-over-int, prefer-bigint-over-smallint,
+//     prefer-identity, prefer-text-field (these four info)
+//   squawk names that are ours under another id: adding-field-with-default = volatile-default,
+//   adding-not-nullable-field = set-not-null, disallowed-unique-constraint = add-unique-or-primary-key,
+//   ban-concurrent-index-creation-in-transaction = concurrently-in-transaction, ban-drop-column/table =
+//   drop-column/table, prefer-robust-stmts = prefer-if-(not-)exists, require-timeout-settings =
+//   require-lock-timeout, ban-truncate-cascade = truncate (its message names CASCADE)
 //   Semantics follow squawk: a table not created earlier in the same file (or batch) is existing.
 import type { Severity } from '../finding.js';
 
@@ -62,6 +72,22 @@ export const RULES = {
   'transaction-nesting': { severity: 'warning', category: 'robustness', summary: 'BEGIN/COMMIT inside a migration Supabase already wraps in a transaction' },
   'prefer-timestamptz': { severity: 'warning', category: 'robustness', summary: 'timestamp without time zone' },
   'ban-char-field': { severity: 'warning', category: 'robustness', summary: 'char(n) pads and compares surprisingly' },
+  // squawk's remaining rules (names as squawk's). The type-choice ones are notes here: they are about
+  // a schema's future, not about a migration's safety on the data there now.
+  'require-concurrent-index-deletion': { severity: 'warning', category: 'locking', summary: 'DROP INDEX without CONCURRENTLY blocks reads and writes' },
+  'adding-foreign-key-constraint': { severity: 'warning', category: 'locking', summary: 'a new column with REFERENCES locks both tables and checks every row' },
+  'ban-drop-not-null': { severity: 'warning', category: 'robustness', summary: 'dropping NOT NULL breaks clients that rely on the column having a value' },
+  'ban-create-domain-with-constraint': { severity: 'warning', category: 'locking', summary: 'a domain CHECK is validated on every use and cannot be added NOT VALID' },
+  'ban-alter-domain-with-add-constraint': { severity: 'warning', category: 'locking', summary: 'adding a domain constraint scans every column of that domain under lock' },
+  'ban-uncommitted-transaction': { severity: 'error', category: 'robustness', summary: 'BEGIN without COMMIT' },
+  'require-enum-value-ordering': { severity: 'info', category: 'robustness', summary: 'ADD VALUE without BEFORE/AFTER appends to the end' },
+  'identifier-too-long': { severity: 'warning', category: 'robustness', summary: 'Postgres truncates identifiers longer than 63 bytes' },
+  'require-concurrent-reindex': { severity: 'warning', category: 'locking', summary: 'REINDEX without CONCURRENTLY blocks writes (and reads through the index)' },
+  'require-concurrent-partition-detach': { severity: 'warning', category: 'locking', summary: 'DETACH PARTITION without CONCURRENTLY takes ACCESS EXCLUSIVE on the parent' },
+  'prefer-bigint-over-int': { severity: 'info', category: 'robustness', summary: '32-bit integer keys run out' },
+  'prefer-bigint-over-smallint': { severity: 'info', category: 'robustness', summary: '16-bit integer keys run out' },
+  'prefer-identity': { severity: 'info', category: 'robustness', summary: 'serial types complicate ownership and permissions' },
+  'prefer-text-field': { severity: 'info', category: 'robustness', summary: 'changing a varchar(n) length later can rewrite the table' },
 } as const satisfies Record<string, RuleInfo>;
 
 export type RuleId = keyof typeof RULES;
