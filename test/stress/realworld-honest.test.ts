@@ -217,6 +217,27 @@ describe.skipIf(!here)(`bugs scan and analyze on real Supabase projects, against
 
   type Cause = { id: string; summary: string; subject?: string; evidence: string[]; fix: string };
 
+  /**
+   * `fix ticket`: staging the schema fix is the Migrator's work in progress, so either it exits 0
+   * with migrations that touch only the true cause, or it exits 4 (a gate names what blocked it and
+   * what unblocks it) with nothing staged. Never anything else, never a staged set for another cause.
+   */
+  async function fixStagesOnlyTheCause(dir: string, id: string, cause: RegExp) {
+    const r = await agent(['fix', 'ticket', id], { cwd: dir });
+    expect([0, 4], r.stdout + r.stderr).toContain(r.code);
+    const staged = existsSync(join(dir, 'staged')) ? readdirSync(join(dir, 'staged')).filter((d) => !d.startsWith('.')) : [];
+    if (r.code === 4) {
+      expect(r.stderr).toMatch(/Quality gate "[^"]+" blocked the \w+ phase: .*; to unblock: /);
+      expect(staged).toEqual([]);
+      return;
+    }
+    expect(staged).toHaveLength(1);
+    const folder = join(dir, 'staged', staged[0]!, 'files', 'supabase', 'migrations');
+    const ups = readdirSync(folder).map((f) => readFileSync(join(folder, f), 'utf8'));
+    expect(ups.length).toBeGreaterThan(0);
+    expect(ups.every((sql) => cause.test(sql)), ups.join('\n---\n')).toBe(true);
+  }
+
   it('basejump: "deleting a team account ... statement timeout" is explained first by the unindexed account_id keys of the tables the delete cascades to', async () => {
     const dir = copy('basejump');
     const created = await result<{ ticket: { id: string } }>(['create', 'ticket', 'Deleting a team account takes many seconds and sometimes fails with "canceling statement due to statement timeout".'], dir);
@@ -231,6 +252,7 @@ describe.skipIf(!here)(`bugs scan and analyze on real Supabase projects, against
     expect(first.sort()).toEqual([...cascade].sort());
     // The other unindexed keys (auth.users' references, billing_customer_id) do not explain it.
     for (const c of causes.slice(cascade.length)) expect(c.summary).not.toMatch(/unindexed/i);
+    await fixStagesOnlyTheCause(dir, created.data.ticket.id, /create index concurrently[^;]*basejump\.(account_user|invitations|billing_customers|billing_subscriptions) \(account_id\)/i);
     rmSync(dir, { recursive: true, force: true });
   }, 180_000);
 
@@ -244,6 +266,7 @@ describe.skipIf(!here)(`bugs scan and analyze on real Supabase projects, against
     expect(first!.evidence.join('\n')).toMatch(/utils\/supabase\/admin\.ts:\d+: deletes from prices/);
     // Nothing about env vars or tables without writes is a cause of it (they were the old wrong answers).
     expect(data.analysis.rootCauses.filter((c) => /environment variable|no write|nothing .* inserts/i.test(c.summary))).toEqual([]);
+    await fixStagesOnlyTheCause(dir, created.data.ticket.id, /subscriptions_price_id_fkey|subscriptions \(price_id\)/i);
     rmSync(dir, { recursive: true, force: true });
   }, 180_000);
 });
