@@ -56,25 +56,25 @@ describe('prompt commands in a child process', () => {
     expect(h.d.ui.getState().running).toEqual([]);
   });
 
-  it('approving a request whose requester has gone runs `agent approve` in a child, which decides and carries it out', async () => {
+  it('approving a request whose requester has gone runs `agent approve --confirm` in a child, which decides and carries it out', async () => {
     const h = await renderDashboard({
       childCli: true,
       seed: (s) =>
         s.insertApproval({
-          id: 'APR-9', ticket_id: null, run_id: null, category: 'codeGeneration', action: 'create ticket', summary: 'create ticket', risk: 'low',
+          id: 'APR-9', ticket_id: null, run_id: null, category: 'emergency', action: 'create ticket', summary: 'create ticket', risk: 'critical',
           touches: '[]', gates: '[]', resume: JSON.stringify({ command: 'create ticket', args: { description: 'resumed by a child approve' } }),
-          confirm: null, status: 'pending', requested_by: 'TEST', requested_at: Date.now(), decided_by: null, decided_at: null, reason: null,
+          confirm: 'typed', status: 'pending', requested_by: 'TEST', requested_at: Date.now(), decided_by: null, decided_at: null, reason: null,
         }),
     });
-    await h.waitForFrame('APPROVAL REQUIRED APR-9');
-    await h.press('y');
+    await h.waitForFrame('Type APR-9 and press Enter to approve');
+    await h.press('APR-9', KEY.enter); // the child gets the typed confirmation as --confirm
     // The ticket row is written before its line: wait for the line.
     const created = await h.waitFor(() => h.state.events({ tail: true, limit: 50 }).find((e) => e.message.startsWith('Ticket created')), 8000, 'the ticket the approval carries out');
     const ticket = h.state.tickets()[0]!;
     expect(ticket.description).toBe('resumed by a child approve');
     expect(created.pid).not.toBe(process.pid);
     expect(h.state.approval('APR-9')!.decided_by).toBe('dashboard');
-    await h.waitForFrame('› approve APR-9');
+    await h.waitForFrame('› approve APR-9 --confirm APR-9');
   });
 });
 
