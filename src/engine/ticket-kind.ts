@@ -7,6 +7,8 @@ const SIGNALS: Record<TicketKind, RegExp[]> = {
     /\bbugs?\b/, /\berrors?\b/, /\bfail(s|ed|ing|ure)?\b/, /\bbroken\b/, /\bcrash/, /\bnot (working|persisting|saving|showing|loading|sent|created)\b/,
     /\bdoes(n't| not)\b/, /\bexception\b/, /\b500\b/, /\bwrong\b/, /\bmissing\b/, /\bregression\b/, /\bfix\b/, /\bno record\b/, /\bnever\b/, /\bstuck\b/,
     /\bdrop(s|ped|ping)\b/, /\bsilent(ly)?\b/, /\blost\b/, /\bdisappear/, /\btimes? out\b/, /\bslow\b/, /\bincorrect\b/,
+    // Reports in other words (issue 15): "do not include tax", "accepts invalid addresses", "no quote ever shows up", "statement timeout".
+    /\b(do|did|is|are|was|were)(n't| not)\b/, /\binvalid\b/, /\bno \w+ (ever )?(shows?|appears?|arrives?|turns?) up\b/, /\btimeouts?\b/, /\bviolates?\b/,
   ],
   MIG: [
     /\bmigrations?\b/, /\bschema\b/, /\btables?\b/, /\bcolumns?\b/, /\bindex(es)?\b/, /\bforeign key\b/, /\bconstraint\b/, /\brls\b/, /\bjsonb\b/, /\bnot null\b/,
