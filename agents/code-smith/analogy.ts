@@ -24,9 +24,18 @@ const TEST = /\.(test|spec)\.[cm]?[jt]sx?$/;
 const OPS = new Set(['insert', 'upsert', 'update', 'delete', 'select']);
 export type Operation = 'insert' | 'upsert' | 'update' | 'delete' | 'select';
 
+// One parse per file text: a registry's entries resolve into the same few files again and again.
+const parsed = new Map<string, TS.SourceFile>();
+
 function parse(ts: Ts, f: SourceFile): TS.SourceFile {
+  const key = `${f.path}\0${f.content}`;
+  const hit = parsed.get(key);
+  if (hit) return hit;
   const kind = /\.tsx$/.test(f.path) ? ts.ScriptKind.TSX : /\.jsx$/.test(f.path) ? ts.ScriptKind.JSX : /\.[cm]?js$/.test(f.path) ? ts.ScriptKind.JS : ts.ScriptKind.TS;
-  return ts.createSourceFile(f.path, f.content, ts.ScriptTarget.Latest, true, kind);
+  const sf = ts.createSourceFile(f.path, f.content, ts.ScriptTarget.Latest, true, kind);
+  if (parsed.size > 2000) parsed.clear();
+  parsed.set(key, sf);
+  return sf;
 }
 
 const lineOf = (sf: TS.SourceFile, pos: number) => sf.getLineAndCharacterOfPosition(pos).line + 1;
@@ -490,7 +499,9 @@ export function toolByAnalogy(ts: Ts, files: readonly SourceFile[], s: ToolSibli
     toolFile = home?.path ?? (renamedFile !== s.decl.file.path ? renamedFile : s.decl.file.path);
   }
   const existing = current(toolFile);
-  if (existing !== null) {
+  if (s.entry.local === null) {
+    // A case clause that holds the code itself: the new case is the code, added by the registration below.
+  } else if (existing !== null) {
     // Appended after the file's last statement, with the sibling's imports it lacks.
     let content = existing.trimEnd() + '\n\n' + code + '\n';
     const siblingImports = parse(ts, s.decl.file).statements.filter(ts.isImportDeclaration);
@@ -518,7 +529,7 @@ export function toolByAnalogy(ts: Ts, files: readonly SourceFile[], s: ToolSibli
   const reg = s.registry;
   let regContent = current(reg.file.path)!;
   const regNow = { ...reg, file: { path: reg.file.path, content: regContent } };
-  const entryText = reg.kind === 'switch' ? rename(s.entry.text) : rename(s.entry.text).replace(new RegExp(`(?<![\\w$])${escape(rename(s.decl.name))}(?![\\w$])`, 'g'), declared);
+  const entryText = reg.kind === 'switch' ? transform(ts, s.entry.text, rename, from, to, reg.file.path).code : rename(s.entry.text).replace(new RegExp(`(?<![\\w$])${escape(rename(s.decl.name))}(?![\\w$])`, 'g'), declared);
   const fresh = findRegistries(ts, [regNow.file]).find((x) => x.name === reg.name && x.kind === reg.kind) ?? regNow;
   regContent = addEntry(regContent, fresh, entryText);
   if (toolFile !== reg.file.path) regContent = addImport(ts, { path: reg.file.path, content: regContent }, declared, specifier(reg.file.path, toolFile, s.decl.importedFrom), null);

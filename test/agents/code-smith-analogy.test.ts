@@ -191,3 +191,22 @@ describe('Supabase Edge Functions', () => {
     expect(r.content).toContain("import { createClient } from 'npm:@supabase/supabase-js@2';"); // supabase-js's createClient is not the entity
   });
 });
+
+describe('a switch over tool names', () => {
+  it('adds a case written from the case that inserts, after the last one, and nothing else', () => {
+    const reg: SourceFile = {
+      path: 'src/tools.ts',
+      content: "import type { Db } from './db';\n\nexport async function run(name: string, args: Record<string, unknown>, db: Db) {\n  switch (name) {\n    case 'add_client':\n      return db.from('clients').insert({ name: args.name, email: args.email ?? null });\n    case 'list_clients':\n      return db.from('clients').select();\n    default:\n      throw new Error(`unknown tool ${name}`);\n  }\n}\n",
+    };
+    const sib = nearestToolSibling(toolSiblings(ts, [reg], findRegistries(ts, [reg])), 'add_deal')!;
+    expect(sib.entry.key).toBe('add_client');
+    const made = toolByAnalogy(ts, [reg], sib, 'add_deal', 'deals', fields('clients'), fields('deals'));
+    expect(made.files.map((f) => f.path)).toEqual(['src/tools.ts']);
+    expect(made.files[0]!.content).toBe(
+      reg.content.replace(
+        "      return db.from('clients').select();\n",
+        "      return db.from('clients').select();\n    case 'add_deal':\n      return db.from('deals').insert({ client_id: args.client_id, title: args.title, amount: args.amount, stage: args.stage ?? null });\n",
+      ),
+    );
+  });
+});
