@@ -4,6 +4,7 @@
 // Loaded with import() by src/commands/dashboard.ts only: ink and react cost ~330 ms to import.
 import { existsSync, writeFileSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { format } from 'node:util';
 import { render, type Instance } from 'ink';
 import type { CommandContext, CommandDef, CommandResult } from '../src/commands/types.js';
@@ -211,11 +212,13 @@ function startTrace(d: Dashboard, writer: FrameWriter) {
   lagTimer.unref();
   d.router.onKey = () => pending.push(performance.now());
   // Memory every 250 ms: RSS against what the JS heap holds (a saw of garbage, or data kept?).
-  const memory: Array<{ t: number; rss: number; heapUsed: number; heapTotal: number; external: number }> = [];
+  // newSpace: V8's young generation, which grows (to 32 MB) after busy spells and stays grown.
+  const memory: Array<{ t: number; rss: number; heapUsed: number; heapTotal: number; external: number; newSpace: number }> = [];
   const memTimer = setInterval(() => {
     const m = process.memoryUsage();
     const mb = (n: number) => Math.round(n / 104857.6) / 10;
-    memory.push({ t: Math.round(performance.now() - started), rss: mb(m.rss), heapUsed: mb(m.heapUsed), heapTotal: mb(m.heapTotal), external: mb(m.external + m.arrayBuffers) });
+    const young = getHeapSpaceStatistics().find((sp) => sp.space_name === 'new_space')?.space_size ?? 0;
+    memory.push({ t: Math.round(performance.now() - started), rss: mb(m.rss), heapUsed: mb(m.heapUsed), heapTotal: mb(m.heapTotal), external: mb(m.external + m.arrayBuffers), newSpace: mb(young) });
   }, 250);
   memTimer.unref();
   // How long each poll of SQLite (sync + refresh) and each Ink render took.
