@@ -361,7 +361,8 @@ function retype(value: string, from: Field, to: Field): string {
 
 /**
  * Rewrites every object literal in `code` whose keys are columns of the sibling's table (the
- * validation shape, the insert's row, a test's arguments) for the new table's fields, each new
+ * validation shape, the insert's row, a test's arguments), and every type literal of them (the
+ * row's type), for the new table's fields, each new
  * property in the notation of the sibling's property most like it; and `required: ['a', 'b']`
  * lists of the sibling's columns. Literal values (a test's arguments) become the new field's
  * sample. Returns the code and what it rewrote.
@@ -390,6 +391,14 @@ export function remapColumns(ts: Ts, code: string, from: readonly Field[], to: r
         edits.push({ start: n.getStart(sf), end: n.end, text: body });
         return;
       }
+    }
+    // A type of the sibling's row (`args: { name: string; email?: string }`): the new fields' types.
+    if (ts.isTypeLiteralNode(n) && n.members.length && n.members.every((m) => ts.isPropertySignature(m) && keyText(ts, m.name) !== null && cols.has(keyText(ts, m.name)!))) {
+      const ind = indentOf(code, n.members[0]!.getStart(sf), n.members[1]?.getStart(sf));
+      const items = to.map((f) => `${f.name}${f.required ? '' : '?'}: ${f.ts}`);
+      const closeIndent = ind === null ? '' : code.slice(code.lastIndexOf('\n', n.end - 1) + 1, n.end - 1);
+      edits.push({ start: n.getStart(sf), end: n.end, text: ind === null ? `{ ${items.join('; ')} }` : `{\n${items.map((i) => `${ind}${i};`).join('\n')}\n${closeIndent}}` });
+      return;
     }
     if (ts.isPropertyAssignment(n) && keyText(ts, n.name) === 'required' && ts.isArrayLiteralExpression(n.initializer) && n.initializer.elements.length && n.initializer.elements.every((e) => ts.isStringLiteralLike(e) && cols.has(e.text))) {
       const q = n.initializer.elements[0]!.getText(sf)[0];

@@ -210,3 +210,20 @@ describe('a switch over tool names', () => {
     );
   });
 });
+
+describe('a Map filled with set()', () => {
+  it('registers the new tool with a set() after the last one, imported from the file written like the sibling\'s', () => {
+    const project: SourceFile[] = [
+      { path: 'lib/tools/clients.ts', content: "export async function addClient(args: { name: string }, db: any) {\n  return db.from('clients').insert({ name: args.name });\n}\n" },
+      { path: 'lib/tools/index.ts', content: "import { addClient } from './clients';\nimport { ping } from './ping';\n\nexport const tools = new Map<string, Function>();\ntools.set('add_client', addClient);\ntools.set('ping', ping);\n" },
+      { path: 'lib/tools/ping.ts', content: "export async function ping(_args: unknown, db: any) {\n  return db.from('health').select();\n}\n" },
+    ];
+    const sib = nearestToolSibling(toolSiblings(ts, project, findRegistries(ts, project)), 'add_deal')!;
+    expect(sib.why).toBe("add_client (lib/tools/clients.ts:1), registered in tools (lib/tools/index.ts:5, a Map): it inserts into clients, its name starts with add");
+    const made = toolByAnalogy(ts, project, sib, 'add_deal', 'deals', fields('clients'), fields('deals'));
+    expect(made.files.map((f) => f.path)).toEqual(['lib/tools/deals.ts', 'lib/tools/index.ts']);
+    expect(made.declared).toBe('addDeal');
+    expect(made.files[0]!.content).toBe("export async function addDeal(args: { client_id: string; title: string; amount: number; stage?: string }, db: any) {\n  return db.from('deals').insert({ client_id: args.client_id, title: args.title, amount: args.amount, stage: args.stage });\n}\n");
+    expect(made.files[1]!.content).toBe("import { addClient } from './clients';\nimport { ping } from './ping';\nimport { addDeal } from './deals';\n\nexport const tools = new Map<string, Function>();\ntools.set('add_client', addClient);\ntools.set('ping', ping);\ntools.set('add_deal', addDeal);\n");
+  });
+});
