@@ -235,73 +235,167 @@ async function dryRunCmd(ctx: CommandContext, env: string | undefined): Promise<
   }
 }
 
+/**
+ * migrate execute through the six phases and their gates, run by the orchestrator as `fix` runs its
+ * agents (seed 6): understand (what is pending, the staged set's seal), analyze (the linter's
+ * findings, the order), plan (the approvals, the failure scenarios), validate (static analysis),
+ * execute (each file in its own transaction), verify (the target's history has them). What it
+ * prints and its exit codes are those of the steps: a file that fails is exit 1, as before.
+ */
 async function executeCmd(ctx: CommandContext, opts: { includeAll: boolean; env?: string; recreate?: boolean }): Promise<CommandResult> {
   const m = await migrator();
   const root = ctx.project.root;
   if (opts.recreate) await prepareRecreate(ctx, opts.env ?? 'production');
   const db = await openTarget(ctx, { create: true, env: opts.env });
   if (!db) throw new Error('unreachable: the target is created when missing');
+  const [{ Orchestrator }, { item }] = await Promise.all([import('../engine/orchestrator.js'), import('../engine/phases.js')]);
+  const orch = new Orchestrator(ctx.state(), ctx.project.config(), ctx.out, ctx.signal);
+  const resumeArgs = { ...(opts.includeAll ? { includeAll: true } : {}), ...(opts.env ? { env: opts.env } : {}) };
+  let files: ReturnType<typeof m.readMigrationFiles>['files'] = [];
+  let status: Awaited<ReturnType<typeof m.migrationStatus>>;
+  let staged: StagedSqlMigration[] = [];
+  let pendingPaths: string[] = [];
+  let findings: ReturnType<typeof m.lintMigrations> = [];
+  let result: CommandResult | null = null;
+  let applied: Array<{ version: string; name: string; path: string; ms: number }> = [];
+  const nothing = () => pendingPaths.length === 0;
   try {
-    const { files } = m.readMigrationFiles(root);
-    const status = await m.migrationStatus(root, db);
-    const staged = newestStagedMigrations(ctx, new Set([...files.map((f) => f.version), ...status.rows.filter((r) => r.remote).map((r) => r.remote!)]));
-    // What runs is what was reviewed: an edited staged set is refused (exit 2) like its deploy would be.
-    if (staged.length) {
-      const { assertSealed } = await import('../engine/seal.js');
-      for (const id of new Set(staged.map((x) => x.changeSetId))) assertSealed(root, ctx.state().changeSet(id)!);
-    }
-    const pendingPaths = [...status.pending.map((p) => p.path), ...staged.map((s) => s.path)];
-    if (!pendingPaths.length) {
-      ctx.out.line(AGENT, 'ok', `Nothing to apply: ${db.description} is up to date`);
-      return { data: { target: db.description, applied: [] } };
-    }
-    const only = new Set(pendingPaths);
-    const findings = m.lintMigrations([...files.map((f) => ({ path: f.path, sql: f.sql })), ...staged.map((s) => ({ path: s.path, sql: s.up }))], { only: (p) => only.has(p) });
-    const verdict = m.approvalVerdict(findings);
-    if (verdict.type === 'approval-required') {
-      for (const f of verdict.reasons) ctx.out.line(AGENT, 'warn', `${f.file}:${f.line} ${f.ruleId}: ${f.message}`);
-      await ctx.requireApproval({
-        category: 'databaseDestructive',
-        action: `apply destructive migration(s) ${pendingPaths.map((p) => p.replace(/^.*\//, '')).join(', ')} to ${db.description}`,
-        touches: pendingPaths,
-        requestedBy: AGENT,
-        resume: { command: 'migrate execute', args: { ...(opts.includeAll ? { includeAll: true } : {}), ...(opts.env ? { env: opts.env } : {}) } },
-      });
-    } else if (staged.length) {
-      // A ticket's staged migration lands with its deploy: applying it here asks what that deploy would.
-      const held = stagedMigrationRequest(ctx.state().changeSet(staged[0]!.changeSetId)!, db.description, staged.map((s) => s.path), { ...(opts.includeAll ? { includeAll: true } : {}), ...(opts.env ? { env: opts.env } : {}) }, opts.env);
-      if (held) await ctx.requireApproval(held);
-    }
-    const result = await m.applyPending(root, db, { includeAll: opts.includeAll });
-    if (result.type === 'blocked') throw new UsageError(`${result.reason}: \`agent migrate execute --include-all\``);
-    const applied = result.applied.map((a) => ({ version: a.version, name: a.name, path: a.path, ms: a.ms }));
-    for (const a of applied) ctx.out.line(AGENT, 'ok', `Applied ${a.path} (${formatMs(a.ms)})`);
-    let failed = result.type === 'failed' ? { ...result.failed } : null;
-    if (!failed) {
-      for (const s of staged) {
-        try {
-          const r = await m.applyMigration(db, { version: s.version, name: s.name, path: s.path, sql: s.up });
-          applied.push({ version: r.version, name: r.name, path: r.path, ms: r.ms });
-          ctx.out.line(AGENT, 'ok', `Applied ${s.path} (${formatMs(r.ms)}; staged in ${s.changeSetId}, its files land with \`agent deploy\`)`);
-        } catch (err) {
-          if (!(err instanceof m.MigrationFailure)) throw err;
-          failed = { ...err.diagnosis, version: s.version };
-          break;
-        }
-      }
-    }
-    const { appendAudit } = await import('../engine/audit.js');
-    appendAudit(ctx.state(), { initiator: ctx.initiator, agent: AGENT, action: 'migrate.execute', approval: ctx.approvalIds(), target: db.description, files: applied.map((a) => a.path), result: failed ? `failed at ${failed.file}:${failed.line}` : `${applied.length} applied` });
-    if (failed) {
-      ctx.out.line(AGENT, 'error', `${failed.file}:${failed.line} ${failed.reason} (nothing of that file was applied)`);
-      return { data: { target: db.description, applied, failed }, exitCode: 1 };
-    }
-    ctx.out.line(AGENT, 'ok', `${plural(applied.length, 'migration')} applied to ${db.description}`);
-    return { data: { target: db.description, applied } };
+    await orch.withRun({ command: `migrate execute${opts.env ? ` --env ${opts.env}` : ''}` }, (run) =>
+      orch.runAgent(run, {
+        type: 'Migrator',
+        speaker: AGENT,
+        priority: 5,
+        phases: {
+          async understand() {
+            files = m.readMigrationFiles(root).files;
+            status = await m.migrationStatus(root, db);
+            staged = newestStagedMigrations(ctx, new Set([...files.map((f) => f.version), ...status.rows.filter((r) => r.remote).map((r) => r.remote!)]));
+            // What runs is what was reviewed: an edited staged set is refused (exit 2) like its deploy would be.
+            if (staged.length) {
+              const { assertSealed } = await import('../engine/seal.js');
+              for (const id of new Set(staged.map((x) => x.changeSetId))) assertSealed(root, ctx.state().changeSet(id)!);
+            }
+            pendingPaths = [...status.pending.map((p) => p.path), ...staged.map((x) => x.path)];
+            const applied = status.rows.filter((r) => r.remote).length;
+            return {
+              items: [
+                item('Identified all affected components', true, nothing() ? `nothing pending on ${db.description}` : pendingPaths.join(', ')),
+                item('Mapped current vs desired state', true, `${db.description}: ${applied} applied, ${status.pending.length} pending${staged.length ? `, ${staged.length} from the staged set ${staged[0]!.changeSetId}` : ''}`),
+                item('Confirmed requirements clarity', true, staged.length ? `the staged set matches its seal (sha256 of every file)` : 'committed migration files only'),
+              ],
+              metrics: { confidence: 100, confidenceBasis: `${pendingPaths.length} file(s) to apply to ${db.description}` },
+            };
+          },
+          async analyze() {
+            const only = new Set(pendingPaths);
+            findings = nothing() ? [] : m.lintMigrations([...files.map((f) => ({ path: f.path, sql: f.sql })), ...staged.map((x) => ({ path: x.path, sql: x.up }))], { only: (p) => only.has(p) });
+            const newest = status.rows.filter((r) => r.remote).map((r) => r.remote!).sort().at(-1);
+            return {
+              items: [
+                item('Built complete dependency graph', true, `applied in version order${newest ? ` after ${newest}, the newest applied` : ''}${status.outOfOrder.length ? `; older than it and pending: ${status.outOfOrder.join(', ')}` : ''}`),
+                item('Identified circular dependencies', true, 'migrations apply one after another in version order: none can wait for a later one'),
+                item('Documented all touch points', true, nothing() ? 'no file' : `${pendingPaths.length} file(s); linter findings: ${findings.length}`),
+              ],
+              metrics: { criticalCycles: 0 },
+            };
+          },
+          async plan() {
+            const verdict = m.approvalVerdict(findings);
+            let approval = 'none needed';
+            if (nothing()) approval = 'nothing to apply';
+            else if (verdict.type === 'approval-required') {
+              for (const f of verdict.reasons) ctx.out.line(AGENT, 'warn', `${f.file}:${f.line} ${f.ruleId}: ${f.message}`);
+              await ctx.requireApproval({
+                category: 'databaseDestructive',
+                action: `apply destructive migration(s) ${pendingPaths.map((p) => p.replace(/^.*\//, '')).join(', ')} to ${db.description}`,
+                touches: pendingPaths,
+                requestedBy: AGENT,
+                resume: { command: 'migrate execute', args: resumeArgs },
+              });
+              approval = `destructive (${verdict.reasons.map((f) => f.ruleId).join(', ')}): approved ${ctx.approvalIds() ?? 'by policy'}`;
+            } else if (staged.length) {
+              // A ticket's staged migration lands with its deploy: applying it here asks what that deploy would.
+              const held = stagedMigrationRequest(ctx.state().changeSet(staged[0]!.changeSetId)!, db.description, staged.map((x) => x.path), resumeArgs, opts.env);
+              if (held) await ctx.requireApproval(held);
+              approval = held ? `as its deploy would: approved ${ctx.approvalIds() ?? 'by policy'}` : 'none needed';
+            }
+            const withDown = files.filter((f) => status.pending.some((p) => p.version === f.version) && m.readRollback(root, f.version)).length + staged.filter((x) => x.down.trim()).length;
+            return {
+              items: [
+                item('Failure scenario: a file fails half-way', true, 'each file runs in its own transaction (CONCURRENTLY alone outside it): nothing of a failing file is applied, and the files after it wait'),
+                item('Failure scenario: a destructive statement', true, approval),
+                item('Planned rollback procedures', nothing() || withDown === pendingPaths.length, `${withDown}/${pendingPaths.length} pending file(s) have a rollback`),
+              ],
+              metrics: { scenarios: 2, mitigated: 2 },
+            };
+          },
+          async validate() {
+            const errors = findings.filter((f) => f.severity === 'error' && !m.DESTRUCTIVE_RULES.has(f.ruleId));
+            return {
+              items: [item('Static analysis passed', errors.length === 0, `the migration linter over ${pendingPaths.length} file(s): ${errors.length} error(s) besides destructive statements, ${findings.length} finding(s) in all`)],
+              // SQL files have no code line for tests to cover: the linter's reading of each statement stands in.
+              metrics: { coverage: null, coverageInstead: `the migration linter read every statement of the ${pendingPaths.length} pending file(s)` },
+            };
+          },
+          async execute() {
+            const pre = [item('Precondition: the target is open under its lock', true, db.description), item('Precondition: the approvals it needs are given', true, ctx.approvalIds() ?? 'none needed by the policy')];
+            if (nothing()) {
+              ctx.out.line(AGENT, 'ok', `Nothing to apply: ${db.description} is up to date`);
+              result = { data: { target: db.description, applied: [] } };
+              return { items: pre, metrics: { preconditions: 2, preconditionsMet: 2 } };
+            }
+            const r = await m.applyPending(root, db, { includeAll: opts.includeAll });
+            if (r.type === 'blocked') throw new UsageError(`${r.reason}: \`agent migrate execute --include-all\``);
+            applied = r.applied.map((a) => ({ version: a.version, name: a.name, path: a.path, ms: a.ms }));
+            for (const a of applied) ctx.out.line(AGENT, 'ok', `Applied ${a.path} (${formatMs(a.ms)})`);
+            let failed = r.type === 'failed' ? { ...r.failed } : null;
+            if (!failed) {
+              for (const x of staged) {
+                try {
+                  const done = await m.applyMigration(db, { version: x.version, name: x.name, path: x.path, sql: x.up });
+                  applied.push({ version: done.version, name: done.name, path: done.path, ms: done.ms });
+                  ctx.out.line(AGENT, 'ok', `Applied ${x.path} (${formatMs(done.ms)}; staged in ${x.changeSetId}, its files land with \`agent deploy\`)`);
+                } catch (err) {
+                  if (!(err instanceof m.MigrationFailure)) throw err;
+                  failed = { ...err.diagnosis, version: x.version };
+                  break;
+                }
+              }
+            }
+            const { appendAudit } = await import('../engine/audit.js');
+            appendAudit(ctx.state(), { initiator: ctx.initiator, agent: AGENT, action: 'migrate.execute', approval: ctx.approvalIds(), target: db.description, files: applied.map((a) => a.path), result: failed ? `failed at ${failed.file}:${failed.line}` : `${applied.length} applied` });
+            if (failed) {
+              // The work failed (exit 1), as it always has: not a gate, so the run ends here.
+              ctx.out.line(AGENT, 'error', `${failed.file}:${failed.line} ${failed.reason} (nothing of that file was applied)`);
+              result = { data: { target: db.description, applied, failed }, exitCode: 1 };
+              throw new MigrationFileFailed(`${failed.file}:${failed.line} ${failed.reason}`);
+            }
+            ctx.out.line(AGENT, 'ok', `${plural(applied.length, 'migration')} applied to ${db.description}`);
+            result = { data: { target: db.description, applied } };
+            return { items: [...pre, item('All changes executed atomically', true, applied.map((a) => `${a.path} (${formatMs(a.ms)})`).join(', '))], metrics: { preconditions: 2, preconditionsMet: 2 } };
+          },
+          async verify() {
+            const history = nothing() ? new Set<string>() : new Set((await m.readHistory(db)).map((h) => h.version));
+            const missing = applied.filter((a) => !history.has(a.version));
+            return {
+              items: [item('The target records every applied file', missing.length === 0, nothing() ? 'nothing was applied' : missing.length ? `not in ${db.description}'s history: ${missing.map((a) => a.path).join(', ')}` : `${applied.length} version(s) in ${db.description}'s history`)],
+              metrics: { postErrors: missing.length },
+            };
+          },
+        },
+      }),
+    );
+  } catch (err) {
+    if (!(err instanceof MigrationFileFailed)) throw err;
   } finally {
+    orch.dispose();
     await db.close();
   }
+  return result!;
 }
+
+/** A migration file failed to apply: the command's result (exit 1) is already set. */
+class MigrationFileFailed extends Error {}
 
 export async function migrateExecuteRun(ctx: CommandContext, args: { dryRun?: boolean; includeAll?: boolean; env?: EnvName; recreate?: boolean; withData?: boolean }): Promise<CommandResult> {
   if (args.recreate && args.dryRun) throw new UsageError('--recreate rebuilds a database; it does not go with --dry-run');

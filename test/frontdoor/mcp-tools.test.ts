@@ -120,7 +120,10 @@ async function needsApproval(name: string, args: Record<string, unknown>, catego
 
   const after = stateRows();
   const changed = Object.keys(after).filter((t) => JSON.stringify(after[t]) !== JSON.stringify(before[t]));
-  expect(changed.filter((t) => !['approvals', 'audit', 'events', 'counters'].includes(t)), `${name} changed only its request`).toEqual([]);
+  // An action run through the phase runner (migrate execute) also records its attempt: the run, which ends waiting for the approval, its agent and the checklist so far.
+  expect(changed.filter((t) => !['approvals', 'audit', 'events', 'counters', 'runs', 'agents', 'checklist'].includes(t)), `${name} changed only its request`).toEqual([]);
+  const runs = (after.runs ?? []) as Array<{ id: string; status: string }>;
+  expect(runs.slice(((before.runs ?? []) as unknown[]).length).map((r) => r.status), `${name}'s run waits for the approval`).toEqual(changed.includes('runs') ? ['needs_approval'] : []);
   expect(after.approvals!.slice(0, before.approvals!.length)).toEqual(before.approvals);
   expect(after.approvals!.slice(before.approvals!.length)).toEqual([expect.objectContaining({ id, status: 'pending', category, decided_by: null })]);
   expect(after.audit!.slice(before.audit!.length)).toEqual([expect.objectContaining({ action: 'approval.requested', approval: id, initiator: 'mcp' })]);

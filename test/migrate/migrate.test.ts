@@ -85,9 +85,18 @@ describe('seed example 4.4: migrate "<change>" -> staged set -> dry run -> execu
   });
 
   it('execute applies the committed and the staged migrations; status shows them applied', async () => {
-    const r = await agent(['migrate', 'execute'], { cwd: dir });
+    const r = await agent(['migrate', 'execute', '--verbose'], { cwd: dir });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain('[MIGRATOR] ✓ 5 migrations applied to embedded PGlite (.agent/pgdata/production)');
+    // Through the six phases and their gates, like fix ticket; the checklist is in the state.
+    const gates = r.stdout.split('\n').map((l) => /\b(understand|analyze|plan|validate|execute|verify): gate \S+ passed/.exec(l)?.[1]).filter(Boolean);
+    expect(gates).toEqual(['understand', 'analyze', 'plan', 'validate', 'execute', 'verify']);
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(join(dir, '.agent', 'state.db'), { readonly: true });
+    const items = db.prepare("select c.phase, c.item, c.ok, c.evidence from checklist c join runs r on r.id = c.run_id where r.command = 'migrate execute' order by c.id").all() as Array<{ phase: string; item: string; ok: number; evidence: string }>;
+    db.close();
+    expect(items.find((i) => i.item === 'The target records every applied file')).toMatchObject({ phase: 'verify', ok: 1, evidence: expect.stringMatching(/^5 version\(s\) in embedded PGlite/) });
+    expect(items.find((i) => i.item === 'All changes executed atomically')!.evidence).toContain('create_customer_preferences');
     const s = await agent(['migrate', 'status', '--json'], { cwd: dir });
     const rows = final(s.stdout).data.rows as Array<{ local: string | null; remote: string | null; state: string; name: string }>;
     expect(rows.filter((x) => x.local).every((x) => x.state === 'applied')).toBe(true);
