@@ -280,6 +280,8 @@ export async function measureLineCoverage(run: CoverageRun | null, changed: Read
   const wanted = new Map(run ? files.map((p) => [join(run.root, p), p]) : []);
   const seen = new Map<string, Map<number, boolean>>();
   const loaded = new Set<string>();
+  /** Changed files a test loaded whose coverage leads back to no source line (no source map). */
+  const unmapped = new Set<string>();
   for (const report of reports) {
     const data = readJson<{ result: V8Script[] }>(join(run!.v8Dir, report));
     for (const script of data?.result ?? []) {
@@ -292,7 +294,10 @@ export async function measureLineCoverage(run: CoverageRun | null, changed: Read
       let lines: Map<number, boolean> | null = null;
       for (const c of candidates) if ((lines = linesRun(script, c, null, file))) break;
       if (!lines && !candidates.length) lines = linesRun(script, null, textOf(path), file);
-      if (!lines) continue;
+      if (!lines) {
+        unmapped.add(path);
+        continue;
+      }
       const into = seen.get(path) ?? new Map<number, boolean>();
       for (const [l, ran] of lines) into.set(l, (into.get(l) ?? false) || ran);
       seen.set(path, into);
@@ -300,6 +305,8 @@ export async function measureLineCoverage(run: CoverageRun | null, changed: Read
   }
   const lost = run ? ranTests.filter((t) => !loaded.has(join(run.root, t))) : [];
   if (lost.length) return { percent: null, lines: 0, executed: 0, files: [], reason: `the V8 coverage of ${lost.slice(0, 3).join(', ')}${lost.length > 3 ? ` and ${lost.length - 3} more` : ''} was not written (the worker that ran ${lost.length > 1 ? 'them' : 'it'} ended first), so which changed lines ran is not known` };
+  const blind = [...unmapped].filter((p) => !seen.has(p));
+  if (blind.length) return { percent: null, lines: 0, executed: 0, files: [], reason: `tests loaded ${blind.join(', ')}, but the code their runner compiled carries no source map back to the source lines, so which changed lines ran is not known` };
   const out: FileCoverage[] = [];
   for (const path of files) {
     const lines = [...changed.get(path)!].sort((a, b) => a - b);

@@ -129,5 +129,10 @@ describe('a run whose coverage is partly lost', () => {
     expect(cov).toMatchObject({ percent: null, reason: 'the V8 coverage of lib/a.test.ts was not written (the worker that ran it ended first), so which changed lines ran is not known' });
     const outcome = coverageOutcome({ coverage: cov, testCommand: 'npm test', ran: 'npm test', passed: 1, changed: ['lib/a.ts'], migrations: 0, dryRun: null }, 80);
     expect(outcome).toMatchObject({ ok: false, metrics: { coverage: null, coverageBasis: cov.reason } });
+    // A file the tests loaded through a transform with no source map: not counted as not run either.
+    writeFileSync(join(run.v8Dir, 'coverage-2-1-0.json'), JSON.stringify({ result: [{ url: `file://${run.root}/lib/a.test.ts`, functions: [{ ranges: [{ startOffset: 0, endOffset: 5, count: 1 }] }] }, { url: `file://${run.root}/lib/a.ts`, functions: [{ ranges: [{ startOffset: 0, endOffset: 40, count: 1 }] }] }] }));
+    writeFileSync(join(run.sourcesDir, '2-0.json'), JSON.stringify({ file: join(run.root, 'lib', 'a.ts'), code: 'var a = function () { return 1; }; /**/', lineOffset: 0, columnOffset: 0 }));
+    const blind = await measureLineCoverage(run, new Map([['lib/a.ts', new Set([1])]]), undefined, ['lib/a.test.ts']);
+    expect(blind).toMatchObject({ percent: null, reason: 'tests loaded lib/a.ts, but the code their runner compiled carries no source map back to the source lines, so which changed lines ran is not known' });
   });
 });
