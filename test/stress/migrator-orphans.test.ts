@@ -1,15 +1,17 @@
 // Orphans before the foreign-key fix (issue 14), end to end through the CLI on a copy of
-// examples/crm: production's embedded database holds exactly the rows the seed ticket's missing key
+// examples/crm, with production's database embedded and (TEST_DATABASE_URL) on PostgreSQL 15 with the
+// Supabase shims: it holds exactly the rows the seed ticket's missing key
 // would reject (an estimate whose job_id points at no job). `fix ticket` counts them in each
 // environment's database with a sample and stages their cleanup as a destructive migration between
 // the key's NOT VALID and its VALIDATE; the deploy stops for approval (twice: production, then the
 // destructive change) with nothing changed; approved, it applies, the orphan is gone and both keys
 // are validated. Slow (real CLI, the project's tests, PGlite), so not in `npm test`.
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { agent } from '../helpers.js';
+import { execFileSync } from 'node:child_process';
+import { agent as run } from '../helpers.js';
 import { makeDemoCopy, SEED_TICKET } from '../../src/commands/demo.js';
 
 const parent = mkdtempSync(join(tmpdir(), 'crm-agent-orphans-'));
@@ -20,22 +22,99 @@ const CUSTOMER = '00000000-0000-0000-0000-0000000000c1';
 const JOB = '00000000-0000-0000-0000-0000000000a1';
 const NO_JOB = '00000000-0000-0000-0000-000000000999';
 
-async function production<T>(dir: string, fn: (db: import('@electric-sql/pglite').PGlite) => Promise<T>): Promise<T> {
-  const { PGlite } = await import('@electric-sql/pglite');
-  const db = await PGlite.create({ dataDir: join(dir, '.agent', 'pgdata', 'production') });
-  try {
-    return await fn(db);
-  } finally {
-    await db.close();
-  }
+interface Db {
+  exec(sql: string): Promise<unknown>;
+  query<T>(sql: string): Promise<{ rows: T[] }>;
 }
 
-const estimates = (dir: string) => production(dir, async (db) => (await db.query<{ id: string; job_id: string }>('select id, job_id from public.estimates order by id')).rows.map((r) => r.job_id));
-const keys = (dir: string) => production(dir, async (db) => (await db.query<{ k: string }>("select conname || ':' || convalidated as k from pg_constraint where conrelid = 'public.estimates'::regclass and contype = 'f' order by 1")).rows.map((r) => r.k));
+/** Production's database: the embedded one, or a fresh database on TEST_DATABASE_URL's server. */
+interface Backend {
+  name: string;
+  /** How the CLI lines name production's database. */
+  target: RegExp;
+  setup(dir: string): Promise<Record<string, string>>;
+  open(dir: string): Promise<Db & { close(): Promise<unknown> }>;
+  teardown(): Promise<void>;
+}
 
-describe('the foreign-key fix on a database holding orphans', () => {
+const embedded: Backend = {
+  name: 'embedded PGlite',
+  target: /embedded PGlite \(\.agent\/pgdata\/production\)/,
+  setup: async () => ({}),
+  async open(dir) {
+    const { PGlite } = await import('@electric-sql/pglite');
+    return PGlite.create({ dataDir: join(dir, '.agent', 'pgdata', 'production') });
+  },
+  teardown: async () => undefined,
+};
+
+function postgres(server: string): Backend {
+  const name = `migrator_orphans_${process.pid}`;
+  const url = () => Object.assign(new URL(server), { pathname: `/${name}` }).toString();
+  const admin = async <T>(fn: (c: import('pg').Client) => Promise<T>) => {
+    const { default: pg } = await import('pg');
+    const c = new pg.Client({ connectionString: server });
+    await c.connect();
+    try {
+      return await fn(c);
+    } finally {
+      await c.end();
+    }
+  };
+  return {
+    name: 'PostgreSQL',
+    target: new RegExp(`PRODUCTION_DATABASE_URL \\(127\\.0\\.0\\.1:\\d+/${name}\\)`),
+    async setup(dir) {
+      await admin(async (c) => {
+        await c.query(`drop database if exists ${name} with (force)`);
+        await c.query(`create database ${name}`);
+      });
+      // A plain PostgreSQL has no auth, storage or API roles: the Supabase shims the template uses stand in for them.
+      const { SUPABASE_SHIMS, SHIM_EXTENSIONS } = await import('../../src/integrations/postgres/supabase-shims.js');
+      const db = await this.open(dir);
+      try {
+        for (const e of SHIM_EXTENSIONS) await db.exec(`create extension if not exists "${e}"`);
+        await db.exec(SUPABASE_SHIMS);
+      } finally {
+        await db.close();
+      }
+      writeFileSync(join(dir, 'agent.config.json'), JSON.stringify({ environments: { production: { database: 'PRODUCTION_DATABASE_URL' } } }, null, 2));
+      execFileSync('git', ['add', 'agent.config.json'], { cwd: dir });
+      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', 'production on PostgreSQL'], { cwd: dir });
+      return { PRODUCTION_DATABASE_URL: url() };
+    },
+    async open() {
+      const { default: pg } = await import('pg');
+      const c = new pg.Client({ connectionString: url() });
+      await c.connect();
+      return { exec: (sql: string) => c.query(sql), query: async <T>(sql: string) => ({ rows: (await c.query(sql)).rows as T[] }), close: () => c.end() };
+    },
+    teardown: async () => {
+      await admin((c) => c.query(`drop database if exists ${name} with (force)`));
+    },
+  };
+}
+
+const backends = [embedded, ...(process.env.TEST_DATABASE_URL ? [postgres(process.env.TEST_DATABASE_URL)] : [])];
+if (!process.env.TEST_DATABASE_URL) console.warn('migrator-orphans: TEST_DATABASE_URL is not set; the PostgreSQL case is skipped (embedded only)');
+
+describe.each(backends)('the foreign-key fix on a database holding orphans ($name)', (backend) => {
+  afterAll(() => backend.teardown());
+  const production = async <T>(dir: string, fn: (db: Db) => Promise<T>): Promise<T> => {
+    const db = await backend.open(dir);
+    try {
+      return await fn(db);
+    } finally {
+      await db.close();
+    }
+  };
+  const estimates = (dir: string) => production(dir, async (db) => (await db.query<{ id: string; job_id: string }>('select id, job_id from public.estimates order by id')).rows.map((r) => r.job_id));
+  const keys = (dir: string) => production(dir, async (db) => (await db.query<{ k: string }>("select conname || ':' || convalidated as k from pg_constraint where conrelid = 'public.estimates'::regclass and contype = 'f' order by 1")).rows.map((r) => r.k));
+
   it('counts them before staging, stages the cleanup for approval, stops the deploy until approved, then applies', async () => {
-    const dir = await makeDemoCopy(join(parent, 'crm'));
+    const dir = await makeDemoCopy(join(parent, `crm-${backend.name.split(' ')[0]}`));
+    const env = await backend.setup(dir);
+    const agent = (args: string[], opts: { cwd: string }) => run(args, { ...opts, env });
     const created = await agent(['migrate', 'execute'], { cwd: dir });
     expect(created.code, created.stdout + created.stderr).toBe(0);
     await production(dir, (db) =>
@@ -52,7 +131,11 @@ describe('the foreign-key fix on a database holding orphans', () => {
     const fixed = await agent(['fix', 'ticket', id], { cwd: dir });
     expect(fixed.code, fixed.stdout.slice(-3000) + fixed.stderr).toBe(0);
     expect(fixed.stdout).toContain('[MIGRATOR] Orphans: staging (embedded PGlite (.agent/pgdata/staging)): not counted: no database there yet');
-    expect(fixed.stdout).toContain(`[MIGRATOR] ⚠ Orphans: production (embedded PGlite (.agent/pgdata/production)): 1 row(s) of public.estimates point at no public.jobs row, so VALIDATE estimates_job_id_fkey would fail there (id=00000000-0000-0000-0000-0000000000e2 job_id=${NO_JOB})`);
+    const line = fixed.stdout.split('\n').find((l) => l.startsWith('[MIGRATOR] ⚠ Orphans: production ('));
+    expect(line, fixed.stdout).toBeDefined();
+    expect(line).toMatch(backend.target);
+    expect(line).toContain(`: 1 row(s) of public.estimates point at no public.jobs row, so VALIDATE estimates_job_id_fkey would fail there (id=00000000-0000-0000-0000-0000000000e2 job_id=${NO_JOB})`);
+    expect(fixed.stdout + fixed.stderr).not.toMatch(/postgres(ql)?:\/\//);
     expect(fixed.stdout).toContain('no row of public.estimates violates estimates_customer_id_fkey');
     expect(fixed.stdout).toMatch(/Proposed cleanup of public\.estimates \(delete the rows\) staged before VALIDATE estimates_job_id_fkey: destructive, deploying it needs approval/);
 
