@@ -236,7 +236,7 @@ export async function generate(ctx: CommandContext, kind: GenerateKind, spec: st
   try {
     return await orch.withRun({ command: `generate ${kind} ${spec}` }, async (run) => {
       const { codeSmith } = await import('../../agents/code-smith/index.js');
-      ctx.out.line('CODESMITH', 'ok', `Analyzing existing ${kind === 'api' ? 'route' : 'tool'} patterns for ${u.table}`, { runId: run.id });
+      ctx.out.line('CODESMITH', 'info', `Analyzing existing ${kind === 'api' ? 'route' : 'tool'} patterns for ${u.table}`, { runId: run.id });
       const cause = { id: `gen:${u.subject}`, summary: `generate ${kind} ${u.subject}`, fix: kind === 'api' ? ('api-route' as const) : ('mcp-tool' as const), subject: u.subject, evidence: [`requested: ${spec}`], confidence: 100 };
       let files: import('../../agents/shared/change-set.js').ChangeFile[] = [];
       await orch.runAgent(run, codeSmith({ root, causes: [cause], tables, columns: async (t) => columns.get(t) ?? [] }, (f) => (files = f)));
