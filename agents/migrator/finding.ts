@@ -33,7 +33,7 @@ export interface LintFinding extends Finding {
   line: number;
 }
 
-export const DESTRUCTIVE_RULES: ReadonlySet<string> = new Set(['drop-table', 'drop-column', 'drop-schema', 'truncate', 'delete-without-where', 'ban-drop-database']);
+export const DESTRUCTIVE_RULES: ReadonlySet<string> = new Set(['drop-table', 'drop-column', 'drop-schema', 'truncate', 'delete-without-where', 'delete-rows', 'on-delete-cascade', 'ban-drop-database']);
 
 export type ApprovalVerdict = { type: 'approval-required'; reasons: Finding[] } | { type: 'no-approval-needed' };
 

@@ -37,6 +37,8 @@ const cases: Array<[string, string, string]> = [
   ['transaction-nesting', `begin;\n${LT}alter table jobs add column if not exists notes text;\ncommit;`, `${LT}alter table jobs add column if not exists notes text;`],
   ['prefer-timestamptz', 'create table if not exists public.notes (id int primary key, at timestamp);\nalter table public.notes enable row level security;', 'create table if not exists public.notes (id int primary key, at timestamp with time zone, b timestamptz);\nalter table public.notes enable row level security;'],
   ['ban-char-field', `${LT}alter table jobs add column if not exists code char(3);`, `${LT}alter table jobs add column if not exists code varchar(3);`],
+  ['delete-rows', 'delete from public.jobs where status = \'cancelled\';', "create table if not exists public.tmp (id bigint primary key);\nalter table public.tmp enable row level security;\ndelete from public.tmp where id = 1;"],
+  ['on-delete-cascade', `${LT}alter table estimates add constraint estimates_job_id_fkey foreign key (job_id) references public.jobs (id) on delete cascade not valid;`, `${LT}alter table estimates add constraint estimates_job_id_fkey foreign key (job_id) references public.jobs (id) on delete set null not valid;`],
   // squawk's other rules (its documented bad and good forms)
   ['require-concurrent-index-deletion', 'drop index if exists public.jobs_status_idx;', 'drop index concurrently if exists public.jobs_status_idx;'],
   ['adding-foreign-key-constraint', `${LT}alter table jobs add column if not exists crew_id bigint references public.crews (id);`, `${LT}alter table jobs add column if not exists crew_id bigint;\nalter table jobs add constraint jobs_crew_id_fkey foreign key (crew_id) references public.crews (id) not valid;`],

@@ -115,6 +115,7 @@ export function lintSql(sql: string, opts: LintOptions): LintFinding[] {
         break;
       case 'delete':
         if (!info.hasWhere && !created.has(info.table)) add('delete-without-where', st, 0, info.table, `deletes every row of ${info.table}`, 'add a WHERE clause naming the rows to delete');
+        else if (info.hasWhere && existing(info.table)) add('delete-rows', st, 0, info.table, `deletes the rows of ${info.table} the WHERE matches: they are gone once it runs`, 'check the rows it matches on each database first (and that a backup holds them); deploying it needs approval');
         break;
       case 'update':
         if (!info.hasWhere && existing(info.table)) add('update-without-where', st, 0, info.table, `updates every row of ${info.table} in one transaction, holding row locks on all of them`, 'add a WHERE clause, or backfill in batches outside the migration');
@@ -221,6 +222,7 @@ export function lintSql(sql: string, opts: LintOptions): LintFinding[] {
             if (nn && a.constraint) notNullChecks.set(a.constraint, { key: `${t}.${nn[2]}`, validated: !a.notValid });
           }
           if (!old) break;
+          if (a.ctype === 'foreign key' && /\bon\s+delete\s+cascade\b/.test(a.text)) add('on-delete-cascade', st, a.offset, object, `from now on deleting a row that ${t} references deletes the ${t} rows pointing at it`, 'make sure losing those rows with their parent is intended (otherwise on delete set null for a nullable column, or keep the key and stop deleting referenced rows); deploying it needs approval');
           if ((a.ctype === 'foreign key' || a.ctype === 'check') && !a.notValid) add('constraint-missing-not-valid', st, a.offset, object, `adding the ${a.ctype} checks every row of ${t} while writes are blocked`, 'add it `not valid`, then `validate constraint` (which takes a weaker lock)');
           if ((a.ctype === 'unique' || a.ctype === 'primary key') && !a.usingIndex) add('add-unique-or-primary-key', st, a.offset, object, `the ${a.ctype} index on ${t} is built under ACCESS EXCLUSIVE`, '`create unique index concurrently` first, then `add constraint … ' + a.ctype + ' using index …`');
           break;

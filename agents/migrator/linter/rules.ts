@@ -1,7 +1,9 @@
 // The rule catalog: id, severity and category of every rule the migration linter reports.
 //
 //   destructive (need the admin's approval, see requiresApproval):
-//     drop-table, drop-column, drop-schema, truncate, delete-without-where
+//     drop-table, drop-column, drop-schema, truncate, delete-without-where, delete-rows (a DELETE with
+//     a WHERE on an existing table: the orphan cleanup is one), on-delete-cascade (a key re-created or
+//     added on an existing table with ON DELETE CASCADE: deleting a parent then deletes child rows)
 //   locking / rewriting a busy table (only for tables that existed before this migration):
 //     require-concurrent-index-creation  CREATE INDEX without CONCURRENTLY blocks writes while it builds
 //     constraint-missing-not-valid       FOREIGN KEY / CHECK without NOT VALID scans the table under lock
@@ -50,6 +52,8 @@ export const RULES = {
   'drop-schema': { severity: 'error', category: 'destructive', summary: 'drops a schema and everything in it' },
   truncate: { severity: 'error', category: 'destructive', summary: 'removes every row' },
   'delete-without-where': { severity: 'error', category: 'destructive', summary: 'deletes every row' },
+  'delete-rows': { severity: 'warning', category: 'destructive', summary: 'deletes rows of an existing table' },
+  'on-delete-cascade': { severity: 'warning', category: 'destructive', summary: 'a new ON DELETE CASCADE makes deleting a parent delete its child rows' },
   'update-without-where': { severity: 'warning', category: 'locking', summary: 'rewrites every row' },
   'require-concurrent-index-creation': { severity: 'warning', category: 'locking', summary: 'index built without CONCURRENTLY blocks writes' },
   'constraint-missing-not-valid': { severity: 'warning', category: 'locking', summary: 'constraint validated under a write-blocking lock' },
