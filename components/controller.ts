@@ -177,13 +177,31 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
     if (!(err instanceof AgentError) && process.env.AGENT_DEBUG && err instanceof Error && err.stack) print(redact(err.stack), 'error');
   };
 
-  /** An error line in the log and the notice: a message can echo a ticket title, so it is shown escaped. */
-  const showError = (code: number, raw: string) => {
+  const errorLine = (code: number, raw: string) => {
     const message = printableLines(redact(raw));
     const prefix = code === EXIT.usage ? 'error:' : code === EXIT.approvalRequired ? '⚠' : code === EXIT.interrupted ? '⏹' : '✗';
     const level = code === EXIT.approvalRequired || code === EXIT.interrupted ? 'warn' : 'error';
-    print(`${prefix} ${message}`, level);
-    ui.getState().notify(`${prefix} ${message}`, level === 'warn' ? 'warn' : 'error');
+    return { text: `${prefix} ${message}`, level };
+  };
+  /** An error line in the log and the notice: a message can echo a ticket title, so it is shown escaped. */
+  const showError = (code: number, raw: string) => {
+    const { text, level } = errorLine(code, raw);
+    print(text, level);
+    ui.getState().notify(text, level === 'warn' ? 'warn' : 'error');
+  };
+  const notifyError = (code: number, raw: string) => {
+    const { text, level } = errorLine(code, raw);
+    ui.getState().notify(text, level === 'warn' ? 'warn' : 'error');
+  };
+  /** Whether the child process stored an error event carrying this message since it started. */
+  const recordedByChild = (pid: number | undefined, since: number, raw: string): boolean => {
+    const needle = redact(raw).split('\n')[0]!.slice(0, 120);
+    if (pid === undefined || !needle) return false;
+    try {
+      return state.events({ sinceTs: since, minLevel: 'error', text: needle, tail: true, limit: 20 }).some((e) => e.pid === pid);
+    } catch {
+      return false;
+    }
   };
 
   /** A Reporter that writes into the store: lines become events (as in the CLI), blocks go to the log pane. */
@@ -249,6 +267,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
   const trackChild = async (line: string, words: readonly string[], label: string): Promise<void> => {
     const ui0 = ui.getState();
     const id = ui0.startCommand(line);
+    const startedAt = Date.now();
     let resolveDone!: () => void;
     const tracked = new Promise<void>((r) => (resolveDone = r));
     const child = spawnCommand({
@@ -271,7 +290,12 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
       const { code, result, stderr } = await child.done;
       if (stopped) return;
       if (child.interrupted && (code === EXIT.interrupted || code === EXIT.ok)) print(`⏹ ${label}: cancelled`, 'warn');
-      else if (result?.error) showError(code, result.error.message);
+      else if (result?.error) {
+        // The child recorded its failure as an error event (the run's or command.failed): the log
+        // shows that line already, so only the notice says it again.
+        if (recordedByChild(child.pid, startedAt, result.error.message)) notifyError(code, result.error.message);
+        else showError(code, result.error.message);
+      }
       else if (code !== EXIT.ok) {
         const why = result ? '' : lastLine(stderr);
         print(`✗ ${label} exited ${code}${why ? `: ${why}` : ''}`, 'error');

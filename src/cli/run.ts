@@ -68,6 +68,8 @@ export async function runCli(argv: readonly string[], opts: RunOptions = {}): Pr
     // A command the dashboard's prompt runs in a child (components/command-child.ts): it acts for
     // the dashboard (audit initiator, the dashboard's refusals) and its NDJSON carries the printed text.
     const forDashboard = env.AGENT_DASHBOARD_CHILD === '1';
+    // It says whom this process acts for, not its own children (test runs, deploy steps): they must not inherit it.
+    if (env === process.env) delete process.env.AGENT_DASHBOARD_CHILD;
     const out = createReporter({ json: globals.json, verbose: globals.verbose, style: style(), sink, state: () => ctxRef?.openedState() ?? null, text: forDashboard });
     opts.signal?.addEventListener('abort', () => abort.abort(), { once: true });
     const onSigint = () => {

@@ -11,6 +11,11 @@ import { levelRank, type AgentRow, type ApprovalRow, type EventQuery, type Event
 export const EVENT_WINDOW = 2000;
 /** The most log rows the log view holds; scrolling further pages them in from SQLite. */
 export const LOG_VIEW_MAX = 2000;
+/**
+ * How many rows a reload of the log (a new filter, following again, R) reads: one tick's worth,
+ * like a backlog sync's page. Older ones are paged in when scrolled to.
+ */
+export const LOG_RELOAD = 1000;
 /** How many rows one page-in reads. */
 export const LOG_PAGE = 500;
 /** Lines the dashboard printed itself that it keeps (they are not in SQLite). */
@@ -135,7 +140,7 @@ export function createAgentStore(state: StateDb, config: AgentConfig, root: stri
 
   /** The newest events matching `filter`, as a following log view. */
   const tailView = (filter: LogFilter): LogView => {
-    const rows = state.events({ ...filterQuery(filter), tail: true, limit: LOG_VIEW_MAX });
+    const rows = state.events({ ...filterQuery(filter), tail: true, limit: LOG_RELOAD });
     const first = rows[0];
     const hasOlder = first ? state.events({ ...filterQuery(filter), beforeId: first.id, limit: 1 }).length > 0 : false;
     return { filter, rows, follow: true, offset: 0, hasOlder, hasNewer: false, unseen: 0 };

@@ -2,7 +2,10 @@
 // does): the work happens in another process on the dashboard's behalf, its printed text and
 // progress come back into the log, the approvals it asks for pop up in the modal and it waits for
 // them like a shell command would, and Ctrl-C interrupts it. Needs `npm run build` (dist/cli.js).
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { logLines } from '../../src/store/store.js';
 import { cleanupAll, KEY, renderDashboard } from './render.js';
 import { isAlive } from '../../src/store/state-db.js';
 import { IN_PROCESS } from '../../components/controller.js';
@@ -84,5 +87,49 @@ describe('free text in a child', () => {
     await h.run('please create a ticket: the jobs page crashes on save');
     const f = await h.waitForFrame('Ticket created');
     expect(f.split('\n').filter((l) => l.includes('Understood as `agent create ticket`'))).toHaveLength(1);
+  });
+});
+
+describe('what a child passes on', () => {
+  it('AGENT_DASHBOARD_CHILD reaches the child CLI only, not the programs it runs (the project\'s tests)', async () => {
+    // The test command writes what it sees of the variable; the fix run's BugHunter runs it.
+    const seen = 'env-seen.txt';
+    const probe = `node -e "require('fs').appendFileSync('${seen}', String(process.env.AGENT_DASHBOARD_CHILD) + '\\\\n')"`;
+    const h = await renderDashboard({
+      childCli: true,
+      seed: (_s, dir) => writeFileSync(join(dir, 'agent.config.json'), JSON.stringify({ test: { command: probe } })),
+    });
+    await h.run('create ticket "The jobs page crashes when saving"');
+    await h.waitFor(() => h.state.tickets()[0], 8000, 'the ticket');
+    await h.waitFor(() => h.d.ui.getState().running.length === 0, 8000, 'create to finish');
+    await h.run(`fix ticket ${h.state.tickets()[0]!.id}`);
+    await h.waitFor(() => h.d.ui.getState().running.length === 0 && h.state.runs({})[0]?.status !== 'running' ? true : null, 20000, 'the fix run to end');
+    const run = h.state.runs({})[0]!;
+    expect(run.pid).not.toBe(process.pid);
+    expect(existsSync(join(h.dir, seen))).toBe(true); // the test command did run
+    expect(readFileSync(join(h.dir, seen), 'utf8').trim().split('\n')).toEqual(['undefined']);
+    // …and the child itself still acted for the dashboard.
+    expect(h.state.audit().some((a) => a.initiator === 'dashboard')).toBe(true);
+  });
+
+  it('a child that fails with exit 1 and recorded why: the log shows the error once, the notice says it too', async () => {
+    // An MCP server that exits during the handshake: `mcp tools` fails with exit 1 and records command.failed.
+    const h = await renderDashboard({
+      childCli: true,
+      seed: (_s, dir) => writeFileSync(join(dir, 'agent.config.json'), JSON.stringify({ mcp: { server: { command: process.execPath, args: ['-e', 'process.exit(3)'] } } })),
+    });
+    await h.run('mcp tools');
+    await h.waitFor(() => h.d.ui.getState().running.length === 0 && h.d.ui.getState().notice ? true : null, 15000, 'the child to fail');
+    const why = 'the server closed the connection during initialize';
+    const stored = h.state.events({}).filter((e) => e.message.includes(why));
+    expect(stored).toHaveLength(1);
+    expect(stored[0]!.pid).not.toBe(process.pid);
+    expect(h.d.ui.getState().notice!.text).toContain(why);
+    expect(h.d.ui.getState().notice!.level).toBe('error');
+    await h.waitFor(() => h.d.data.getState().log.rows.some((r) => r.message.includes(why)), 5000, 'the stored line in the log');
+    const s = h.d.data.getState();
+    expect(logLines(s.log.rows, s.console, s.log).filter((r) => r.message.includes(why))).toHaveLength(1);
+    const f = await h.waitForFrame('✗ mcp tools: MCP server:');
+    expect(f).not.toContain('exited 1');
   });
 });

@@ -9,7 +9,7 @@ import { chooseDialog, computeLayout } from '../../components/screen.js';
 import { FrameWriter } from '../../components/frame-writer.js';
 import { COMMANDS } from '../../src/commands/registry.js';
 import { StateDb, type ApprovalRow } from '../../src/store/state-db.js';
-import { createAgentStore, EVENT_WINDOW, LOG_VIEW_MAX, logLines } from '../../src/store/store.js';
+import { createAgentStore, EVENT_WINDOW, LOG_RELOAD, LOG_VIEW_MAX, logLines } from '../../src/store/store.js';
 import { defaultConfig } from '../../src/config/config.js';
 import { tempProject } from './render.js';
 import { createDashboard, SYNC_PAGE } from '../../components/controller.js';
@@ -223,6 +223,38 @@ describe('a large backlog', () => {
     expect(arrived).toEqual([1000, 1000, 1000, 500]);
     expect(store.getState().behind).toBe(false);
     expect(store.getState().log.rows.at(-1)!.message).toBe('e3499');
+    mine.close();
+    other.close();
+  });
+
+  it('a reload of the log (a filter, following again, R) reads one page; older lines page in when scrolled to', () => {
+    const dir = tempProject();
+    dirs.push(dir);
+    const path = join(dir, '.agent', 'state.db');
+    const mine = new StateDb(path);
+    const other = new StateDb(path);
+    const store = createAgentStore(mine, defaultConfig('t'), dir);
+    store.getState().sync();
+    other.tx(() => {
+      for (let i = 0; i < 3500; i++) other.appendEvent({ kind: 'line', level: 'info', agent: 'LOAD', message: `e${i}` });
+    });
+    store.getState().sync();
+    const reads: number[] = [];
+    const events = mine.events.bind(mine);
+    mine.events = ((q: Parameters<StateDb['events']>[0]) => {
+      const rows = events(q);
+      reads.push(rows.length);
+      return rows;
+    }) as StateDb['events'];
+    store.getState().setLogFilter({ agent: 'LOAD' });
+    store.getState().setLogFilter({ agent: null });
+    store.getState().followLog();
+    expect(Math.max(...reads)).toBe(LOG_RELOAD);
+    expect(store.getState().log.rows).toHaveLength(LOG_RELOAD);
+    expect(store.getState().log.hasOlder).toBe(true);
+    for (let i = 0; i < 20; i++) store.getState().scrollLog(500, 20);
+    const s = store.getState();
+    expect(logLines(s.log.rows, s.console, s.log)[s.log.rows.length - s.log.offset - 20]!.message).toBe('e0');
     mine.close();
     other.close();
   });
