@@ -50,6 +50,8 @@ export interface ChangeSetInput {
     /** Test files the change cannot reach: their passing run on HEAD stands (counted in `passed`). */
     carried?: { files: string[]; tests: number; baseSha: string };
   };
+  /** Set when no project tests ran because the project has none and the change is migrations its dry run checked: why. */
+  untested?: string;
   baseSha: string | null;
 }
 
@@ -65,6 +67,7 @@ export interface Manifest {
   migrations: Array<{ version: string; name: string; upPath: string; downPath: string; destructive: boolean; findings: number }>;
   gates: GateResult[];
   tests?: ChangeSetInput['tests'];
+  untested?: string;
   requiresApproval: boolean;
   /**
    * sha256 of every file in the set's directory but manifest.json (`files/…`, `migrations/…`,
@@ -121,6 +124,7 @@ export function buildManifest(input: ChangeSetInput, dir: string, createdAt: Dat
     })),
     gates: input.gates,
     ...(input.tests ? { tests: input.tests } : {}),
+    ...(input.untested ? { untested: input.untested } : {}),
     requiresApproval: input.migrations.some((m) => m.destructive),
   };
 }
@@ -158,6 +162,7 @@ export function renderReview(m: Manifest, input: ChangeSetInput): string {
     lines.push(m.tests.command === '' ? '- No test file can reach the change.' : `- Ran \`${m.tests.command}\` on HEAD plus the change.`);
     if (c) lines.push(`- ${c.tests} test(s) in ${c.files.length} file(s) that import nothing the change touches passed on HEAD ${c.baseSha.slice(0, 12)} in BugHunter's run of the whole suite: ${c.files.map((f) => `\`${f}\``).join(', ')}.`);
   }
+  if (m.untested) lines.push('', '## Tests', '', `No project tests ran: ${m.untested}.`);
   lines.push('', '## Next', '', m.ticketId ? `- \`agent review ${m.ticketId}\` shows the diff; \`agent approve ${m.ticketId} deploy to staging\` deploys it.` : '- `agent review` shows the diff.');
   return lines.join('\n') + '\n';
 }

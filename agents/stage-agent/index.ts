@@ -1,6 +1,6 @@
 // StageAgent: gathers the other agents' output into one change set, proves it (types, the
 // project's tests in a scratch worktree), and writes it to ./staged/ for review.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { AgentTask } from '../../src/engine/orchestrator.js';
 import { item, type PhaseOutcome } from '../../src/engine/phases.js';
@@ -74,6 +74,19 @@ async function planTests(root: string, command: string, after: SourceFile[], cha
   return { command: focused, announce: `Running the ${selection.run.length} test file(s) the change can reach (${why}): ${focused}`, baseline, carried };
 }
 
+/** Whether the change is migrations (and their rollbacks) and nothing else. Pure. */
+export function migrationOnly(change: Pick<ChangeSetInput, 'files' | 'migrations'>): boolean {
+  const paths = new Set(change.migrations.flatMap((m) => [m.upPath, m.downPath]));
+  return change.migrations.length > 0 && change.files.every((f) => paths.has(f.path));
+}
+
+/** The pgTAP files the project keeps for `supabase test db`, which needs the Supabase CLI's database to run. */
+function pgTapNote(root: string): string {
+  const dir = join(root, 'supabase', 'tests');
+  const sql = existsSync(dir) ? (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith('.sql')) : [];
+  return sql.length ? ` (its ${sql.length} pgTAP file(s) in supabase/tests run with \`supabase test db\`, which needs the Supabase CLI and Docker: not run)` : '';
+}
+
 export function stageAgent(input: StageInput, done: (m: Manifest) => void): AgentTask {
   let baseSha: string | null = null;
   let patch = '';
@@ -81,6 +94,8 @@ export function stageAgent(input: StageInput, done: (m: Manifest) => void): Agen
   let manifest: Manifest | null = null;
   let typesClean = false;
   let testsPass = false;
+  /** Why no project tests ran for a migration-only change that its dry run checked; null otherwise. */
+  let untested: string | null = null;
   const files = input.change.files;
   return {
     type: 'StageAgent',
@@ -157,13 +172,21 @@ export function stageAgent(input: StageInput, done: (m: Manifest) => void): Agen
           const ran = r?.counts ? r.counts.passed : null;
           const split = carried ? `${ran ?? 0} ran with the change, ${carried.tests} carried from HEAD ${carried.baseSha.slice(0, 12)} (${carried.files.length} file(s) the change cannot reach)` : `${passed}`;
           if (exitCode === 0) ctx.log('ok', failing ? `No new test failures (${split} passed, ${failing} failing before the change too)` : `All tests passing${counted ? ` (${split})` : ''}`);
-        } else items.push(item('All tests passing', false, 'no test command: set test.command in agent.config.json'));
+        }
+        const dryRun = input.gates().find((g) => /^migrator/i.test(g.agent) && g.phase === 'validate' && g.ok);
+        if (!plan) {
+          // Many Supabase projects have no test command. A change that is migrations alone is still
+          // checked: the Migrator applied it and its rollback on the shadow. That is said, not hidden.
+          const onlyMigrations = migrationOnly(input.change);
+          untested = onlyMigrations && dryRun ? `the project has no test command${pgTapNote(input.root)}; the change is ${input.change.migrations.length} migration(s) and nothing else, checked by the Migrator's dry run (${dryRun.detail.replace(/^in place of test coverage: /, '')})` : null;
+          if (untested) ctx.log('warn', `No project tests ran: ${untested}`);
+          items.push(untested ? item('Migration-only change checked by its dry run (no project tests)', true, untested) : item('All tests passing', false, 'no test command: set test.command in agent.config.json'));
+        }
         typesClean = fresh.length === 0;
         testsPass = Boolean(tests?.ok) && failed === 0;
         const ran = testRun ? await testRun : null;
         // No run (no test file can reach the change): no changed line ran; the text is the change's.
         const coverage = ran?.coverage ?? (await measureLineCoverage(null, changedLines(patch), (p) => overlay.get(p) ?? null));
-        const dryRun = input.gates().find((g) => /^migrator/i.test(g.agent) && g.phase === 'validate' && g.ok);
         const cov = coverageOutcome({ coverage, testCommand: input.testCommand, ran: plan?.command ?? null, passed: testsPass ? tests?.passed ?? null : null, changed: [...changed], migrations: input.change.migrations.length, dryRun: dryRun?.detail ?? null }, ctx.config.gates.testCoverage);
         items.push(item('Test coverage of the changed lines', cov.ok, cov.evidence));
         return { items, metrics: cov.metrics };
@@ -172,12 +195,14 @@ export function stageAgent(input: StageInput, done: (m: Manifest) => void): Agen
         const pre = [
           item('Precondition: base revision', baseSha !== null, baseSha ?? 'no commit'),
           item('Precondition: no new type errors', typesClean, typesClean ? 'tsc clean for the change' : 'the change adds type errors'),
-          item("Precondition: the project's tests pass with the change", testsPass, tests ? `${tests.passed} passed, ${tests.failed} failed` : 'tests were not run'),
+          untested && !tests
+            ? item('Precondition: the migration-only change passed its dry run (no project tests ran)', true, untested)
+            : item("Precondition: the project's tests pass with the change", testsPass, tests ? `${tests.passed} passed, ${tests.failed} failed` : 'tests were not run'),
         ];
         const met = pre.filter((p) => p.ok).length;
         // Nothing is written unless every precondition holds; the gate then names what failed.
         if (met === pre.length) {
-          manifest = await writeChangeSet(input.root, { ...input.change, gates: input.gates(), tests, baseSha }, new Date(), patch);
+          manifest = await writeChangeSet(input.root, { ...input.change, gates: input.gates(), tests, ...(untested && !tests ? { untested } : {}), baseSha }, new Date(), patch);
           ctx.log('ok', `Created staged environment: ./${manifest.dir}/`);
           pre.push(item('All changes written atomically', true, `${manifest.dir} (assembled in a temp dir, then renamed)`));
         }
@@ -186,7 +211,7 @@ export function stageAgent(input: StageInput, done: (m: Manifest) => void): Agen
           ? 'commit the project first (`git add -A && git commit -m "initial"`)'
           : !typesClean
             ? '`agent bugs scan --severity error` lists the type errors; the change must add none'
-            : !testsPass
+            : !testsPass && !(untested && !tests)
               ? tests
                 ? `the "Test still failing" lines name each test that fails with the change; \`${input.testCommand}\` runs them`
                 : 'set test.command in agent.config.json, or a "test" script in package.json'

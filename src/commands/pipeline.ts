@@ -62,6 +62,7 @@ export const review = defineCommand({
       const carried = m.tests.carried ? `; ${m.tests.carried.files.length} file(s) the change cannot reach passed on HEAD` : '';
       lines.push(`  ${m.tests.ok ? s.green('✓') : s.red('✗')} tests: ${m.tests.passed} passed, ${m.tests.failed} failed (${m.tests.command || 'no test file can reach the change'}${carried})`);
     }
+    if (m.untested) lines.push(`  ${s.yellow('⚠')} tests: none ran: ${m.untested}`);
     if (m.restaged) lines.push('', s.dim(`Re-staged ${m.restaged.at} after edits to ${m.restaged.edited.join(', ') || 'nothing (sealed then)'}: lint, patch, types and the shadow dry run ran again; the tests above are from staging`));
     if (m.requiresApproval) lines.push('', s.yellow('⚠ contains a destructive migration: deploying it needs approval'));
     if (!args.stat && patch) lines.push('', colorDiff(patch.trimEnd(), ctx.out.color));
