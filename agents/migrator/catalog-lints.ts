@@ -109,14 +109,27 @@ export async function catalogLints(db: Queryable, opts: CatalogLintOptions): Pro
 
   // 0028/0029 SECURITY DEFINER functions the API roles can execute
   for (const role of roles) {
-    const rows = (await db.query<{ s: string; f: string; args: string }>(
-      `select n.nspname as s, p.proname as f, pg_catalog.pg_get_function_identity_arguments(p.oid) as args from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid = p.pronamespace
+    const rows = (await db.query<{ s: string; f: string; args: string; trig: boolean }>(
+      `select n.nspname as s, p.proname as f, pg_catalog.pg_get_function_identity_arguments(p.oid) as args, p.prorettype = 'pg_catalog.trigger'::pg_catalog.regtype as trig from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid = p.pronamespace
         where p.prosecdef and pg_catalog.has_function_privilege('${role}', p.oid, 'EXECUTE') and not (n.nspname = any($1))
           and not exists (select 1 from pg_catalog.pg_depend d where d.objid = p.oid and d.deptype = 'e') order by 1, 2, 3`,
       [SKIPPED],
     )).rows;
     for (const r of rows) {
       const fn = `${quoteQualified(`${r.s}.${r.f}`)}(${r.args})`;
+      // Supabase's advisor flags trigger functions too, but PostgREST cannot call one (a function
+      // returning trigger runs only as a trigger, which never checks EXECUTE): the grant is needless, not an open door.
+      if (r.trig) {
+        out.push({
+          ruleId: `${role}-security-definer-function-executable`,
+          severity: 'warning',
+          object: `${r.s}.${r.f}(${r.args})`,
+          message: `SECURITY DEFINER trigger function ${r.s}.${r.f}(${r.args}) is executable by ${role}: /rest/v1/rpc cannot call a trigger function, so nothing is open today, but the grant is needless (Supabase's advisor lists it)`,
+          fix: `revoke EXECUTE from public and ${role}: triggers fire without it`,
+          fixSql: `revoke execute on function ${fn} from public, ${role};`,
+        });
+        continue;
+      }
       out.push({
         ruleId: `${role}-security-definer-function-executable`,
         severity: 'warning',

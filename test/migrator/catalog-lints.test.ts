@@ -37,6 +37,21 @@ describe('catalogLints', () => {
     expect(await ids('anon-security-definer-function-executable')).not.toContain('sd.open_definer(x integer)');
   });
 
+  it('a SECURITY DEFINER trigger function: still listed (as Supabase\'s advisor does) but not said to be callable through /rest/v1/rpc; its fix revokes without granting back', async () => {
+    await db.exec(`create schema tg;
+      create function tg.on_signup() returns trigger language plpgsql security definer set search_path = '' as 'begin return new; end';`);
+    const found = (await catalogLints(db, { apiSchemas: ['public'] })).filter((f) => f.object.startsWith('tg.'));
+    expect(found.map((f) => f.ruleId).sort()).toEqual(['anon-security-definer-function-executable', 'authenticated-security-definer-function-executable']);
+    for (const f of found) {
+      expect(f.message).toContain('trigger function');
+      expect(f.message).not.toContain('can call it at /rest/v1/rpc');
+    }
+    const anon = found.find((f) => f.ruleId.startsWith('anon'))!;
+    expect(anon.fixSql).toBe('revoke execute on function tg.on_signup() from public, anon;');
+    await db.exec(anon.fixSql!);
+    expect(await ids('anon-security-definer-function-executable')).not.toContain('tg.on_signup()');
+  });
+
   it('sensitive-columns-exposed: an API table without RLS that anon can read, with a password column; silent with RLS, outside the API, or for a name that only contains one', async () => {
     await db.exec(`create table public.accounts (id int primary key, password text, api_key text);
       create table public.hints (id int primary key, password_hint text);
