@@ -61,7 +61,8 @@ export interface RollbackCheck {
 
 export interface DryRunReport {
   ok: boolean;
-  shadow: { openMs: number; replayMs: number };
+  /** Where the shadow's time went: opening it, replaying, applying the pending ones (with their snapshots and estimates), their rollbacks (with the compare). */
+  shadow: { openMs: number; replayMs: number; applyMs: number; rollbackMs: number };
   /** Already-applied migrations replayed into the shadow. */
   replayed: { count: number; diagnoses: Diagnosis[] };
   pending: PendingRun[];
@@ -239,6 +240,7 @@ export async function runShadow(opts: ShadowRunOptions): Promise<DryRunReport> {
     const replayMs = performance.now() - r0;
 
     // 2. Apply the pending ones, timed, with a snapshot before each.
+    const a0 = performance.now();
     const before: SchemaSnapshot[] = [];
     const pending: PendingRun[] = [];
     const diagnoses: Diagnosis[] = [];
@@ -255,8 +257,10 @@ export async function runShadow(opts: ShadowRunOptions): Promise<DryRunReport> {
       for (const s of run.statements) if (s.ok && !s.skipped) estimates.push(...(await estimate(s, byLine.get(s.line) ?? '', db, opts.target)));
     }
     const schemaAfter = await takeSnapshot(db);
+    const applyMs = performance.now() - a0;
 
     // 3. Roll back, newest first, comparing each time with the schema before that migration.
+    const b0 = performance.now();
     const rollback: RollbackCheck[] = [];
     let blocked: string | null = null;
     for (let i = opts.pending.length - 1; i >= 0; i--) {
@@ -279,6 +283,7 @@ export async function runShadow(opts: ShadowRunOptions): Promise<DryRunReport> {
       if (status !== 'verified') blocked = `the rollback of ${m.version}_${m.name} did not restore the schema, so earlier ones cannot be compared`;
     }
     rollback.reverse();
+    const rollbackMs = performance.now() - b0;
 
     const sum = (effects: Effect[]) => estimates.filter((e) => effects.includes(e.effect)).reduce((n, e) => n + e.rows, 0);
     const estimatedMs = Math.round(pendingMs + estimates.reduce((ms, e) => ms + e.rows * MS_PER_ROW[e.effect], 0));
@@ -286,7 +291,7 @@ export async function runShadow(opts: ShadowRunOptions): Promise<DryRunReport> {
     return {
       // A statement only a missing extension explains is not checked, never a failure.
       ok: diagnoses.every((d) => d.cause === 'shadow-limitation') && (opts.pending.length === 0 || rollbackVerified),
-      shadow: { openMs, replayMs },
+      shadow: { openMs, replayMs, applyMs, rollbackMs },
       replayed: { count: opts.applied.length, diagnoses: replayDiagnoses },
       pending,
       diagnoses,

@@ -1,9 +1,10 @@
 // The database layer against real PGlite: the cached template with the Supabase shims, the
 // embedded project database, applying migrations with the Supabase CLI's history table.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { ensureTemplate, openDatabase, openShadowDatabase, SUPABASE_SHIMS, templateDirName, type Pg } from '../../src/integrations/postgres/index.js';
+import { join } from 'node:path';
+import { ensureTemplate, openDatabase, openShadowDatabase, SUPABASE_SHIMS, templateDirName, templateImagePath, type Pg } from '../../src/integrations/postgres/index.js';
+import { readImage } from '../../src/integrations/postgres/data-image.js';
 import { applyPending, MigrationFailure, migrationApplier, migrationStatus } from '../../agents/migrator/index.js';
 import { readHistory } from '../../agents/migrator/history.js';
 import { cleanupProjects, makeProject, mig, TEMPLATE_CACHE } from './helpers.js';
@@ -25,15 +26,17 @@ describe('PGlite template with Supabase shims', () => {
     expect(existsSync(join(again.path, 'PG_VERSION'))).toBe(true);
   });
 
-  it('gives each shadow its own copy of the template, removed when it closes', async () => {
+  it('starts each shadow in memory from the template image: shadows are independent and nothing is written to disk', async () => {
     const other = await openShadowDatabase({ cacheDir: TEMPLATE_CACHE });
-    const dir = (other.raw as unknown as { dataDir?: string }).dataDir;
-    expect(dir).toMatch(/crm-agent-shadow-/);
+    expect((other.raw as unknown as { dataDir?: string }).dataDir).toBeUndefined();
     await other.exec('create table public.only_here (id int)');
     const { rows } = await shadow.query<{ t: string | null }>(`select to_regclass('public.only_here')::text as t`);
     expect(rows[0]?.t).toBeNull();
     await other.close();
-    await vi.waitFor(() => expect(existsSync(dirname(dir!))).toBe(false), { timeout: 10_000 }); // removed in the background
+    const image = readImage(readFileSync(templateImagePath(TEMPLATE_CACHE)));
+    expect(image.entries.length).toBe(readdirSync(join(TEMPLATE_CACHE, templateDirName()), { recursive: true }).length);
+    expect(image.entries.map((e) => e.path)).toContain('PG_VERSION');
+    // the template directory itself is untouched by the shadow's writes
     expect(readdirSync(join(TEMPLATE_CACHE, templateDirName(), 'base')).length).toBeGreaterThan(0);
   });
 

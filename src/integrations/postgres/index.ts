@@ -6,4 +6,4 @@ export { pgErrorInfo } from './types.js';
 export { SUPABASE_SHIMS, SHIMS_MARKER, SHIMS_VERSION, SHIM_EXTENSIONS } from './supabase-shims.js';
 export { extensionsIn, PGLITE_EXTENSIONS } from './extensions.js';
 export { openDatabase, projectExtensions, PGDATA_DIR, CACHE_DIR, type OpenDatabaseOptions } from './open.js';
-export { copyTemplate, ensureTemplate, openShadowDatabase, templateDirName, type ShadowOptions, type TemplateInfo } from './template.js';
+export { copyTemplate, ensureTemplate, ensureTemplateImage, openShadowDatabase, templateDirName, templateImagePath, type ShadowOptions, type TemplateImage, type TemplateInfo } from './template.js';

@@ -1,22 +1,23 @@
 // The cached template: initdb once into a data directory in a cache directory, apply the Supabase
-// shims, and start every shadow (or new embedded) database from a copy of that directory. initdb
-// costs ~2 s and ~720 MB. A copy (`cp -R`, ~0.1 s) opened from disk starts in about half the time of
-// unpacking a dumped tarball into PGlite's in-memory file system (loadDataDir), which was measured
-// here at 1.7–2.0 s against 0.7–0.9 s.
+// shims, and start every database from it. initdb costs ~2 s and ~720 MB.
+// - A shadow starts in memory from an image of that directory (data-image.ts): one file, read,
+//   checksummed and written into PGlite's in-memory file system in ~60 ms, where copying the
+//   directory (`cp -R`, 40 MB) took 0.2–0.5 s here, and nothing is left on disk to remove.
+// - A new embedded (project or environment) database is a copy of the directory, opened from disk.
 //
-// The directory name carries a hash of the shims and the PGlite version, so a changed shim or an
-// upgraded PGlite builds a new template instead of loading a stale one. Several processes may race
-// to build: a lock directory makes one build while the others wait; the template is built under a
-// temporary name and renamed, so a reader never sees half a data directory.
+// Names carry a hash of the shims and the PGlite version, so a changed shim or an upgraded PGlite
+// builds a new template instead of loading a stale one. Several processes may race to build: a
+// lock directory makes one build the directory while the others wait; both the directory and the
+// image are written under a temporary name and renamed, so a reader never sees half of either, and
+// an image that fails its length or checksum check (a bad disk) is rebuilt from the directory.
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { SHIM_EXTENSIONS, SUPABASE_SHIMS } from './supabase-shims.js';
 import { openPglite, type PgliteDb } from './pglite.js';
+import { packDirectory, readImage, type DataImage } from './data-image.js';
 import { processScratch, type ScratchRegistrar } from '../../engine/scratch.js';
 
 const LOCK_STALE_MS = 120_000;
@@ -119,14 +120,43 @@ export async function copyTemplate(cacheDir: string, dest: string): Promise<void
   });
 }
 
+/** `<template dir>.image`: the template directory as one file (data-image.ts). */
+export function templateImagePath(cacheDir: string): string {
+  return join(cacheDir, `${templateDirName()}.image`);
+}
+
+export interface TemplateImage {
+  image: DataImage;
+  /** Why it was (re)built in this call: 'missing', or what was wrong with the file there; null when read as it was. */
+  rebuilt: string | null;
+}
+
 /**
- * Removes a shadow's copy without making its closer wait: rm(1) takes ~20 ms for what fs.rm takes
- * 0.3–0.5 s here. The child keeps the process alive until it is done.
+ * The template's image, verified; built from the template directory when missing or damaged.
+ * Racing builders each write their own temporary file and rename it: the images are identical.
  */
-function removeLater(dir: string): void {
-  execFile('rm', ['-rf', dir], (err) => {
-    if (err) void rm(dir, { recursive: true, force: true }).catch(() => undefined);
-  });
+export async function ensureTemplateImage(cacheDir: string, scratch: ScratchRegistrar = processScratch): Promise<TemplateImage> {
+  const { path: dir } = await ensureTemplate(cacheDir);
+  const file = templateImagePath(cacheDir);
+  let problem = 'missing';
+  if (existsSync(file)) {
+    try {
+      return { image: readImage(readFileSync(file)), rebuilt: null };
+    } catch (err) {
+      problem = (err as Error).message;
+    }
+  }
+  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.tmp`;
+  scratch.add({ path: tmp, kind: 'template-build', repo: null });
+  try {
+    const buf = packDirectory(dir);
+    writeFileSync(tmp, buf);
+    renameSync(tmp, file);
+    return { image: readImage(buf), rebuilt: problem };
+  } finally {
+    rmSync(tmp, { force: true });
+    scratch.remove(tmp);
+  }
 }
 
 export interface ShadowOptions {
@@ -134,36 +164,14 @@ export interface ShadowOptions {
   cacheDir: string;
   /** Extension bundles the SQL to run needs (see extensionsIn). */
   extensions?: Iterable<string>;
-  /** Where the copy is registered while it exists (default: this process's, src/engine/scratch.ts). */
+  /** Where a template image being written is registered (default: this process's, src/engine/scratch.ts). */
   scratch?: ScratchRegistrar;
 }
 
-/** A throwaway database with the Supabase shims, in a copy of the template that close() removes. */
+/** A throwaway in-memory database with the Supabase shims, started from the template's image. */
 export async function openShadowDatabase(opts: ShadowOptions): Promise<PgliteDb> {
-  const scratch = opts.scratch ?? processScratch;
-  const parent = mkdtempSync(join(tmpdir(), 'crm-agent-shadow-'));
-  scratch.add({ path: parent, kind: 'shadow-copy', repo: null });
-  try {
-    const dataDir = join(parent, 'pgdata');
-    await copyTemplate(opts.cacheDir, dataDir);
-    const db = await openPglite({ dataDir, extensions: opts.extensions ?? [], description: 'shadow PGlite (from template)' });
-    const close = db.close;
-    return {
-      ...db,
-      close: async () => {
-        try {
-          await close();
-        } finally {
-          removeLater(parent); // rm(1) finishes it even if this process exits first
-          scratch.remove(parent);
-        }
-      },
-    };
-  } catch (err) {
-    rmSync(parent, { recursive: true, force: true });
-    scratch.remove(parent);
-    throw err;
-  }
+  const { image } = await ensureTemplateImage(opts.cacheDir, opts.scratch);
+  return openPglite({ image, extensions: opts.extensions ?? [], description: 'shadow PGlite (in memory, from the template)' });
 }
 
 export { templateCacheDir } from './cache-dir.js';
