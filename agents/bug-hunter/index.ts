@@ -10,13 +10,14 @@ import { rankFiles, terms, type Ranked } from './ranker.js';
 import { findUnresolved, isArchived, tablesWithoutWrites, type UnresolvedReference } from './references.js';
 import { findRootCauses, type RootCause, type SchemaFinding } from './root-cause.js';
 import { explainTicket, unexplained } from './explain.js';
+import { locateLogic, logicCause, unaccounted } from './logic-cause.js';
 import { deleteBlockedByKey } from './fk-actions.js';
 import { parseFailures, parseFileResults, type TestFailure } from '../shared/test-failures.js';
 import { headSha, matchesHead } from '../../src/integrations/git.js';
 import { typeCheck, type Diagnostic } from '../shared/ts-diagnostics.js';
 import type { Column, TestBaseline } from '../shared/project-model.js';
 import { llmSettings } from '../../src/integrations/llm/settings.js'; // issue 6 (LLM)
-import { attachToCauses, evidenceItems, reproduceThroughMcp } from './mcp-evidence.js'; // issue 18 (MCP)
+import { evidenceItems, reproduceThroughMcp, noRowUnblock, reproductionGap, toolCallsIn, withMcpEvidence, type McpEvidence } from './mcp-evidence.js'; // issue 18 (MCP)
 
 export interface BugHunterInput {
   root: string;
@@ -67,6 +68,7 @@ export function bugHunter(input: BugHunterInput, done: (a: Analysis) => void): A
   let files: SourceFile[] = [];
   let ranked: Ranked[] = [];
   let analysis: Analysis;
+  let mcp: McpEvidence = { status: 'skipped', reason: 'the ticket states no failing behaviour' };
   const text = `${input.ticket.title} ${input.ticket.description}`;
   let typedFiles = 0;
   /** Type check, schema scan and the test run; root causes tied to the ticket, the rest set aside. */
@@ -76,7 +78,7 @@ export function bugHunter(input: BugHunterInput, done: (a: Analysis) => void): A
     const started = performance.now();
     const took: Record<string, number> = {};
     const timed = <T>(name: string, p: Promise<T>) => p.finally(() => (took[name] = Math.round(performance.now() - started)));
-    const [types, scan, tests] = await Promise.all([
+    const [types, scan, tests, reproduced] = await Promise.all([
       timed('type check', typeCheck(input.root, overlay)),
       timed(
         'schema scan',
@@ -86,7 +88,10 @@ export function bugHunter(input: BugHunterInput, done: (a: Analysis) => void): A
         }),
       ),
       timed('tests', input.testCommand ? runShell(input.testCommand, { cwd: input.root, signal: ctx.signal }) : Promise.resolve(null)),
+      // issue 18: reproducing through the admin's MCP server is part of understanding the ticket.
+      timed('MCP reproduction', reproduceThroughMcp(ctx, { root: input.root, ticketText: text, files })),
     ]);
+    mcp = reproduced;
     // Where the analysis waits (bench/fix-ticket.mjs reads it): each ran beside the others.
     ctx.log('debug', `Gathered in ${Math.round(performance.now() - started)} ms: ${Object.entries(took).map(([k, ms]) => `${k} done at ${ms} ms`).join(', ')}`, { took });
     typedFiles = types.files;
@@ -112,8 +117,14 @@ export function bugHunter(input: BugHunterInput, done: (a: Analysis) => void): A
       candidates = (await reasonWithModel({ root: input.root, ticket: input.ticket, files, ranked, diagnostics: types.diagnostics, typedFiles: types.files, failures, tests: t, schema, tables: scan.tables }, llm, ctx)) ?? candidates;
     }
     // A cause counts for this ticket only when the ticket's own words or failing tests reach it.
-    const explained = explainTicket(candidates, text, failures);
-    const rootCauses = explained.explaining;
+    let explained = explainTicket(candidates, text, failures);
+    // Failing tests of the ticket that no cause accounts for lead, by their frames and imports, to
+    // the logic they exercise: a cause only the model can fix, so offline it is the best lead.
+    const loose = unaccounted(explained);
+    const located = locateLogic(files, text, loose)[0];
+    if (located && llm) explained = explainTicket([...candidates, logicCause(located, loose.length)], text, failures);
+    else if (located) ctx.log('info', `The ticket's failing tests lead to ${located.path}:${located.line}${located.symbol ? ` (${located.symbol})` : ''}; only the model writes a logic fix (\`--model\`)`);
+    const rootCauses = withMcpEvidence(mcp, explained.explaining, files);
     for (const c of rootCauses) ctx.log('ok', c.fix === 'mcp-tool' ? `Missing MCP tool: ${c.subject}` : c.fix === 'foreign-key' ? `Root cause found: missing foreign key ${c.subject.replace(/^public\./, '')}` : `Root cause found: ${c.summary}`);
     for (const c of explained.alsoFound) ctx.log('info', `Also found (explains nothing in the ticket): ${c.summary.split(' (')[0]}`);
     return {
@@ -121,7 +132,7 @@ export function bugHunter(input: BugHunterInput, done: (a: Analysis) => void): A
       ranked,
       rootCauses,
       alsoFound: explained.alsoFound,
-      unexplained: rootCauses.length ? null : unexplained(explained, { files: files.length, typedFiles: types.files, typeErrors: types.diagnostics.length, tests: t, schemaFindings: schema.length, leads: leads(files, ranked) }),
+      unexplained: rootCauses.length ? null : unexplained(explained, { files: files.length, typedFiles: types.files, typeErrors: types.diagnostics.length, tests: t, schemaFindings: schema.length, leads: located ? [`${located.path}:${located.line}`, ...leads(files, ranked).filter((l) => !l.startsWith(`${located.path}:`))] : leads(files, ranked) }),
       unresolved,
       schema,
       failures,
@@ -153,13 +164,16 @@ export function bugHunter(input: BugHunterInput, done: (a: Analysis) => void): A
         analysis = await gather(ctx);
         const top = analysis.rootCauses[0];
         const basis = top ? `${top.summary.split(' (')[0]}: ${top.evidence.filter((e) => /^the ticket|: failing test /.test(e)).join('; ')}` : analysis.unexplained!;
+        const gap = top ? null : reproductionGap(mcp, text, toolCallsIn(files));
+        const hint = top ? noRowUnblock(top, input.ticket.id) : null;
         return {
-          items: [...clarity, item('Tied a root cause to the ticket', Boolean(top), top ? basis : analysis.unexplained!)],
+          items: [...clarity, item('Tied a root cause to the ticket', Boolean(top), top ? basis : analysis.unexplained!), ...evidenceItems(mcp)],
           metrics: {
             confidence: analysis.confidence,
-            confidenceBasis: basis,
+            confidenceBasis: gap ? `${basis}; ${gap.missing}` : basis,
+            ...(hint ? { unblock: hint } : {}),
             // Failing tests that point at logic: what a model can locate and fix, offline nothing can.
-            ...(top ? {} : { unblock: /its failing tests? /.test(basis) ? `\`agent fix ticket ${input.ticket.id} --model\` (with ANTHROPIC_API_KEY) lets the model locate and fix the logic those tests point at` : nameIt(input.ticket.id) }),
+            ...(top ? {} : { unblock: /its failing tests? /.test(basis) ? `\`agent fix ticket ${input.ticket.id} --model\` (with ANTHROPIC_API_KEY) lets the model locate and fix the logic those tests point at` : [gap?.unblock, nameIt(input.ticket.id)].filter(Boolean).join('; or ') }),
           },
         };
       },
@@ -186,13 +200,11 @@ export function bugHunter(input: BugHunterInput, done: (a: Analysis) => void): A
           metrics: { scenarios: fixable.length, mitigated: fixable.length },
         };
       },
-      async validate(ctx): Promise<PhaseOutcome> {
-        // BugHunter changes nothing; its evidence is validated by being reproducible.
-        const mcp = await reproduceThroughMcp(ctx, { root: input.root, ticketText: text, files }); // issue 18: tools/list and read tools
-        attachToCauses(mcp, analysis.rootCauses);
+      async validate(): Promise<PhaseOutcome> {
+        // BugHunter changes nothing; its evidence is validated by being reproducible (the MCP reproduction ran in understand).
         const reproduced = analysis.rootCauses.filter((c) => c.evidence.length > 0);
         return {
-          items: [item('Every root cause has evidence', reproduced.length === analysis.rootCauses.length, `${reproduced.length}/${analysis.rootCauses.length} with file:line evidence`), ...evidenceItems(mcp)],
+          items: [item('Every root cause has evidence', reproduced.length === analysis.rootCauses.length, `${reproduced.length}/${analysis.rootCauses.length} with file:line evidence`)],
           // BugHunter changes no line, so no test coverage: what it checks instead is each cause's evidence.
           metrics:
             reproduced.length === analysis.rootCauses.length

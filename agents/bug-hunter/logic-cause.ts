@@ -1,0 +1,168 @@
+// Where a ticket's failing tests lead when no other cause accounts for them: the source file a stack
+// frame of the failure names, or the one their imports reach. The file most of the tests reach (a
+// frame first, then the ticket's own words in its path, then the shortest import chain) becomes a
+// logic cause: its subject that file, its evidence each test at file:line in the form CodeSmith
+// reads (agents/shared/causes.ts). Only a model writes its fix; offline it is the best lead. Pure.
+import { posix } from 'node:path';
+import type { SourceFile } from '../shared/project-files.js';
+import type { RootCause } from '../shared/causes.js';
+import { sameWord, words, type Explained, type TicketTest } from './explain.js';
+
+const CODE = /\.(ts|tsx|js|jsx|mjs|cjs|mts|cts)$/;
+const TEST_FILE = /\.(test|spec)\.[cm]?[jt]sx?$/;
+// Helpers the tests run on (fixtures, mocks, renderers) are not where a ticket's bug lives.
+const TEST_SUPPORT = /(^|\/)(__tests__|__mocks__|__fixtures__|fixtures|mocks|testing|test|tests|e2e)\//;
+const EXTS = ['', '.ts', '.tsx', '.js', '.jsx', '.mjs', '/index.ts', '/index.tsx', '/index.js'];
+// `import { a, b as c } from './x'`, `import d from './x'`, `export { a } from './x'`, `import('./x')`.
+const IMPORT = /(?:import|export)\s+(?:type\s+)?([\w$]+\s*,?\s*)?(?:\{([^}]*)\}|\*\s+as\s+[\w$]+)?\s*from\s*['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
+// Words every path carries that say nothing about what the code does.
+const PATH_WORDS = new Set(['lib', 'src', 'app', 'api', 'index', 'route', 'routes', 'utils', 'util', 'components', 'pages', 'functions', 'supabase', 'server', 'client']);
+
+interface Edge {
+  to: string;
+  /** The names the importer takes from it (empty for a default or namespace import). */
+  names: string[];
+}
+
+function resolve(from: string, spec: string, paths: ReadonlySet<string>): string | null {
+  const base = posix.normalize(posix.join(posix.dirname(from), spec)).replace(/\.[cm]?js$/, '');
+  return EXTS.map((e) => base + e).find((p) => paths.has(p)) ?? null;
+}
+
+function edgesOf(file: SourceFile, paths: ReadonlySet<string>): Edge[] {
+  const out: Edge[] = [];
+  for (const m of file.content.matchAll(IMPORT)) {
+    const to = resolve(file.path, (m[3] ?? m[4])!, paths);
+    if (!to) continue;
+    const names = (m[2] ?? '')
+      .split(',')
+      .map((s) => s.trim().replace(/^type\s+/, '').split(/\s+as\s+/)[0]!.trim())
+      .filter((s) => /^[\w$]+$/.test(s));
+    out.push({ to, names });
+  }
+  return out;
+}
+
+const isCode = (p: string) => CODE.test(p) && !TEST_FILE.test(p) && !TEST_SUPPORT.test(p) && !p.endsWith('.d.ts');
+
+export interface Reach {
+  test: TicketTest;
+  /** The files from the test to the located one, the test first. */
+  chain: string[];
+  /** A stack frame of the failure is in the located file. */
+  frame: string | null;
+}
+
+export interface LocatedLogic {
+  path: string;
+  /** The line defining what the tests use from it (or the frame's line); 1 when neither is known. */
+  line: number;
+  symbol: string | null;
+  reaches: Reach[];
+  /** Ticket words the path carries. */
+  words: string[];
+}
+
+/** The path file:line of a failure's location when it is a project source file (a frame), else null. */
+function frameIn(t: TicketTest, paths: ReadonlySet<string>): { path: string; line: number } | null {
+  const m = t.failure.location ? /^(.*):(\d+)$/.exec(t.failure.location) : null;
+  if (!m || !paths.has(m[1]!) || !isCode(m[1]!)) return null;
+  return { path: m[1]!, line: Number(m[2]) };
+}
+
+/** The source files each test reaches through imports, by the shortest chain (breadth first). */
+function reached(start: string, edges: ReadonlyMap<string, Edge[]>): Map<string, string[]> {
+  const chains = new Map<string, string[]>([[start, [start]]]);
+  let frontier = [start];
+  while (frontier.length) {
+    const next: string[] = [];
+    for (const f of frontier) {
+      for (const e of edges.get(f) ?? []) {
+        if (chains.has(e.to) || !isCode(e.to)) continue;
+        chains.set(e.to, [...chains.get(f)!, e.to]);
+        next.push(e.to);
+      }
+    }
+    frontier = next;
+  }
+  chains.delete(start);
+  return chains;
+}
+
+/** Where the tests lead, best first (see the file's head for the order). */
+export function locateLogic(files: readonly SourceFile[], ticketText: string, tests: readonly TicketTest[]): LocatedLogic[] {
+  if (!tests.length) return [];
+  const byPath = new Map(files.map((f) => [f.path, f]));
+  const paths = new Set(byPath.keys());
+  const edges = new Map<string, Edge[]>();
+  for (const f of files) if (CODE.test(f.path)) edges.set(f.path, edgesOf(f, paths));
+  const ticketWords = words(ticketText);
+  const found = new Map<string, Reach[]>();
+  for (const t of tests) {
+    const frame = frameIn(t, paths);
+    const chains = reached(t.failure.file, edges);
+    if (frame && !chains.has(frame.path)) chains.set(frame.path, [t.failure.file, frame.path]);
+    for (const [path, chain] of chains) {
+      const list = found.get(path) ?? [];
+      list.push({ test: t, chain, frame: frame?.path === path ? `${frame.path}:${frame.line}` : null });
+      found.set(path, list);
+    }
+  }
+  const located = [...found].map(([path, reaches]): LocatedLogic => {
+    const pathWords = words(path.replace(/\.[^./]+$/, '')).filter((w) => !PATH_WORDS.has(w));
+    const shared = [...new Set(pathWords.filter((w) => ticketWords.some((t) => sameWord(w, t))))];
+    const frame = reaches.find((r) => r.frame)?.frame;
+    const { line, symbol } = frame ? { line: Number(frame.split(':').at(-1)), symbol: null } : definition(byPath, path, reaches);
+    return { path, line, symbol, reaches, words: shared };
+  });
+  const frames = (l: LocatedLogic) => l.reaches.filter((r) => r.frame).length;
+  const distance = (l: LocatedLogic) => l.reaches.reduce((n, r) => n + r.chain.length, 0) / l.reaches.length;
+  return located.sort((a, b) => frames(b) - frames(a) || b.reaches.length - a.reaches.length || b.words.length - a.words.length || distance(a) - distance(b) || a.path.localeCompare(b.path));
+}
+
+/** The line where the located file defines the first name its importers take from it. */
+function definition(byPath: ReadonlyMap<string, SourceFile>, path: string, reaches: readonly Reach[]): { line: number; symbol: string | null } {
+  const lines = byPath.get(path)?.content.split('\n') ?? [];
+  const paths = new Set(byPath.keys());
+  for (const r of reaches) {
+    const importer = byPath.get(r.chain.at(-2)!);
+    if (!importer) continue;
+    for (const e of edgesOf(importer, paths)) {
+      if (e.to !== path) continue;
+      for (const name of e.names) {
+        const re = new RegExp(`^\\s*export\\s+(?:default\\s+)?(?:async\\s+)?(?:function\\*?|const|let|var|class)\\s+${name.replace(/\$/g, '\\$')}\\b`);
+        const n = lines.findIndex((l) => re.test(l));
+        if (n >= 0) return { line: n + 1, symbol: name };
+      }
+    }
+  }
+  return { line: 1, symbol: null };
+}
+
+/** The ticket's failing tests that no explaining cause already accounts for. */
+export function unaccounted(e: Explained): TicketTest[] {
+  return e.tests.filter((t) => !e.explaining.some((c) => c.evidence.some((x) => x.includes(`test "${t.failure.name}"`))));
+}
+
+/** Where a failing test is, as a test file (the form CodeSmith reads): its line when the location is in the test file. */
+function testAt(t: TicketTest): string {
+  const loc = t.failure.location;
+  return loc && loc.replace(/:\d+$/, '') === t.failure.file ? loc : t.failure.file;
+}
+
+/** The logic cause the located file stands for. Its confidence is computed by explain.ts's tie. */
+export function logicCause(l: LocatedLogic, testCount: number): RootCause {
+  const how = (r: Reach) => (r.frame ? `fails at ${r.frame}` : r.chain.length === 2 ? `imports it` : `reaches it through ${r.chain.slice(1, -1).join(' -> ')}`);
+  const at = `${l.path}:${l.line}${l.symbol ? ` (${l.symbol})` : ''}`;
+  return {
+    id: `logic:${l.path}`,
+    summary: `Logic in ${l.path} fails the ticket's tests (${at}; reached by ${l.reaches.length} of its ${testCount} failing test${testCount === 1 ? '' : 's'})`,
+    fix: 'logic',
+    subject: l.path,
+    evidence: [
+      `${at}: ${l.reaches.map((r) => `${r.test.failure.file} ${how(r)}`).join('; ')}`,
+      ...l.reaches.map((r) => `${testAt(r.test)}: failing test "${r.test.failure.name}" points here (${r.test.because})`),
+    ],
+    confidence: 0,
+  };
+}

@@ -1,0 +1,122 @@
+// The email-validation ticket on examples/crm through the real CLI (issue 15): BugHunter follows the
+// ticket's failing tests (a real run of the project's tests) through their imports to
+// lib/validate.ts and emits a logic cause. Offline nothing is staged: exit 4 naming the failing tests,
+// their lines and the located file, and `--model` as what unblocks it. With `--model` and the real
+// SDK against a scripted Messages API on 127.0.0.1, CodeSmith's model loop gets that cause, writes
+// the fix, and `agent fix ticket` stages it; applied to the project, the two failing tests pass and
+// only the example's other ticket's test still fails. The invoice-tax ticket still stages nothing.
+// Real child processes and real test runs (~60 s): in stress.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { agent, parseNdjson } from '../helpers.js';
+import { makeDemoCopy } from '../../src/commands/demo.js';
+import { parseFailures } from '../../agents/shared/test-failures.js';
+import { byAgent, firstText, lastResults, reply, startScriptedServer, step, text, toolUse, type Brain } from '../llm/scripted-server.mjs';
+
+const KEY = 'sk-ant-api03-planted-test-key-0123456789abcdef';
+const EMAIL_TICKET = "Customer email validation accepts invalid addresses like 'nope'";
+const BROKEN = 'const EMAIL = /^\\S+$/;';
+const RIGHT = 'const EMAIL = /^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$/;';
+
+let parent = '';
+let dir = '';
+/** Every failing test at HEAD, `file > name`. */
+let atHead: string[] = [];
+const servers: Array<{ close(): Promise<void> }> = [];
+
+const runTests = () => {
+  const r = spawnSync('npm', ['test', '--silent'], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return parseFailures(r.stdout + r.stderr).map((f) => `${f.file} > ${f.name}`);
+};
+const create = async (title: string) => (parseNdjson((await agent(['create', 'ticket', '--json', title], { cwd: dir })).stdout).at(-1) as { data: { ticket: { id: string } } }).data.ticket.id;
+const stagedSets = () => (existsSync(join(dir, 'staged')) ? readdirSync(join(dir, 'staged')).filter((d) => /^\d{4}-/.test(d)) : []);
+
+beforeAll(async () => {
+  parent = mkdtempSync(join(tmpdir(), 'crm-agent-email-logic-'));
+  dir = await makeDemoCopy(join(parent, 'crm'));
+  const validate = join(dir, 'lib', 'validate.ts');
+  const source = readFileSync(validate, 'utf8');
+  expect(source).toContain(RIGHT);
+  writeFileSync(validate, source.replace(RIGHT, BROKEN));
+  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@localhost', 'commit', '-qam', 'the bug the ticket reports'], { cwd: dir });
+  atHead = runTests();
+  // The planted bug fails two tests; the third is the example's own (estimates) ticket.
+  expect(atHead).toEqual(expect.arrayContaining(['lib/validate.test.ts > validate > lists every problem', 'app/api/customers/route.test.ts > /api/customers > answers 400 with the problems']));
+  expect(atHead).toHaveLength(3);
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+  rmSync(parent, { recursive: true, force: true });
+}, 60_000);
+
+/** BugHunter's model looks at the test run and reports nothing of its own (no kind it knows fits a wrong condition). */
+const bugHunterBrain: Brain = (body) => (step(body) === 0 ? reply([text('Checking the failing tests.'), toolUse('run_tests', {})]) : reply([text('The failing tests are about email validation; no schema, tool or route is missing.')]));
+
+/** CodeSmith's model: reads the file its logic job names and replaces the EMAIL line with a right one. */
+const codeSmithBrain: Brain = (body) => {
+  const s = step(body);
+  const subject = /^1\. logic (\S+): /m.exec(firstText(body))?.[1];
+  if (s === 0) return subject ? reply([toolUse('read_file', { path: subject })]) : reply([text(`no logic job in the brief: ${firstText(body).slice(0, 300)}`)]);
+  if (s === 1) {
+    const line = /^\d+\| (const EMAIL = .*;)$/m.exec(lastResults(body))?.[1];
+    if (!line) return reply([text('no EMAIL pattern in the file the job names')]);
+    return reply([toolUse('edit_file', { path: subject, old: line, new: RIGHT, reason: 'an email address needs a local part, an @ and a domain with a dot' })]);
+  }
+  if (s === 2) return reply([toolUse('type_check', {})]);
+  if (s === 3) return reply([toolUse('finish', { summary: 'EMAIL now requires local@domain.tld' })]);
+  return reply([text('done')]);
+};
+
+describe('the email-validation ticket through `agent fix ticket`', () => {
+  it('offline (a key in the environment, model mode not chosen): exit 4 naming the failing tests, their lines and the located file; nothing staged; no model call', async () => {
+    const s = await startScriptedServer(byAgent({ BugHunter: bugHunterBrain, CodeSmith: codeSmithBrain }));
+    servers.push(s);
+    const id = await create(EMAIL_TICKET);
+    const r = await agent(['fix', 'ticket', id], { cwd: dir, env: { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: s.url } });
+    expect(r.code, r.stdout + r.stderr).toBe(4);
+    expect(r.stderr).toContain('no root cause found that explains this ticket; its failing tests lib/validate.test.ts:12 "validate > lists every problem"');
+    expect(r.stderr).toContain('app/api/customers/route.test.ts:21 "/api/customers > answers 400 with the problems"');
+    expect(r.stderr).toMatch(/best leads: lib\/validate\.ts:\d+/);
+    expect(r.stderr).toMatch(/to unblock: `agent fix ticket \S+ --model` \(with ANTHROPIC_API_KEY\)/);
+    expect(r.stdout).toMatch(/The ticket's failing tests lead to lib\/validate\.ts:\d+ \(validate\); only the model writes a logic fix/);
+    expect(stagedSets()).toEqual([]);
+    expect(s.requests).toHaveLength(0);
+  }, 120_000);
+
+  it('the invoice-tax ticket (no failing test of its own) stages nothing offline: exit 4', async () => {
+    const id = await create('Invoice totals do not include tax');
+    const r = await agent(['fix', 'ticket', id], { cwd: dir });
+    expect(r.code, r.stdout + r.stderr).toBe(4);
+    expect(r.stderr).toMatch(/no root cause found that explains this ticket; checked \d+ files/);
+    expect(stagedSets()).toEqual([]);
+  }, 120_000);
+
+  it('with --model: BugHunter hands CodeSmith the logic cause, the fix is staged, and applied it turns the two failing tests green', async () => {
+    const s = await startScriptedServer(byAgent({ BugHunter: bugHunterBrain, CodeSmith: codeSmithBrain }));
+    servers.push(s);
+    const id = await create(EMAIL_TICKET);
+    const r = await agent(['fix', 'ticket', id, '--model'], { cwd: dir, env: { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: s.url } });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Root cause found: Logic in lib\/validate\.ts fails the ticket's tests \(lib\/validate\.ts:\d+ \(validate\); reached by 2 of its 2 failing tests\)/);
+    // Both conversations happened: BugHunter's, then CodeSmith's, whose brief names the cause and its tests.
+    const agents = s.requests.map((q) => (q.body as { system?: Array<{ text: string }> }).system?.[0]?.text.split(',')[0]);
+    expect(agents).toContain('You are BugHunter');
+    const brief = s.requests.find((q) => /^You are CodeSmith/.test((q.body as { system: Array<{ text: string }> }).system[0]!.text))!;
+    expect(firstText(brief.body)).toContain('1. logic lib/validate.ts: these failing tests point at it: lib/validate.test.ts > "validate > lists every problem"; app/api/customers/route.test.ts > "/api/customers > answers 400 with the problems".');
+    expect(r.stdout).toMatch(/The change turns the failing tests green: now pass: lib\/validate\.test\.ts > validate > lists every problem; app\/api\/customers\/route\.test\.ts > \/api\/customers > answers 400 with the problems/);
+    const sets = stagedSets();
+    expect(sets).toHaveLength(1);
+    const staged = join(dir, 'staged', sets[0]!);
+    const manifest = JSON.parse(readFileSync(join(staged, 'manifest.json'), 'utf8')) as { files: Array<{ path: string }>; tests: { ok: boolean; failed: number } };
+    expect(manifest.files.map((f) => f.path)).toEqual(['lib/validate.ts']);
+    expect(manifest.tests).toMatchObject({ ok: true, failed: 1 });
+    // Applied to the project, its own test command: the two tests pass, the other ticket's test still fails.
+    execFileSync('git', ['apply', join(staged, 'changes.patch')], { cwd: dir });
+    expect(readFileSync(join(dir, 'lib', 'validate.ts'), 'utf8')).toContain(RIGHT);
+    expect(runTests()).toEqual(atHead.filter((f) => !f.startsWith('lib/validate.test.ts') && !f.startsWith('app/api/customers/')));
+  }, 300_000);
+});
