@@ -9,7 +9,7 @@
 import { item, type ChecklistItem, type PhaseContext } from '../../src/engine/phases.js';
 import { redact } from '../../src/config/redact.js';
 import { toolAccess, type McpClient, type RemoteTool } from '../../src/integrations/mcp-client.js';
-import { objectsOf, toolsTheTicketNames, words } from '../../src/integrations/mcp-ticket.js';
+import { claimsSuccess, objectsOf, saysNoRow, toolsTheTicketNames, words } from '../../src/integrations/mcp-ticket.js';
 import type { RowCheck } from '../../src/integrations/mcp-rows.js';
 import type { SourceFile } from '../shared/project-files.js';
 import type { RootCause } from './root-cause.js';
@@ -134,16 +134,131 @@ export function callLine(c: ToolCallRecord): string {
   return `${c.tool} ${req} -> ${redact(JSON.stringify(c.response) ?? 'undefined').slice(0, 300)} (${c.shows})`;
 }
 
-/** Adds the server's word to the root causes it bears on (a missing MCP tool the server lacks too). */
+/** The server's answer is one more independent signal: root-cause.ts's step of 15, capped at 99 (never lowered). */
+const corroborated = (confidence: number) => Math.max(confidence, Math.min(99, confidence + 15));
+
+/**
+ * Adds the server's word to the root causes it bears on (a missing MCP tool the server lacks too,
+ * the missing row to a cause about its table or tool); each so corroborated gains confidence.
+ */
 export function attachToCauses(e: McpEvidence, causes: RootCause[]): void {
   if (e.status !== 'gathered') return;
+  const w = e.write?.status === 'checked' && e.write.check.outcome === 'no-row' ? e.write.check : null;
   for (const c of causes) {
-    const f = e.findings.find((x) => x.tool === c.subject);
-    if (f && c.fix === 'mcp-tool') c.evidence.push(f.text);
-    // The missing row bears on a cause about its table or its tool.
-    const w = e.write?.status === 'checked' && e.write.check.outcome === 'no-row' ? e.write.check : null;
-    if (w && w.table && (c.subject.replace(/^public\./, '') === w.table || c.subject === w.tool)) c.evidence.push(w.text);
+    const f = e.findings.find((x) => x.tool === c.subject && !x.registered);
+    const found = f && c.fix === 'mcp-tool' ? f.text : null;
+    const row = w && w.table && (c.subject.replace(/^public\./, '') === w.table || c.subject === w.tool) ? w.text : null;
+    for (const text of [found, row]) if (text && !c.evidence.includes(text)) c.evidence.push(text);
+    if (found || row) c.confidence = corroborated(c.confidence);
   }
+}
+
+export interface ToolDefinition {
+  path: string;
+  /** 1-based lines of the registration and the last line of its handler. */
+  line: number;
+  end: number;
+  body: string;
+}
+
+const escaped = (name: string) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+// What starts a tool's handler in the server's code: registerTool('x', server.tool('x', case 'x':, a map entry x: async (…) =>.
+function definitionOf(name: string): RegExp {
+  const q = `['"\`]${escaped(name)}['"\`]`;
+  return new RegExp(`(?:registerTool|\\.tool)\\(\\s*${q}|\\bcase\\s+${q}\\s*:|^\\s*(?:${q}|${escaped(name)})\\s*:\\s*(?:async\\b|function\\b|\\()`);
+}
+const ANY_DEFINITION = /(?:registerTool|\.tool)\(\s*['"`]|\bcase\s+['"`]/;
+
+/** Where the project registers a tool, with its handler's lines (up to the next tool's). Null when no file does. */
+export function toolDefinitionIn(files: readonly Pick<SourceFile, 'path' | 'content'>[], tool: string): ToolDefinition | null {
+  const def = definitionOf(tool);
+  for (const f of files) {
+    if (/\.(test|spec)\.[cm]?[jt]sx?$/.test(f.path)) continue;
+    const lines = f.content.split('\n');
+    const at = lines.findIndex((l) => def.test(l) && !/\b(?:callTool|executeTool|invokeTool|runTool|useTool)\b/.test(l));
+    if (at < 0) continue;
+    let end = at + 1;
+    while (end < lines.length && end - at < 80 && !ANY_DEFINITION.test(lines[end]!)) end++;
+    while (end > at + 1 && !lines[end - 1]!.trim()) end--;
+    return { path: f.path, line: at + 1, end, body: lines.slice(at, end).join('\n') };
+  }
+  return null;
+}
+
+/** Whether code writes a table: supabase-js's from('t')…insert/upsert, or SQL's INSERT INTO t. */
+export function writesTable(code: string, table: string): boolean {
+  const t = table.replace(/[^A-Za-z0-9_]/g, '');
+  return new RegExp(`from\\(\\s*['"\`](?:public\\.)?${t}['"\`]\\s*\\)[\\s\\S]{0,300}?\\.(?:insert|upsert)\\s*\\(`).test(code) || new RegExp(`insert\\s+into\\s+(?:"?public"?\\.)?"?${t}"?(?![A-Za-z0-9_])`, 'i').test(code);
+}
+
+/**
+ * A "success without a row" ticket reproduced through the server is a root cause of its own: the
+ * call answered success and the row is not there (one signal), the project's code registers the
+ * tool (its handler located: two), and that handler writes nothing to the table (three: what,
+ * where and why). Confidence on root-cause.ts's scale, the ticket naming the tool as its relevance.
+ * Null when the reproduction did not show the symptom.
+ */
+export function noRowCause(e: McpEvidence, files: readonly Pick<SourceFile, 'path' | 'content'>[]): RootCause | null {
+  if (e.status !== 'gathered' || e.write?.status !== 'checked') return null;
+  const check = e.write.check;
+  if (check.outcome !== 'no-row' || !check.table || !claimsSuccess(check.response)) return null;
+  const def = toolDefinitionIn(files, check.tool);
+  const writes = def ? writesTable(def.body, check.table) : null;
+  const signals = 1 + (def ? 1 : 0) + (def && !writes ? 1 : 0);
+  const confidence = Math.min(99, 60 + Math.min(signals - 1, 2) * 15 + 10 + (signals >= 3 ? 5 : 0));
+  const table = `public.${check.table}`;
+  const where = def ? `${def.path}:${def.line}` : null;
+  // No " (" in the summary: the understand gate shows it up to the first one.
+  const summary = !def
+    ? `${check.tool} answers success without saving its row in ${table}; no file of this project registers ${check.tool}`
+    : writes
+      ? `${check.tool} answers success without saving its row in ${table}; its handler at ${where} writes ${check.table}, so what stops the row is not located offline`
+      : `${check.tool} answers success without saving its row: its handler at ${where} never inserts into ${table}`;
+  return {
+    id: `mcp-no-row:${check.tool}`,
+    summary,
+    fix: 'logic',
+    subject: def?.path ?? check.tool,
+    evidence: [
+      `the ticket names ${check.tool}`,
+      check.text,
+      def ? `${where}: registers ${check.tool}; its handler (lines ${def.line}-${def.end}) ${writes ? `writes ${check.table}` : `has no insert into ${check.table}`}` : `no file of the project registers ${check.tool} (looked for registerTool, .tool(, case and handler-map entries)`,
+    ],
+    confidence,
+  };
+}
+
+/** What unblocks a reproduced missing row that is not understood enough: where the handler is, or why it saves nothing. */
+export function noRowUnblock(c: RootCause, ticketId: string): string | null {
+  if (!c.id.startsWith('mcp-no-row:') || c.confidence >= 99) return null;
+  const tool = c.id.slice('mcp-no-row:'.length);
+  return c.subject === tool
+    ? `run it in the project that holds the MCP server's code, where ${tool} is registered (\`agent analyze ticket ${ticketId} --project <dir>\`)`
+    : `\`agent analyze ticket ${ticketId} --model\` (with ANTHROPIC_API_KEY) lets the model read ${c.subject} and find what stops the row`;
+}
+
+/** The server's causes beside the analyzers': corroborated ones gain confidence, a reproduced missing row is added; strongest first. */
+export function withMcpEvidence(e: McpEvidence, causes: readonly RootCause[], files: readonly Pick<SourceFile, 'path' | 'content'>[]): RootCause[] {
+  const out = causes.map((c) => ({ ...c, evidence: [...c.evidence] }));
+  attachToCauses(e, out);
+  const noRow = noRowCause(e, files);
+  if (noRow && !out.some((c) => c.id === noRow.id)) out.push(noRow);
+  return out.sort((a, b) => b.confidence - a.confidence);
+}
+
+/**
+ * A ticket about a tool whose reproduction was skipped: what is missing (said in the blocked gate)
+ * and what unblocks it (configuring the server lets BugHunter call it). Null when the reproduction
+ * ran, or the ticket is about no tool.
+ */
+export function reproductionGap(e: McpEvidence, ticketText: string, calls: readonly CallSite[]): { missing: string; unblock: string } | null {
+  if (e.status !== 'skipped') return null;
+  const aboutTool = saysNoRow(ticketText) || calls.some((c) => ticketText.toLowerCase().includes(c.name)) || /\b[a-z]+_[a-z0-9_]+\b/.test(ticketText);
+  if (!aboutTool) return null;
+  if (/^no MCP server is configured/.test(e.reason)) {
+    return { missing: 'not reproduced: no MCP server is configured', unblock: 'set environments.staging.mcp (or mcp.server / mcp.url) in agent.config.json so BugHunter reproduces it through your MCP server (`agent health` checks it)' };
+  }
+  return { missing: `not reproduced: ${e.reason.slice(0, 200)}`, unblock: 'make the MCP server answer (`agent health` checks it) so BugHunter reproduces it' };
 }
 
 // ── I/O: the client ─────────────────────────────────────────────────────────────────────────────

@@ -19,6 +19,7 @@ import { evidenceItems, reproduceThroughMcp } from '../../agents/bug-hunter/mcp-
 import { defaultConfig } from '../../src/config/config.js';
 import { llmMode } from '../../src/integrations/llm/settings.js';
 import { decideApproval, mcpToolRequest } from '../../src/engine/approval-policy.js';
+import { openStateDb } from '../../src/store/state-db.js';
 
 const SERVER = join(ROOT, 'test', 'frontdoor', 'mcp-stdio-server.mjs');
 let http: Server;
@@ -195,7 +196,7 @@ describe('BugHunter reproduces through the server', () => {
   });
 
   it('agent analyze ticket: the root cause carries the fact from tools/list, and the read tool\'s call is an event', async () => {
-    const { dir } = stdioProject({ gates: { understandingConfidence: 0 } });
+    const { dir } = stdioProject();
     mkdirSync(join(dir, 'lib'));
     writeFileSync(join(dir, 'lib', 'invoices.ts'), "export async function sendInvoice(c: { callTool(n: string, a: object): Promise<unknown> }) {\n  return c.callTool('send_invoice', { id: 1 });\n}\n");
     spawnSync('git', ['add', '-A'], { cwd: dir });
@@ -203,7 +204,16 @@ describe('BugHunter reproduces through the server', () => {
     const env = envFor(dir);
     await agent(['create', 'ticket', 'Sending an invoice fails: send_invoice is not found, and no customer list shows'], { cwd: dir, env });
     const r = await agent(['analyze', 'ticket', `BUG-${new Date().getUTCFullYear()}-001`, '--json'], { cwd: dir, env });
+    // The default understanding gate (95%): tools/list is part of understanding the ticket.
+    expect(r.code, r.stdout + r.stderr).toBe(0);
     const lines = parseNdjson(r.stdout);
+    const state = openStateDb(join(dir, '.agent', 'state.db'));
+    try {
+      const understood = state.db.prepare("select item, ok, evidence from checklist where phase = 'understand' order by id").all() as Array<{ item: string; ok: number; evidence: string }>;
+      expect(understood).toContainEqual({ item: 'Checked the tools the code calls against tools/list', ok: 0, evidence: expect.stringContaining('send_invoice (called at lib/invoices.ts:2) is not registered') });
+    } finally {
+      state.close();
+    }
     const causes = (lines.at(-1)!.data as { analysis: { rootCauses: Array<{ subject: string; evidence: string[] }> } }).analysis.rootCauses;
     expect(causes.find((c) => c.subject === 'send_invoice')?.evidence).toContain(`tools/list of ${process.execPath} ${SERVER}: send_invoice (called at lib/invoices.ts:2) is not registered; the server lists 5 tools`);
     expect(lines.map((l) => (l as { message?: string }).message)).toContain('MCP call list_customers {} -> [] (no rows)');
@@ -217,6 +227,28 @@ describe('BugHunter reproduces through the server', () => {
     expect(e).toEqual({ status: 'skipped', reason: expect.stringMatching(/^no MCP server is configured \(set mcp\.server/) });
     expect(evidenceItems(e)).toEqual([{ item: 'Reproduced through the MCP server', ok: false, evidence: `skipped: ${(e as { reason: string }).reason}` }]);
     expect(logs[0]).toMatch(/^Reproduction through the MCP server skipped: no MCP server is configured/);
+  });
+});
+
+describe('with no MCP server configured, the understanding gate still decides honestly', () => {
+  it('a ticket about a tool that nothing explains is blocked naming what is missing and how to unblock; a ticket that states no failure is not reproduced at all', async () => {
+    const dir = makeProject('crm-agent-mcp-none-');
+    const create = async (text: string) => (parseNdjson((await agent(['create', 'ticket', text, '--json'], { cwd: dir })).stdout).at(-1)!.data as { ticket: { id: string } }).ticket.id;
+    const tool = await create('create_customer {"name":"Ada"} answers success but no customer row is saved');
+    const vague = await create('Customer page');
+    const [r, v] = [await agent(['analyze', 'ticket', tool, '--json'], { cwd: dir }), await agent(['analyze', 'ticket', vague, '--json'], { cwd: dir })];
+    const message = (x: typeof r) => (parseNdjson(x.stdout).at(-1) as { error: { message: string } }).error.message;
+    expect(r.code, r.stdout + r.stderr).toBe(4);
+    expect(message(r)).toMatch(/blocked the understand phase: no root cause found that explains this ticket; checked .*; not reproduced: no MCP server is configured \(confidence 0%, required 95%\); to unblock: set environments\.staging\.mcp \(or mcp\.server \/ mcp\.url\) in agent\.config\.json so BugHunter reproduces it through your MCP server \(`agent health` checks it\); or name in the ticket what fails/);
+    expect(v.code).toBe(4);
+    expect(message(v)).toMatch(/blocked the understand phase: the ticket states no failing behaviour \(confidence 0%, required 95%\); to unblock: name in the ticket what fails/);
+    const state = openStateDb(join(dir, '.agent', 'state.db'));
+    try {
+      const rows = state.db.prepare("select ticket_id, item, ok, evidence from checklist join runs on runs.id = checklist.run_id where phase = 'understand' and item = 'Reproduced through the MCP server'").all() as Array<{ ticket_id: string; ok: number; evidence: string }>;
+      expect(rows.map((x) => [x.ticket_id, x.ok, x.evidence.replace(/ \(set mcp\.server.*$/, '')])).toEqual([[tool, 0, 'skipped: no MCP server is configured']]);
+    } finally {
+      state.close();
+    }
   });
 });
 

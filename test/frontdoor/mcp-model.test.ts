@@ -25,7 +25,7 @@ describe('the model loop sees your MCP tools', () => {
     const dir = makeProject('crm-agent-mcp-model-');
     mkdirSync(join(dir, 'lib'));
     writeFileSync(join(dir, 'lib', 'customers.ts'), 'export const customersTable = "customers";\n');
-    writeFileSync(join(dir, 'agent.config.json'), JSON.stringify({ mcp: { server: { command: process.execPath, args: [SERVER], env: ['MCP_CALL_LOG'] } }, gates: { understandingConfidence: 0 } }));
+    writeFileSync(join(dir, 'agent.config.json'), JSON.stringify({ mcp: { server: { command: process.execPath, args: [SERVER], env: ['MCP_CALL_LOG'] } } }));
     const log = join(dir, 'calls.ndjson');
     const s = await startScriptedServer((body) => {
       if (!/BugHunter/.test(JSON.stringify(body.system))) return reply([text('Nothing to add.')]);

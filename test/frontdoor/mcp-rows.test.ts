@@ -5,7 +5,7 @@
 // finds the row a fixed tool creates, fails on the buggy one, and says why it skipped otherwise.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import * as z from 'zod';
@@ -15,7 +15,8 @@ import { createClient } from '@supabase/supabase-js';
 import { agent, cleanupProjects, makeProject, parseNdjson } from '../helpers.js';
 import { startPostgrest, type Postgrest } from './mcp-postgrest.js';
 import { claimsSuccess, exampleArgs, idIn, saysNoRow, tablesFor } from '../../src/integrations/mcp-ticket.js';
-import { evidenceItems, reproduceThroughMcp } from '../../agents/bug-hunter/mcp-evidence.js';
+import { evidenceItems, noRowCause, noRowUnblock, reproduceThroughMcp, reproductionGap, toolDefinitionIn, withMcpEvidence, writesTable, type ListFinding, type McpEvidence } from '../../agents/bug-hunter/mcp-evidence.js';
+import type { RowCheck } from '../../src/integrations/mcp-rows.js';
 import { verifyFixedTool } from '../../agents/stage-agent/verify-tool.js';
 import { defaultConfig, type AgentConfig } from '../../src/config/config.js';
 import { loadSecrets } from '../../src/config/secrets.js';
@@ -107,6 +108,58 @@ describe('what a ticket says about a tool, decided without a server', () => {
   });
 });
 
+describe('the reproduction as a root cause, decided without a server', () => {
+  const check = (over: Partial<RowCheck> = {}): RowCheck => ({ tool: 'create_customer', env: 'staging', request: { name: 'Ada' }, response: { ok: true }, table: 'customers', before: 0, after: 0, outcome: 'no-row', text: 'create_customer {"name":"Ada"} on staging -> {"ok":true}; no row', ...over });
+  const gathered = (c: RowCheck | null, findings: ListFinding[] = []): McpEvidence => ({ status: 'gathered', where: 'x', protocol: 'stdio', tools: 2, findings, calls: [], ...(c ? { write: { status: 'checked', check: c } } : {}) });
+  const server = (body: string) => ({ path: 'mcp/tools.ts', content: `const a = 1;\nserver.registerTool('list_customers', {}, async () => list());\nserver.registerTool('create_customer', {}, async ({ name }) => {\n${body}\n  return ok();\n});\n\nserver.tool('delete_customer', {}, async () => ok());\n` });
+
+  it('where a tool is registered, whether its handler writes the table, and the confidence that follows', () => {
+    const calling = { path: 'lib/use.ts', content: "await client.callTool({ name: 'create_customer', arguments: {} });\n" };
+    const testFile = { path: 'mcp/tools.test.ts', content: "server.registerTool('create_customer', {}, fake);\n" };
+    expect(toolDefinitionIn([calling, testFile, server('  log(name);')], 'create_customer')).toEqual({ path: 'mcp/tools.ts', line: 3, end: 6, body: "server.registerTool('create_customer', {}, async ({ name }) => {\n  log(name);\n  return ok();\n});" });
+    expect(toolDefinitionIn([{ path: 'a.ts', content: "switch (name) {\n  case 'create_customer': {\n    return ok();\n  }\n  case 'x':\n}" }], 'create_customer')).toMatchObject({ line: 2, end: 4 });
+    expect(toolDefinitionIn([{ path: 'a.ts', content: 'const handlers = {\n  create_customer: async (args) => ok(),\n};' }], 'create_customer')).toMatchObject({ line: 2 });
+    expect(toolDefinitionIn([calling], 'create_customer')).toBeNull();
+    expect([
+      writesTable("await db.from('customers').insert({ name })", 'customers'),
+      writesTable('await db\n  .from("public.customers")\n  .upsert(row)', 'customers'),
+      writesTable('await sql`INSERT INTO public.customers (name) VALUES (${name})`', 'customers'),
+      writesTable("await db.from('customers').select('*')", 'customers'),
+      writesTable("await db.from('customer_notes').insert(n)", 'customers'),
+      writesTable('insert into customers_archive select 1', 'customers'),
+    ]).toEqual([true, true, true, false, false, false]);
+
+    const never = noRowCause(gathered(check()), [server('  log(name);')])!;
+    expect(never).toMatchObject({ id: 'mcp-no-row:create_customer', fix: 'logic', subject: 'mcp/tools.ts', confidence: 99, summary: 'create_customer answers success without saving its row: its handler at mcp/tools.ts:3 never inserts into public.customers' });
+    expect(never.evidence).toEqual(['the ticket names create_customer', check().text, 'mcp/tools.ts:3: registers create_customer; its handler (lines 3-6) has no insert into customers']);
+    expect(noRowCause(gathered(check()), [server("  await db.from('customers').insert({ name });")])).toMatchObject({ confidence: 85, subject: 'mcp/tools.ts' });
+    expect(noRowCause(gathered(check()), [])).toMatchObject({ confidence: 70, subject: 'create_customer' });
+    // Only the symptom itself makes a cause: the row there, the tool failing, an answer that claims no success.
+    expect([noRowCause(gathered(check({ outcome: 'row-found' })), []), noRowCause(gathered(check({ response: { ok: false } })), []), noRowCause(gathered(null), []), noRowCause({ status: 'skipped', reason: 'x' }, [])]).toEqual([null, null, null, null]);
+    expect([noRowUnblock(never, 'T-1'), noRowUnblock(noRowCause(gathered(check()), [])!, 'T-1')]).toEqual([null, "run it in the project that holds the MCP server's code, where create_customer is registered (`agent analyze ticket T-1 --project <dir>`)"]);
+  });
+
+  it("the server's word corroborates a cause it confirms, never one it contradicts; a skipped reproduction says what unblocks it", () => {
+    const missing = { id: 'tool:send_invoice', summary: 'Missing MCP tool: send_invoice', fix: 'mcp-tool' as const, subject: 'send_invoice', evidence: ['lib/a.ts:2: uses send_invoice'], confidence: 85 };
+    const other = { ...missing, id: 'tool:list_jobs', subject: 'list_jobs', confidence: 90 };
+    const e = gathered(check(), [
+      { tool: 'send_invoice', registered: false, at: ['lib/a.ts:2'], text: 'tools/list of x: send_invoice is not registered' },
+      { tool: 'list_jobs', registered: true, at: ['lib/b.ts:1'], text: 'tools/list of x: list_jobs is registered' },
+    ]);
+    const out = withMcpEvidence(e, [other, missing], [server('')]);
+    expect(out.map((c) => [c.id, c.confidence])).toEqual([['tool:send_invoice', 99], ['mcp-no-row:create_customer', 99], ['tool:list_jobs', 90]]);
+    expect(out[0]!.evidence).toEqual(['lib/a.ts:2: uses send_invoice', 'tools/list of x: send_invoice is not registered']);
+    expect(out[2]!.evidence).toEqual(other.evidence);
+    expect(missing.confidence).toBe(85); // the analyzers' causes are not changed in place
+
+    const none: McpEvidence = { status: 'skipped', reason: 'no MCP server is configured (set mcp.server …)' };
+    expect(reproductionGap(none, 'create_customer answers success but no row is saved', [])).toEqual({ missing: 'not reproduced: no MCP server is configured', unblock: expect.stringMatching(/^set environments\.staging\.mcp/) });
+    expect(reproductionGap({ status: 'skipped', reason: 'the MCP server did not connect: refused' }, 'create_customer fails', [])).toEqual({ missing: 'not reproduced: the MCP server did not connect: refused', unblock: expect.stringMatching(/^make the MCP server answer/) });
+    expect(reproductionGap(none, 'the invoices page is slow', [])).toBeNull();
+    expect(reproductionGap(e, 'create_customer fails', [])).toBeNull();
+  });
+});
+
 describe('BugHunter: success without a row', () => {
   const ctx = (config: AgentConfig, logs: string[]) => ({ config, signal: AbortSignal.timeout(20_000), log: (_l: string, m: string) => void logs.push(m) });
   const ticket = 'create_customer {"name":"Ada Lovelace","notify":true} answers success but no customer row is saved';
@@ -183,6 +236,58 @@ describe("StageAgent's verification on staging", () => {
       status: 'skipped',
       reason: "staging's database cannot be read: STAGING_SERVICE_ROLE_KEY (named by environments.staging.supabase) is set neither in the environment nor in .env",
     });
+  });
+});
+
+describe('agent analyze ticket with the default understanding gate (95%)', () => {
+  // The server's code as the project holds it (the SDK server above answers the same way).
+  const handler = (insert: boolean) => `import * as z from 'zod';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+export function register(server: McpServer, db: any) {
+  server.registerTool('list_customers', { inputSchema: {} }, async () => ({ content: [{ type: 'text', text: JSON.stringify((await db.from('customers').select('*')).data) }] }));
+  server.registerTool('create_customer', { inputSchema: { name: z.string() } }, async ({ name }) => {
+${insert ? "    await db.from('customers').insert({ name });\n" : ''}    return { content: [{ type: 'text', text: JSON.stringify({ ok: true }) }] };
+  });
+}
+`;
+  const cliProject = (code: string | null) => {
+    const dir = makeProject('crm-agent-mcp-rows-understand-');
+    writeFileSync(join(dir, '.env'), `STAGING_SUPABASE_URL=${rest.url}\nSTAGING_SERVICE_ROLE_KEY=${KEY}\n`);
+    writeFileSync(join(dir, 'agent.config.json'), JSON.stringify({ environments: { staging: { mcp: { url: mcpUrl }, supabase: { url: 'STAGING_SUPABASE_URL', serviceRoleKey: 'STAGING_SERVICE_ROLE_KEY' } } } }));
+    if (code !== null) {
+      mkdirSync(join(dir, 'supabase', 'functions', 'mcp-server'), { recursive: true });
+      writeFileSync(join(dir, 'supabase', 'functions', 'mcp-server', 'tools.ts'), code);
+    }
+    return dir;
+  };
+  const analyze = async (dir: string, ticket: string) => {
+    const created = await agent(['create', 'ticket', ticket, '--json'], { cwd: dir });
+    const id = (parseNdjson(created.stdout).at(-1)!.data as { ticket: { id: string } }).ticket.id;
+    return agent(['analyze', 'ticket', id, '--json'], { cwd: dir });
+  };
+  type Cause = { id: string; summary: string; confidence: number; evidence: string[] };
+
+  it('the reproduction is understanding: a handler that never inserts passes the gate; one not in the project, or one that inserts, blocks and says why', async () => {
+    const [never, elsewhere, inserts] = [cliProject(handler(false)), cliProject(null), cliProject(handler(true))];
+    const [a, b, c] = await Promise.all([
+      analyze(never, 'create_customer {"name":"Barbara Liskov"} answers success but no customer row is saved'),
+      analyze(elsewhere, 'create_customer {"name":"Frances Allen"} answers success but no customer row is saved'),
+      analyze(inserts, 'create_customer {"name":"Adele Goldberg"} answers success but no customer row is saved'),
+    ]);
+    expect(a.code, a.stdout + a.stderr).toBe(0);
+    const cause = (parseNdjson(a.stdout).at(-1)!.data as { analysis: { rootCauses: Cause[] } }).analysis.rootCauses[0]!;
+    expect(cause).toMatchObject({ id: 'mcp-no-row:create_customer', confidence: 99, summary: 'create_customer answers success without saving its row: its handler at supabase/functions/mcp-server/tools.ts:5 never inserts into public.customers' });
+    expect(cause.evidence[1]).toMatch(/^create_customer \{"name":"Barbara Liskov"\} on staging \(127\.0\.0\.1:\d+\) -> \{"ok":true\}; it answered success, but public\.customers has no new row/);
+    // Reproduced, but where the handler is (or why it saves nothing) is not known: below 95%, said.
+    const reason = (r: typeof b) => (parseNdjson(r.stdout).at(-1) as { error: { message: string } }).error.message.replace(/\b[A-Z]+-\d{4}-\d{3}\b/g, 'T-1');
+    expect(b.code).toBe(4);
+    expect(reason(b)).toBe(
+      "Quality gate \"understanding-confidence\" blocked the understand phase: create_customer answers success without saving its row in public.customers; no file of this project registers create_customer: the ticket names create_customer (confidence 70%, required 95%); to unblock: run it in the project that holds the MCP server's code, where create_customer is registered (`agent analyze ticket T-1 --project <dir>`)",
+    );
+    expect(c.code).toBe(4);
+    expect(reason(c)).toMatch(/: create_customer answers success without saving its row in public\.customers; its handler at supabase\/functions\/mcp-server\/tools\.ts:5 writes customers, so what stops the row is not located offline: the ticket names create_customer \(confidence 85%, required 95%\); to unblock: `agent analyze ticket T-1 --model` \(with ANTHROPIC_API_KEY\) lets the model read supabase\/functions\/mcp-server\/tools\.ts and find what stops the row$/);
+    expect(await count('customers', 'name', 'Barbara Liskov')).toBe(0);
+    expect(a.stdout + b.stdout + c.stdout).not.toContain(KEY);
   });
 });
 

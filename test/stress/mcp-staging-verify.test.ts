@@ -64,7 +64,7 @@ function crmProject(): string {
   writeFileSync(join(dir, '.env'), `STAGING_SUPABASE_URL=${rest.url}\nSTAGING_SERVICE_ROLE_KEY=${KEY}\n`);
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir'); // the server's SDK and supabase-js
   const staging = { mcp: { server: { command: process.execPath, args: ['mcp/server.mjs'], env: ['STAGING_SUPABASE_URL', 'STAGING_SERVICE_ROLE_KEY'] } }, supabase: { url: 'STAGING_SUPABASE_URL', serviceRoleKey: 'STAGING_SERVICE_ROLE_KEY' } };
-  writeFileSync(join(dir, 'agent.config.json'), JSON.stringify({ environments: { staging }, network: { timeoutMs: 15_000 }, gates: { understandingConfidence: 0 } }, null, 2));
+  writeFileSync(join(dir, 'agent.config.json'), JSON.stringify({ environments: { staging }, network: { timeoutMs: 15_000 } }, null, 2));
   git(dir, 'add', '-A');
   git(dir, 'commit', '-qm', 'init');
   return dir;
@@ -109,6 +109,19 @@ describe('a tool that answers success without a row: found, fixed, deployed to s
       `MCP call create_customer {"name":"Ada Lovelace"} on staging (${where}) -> {"ok":true}; it answered success, but public.customers has no new row matching {"name":"Ada Lovelace"} (rows matching {"name":"Ada Lovelace"}: 0 before the call, 0 after; checked through supabase-js at ${rest.url.slice(7)})`,
     );
     expect(await customers('Ada Lovelace')).toBe(0);
+    // With the default understanding gate: the reproduction is part of understanding the ticket, so
+    // the call, the missing row and the handler that never inserts are the root cause's evidence.
+    expect(analysis.code, analysis.stdout + analysis.stderr).toBe(0);
+    const causes = (parseNdjson(analysis.stdout).at(-1)!.data as { analysis: { rootCauses: Array<{ id: string; evidence: string[] }> } }).analysis.rootCauses;
+    expect(causes[0]).toMatchObject({ id: 'mcp-no-row:create_customer', fix: 'logic', subject: 'mcp/server.mjs', confidence: 99, summary: 'create_customer answers success without saving its row: its handler at mcp/server.mjs:12 never inserts into public.customers' });
+    expect(causes[0]!.evidence).toEqual(['the ticket names create_customer', expect.stringMatching(/^create_customer \{"name":"Ada Lovelace"\} on staging .* 0 before the call, 0 after; checked through supabase-js/), 'mcp/server.mjs:12: registers create_customer; its handler (lines 12-15) has no insert into customers']);
+    const understood = openStateDb(join(dir, '.agent', 'state.db'));
+    try {
+      const rows = understood.db.prepare("select item, ok from checklist where phase = 'understand' and agent_id like 'BugHunter%' order by rowid").all() as Array<{ item: string; ok: number }>;
+      expect(rows).toContainEqual({ item: 'Called the write tool the symptom names and looked for its row', ok: 1 });
+    } finally {
+      understood.close();
+    }
 
     const fixed = await stageServer(dir, T1, serverSource(true));
     const deploy = await agent(['deploy', 'staging', fixed, '--json'], { cwd: dir });
