@@ -13,6 +13,7 @@ import { AgentsPane } from './AgentsPane.js';
 import { ActivityPane } from './ActivityPane.js';
 import { LogPane } from './LogPane.js';
 import { HelpOverlay } from './HelpOverlay.js';
+import { TicketView } from './TicketView.js';
 import { DialogManager } from './DialogManager.js';
 import { Footer } from './Footer.js';
 
@@ -39,7 +40,8 @@ function Screen() {
   // What the layout depends on: terminal size, overlays, the dialog, how many agents show.
   const columns = useUi((s) => s.columns);
   useUi((s) => s.rows);
-  useUi((s) => s.help.open);
+  const helpOpen = useUi((s) => s.help.open);
+  useUi((s) => s.ticket !== null);
   useUi((s) => s.logsMaximized);
   useUi((s) => s.confirm);
   useUi((s) => s.snoozed);
@@ -53,7 +55,11 @@ function Screen() {
     <Box flexDirection="column" width={columns} height={layout.height}>
       <Header height={layout.header} />
       {layout.help > 0 ? (
-        <HelpOverlay height={layout.help} />
+        helpOpen ? (
+          <HelpOverlay height={layout.help} />
+        ) : (
+          <TicketView height={layout.help} />
+        )
       ) : (
         <>
           {layout.top > 0 ? (

@@ -6,7 +6,7 @@ import { useDashboard, useData, useUi } from './context.js';
 
 type Hint = readonly [key: string, label: string];
 
-export function footerHints(mode: 'typed' | 'approval' | 'deploy' | 'help' | 'panes' | 'prompt'): { title: string; hints: Hint[] } {
+export function footerHints(mode: 'typed' | 'approval' | 'deploy' | 'help' | 'ticket' | 'panes' | 'prompt'): { title: string; hints: Hint[] } {
   switch (mode) {
     case 'typed':
       return { title: 'APPROVAL', hints: [['^C', 'quit'], ['ID⏎', 'approve'], ['n', 'reject'], ['Esc', 'later']] };
@@ -16,8 +16,10 @@ export function footerHints(mode: 'typed' | 'approval' | 'deploy' | 'help' | 'pa
       return { title: 'DEPLOY', hints: [['^C', 'quit'], ['1-9', 'target'], ['Esc', 'cancel']] };
     case 'help':
       return { title: 'HELP', hints: [['^C', 'quit'], ['Esc', 'close'], ['↑↓', 'scroll']] };
+    case 'ticket':
+      return { title: 'TICKET', hints: [['^C', 'quit'], ['Esc', 'back'], ['↑↓', 'move'], ['←→', 'agent'], ['⏎', 'whole row'], ['H', 'help']] };
     case 'panes':
-      return { title: 'PANES', hints: [['^C', 'quit'], [':', 'prompt'], ['H', 'help'], ['R', 'refresh'], ['L', 'logs'], ['D', 'deploy'], ['Q', 'quit'], ['Tab', 'pane'], ['/', 'search'], ['A', 'agent'], ['V', 'level'], ['↑↓', 'scroll'], ['F', 'follow']] };
+      return { title: 'PANES', hints: [['^C', 'quit'], [':', 'prompt'], ['H', 'help'], ['R', 'refresh'], ['L', 'logs'], ['D', 'deploy'], ['T', 'ticket'], ['Q', 'quit'], ['Tab', 'pane'], ['/', 'search'], ['A', 'agent'], ['V', 'level'], ['↑↓', 'scroll'], ['F', 'follow']] };
     case 'prompt':
       return { title: 'PROMPT', hints: [['^C', 'quit'], ['Esc', 'panes'], ['⏎', 'run'], ['Tab', 'complete'], ['↑↓', 'history'], ['PgUp/Dn', 'scroll']] };
   }
@@ -29,11 +31,12 @@ export const Footer = memo(function Footer() {
   const columns = useUi((s) => s.columns);
   useUi((s) => s.deployChooser);
   const help = useUi((s) => s.help.open);
+  const ticket = useUi((s) => s.ticket !== null);
   const snoozed = useUi((s) => s.snoozed.length);
   const pending = useData((s) => s.pendingApprovals.length);
   const dialog = d.dialog();
   const mode =
-    dialog?.type === 'approval' ? (dialog.approval.confirm === 'typed' ? 'typed' : 'approval') : dialog?.type === 'deploy' ? 'deploy' : help ? 'help' : focus;
+    dialog?.type === 'approval' ? (dialog.approval.confirm === 'typed' ? 'typed' : 'approval') : dialog?.type === 'deploy' ? 'deploy' : help ? 'help' : ticket ? 'ticket' : focus;
   const { title, hints: all } = footerHints(mode);
   // Whole hints only: the ones that do not fit are dropped from the end, never cut in half.
   const warn = snoozed > 0 && pending > 0 ? `⚠ ${snoozed} put off (P) ` : '';

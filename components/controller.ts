@@ -29,6 +29,7 @@ import { complete } from './complete.js';
 import { ALT_EDITS, installKeys, promptActive } from './key-handlers.js';
 import { KeyStream, splitEscPrefixed } from './key-stream.js';
 import { spawnCommand } from './command-child.js';
+import { loadTicket } from './ticket-view.js';
 
 export interface DashboardOptions {
   project: ProjectContext;
@@ -80,6 +81,11 @@ export interface Dashboard {
   dialog(): Dialog;
   /** y / n / Enter in the approval dialog. */
   decide(decision: 'approved' | 'rejected'): Promise<void>;
+  /**
+   * The ticket view: a ticket and its agents' six phases with checklist and evidence, over the
+   * panes until Esc. False (and a notice) when there is no such ticket.
+   */
+  openTicket(id: string): boolean;
   /** D: the deploy-target chooser, or a notice when the command set has no deploy. */
   deploy(): void;
   chooseDeploy(target: string): Promise<void>;
@@ -145,6 +151,20 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
   };
   /** History waiting for a write the lock refused; written on a later tick. */
   let historyDirty = false;
+  /** The newest event id when the open ticket was read: a newer one re-reads it. */
+  let ticketReadAt = 0;
+  const rereadTicket = () => {
+    const t = ui.getState().ticket;
+    const last = data.getState().lastEventId;
+    if (!t || last === ticketReadAt) return;
+    ticketReadAt = last;
+    try {
+      const m = loadTicket(state, t.id);
+      if (m) ui.getState().setTicketModel(m);
+    } catch {
+      // the next sync reports a database that cannot be read
+    }
+  };
   let resolveQuit!: () => void;
   const quitting = new Promise<void>((r) => (resolveQuit = r));
 
@@ -364,6 +384,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
         const u = ui.getState();
         const busy = u.running.length > 0 || visibleAgents(data.getState().agents, Date.now()).length > 0;
         if (busy || ++n % 4 === 0) u.advanceTick();
+        rereadTicket();
         // While a command runs, a passing notice gives the status row back to its spinner soon.
         const keep = u.running.length && (u.notice?.level === 'ok' || u.notice?.level === 'info') ? BRIEF_NOTICE_MS : NOTICE_MS;
         if (u.notice && Date.now() - u.notice.at > keep) u.clearNotice();
@@ -422,6 +443,9 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
         if (parsed.globals.json) return printError(new UsageError('--json has no place in the dashboard: its output is this screen (for machine-readable output run `agent status --json` in a shell)'));
         if (parsed.globals.project) return printError(new UsageError(`--project: this dashboard works on ${project.root}; start another dashboard there with \`agent dashboard --project DIR\``));
       }
+      // `ticket <id>` opens the ticket view (its phases, checklist and evidence); an unknown id runs
+      // the command, which says so as in the CLI.
+      if (def.name === 'ticket' && typeof input.id === 'string' && safe(() => state.ticket(input.id as string), undefined) && d.openTicket(input.id)) return;
       if (def.name === 'dashboard') {
         ui.getState().notify('You are in the dashboard already.', 'info');
         return;
@@ -498,6 +522,23 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
       if (decision === 'approved') await carryOut(row);
     },
 
+    openTicket(id) {
+      let m;
+      try {
+        m = loadTicket(state, id);
+      } catch (err) {
+        printError(err);
+        return false;
+      }
+      if (!m) {
+        ui.getState().notify(`${printable(id)}: no such ticket`, 'warn');
+        return false;
+      }
+      ticketReadAt = data.getState().lastEventId;
+      ui.getState().openTicket(m);
+      return true;
+    },
+
     deploy() {
       const def = commands.find((c) => c.name === 'deploy');
       if (!def) {
@@ -568,7 +609,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
         columns: u.columns,
         agents: visibleAgents(data.getState().agents, Date.now()).length,
         logsMaximized: u.logsMaximized,
-        helpOpen: u.help.open,
+        helpOpen: u.help.open || u.ticket !== null,
         dialogLines,
       });
     },

@@ -7,7 +7,9 @@ import { isPrintable, PRIORITY, type KeyHandler } from './keys.js';
 import type { KeyHelp } from './view.js';
 import type { LineEdit } from './line-edit.js';
 import { helpRows } from './screen.js';
-import { approveCommand, logDetailLines, logRowKey, visibleAgents } from './view.js';
+import { activityItems, approveCommand, logDetailLines, logRowKey, visibleAgents } from './view.js';
+import { phaseRows, ticketLayout, visualRows, windowTop } from './ticket-view.js';
+import { STACK_BELOW } from './screen.js';
 import { PANES } from './ui-store.js';
 
 export const KEY_HELP: readonly KeyHelp[] = [
@@ -24,6 +26,8 @@ export const KEY_HELP: readonly KeyHelp[] = [
   { when: 'Panes focused', keys: 'Tab or 1 / 2 / 3', what: 'choose the pane: agents, recent activity, log' },
   { when: 'Panes focused', keys: '↑ ↓ then Enter', what: 'in the agents pane: pick an agent; Enter shows its log only' },
   { when: 'Panes focused', keys: '↑ ↓ then Enter', what: 'in the log pane: ↑ puts the cursor on a line; Enter shows it whole (Esc closes); Esc drops the cursor' },
+  { when: 'Panes focused', keys: '↑ ↓ then Enter', what: 'in recent activity: pick a line; Enter opens its ticket' },
+  { when: 'Panes focused', keys: 'T', what: 'the ticket view: the selected agent\'s, activity line\'s or log line\'s ticket (else the newest); also `ticket <id>` at the prompt' },
   { when: 'Panes focused', keys: '/', what: 'search the log: lines containing the text typed, then Enter (an empty line: all lines)' },
   { when: 'Panes focused', keys: 'R', what: 'refresh everything from the state database' },
   { when: 'Panes focused', keys: 'L', what: 'logs: the log pane fills the screen (L again: back)' },
@@ -42,6 +46,10 @@ export const KEY_HELP: readonly KeyHelp[] = [
   { when: 'Deploy chooser', keys: '1-9', what: 'the target by its number (letters choose nothing)' },
   { when: 'Help', keys: '↑ ↓ PgUp PgDn', what: 'scroll this help' },
   { when: 'Help', keys: 'Esc, H or Q', what: 'close it' },
+  { when: 'Ticket view', keys: '↑ ↓ PgUp PgDn', what: 'move through the phases, their checklist items and evidence (Home / End: first / last)' },
+  { when: 'Ticket view', keys: '← → or Tab', what: 'the previous / next agent that worked on the ticket' },
+  { when: 'Ticket view', keys: 'Enter', what: 'the row under the cursor whole, wrapped (Enter again: one row)' },
+  { when: 'Ticket view', keys: 'Esc or Q', what: 'back' },
   { when: 'Log line', keys: '↑ ↓ PgUp PgDn', what: 'scroll a long line; Esc, Enter or Q closes it' },
 ];
 
@@ -54,7 +62,7 @@ export const ALT_EDITS: Record<string, LineEdit> = { b: 'wordLeft', f: 'wordRigh
 /** Registers the dashboard's handlers on its router; returns the function that removes them. */
 export function installKeys(d: Dashboard): () => void {
   const { ui, data, router } = d;
-  const noOverlay = () => !ui.getState().help.open && !ui.getState().logDetail && d.dialog() === null;
+  const noOverlay = () => !ui.getState().help.open && !ui.getState().logDetail && !ui.getState().ticket && d.dialog() === null;
   const page = () => Math.max(1, d.layout().logVisible - 1);
 
   const global: KeyHandler = (input, key) => {
@@ -141,6 +149,66 @@ export function installKeys(d: Dashboard): () => void {
     else if (key.pageUp) u.scrollLogDetail(-visible, max);
     else if (key.pageDown) u.scrollLogDetail(visible, max);
     return true;
+  };
+
+  /** The ticket view: the cursor over the chosen agent's phase rows, the agent, Enter for a whole row. */
+  const ticketView: KeyHandler = (input, key) => {
+    const u = ui.getState();
+    const t = u.ticket;
+    if (!t) return false;
+    const l = ticketLayout(d.layout().help, u.columns, t.model.agents.length, STACK_BELOW);
+    const width = (l.mode === 'side' ? u.columns - l.ticketBox : u.columns) - 4;
+    const count = phaseRows(t.model.agents[t.agent], t.id).length;
+    const moveTo = (cursor: number, expanded = false) => {
+      const c = Math.max(0, Math.min(count - 1, cursor));
+      const rows = visualRows(phaseRows(t.model.agents[t.agent], t.id), c, expanded, width);
+      u.updateTicket({ cursor: c, expanded, scroll: windowTop(rows, c, l.phaseRows, t.scroll) });
+    };
+    const agents = t.model.agents.length;
+    const ch = lower(input);
+    if (key.escape || ch === 'q') u.closeTicket();
+    else if (ch === 'h' || ch === '?') u.openHelp();
+    else if (key.upArrow) moveTo(t.cursor - 1);
+    else if (key.downArrow) moveTo(t.cursor + 1);
+    else if (key.pageUp) moveTo(t.cursor - Math.max(1, l.phaseRows - 1));
+    else if (key.pageDown) moveTo(t.cursor + Math.max(1, l.phaseRows - 1));
+    else if (key.home) moveTo(0);
+    else if (key.end) moveTo(count - 1);
+    else if (key.return) moveTo(t.cursor, !t.expanded);
+    else if ((key.leftArrow || key.rightArrow || key.tab) && agents > 1) {
+      const back = key.leftArrow || (key.tab && key.shift);
+      u.updateTicket({ agent: (t.agent + (back ? agents - 1 : 1)) % agents, cursor: 0, scroll: 0, expanded: false });
+    } else if (ch === 'r') {
+      if (d.openTicket(t.id)) u.updateTicket({ agent: Math.min(t.agent, Math.max(0, agents - 1)), cursor: t.cursor, scroll: t.scroll });
+    }
+    return true;
+  };
+
+  /** T: the ticket of what is selected (an agent, an activity line, a log line), else the newest ticket. */
+  const selectedTicket = (): string | null => {
+    const u = ui.getState();
+    const s = data.getState();
+    const l = d.layout();
+    if (l.top > 0 && u.pane === 'agents') {
+      const shown = visibleAgents(s.agents, Date.now());
+      const a = shown[Math.min(u.agentCursor, shown.length - 1)];
+      if (a?.ticket_id) return a.ticket_id;
+    }
+    if (l.top > 0 && u.pane === 'activity') {
+      const items = activityItems(s.status, s.agents, Date.now(), Math.max(1, l.activity - 3));
+      const it = items[Math.min(u.activityCursor, items.length - 1)];
+      if (it?.ticketId) return it.ticketId;
+    }
+    if (u.logSelected !== null) {
+      const row = s.log.rows.find((r) => String(r.id) === u.logSelected);
+      if (row?.ticket_id) return row.ticket_id;
+    }
+    return s.ticketIds[0] ?? null;
+  };
+  const openSelectedTicket = () => {
+    const id = selectedTicket();
+    if (id) d.openTicket(id);
+    else ui.getState().notify('No ticket yet: `create ticket "<what fails>"` makes one.', 'info');
   };
 
   /** ↑ / ↓ / Enter / Esc in the log pane: the line cursor (by the line's key, so it stays on its line as others arrive). */
@@ -256,7 +324,14 @@ export function installKeys(d: Dashboard): () => void {
     if (key.tab) u.setPane(panesShown ? PANES[(PANES.indexOf(u.pane) + (key.shift ? PANES.length - 1 : 1)) % PANES.length]! : 'log');
     else if (/^[123]$/.test(input)) u.setPane(panesShown ? PANES[Number(input) - 1]! : 'log');
     else if (u.pane === 'agents' && panesShown && (key.upArrow || key.downArrow)) u.moveAgentCursor(key.upArrow ? -1 : 1, shownAgents.length);
-    else if (u.pane === 'agents' && panesShown && key.return) {
+    else if (u.pane === 'activity' && panesShown && (key.upArrow || key.downArrow)) {
+      u.moveActivityCursor(key.upArrow ? -1 : 1, activityItems(s.status, s.agents, Date.now(), Math.max(1, d.layout().activity - 3)).length);
+    } else if (u.pane === 'activity' && panesShown && key.return) {
+      const items = activityItems(s.status, s.agents, Date.now(), Math.max(1, d.layout().activity - 3));
+      const it = items[Math.min(u.activityCursor, items.length - 1)];
+      if (it?.ticketId) d.openTicket(it.ticketId);
+      else u.notify(it ? 'That line is about no ticket: T opens the newest ticket.' : 'No activity yet.', 'info');
+    } else if (u.pane === 'agents' && panesShown && key.return) {
       // Enter on an agent: the log shows that agent only (A cycles on, A back to all).
       const agent = shownAgents[Math.min(u.agentCursor, shownAgents.length - 1)];
       if (!agent) u.notify('No agent to pick: the log shows every agent.', 'info');
@@ -286,6 +361,9 @@ export function installKeys(d: Dashboard): () => void {
           break;
         case 'd':
           d.deploy();
+          break;
+        case 't':
+          openSelectedTicket();
           break;
         case 'h':
         case '?':
@@ -325,6 +403,7 @@ export function installKeys(d: Dashboard): () => void {
     router.register(PRIORITY.global, global),
     router.register(PRIORITY.modal, modal, () => d.dialog() !== null),
     router.register(PRIORITY.overlay, overlay, () => ui.getState().help.open),
+    router.register(PRIORITY.overlay, ticketView, () => !!ui.getState().ticket && !ui.getState().help.open && d.dialog() === null),
     router.register(PRIORITY.overlay, detail, () => !!ui.getState().logDetail && !ui.getState().help.open && d.dialog() === null),
     router.register(PRIORITY.prompt, prompt, () => ui.getState().focus === 'prompt' && noOverlay()),
     router.register(PRIORITY.panes, panes, () => ui.getState().focus === 'panes' && noOverlay()),
@@ -335,5 +414,5 @@ export function installKeys(d: Dashboard): () => void {
 /** The prompt takes text only while it is on top of the stack. */
 export function promptActive(d: Dashboard): boolean {
   const u = d.ui.getState();
-  return u.focus === 'prompt' && !u.help.open && !u.logDetail && d.dialog() === null;
+  return u.focus === 'prompt' && !u.help.open && !u.logDetail && !u.ticket && d.dialog() === null;
 }

@@ -4,6 +4,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { LogRow } from '../src/store/store.js';
 import { cleanText, editLine, insertText, type LineEdit } from './line-edit.js';
+import type { TicketModel } from './ticket-view.js';
 
 export type Focus = 'prompt' | 'panes';
 /** Which pane the quick keys' arrows and Enter act on (Tab or 1/2/3). */
@@ -24,6 +25,20 @@ export interface RunningCommand {
   label: string | null;
 }
 
+/** The ticket view: which ticket, what was read of it, the agent chosen and the cursor in its phases. */
+export interface TicketViewState {
+  id: string;
+  model: TicketModel;
+  /** The agent whose phases show (index into model.agents). */
+  agent: number;
+  /** The phase row the cursor is on. */
+  cursor: number;
+  /** Enter: the cursor's row whole, wrapped. */
+  expanded: boolean;
+  /** The first visual row shown. */
+  scroll: number;
+}
+
 export interface UiState {
   columns: number;
   rows: number;
@@ -38,6 +53,10 @@ export interface UiState {
   logSelected: string | null;
   /** Enter on a log line: that line whole, over the log pane, until Esc. */
   logDetail: { row: LogRow; scroll: number } | null;
+  /** The selected line of the recent activity pane. */
+  activityCursor: number;
+  /** The ticket view, over the panes until Esc. */
+  ticket: TicketViewState | null;
   prompt: {
     value: string;
     /** Where the cursor stands in `value` (0 … value.length). */
@@ -81,6 +100,13 @@ export interface UiState {
   openLogDetail(row: LogRow): void;
   scrollLogDetail(delta: number, max: number): void;
   closeLogDetail(): void;
+  moveActivityCursor(delta: number, count: number): void;
+  /** Opens the ticket view on `model` (its newest agent chosen). */
+  openTicket(model: TicketModel): void;
+  /** Re-read ticket: the choices stay where they were, within the new model's bounds. */
+  setTicketModel(model: TicketModel): void;
+  updateTicket(patch: Partial<Omit<TicketViewState, 'id' | 'model'>>): void;
+  closeTicket(): void;
   setPrompt(value: string, fromOutside?: boolean): void;
   /** Inserts typed or pasted text at the cursor (control characters are dropped). */
   insertPrompt(text: string): void;
@@ -131,6 +157,8 @@ export function createUiStore(init: { columns?: number; rows?: number; history?:
     logsMaximized: false,
     logSelected: null,
     logDetail: null,
+    activityCursor: 0,
+    ticket: null,
     prompt: { value: '', cursor: 0, rev: 0, history: (init.history ?? []).filter((l) => typeof l === 'string' && l === cleanText(l)), historyIndex: null, draft: '', candidates: [], search: null, logSearch: null },
     snoozed: [],
     confirm: { approvalId: null, text: '', error: null },
@@ -180,6 +208,26 @@ export function createUiStore(init: { columns?: number; rows?: number; history?:
     },
     closeLogDetail() {
       if (get().logDetail) set({ logDetail: null });
+    },
+    moveActivityCursor(delta, count) {
+      set({ activityCursor: Math.max(0, Math.min(Math.max(0, count - 1), get().activityCursor + delta)) });
+    },
+    openTicket(model) {
+      set({ ticket: { id: model.id, model, agent: Math.max(0, model.agents.length - 1), cursor: 0, expanded: false, scroll: 0 }, help: { open: false, scroll: 0 }, logDetail: null });
+    },
+    setTicketModel(model) {
+      const t = get().ticket;
+      if (!t || t.id !== model.id) return;
+      // A new agent appears: follow it when the newest was chosen.
+      const agent = t.agent >= t.model.agents.length - 1 ? Math.max(0, model.agents.length - 1) : Math.min(t.agent, Math.max(0, model.agents.length - 1));
+      set({ ticket: { ...t, model, agent, cursor: agent === t.agent ? t.cursor : 0, expanded: agent === t.agent && t.expanded, scroll: agent === t.agent ? t.scroll : 0 } });
+    },
+    updateTicket(patch) {
+      const t = get().ticket;
+      if (t) set({ ticket: { ...t, ...patch } });
+    },
+    closeTicket() {
+      if (get().ticket) set({ ticket: null });
     },
     setPrompt(value, fromOutside = false) {
       const p = get().prompt;

@@ -226,13 +226,21 @@ export function agentLines(agents: readonly AgentRow[], now: number, tick: numbe
 
 // ---- recent activity ----
 
-export function activityLines(s: StatusSnapshot | null, agents: readonly AgentRow[], now: number, max: number): Line[] {
-  type Item = { ts: number; line: Line };
-  const items: Item[] = [];
+export interface ActivityItem {
+  ts: number;
+  line: Line;
+  /** The ticket the line is about (Enter or T opens it), if any. */
+  ticketId: string | null;
+}
+
+/** Recent activity, newest first: ✓ ⚠ ✗ events and the agents that finished (at most `max`). */
+export function activityItems(s: StatusSnapshot | null, agents: readonly AgentRow[], now: number, max: number): ActivityItem[] {
+  const items: ActivityItem[] = [];
   for (const e of s?.recentActivity ?? []) {
     items.push({
       ts: Date.parse(e.ts),
       line: [seg(`${clock(Date.parse(e.ts)).slice(0, 5)} `, { dim: true }), LEVEL_SYMBOL[e.level] ?? seg('·'), seg(` ${e.ticketId ? e.ticketId + ': ' : ''}${e.message}`)],
+      ticketId: e.ticketId ?? null,
     });
   }
   // Finished agents fade out of the agents pane into here.
@@ -243,11 +251,17 @@ export function activityLines(s: StatusSnapshot | null, agents: readonly AgentRo
     items.push({
       ts: a.finished_at,
       line: [seg(`${clock(a.finished_at).slice(0, 5)} `, { dim: true }), sym, seg(` ${a.id} ${verb}${a.ticket_id ? ` (${a.ticket_id})` : ''} after ${elapsed(a.finished_at - a.started_at)}`)],
+      ticketId: a.ticket_id,
     });
   }
   items.sort((a, b) => b.ts - a.ts);
+  return items.slice(0, Math.max(1, max));
+}
+
+export function activityLines(s: StatusSnapshot | null, agents: readonly AgentRow[], now: number, max: number): Line[] {
+  const items = activityItems(s, agents, now, max);
   if (!items.length) return [[seg('Nothing yet.', { dim: true })]];
-  return items.slice(0, Math.max(1, max)).map((i) => i.line);
+  return items.map((i) => i.line);
 }
 
 // ---- log pane ----

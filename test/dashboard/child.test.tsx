@@ -110,6 +110,16 @@ describe('what a child passes on', () => {
     expect(readFileSync(join(h.dir, seen), 'utf8').trim().split('\n')).toEqual(['undefined']);
     // …and the child itself still acted for the dashboard.
     expect(h.state.audit().some((a) => a.initiator === 'dashboard')).toBe(true);
+
+    // The ticket view shows what the real fix run recorded: BugHunter's understand phase, its
+    // checklist with evidence and the gate that blocked it.
+    await h.run(`ticket ${run.ticket_id}`);
+    const f = await h.waitForFrame(/✗ understand +gate BLOCKED understanding-confidence/);
+    expect(f).toMatch(/bughunter-\d+ blocked/);
+    expect(f).toMatch(/○ analyze +not reached/);
+    const items = h.state.checklist({ runId: run.id });
+    expect(items.length).toBeGreaterThan(0);
+    expect(f).toContain(`${items[0]!.ok ? '✓' : '✗'} ${items[0]!.item}`);
   });
 
   it('a child that fails with exit 1 and recorded why: the log shows the error once, the notice says it too', async () => {

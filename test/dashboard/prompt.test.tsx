@@ -118,7 +118,8 @@ describe('history and completion', () => {
     await h.press(KEY.tab);
     await h.waitFor(() => h.d.ui.getState().prompt.value === `ticket BUG-${year}-001 `, 2000, 'the ticket id');
     await h.press(KEY.enter);
-    await h.waitForFrame(`BUG-${year}-001  BUG · open`);
+    // At the prompt, `ticket <id>` opens the ticket view.
+    await h.waitForFrame((f) => f.includes(`Ticket BUG-${year}-001`) && f.includes('BUG · open'));
   });
 });
 

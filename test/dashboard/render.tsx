@@ -19,6 +19,8 @@ export const KEY = {
   esc: '\x1b',
   up: '\x1b[A',
   down: '\x1b[B',
+  left: '\x1b[D',
+  right: '\x1b[C',
   tab: '\t',
   backspace: '\x7f',
   pageUp: '\x1b[5~',
