@@ -79,9 +79,11 @@ export async function runHealthChecks(ctx: CommandContext): Promise<CheckResult[
         const probe = await probeMcp(target, signal, Math.min(timeoutMs, config.network.timeoutMs));
         const unset = 'missingEnv' in target && target.missingEnv ? `; mcp.server.env names ${target.missingEnv.join(', ')}, set neither in the environment nor in .env` : '';
         if (probe.type === 'failing') return failing(probe.detail + unset);
-        return ok(`${probe.where} reachable (${probe.protocol}), ${describeTools(probe.tools)}${unset}`);
+        return ok(`${probe.where} reachable (${probe.protocol}), ${describeTools(probe.tools, 30, probe.access)}${unset}`);
       },
     },
+    // issue 18: each environment's own server (environments.<env>.mcp), ok only after its handshake.
+    ...(['staging', 'production'] as const).map((env): Check => ({ name: `${env} mcp server`, fn: (signal) => checkEnvironmentMcp(ctx, env, signal) })),
     ...(['staging', 'production'] as const).map(
       (env): Check => ({
         name: `${env} app`,
@@ -94,6 +96,19 @@ export async function runHealthChecks(ctx: CommandContext): Promise<CheckResult[
     ),
   ];
   return Promise.all(checks.map((c) => timed(c, timeoutMs)));
+}
+
+async function checkEnvironmentMcp(ctx: CommandContext, env: 'staging' | 'production', signal: AbortSignal): Promise<Omit<CheckResult, 'name' | 'ms'>> {
+  const config = ctx.project.config();
+  const { describeTools, environmentMcpTarget, probeMcp } = await import('./mcp-client.js');
+  const key = `environments.${env}.mcp`;
+  if (!config.environments[env].mcp) return missing(`set ${key} in agent.config.json (server: a stdio command like an entry of .mcp.json, or url) so the agents call ${env}'s own tools`);
+  const target = environmentMcpTarget(config, ctx.secrets, env, ctx.project.root);
+  if (!target) return failing(`${key} names neither a server nor a url`);
+  const probe = await probeMcp(target, signal, Math.min(config.health.timeoutMs, config.network.timeoutMs));
+  const unset = 'missingEnv' in target && target.missingEnv ? `; ${key}.server.env names ${target.missingEnv.join(', ')}, set neither in the environment nor in .env` : '';
+  if (probe.type === 'failing') return failing(probe.detail + unset);
+  return ok(`${probe.where} reachable (${probe.protocol}), ${describeTools(probe.tools, 30, probe.access)}${unset}`);
 }
 
 async function timed(check: Check, timeoutMs: number): Promise<CheckResult> {

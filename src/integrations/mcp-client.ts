@@ -308,15 +308,22 @@ export function toolsIn(body: unknown): RemoteTool[] | null {
 
 /** `agent health`'s view of the server: ok only after its handshake and its tool list. */
 export type McpProbe =
-  | { type: 'ok'; tools: string[]; protocol: McpProtocol; where: string }
+  | { type: 'ok'; tools: string[]; access: Record<ToolAccess, number>; protocol: McpProtocol; where: string }
   | { type: 'failing'; detail: string };
+
+/** How many of the tools run without approval (read), change data (write), or destroy it. */
+export function rateTools(tools: readonly Pick<RemoteTool, 'name' | 'annotations'>[]): Record<ToolAccess, number> {
+  const access: Record<ToolAccess, number> = { read: 0, write: 0, destructive: 0 };
+  for (const t of tools) access[toolAccess(t)]++;
+  return access;
+}
 
 export async function probeMcp(target: McpTarget, signal: AbortSignal, timeoutMs?: number): Promise<McpProbe> {
   let client: McpClient | null = null;
   try {
     client = await connectMcp(target, { signal, timeoutMs });
     const tools = await client.listTools();
-    return { type: 'ok', tools: tools.map((t) => t.name), protocol: client.protocol, where: client.where };
+    return { type: 'ok', tools: tools.map((t) => t.name), access: rateTools(tools), protocol: client.protocol, where: client.where };
   } catch (err) {
     if (err instanceof WorkFailedError) return { type: 'failing', detail: err.message };
     throw err;
@@ -325,9 +332,10 @@ export async function probeMcp(target: McpTarget, signal: AbortSignal, timeoutMs
   }
 }
 
-/** "3 tools: a, b, c" (the first `max` names; `agent mcp tools` shows them all). */
-export function describeTools(names: readonly string[], max = 30): string {
-  const head = `${names.length} tool${names.length === 1 ? '' : 's'}`;
+/** "3 tools (2 read, 1 write): a, b, c" (the first `max` names; `agent mcp tools` shows them all). */
+export function describeTools(names: readonly string[], max = 30, access?: Record<ToolAccess, number>): string {
+  const rated = access ? (['read', 'write', 'destructive'] as const).filter((k) => access[k]).map((k) => `${access[k]} ${k}`).join(', ') : '';
+  const head = `${names.length} tool${names.length === 1 ? '' : 's'}${rated ? ` (${rated})` : ''}`;
   if (!names.length) return head;
   const shown = names.slice(0, max).join(', ');
   return `${head}: ${shown}${names.length > max ? `, … ${names.length - max} more (agent mcp tools)` : ''}`;

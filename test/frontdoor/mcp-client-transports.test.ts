@@ -74,9 +74,28 @@ describe('health: the handshake decides, and the tools are named', () => {
     const [stdio, streamable] = await Promise.all([agent(['health', '--json'], { cwd: dir, env: { ...envFor(dir), CRM_TOKEN: undefined } }), agent(['health', '--json'], { cwd: other })]);
     expect(checks(stdio.stdout).find((c) => c.name === 'mcp server')).toMatchObject({
       status: 'ok',
-      detail: `${process.execPath} ${SERVER} reachable (stdio), 5 tools: list_customers, create_customer, delete_customer, token_seen, get_token; mcp.server.env names CRM_TOKEN, set neither in the environment nor in .env`,
+      detail: `${process.execPath} ${SERVER} reachable (stdio), 5 tools (3 read, 1 write, 1 destructive): list_customers, create_customer, delete_customer, token_seen, get_token; mcp.server.env names CRM_TOKEN, set neither in the environment nor in .env`,
     });
-    expect(checks(streamable.stdout).find((c) => c.name === 'mcp server')).toMatchObject({ status: 'ok', detail: `${base.slice(7)} reachable (streamable-http), 2 tools: list_jobs, create_job` });
+    expect(checks(streamable.stdout).find((c) => c.name === 'mcp server')).toMatchObject({ status: 'ok', detail: `${base.slice(7)} reachable (streamable-http), 2 tools (1 read, 1 write): list_jobs, create_job` });
+  });
+
+  it("each environment's own server (environments.<env>.mcp): stdio and Streamable HTTP after their handshake, a web app failing, none said", async () => {
+    const both = makeProject();
+    writeFileSync(join(both, 'agent.config.json'), JSON.stringify({ environments: { staging: { mcp: { server: { command: process.execPath, args: [SERVER], env: ['CRM_TOKEN'] } } }, production: { mcp: { url: `${base}/mcp` } } } }));
+    const web = makeProject();
+    writeFileSync(join(web, 'agent.config.json'), JSON.stringify({ environments: { staging: { mcp: { url: `${base}/app` } }, production: { mcp: { protocol: 'streamable-http' } } } }));
+    const none = makeProject();
+    const [a, b, c] = await Promise.all([agent(['health', '--json'], { cwd: both, env: { CRM_TOKEN: 'tok-planted-env-health-51d2' } }), agent(['health', '--json'], { cwd: web }), agent(['health', '--json'], { cwd: none })]);
+    const by = (r: typeof a) => Object.fromEntries(checks(r.stdout).map((x) => [x.name, x]));
+    expect(by(a)['staging mcp server']).toMatchObject({ status: 'ok', detail: `${process.execPath} ${SERVER} reachable (stdio), 5 tools (3 read, 1 write, 1 destructive): list_customers, create_customer, delete_customer, token_seen, get_token` });
+    expect(by(a)['production mcp server']).toMatchObject({ status: 'ok', detail: `${base.slice(7)} reachable (streamable-http), 2 tools (1 read, 1 write): list_jobs, create_job` });
+    expect(by(a)['mcp server']).toMatchObject({ status: 'not_configured' });
+    expect(a.code, a.stdout).toBe(0);
+    expect(by(b)['staging mcp server']).toMatchObject({ status: 'failing', detail: expect.stringMatching(/^127\.0\.0\.1:\d+ is not an MCP server: it answered initialize: .*list_tools: HTTP 200, GET: HTTP 200/) });
+    expect(by(b)['production mcp server']).toMatchObject({ status: 'failing', detail: 'environments.production.mcp names neither a server nor a url' });
+    expect(b.code).toBe(1);
+    for (const env of ['staging', 'production']) expect(by(c)[`${env} mcp server`]).toMatchObject({ status: 'not_configured', detail: `set environments.${env}.mcp in agent.config.json (server: a stdio command like an entry of .mcp.json, or url) so the agents call ${env}'s own tools` });
+    expect(a.stdout + b.stdout).not.toContain('tok-planted-env-health-51d2');
   });
 
   it('an HTTP server that is not MCP is failing, with what it answered; a command that is not a server fails too', async () => {

@@ -104,7 +104,7 @@ describe('MCP client: Streamable HTTP', () => {
     writeFileSync(join(dir, 'agent.config.json'), JSON.stringify({ mcp: { url: `${base}/mcp`, protocol: 'streamable-http' } }));
     const r = await agent(['health', '--json'], { cwd: dir, env: { SUPABASE_SERVICE_ROLE_KEY: KEY } });
     const checks = (parseNdjson(r.stdout).at(-1)!.data as { checks: Array<{ name: string; status: string; detail: string }> }).checks;
-    expect(checks.find((c) => c.name === 'mcp server')).toMatchObject({ status: 'ok', detail: `${base.slice(7)} reachable (streamable-http), 3 tools: create_customer, list_jobs, fail_tool` });
+    expect(checks.find((c) => c.name === 'mcp server')).toMatchObject({ status: 'ok', detail: `${base.slice(7)} reachable (streamable-http), 3 tools (1 read, 2 write): create_customer, list_jobs, fail_tool` });
     expect(r.stdout).not.toContain(KEY);
   });
 });
@@ -135,7 +135,7 @@ describe('MCP client: edge function', () => {
     const dir = makeProject();
     const r = await agent(['health', '--json'], { cwd: dir, env: { SUPABASE_URL: base, SUPABASE_SERVICE_ROLE_KEY: KEY } });
     const checks = (parseNdjson(r.stdout).at(-1)!.data as { checks: Array<{ name: string; status: string; detail: string }> }).checks;
-    expect(checks.find((c) => c.name === 'mcp server')).toMatchObject({ status: 'ok', detail: `${base.slice(7)} reachable (edge-function), 3 tools: create_customer, list_jobs, send_email_via_resend` });
+    expect(checks.find((c) => c.name === 'mcp server')).toMatchObject({ status: 'ok', detail: `${base.slice(7)} reachable (edge-function), 3 tools (1 read, 2 write): create_customer, list_jobs, send_email_via_resend` });
 
     writeFileSync(join(dir, 'agent.config.json'), JSON.stringify({ mcp: { url: `${base}/no-list` } }));
     const quiet = await agent(['health', '--json'], { cwd: dir, env: { SUPABASE_SERVICE_ROLE_KEY: KEY } });
