@@ -9,6 +9,9 @@ const SIGNALS: Record<TicketKind, RegExp[]> = {
     /\bdrop(s|ped|ping)\b/, /\bsilent(ly)?\b/, /\blost\b/, /\bdisappear/, /\btimes? out\b/, /\bslow\b/, /\bincorrect\b/,
     // Reports in other words (issue 15): "do not include tax", "accepts invalid addresses", "no quote ever shows up", "statement timeout".
     /\b(do|did|is|are|was|were)(n't| not)\b/, /\binvalid\b/, /\bno \w+ (ever )?(shows?|appears?|arrives?|turns?) up\b/, /\btimeouts?\b/, /\bviolates?\b/,
+    // "saved but not stored", "says success but no record": what it claims against what happens.
+    /\bbut (\w+ )?(not|never|no|nothing)\b/, /\bnot (stored|saved|persisted|recorded|written|kept|included|applied|updated|shown|displayed|delivered|received|returned|visible)\b/,
+    /\b(does|do|shows?|returns?|displays?) (nothing|empty|blank)\b/, /\b(returns?|responds?|answers?) (with )?(an? )?[45]\d\d\b/, /\bvanish/, /\bhangs?\b/, /\btwice\b/, /\btimed out\b|\btiming out\b/,
   ],
   MIG: [
     /\bmigrations?\b/, /\bschema\b/, /\btables?\b/, /\bcolumns?\b/, /\bindex(es)?\b/, /\bforeign key\b/, /\bconstraint\b/, /\brls\b/, /\bjsonb\b/, /\bnot null\b/,
