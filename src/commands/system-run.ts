@@ -197,8 +197,14 @@ export async function systemRestoreRun(ctx: CommandContext, args: { backup: stri
     let schema: { ok: boolean; differences: string[] } | null = null;
     const snapFile = join(dir, B.SCHEMA_FILE);
     if (existsSync(snapFile)) {
-      const db = await openEnvironmentDatabase(root, state, target, { create: false, by: 'restore' });
-      if (!db) schema = { ok: false, differences: [`${target.description} cannot be opened after the restore`] };
+      let db: Awaited<ReturnType<typeof B.openCatalog>> = null;
+      let unopened = `${target.description} cannot be opened after the restore`;
+      try {
+        db = await B.openCatalog(root, state, target, 'restore');
+      } catch (err) {
+        unopened = (err as Error).message;
+      }
+      if (!db) schema = { ok: false, differences: [unopened] };
       else {
         try {
           const now = await takeSnapshot(db);
