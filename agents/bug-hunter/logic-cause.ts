@@ -63,11 +63,16 @@ export interface LocatedLogic {
   words: string[];
 }
 
-/** The path file:line of a failure's location when it is a project source file (a frame), else null. */
+/** The innermost stack frame of a failure in a project source file (its location counts as one), else null. */
 function frameIn(t: TicketTest, paths: ReadonlySet<string>): { path: string; line: number } | null {
-  const m = t.failure.location ? /^(.*):(\d+)$/.exec(t.failure.location) : null;
-  if (!m || !paths.has(m[1]!) || !isCode(m[1]!)) return null;
-  return { path: m[1]!, line: Number(m[2]) };
+  for (const at of [...(t.failure.frames ?? []), ...(t.failure.location ? [t.failure.location] : [])]) {
+    const m = /^(.*):(\d+)$/.exec(at);
+    if (!m) continue;
+    // A reporter may print frames absolute (jest): the project file it ends with.
+    const path = paths.has(m[1]!) ? m[1]! : [...paths].find((p) => m[1]!.endsWith(`/${p}`));
+    if (path && isCode(path)) return { path, line: Number(m[2]) };
+  }
+  return null;
 }
 
 /** The source files each test reaches through imports, by the shortest chain (breadth first). */

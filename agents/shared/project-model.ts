@@ -8,6 +8,8 @@ export interface TestFailure {
   message: string;
   /** file:line of the failing assertion when the reporter printed one. */
   location: string | null;
+  /** file:line of the stack frames outside the test file (the code the failure passed through), innermost first; absent when there are none. */
+  frames?: string[];
 }
 
 /** One test file's line in a run's summary. */

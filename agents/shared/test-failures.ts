@@ -8,6 +8,21 @@ export type { FileResult, TestFailure };
 // eslint-disable-next-line no-control-regex
 const strip = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');
 
+// vitest's `❯ fn path:line:col` / `❯ path:line:col`, node's and jest's `at fn (path:line:col)`.
+const FRAME = /❯\s+(?:[^\s()]+\s+)?([^\s()]+\.[cm]?[jt]sx?):(\d+)(?::\d+)?|\bat\s+(?:[^\n(]*?\()?([^\s()]+\.[cm]?[jt]sx?):(\d+):\d+\)?/g;
+
+/** The frames of a failure's block outside its test file and outside installed packages, each once. */
+function sourceFrames(block: string, testFile: string): string[] {
+  const out: string[] = [];
+  for (const m of block.matchAll(FRAME)) {
+    const path = (m[1] ?? m[3])!.replace(/^file:\/\//, '');
+    if (path.endsWith(testFile) || /(^|\/)node_modules\/|^node:/.test(path)) continue;
+    const at = `${path}:${m[2] ?? m[4]}`;
+    if (!out.includes(at)) out.push(at);
+  }
+  return out;
+}
+
 export function parseFailures(output: string): TestFailure[] {
   const text = strip(output);
   const failures: TestFailure[] = [];
@@ -19,7 +34,8 @@ export function parseFailures(output: string): TestFailure[] {
     const loc = /❯\s+(\S+\.[jt]sx?):(\d+)(?::\d+)?/.exec(block) ?? /at .*?\(?([^\s()]+\.[jt]sx?):(\d+):\d+\)?/.exec(block);
     const name = head[2]!.trim();
     if (failures.some((f) => f.file === head[1] && f.name === name)) continue;
-    failures.push({ file: head[1]!, name, message, location: loc ? `${loc[1]}:${loc[2]}` : null });
+    const frames = sourceFrames(block, head[1]!);
+    failures.push({ file: head[1]!, name, message, location: loc ? `${loc[1]}:${loc[2]}` : null, ...(frames.length ? { frames } : {}) });
   }
   return failures;
 }

@@ -8,7 +8,7 @@ import { locateLogic, logicCause, unaccounted } from '../../agents/bug-hunter/lo
 import { failingTestsOf } from '../../agents/code-smith/failing-tests.js';
 import type { RootCause } from '../../agents/shared/causes.js';
 import type { SourceFile } from '../../agents/shared/project-files.js';
-import type { TestFailure } from '../../agents/shared/test-failures.js';
+import { parseFailures, type TestFailure } from '../../agents/shared/test-failures.js';
 
 const EXAMPLE = join(import.meta.dirname, '..', '..', 'examples', 'crm');
 function read(dir: string): SourceFile[] {
@@ -75,6 +75,40 @@ describe('locateLogic', () => {
     ]);
     // A test whose failure is in the source is cited by its test file, the form CodeSmith reads.
     expect(failingTestsOf(logicCause(located[0]!, 2))).toEqual([{ file: 'src/a.test.ts', name: 'a > works' }]);
+  });
+
+  it("follows the frames of an error thrown in the code (vitest's, and node's `at fn (path)` form), not only the test's line", () => {
+    // vitest 4's report of a TypeError thrown in lib/x/total.ts (as printed here).
+    const vitest = [
+      ' FAIL  lib/x/total.test.ts > totals',
+      'TypeError: total: bad input',
+      ' ❯ total lib/x/total.ts:2:20',
+      '      1| export function total(n: number): number {',
+      '      2|   if (n > 1) throw new TypeError("total: bad input");',
+      '       |                    ^',
+      ' ❯ lib/x/total.test.ts:4:10',
+      '',
+    ].join('\n');
+    const [failure] = parseFailures(vitest);
+    expect(failure).toMatchObject({ file: 'lib/x/total.test.ts', location: 'lib/x/total.test.ts:4', frames: ['lib/x/total.ts:2'] });
+    // The same failure with frames in node's form, absolute, as jest and node print them.
+    const jest = [' FAIL  lib/x/total.test.ts > totals', '    TypeError: total: bad input', '      at total (/home/u/crm/lib/x/total.ts:2:20)', '      at Object.<anonymous> (/home/u/crm/lib/x/total.test.ts:4:10)', '      at Promise.then.completed (/home/u/crm/node_modules/jest-circus/build/utils.js:298:28)', ''].join('\n');
+    expect(parseFailures(jest)[0]!.frames).toEqual(['/home/u/crm/lib/x/total.ts:2']);
+    const project: SourceFile[] = [
+      { path: 'lib/x/total.test.ts', content: "import { total } from './total';\nimport { fmt } from './fmt';\n" },
+      { path: 'lib/x/total.ts', content: 'export function total(n: number): number {\n  if (n > 1) throw new TypeError("total: bad input");\n  return n;\n}\n' },
+      { path: 'lib/x/fmt.ts', content: 'export const fmt = (n: number) => String(n);\n' },
+    ];
+    for (const f of [failure!, parseFailures(jest)[0]!]) {
+      const tests = ticketTests('Totals fail with bad input', [f]);
+      expect(locateLogic(project, 'Totals fail with bad input', tests).map((l) => [l.path, l.line, l.reaches[0]!.frame])).toEqual([
+        ['lib/x/total.ts', 2, 'lib/x/total.ts:2'],
+        ['lib/x/fmt.ts', 1, null],
+      ]);
+    }
+    // Without a frame in the code, the name the test imports gives the line.
+    const plain = ticketTests('Totals fail with bad input', [{ ...failure!, frames: undefined }]);
+    expect(locateLogic(project, 'Totals fail with bad input', plain)[0]).toMatchObject({ path: 'lib/x/total.ts', line: 1, symbol: 'total' });
   });
 
   it('test helpers are not where the bug lives, and a test that imports nothing leads nowhere', () => {
