@@ -90,7 +90,7 @@ describe('system', () => {
     const r = await agent(['system', 'status'], { cwd: dir });
     expect(r.code).toBe(0);
     // Nothing external is configured in a bare project: not OPTIMAL, and each check rated.
-    expect(r.stdout).toMatch(/✓ state database[\s\S]*System Health: ⚪ NOT CONFIGURED: 4 ok, 6 not configured, 0 failing[\s\S]*CRM AGENT STATUS[\s\S]*System Health:\s+⚪ NOT CONFIGURED/);
+    expect(r.stdout).toMatch(/✓ state database[\s\S]*System Health: ⚪ NOT CONFIGURED: 4 ok, 8 not configured, 0 failing[\s\S]*CRM AGENT STATUS[\s\S]*System Health:\s+⚪ NOT CONFIGURED/);
     expect(r.stdout).toMatch(/🟢 state database {2}🟢 git repository {2}🟢 staging database {2}🟢 production database {2}⚪ supabase/);
     const { overallOf } = await import('../../src/engine/status.js');
     const local = [{ name: 'state database', status: 'ok' }, { name: 'git repository', status: 'ok' }];
