@@ -13,8 +13,8 @@ const TEST_FILE = /\.(test|spec)\.[cm]?[jt]sx?$/;
 // Helpers the tests run on (fixtures, mocks, renderers) are not where a ticket's bug lives.
 const TEST_SUPPORT = /(^|\/)(__tests__|__mocks__|__fixtures__|fixtures|mocks|testing|test|tests|e2e)\//;
 const EXTS = ['', '.ts', '.tsx', '.js', '.jsx', '.mjs', '/index.ts', '/index.tsx', '/index.js'];
-// `import { a, b as c } from './x'`, `import d from './x'`, `export { a } from './x'`, `import('./x')`.
-const IMPORT = /(?:import|export)\s+(?:type\s+)?([\w$]+\s*,?\s*)?(?:\{([^}]*)\}|\*\s+as\s+[\w$]+)?\s*from\s*['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
+// `import { a, b as c } from './x'`, `import d from '@/x'`, `export { a } from './x'`, `import('./x')`: relative, or through a tsconfig's paths/baseUrl.
+const IMPORT = /(?:import|export)\s+(?:type\s+)?([\w$]+\s*,?\s*)?(?:\{([^}]*)\}|\*\s+as\s+[\w$]+)?\s*from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 // Words every path carries that say nothing about what the code does.
 const PATH_WORDS = new Set(['lib', 'src', 'app', 'api', 'index', 'route', 'routes', 'utils', 'util', 'components', 'pages', 'functions', 'supabase', 'server', 'client']);
 
@@ -24,15 +24,74 @@ interface Edge {
   names: string[];
 }
 
-function resolve(from: string, spec: string, paths: ReadonlySet<string>): string | null {
-  const base = posix.normalize(posix.join(posix.dirname(from), spec)).replace(/\.[cm]?js$/, '');
-  return EXTS.map((e) => base + e).find((p) => paths.has(p)) ?? null;
+/** A tsconfig's module resolution: its folder, baseUrl and paths (`"@/*": ["./src/*"]`). */
+export interface Aliases {
+  dir: string;
+  baseUrl: string | null;
+  paths: Array<[string, string[]]>;
 }
 
-function edgesOf(file: SourceFile, paths: ReadonlySet<string>): Edge[] {
+/** JSON with the comments and trailing commas tsconfig files allow. */
+function looseJson(text: string): unknown {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '"') {
+      const end = /^"(?:[^"\\\n]|\\.)*"/.exec(text.slice(i))?.[0] ?? c;
+      out += end;
+      i += end.length - 1;
+    } else if (c === '/' && text[i + 1] === '/') i = text.indexOf('\n', i) < 0 ? text.length : text.indexOf('\n', i) - 1;
+    else if (c === '/' && text[i + 1] === '*') i = text.indexOf('*/', i + 2) < 0 ? text.length : text.indexOf('*/', i + 2) + 1;
+    else out += c;
+  }
+  return JSON.parse(out.replace(/,(\s*[}\]])/g, '$1'));
+}
+
+/** The baseUrl and paths of every tsconfig*.json the project has (a config it cannot read is left out). */
+export function aliasesOf(files: readonly SourceFile[]): Aliases[] {
+  const out: Aliases[] = [];
+  for (const f of files) {
+    if (!/(^|\/)tsconfig[^/]*\.json$/.test(f.path)) continue;
+    try {
+      const o = (looseJson(f.content) as { compilerOptions?: { baseUrl?: unknown; paths?: unknown } }).compilerOptions ?? {};
+      const paths = o.paths && typeof o.paths === 'object' ? Object.entries(o.paths as Record<string, unknown>).filter((e): e is [string, string[]] => Array.isArray(e[1]) && e[1].every((t) => typeof t === 'string')) : [];
+      const baseUrl = typeof o.baseUrl === 'string' ? o.baseUrl : null;
+      if (paths.length || baseUrl) out.push({ dir: posix.dirname(f.path) === '.' ? '' : posix.dirname(f.path), baseUrl, paths });
+    } catch {
+      // not JSON: it resolves nothing
+    }
+  }
+  // The deepest config first: a nested app's own aliases win over the root's.
+  return out.sort((a, b) => b.dir.length - a.dir.length);
+}
+
+function resolve(from: string, spec: string, paths: ReadonlySet<string>, aliases: readonly Aliases[]): string | null {
+  const find = (base: string) => EXTS.map((e) => base + e).find((p) => paths.has(p)) ?? null;
+  if (spec.startsWith('.')) return find(posix.normalize(posix.join(posix.dirname(from), spec)).replace(/\.[cm]?js$/, ''));
+  for (const a of aliases) {
+    if (a.dir && !from.startsWith(`${a.dir}/`)) continue;
+    const base = posix.join(a.dir, a.baseUrl ?? '.');
+    for (const [pattern, targets] of a.paths) {
+      const star = pattern.indexOf('*');
+      const rest = star < 0 ? (spec === pattern ? '' : null) : spec.startsWith(pattern.slice(0, star)) && spec.endsWith(pattern.slice(star + 1)) ? spec.slice(star, spec.length - (pattern.length - star - 1)) : null;
+      if (rest === null) continue;
+      for (const t of targets) {
+        const hit = find(posix.normalize(posix.join(base, t.replace('*', rest))).replace(/\.[cm]?js$/, ''));
+        if (hit) return hit;
+      }
+    }
+    if (a.baseUrl) {
+      const hit = find(posix.normalize(posix.join(base, spec)).replace(/\.[cm]?js$/, ''));
+      if (hit) return hit;
+    }
+  }
+  return null;
+}
+
+function edgesOf(file: SourceFile, paths: ReadonlySet<string>, aliases: readonly Aliases[]): Edge[] {
   const out: Edge[] = [];
   for (const m of file.content.matchAll(IMPORT)) {
-    const to = resolve(file.path, (m[3] ?? m[4])!, paths);
+    const to = resolve(file.path, (m[3] ?? m[4])!, paths, aliases);
     if (!to) continue;
     const names = (m[2] ?? '')
       .split(',')
@@ -99,8 +158,9 @@ export function locateLogic(files: readonly SourceFile[], ticketText: string, te
   if (!tests.length) return [];
   const byPath = new Map(files.map((f) => [f.path, f]));
   const paths = new Set(byPath.keys());
+  const aliases = aliasesOf(files);
   const edges = new Map<string, Edge[]>();
-  for (const f of files) if (CODE.test(f.path)) edges.set(f.path, edgesOf(f, paths));
+  for (const f of files) if (CODE.test(f.path)) edges.set(f.path, edgesOf(f, paths, aliases));
   const ticketWords = words(ticketText);
   const found = new Map<string, Reach[]>();
   for (const t of tests) {
@@ -117,7 +177,7 @@ export function locateLogic(files: readonly SourceFile[], ticketText: string, te
     const pathWords = words(path.replace(/\.[^./]+$/, '')).filter((w) => !PATH_WORDS.has(w));
     const shared = [...new Set(pathWords.filter((w) => ticketWords.some((t) => sameWord(w, t))))];
     const frame = reaches.find((r) => r.frame)?.frame;
-    const { line, symbol } = frame ? { line: Number(frame.split(':').at(-1)), symbol: null } : definition(byPath, path, reaches);
+    const { line, symbol } = frame ? { line: Number(frame.split(':').at(-1)), symbol: null } : definition(byPath, path, reaches, edges);
     return { path, line, symbol, reaches, words: shared };
   });
   const frames = (l: LocatedLogic) => l.reaches.filter((r) => r.frame).length;
@@ -126,13 +186,10 @@ export function locateLogic(files: readonly SourceFile[], ticketText: string, te
 }
 
 /** The line where the located file defines the first name its importers take from it. */
-function definition(byPath: ReadonlyMap<string, SourceFile>, path: string, reaches: readonly Reach[]): { line: number; symbol: string | null } {
+function definition(byPath: ReadonlyMap<string, SourceFile>, path: string, reaches: readonly Reach[], edges: ReadonlyMap<string, Edge[]>): { line: number; symbol: string | null } {
   const lines = byPath.get(path)?.content.split('\n') ?? [];
-  const paths = new Set(byPath.keys());
   for (const r of reaches) {
-    const importer = byPath.get(r.chain.at(-2)!);
-    if (!importer) continue;
-    for (const e of edgesOf(importer, paths)) {
+    for (const e of edges.get(r.chain.at(-2)!) ?? []) {
       if (e.to !== path) continue;
       for (const name of e.names) {
         const re = new RegExp(`^\\s*export\\s+(?:default\\s+)?(?:async\\s+)?(?:function\\*?|const|let|var|class)\\s+${name.replace(/\$/g, '\\$')}\\b`);

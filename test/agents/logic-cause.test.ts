@@ -111,6 +111,28 @@ describe('locateLogic', () => {
     expect(locateLogic(project, 'Totals fail with bad input', plain)[0]).toMatchObject({ path: 'lib/x/total.ts', line: 1, symbol: 'total' });
   });
 
+  it("follows imports through a tsconfig's paths and baseUrl (comments and trailing commas allowed), a nested app's own config first", () => {
+    const project: SourceFile[] = [
+      { path: 'tsconfig.json', content: '{\n  // Next.js\n  "compilerOptions": {\n    "baseUrl": ".",\n    /* aliases */\n    "paths": { "@/*": ["./*"], },\n  },\n}\n' },
+      { path: 'utils/price.ts', content: 'export function toCents(n: number) {\n  return n;\n}\n' },
+      { path: 'utils/price.test.ts', content: "import { toCents } from '@/utils/price';\n" },
+      { path: 'utils/date.test.ts', content: "import { day } from 'utils/date';\n" },
+      { path: 'utils/date.ts', content: 'export const day = 1;\n' },
+      { path: 'apps/web/tsconfig.json', content: '{ "compilerOptions": { "paths": { "@/*": ["./src/*"] } } }' },
+      { path: 'apps/web/src/cart.ts', content: 'export class Cart {}\n' },
+      { path: 'apps/web/src/cart.test.ts', content: "import { Cart } from '@/cart';\n" },
+    ];
+    const fail = (file: string): TestFailure => ({ file, name: 'prices fail', message: '', location: `${file}:1` });
+    for (const [test, path, line] of [
+      ['utils/price.test.ts', 'utils/price.ts', 1],
+      ['utils/date.test.ts', 'utils/date.ts', 1],
+      ['apps/web/src/cart.test.ts', 'apps/web/src/cart.ts', 1],
+    ] as const) {
+      const tests = ticketTests('Prices fail', [fail(test)]);
+      expect(locateLogic(project, 'Prices fail', tests).map((l) => [l.path, l.line]), test).toEqual([[path, line]]);
+    }
+  });
+
   it('test helpers are not where the bug lives, and a test that imports nothing leads nowhere', () => {
     const project: SourceFile[] = [
       { path: 'lib/x.test.ts', content: "import { render } from './testing/render';\n" },
