@@ -132,7 +132,7 @@ try {
     console.log(`  ${label === 'now' ? 'working tree' : `${base} (before)`}`);
     console.log(`    dry run, in process       ${spread(t[`${label} total`])}`);
     for (const k of shadow) console.log(`      ${k.slice(label.length + 1).replace(/Ms$/, '').padEnd(24)}${spread(t[k])}`);
-    console.log(`      ${'read, lint, the rest'.padEnd(24)}${spread(accounted)}`);
+    console.log(`      ${(shadow.some((k) => k.endsWith('applyMs')) ? 'read, lint, the rest' : 'apply, rollback, lint, rest').padEnd(24)}${spread(accounted)}`);
     console.log(`    dry run, fresh process    ${spread(t[`${label} fresh`])}   (shadow open ${Math.round(median(t[`${label} fresh open`]))} ms; process wall ${Math.round(median(t[`${label} fresh wall`]))} ms)`);
   }
   const i = median(t.initdb);

@@ -1,7 +1,7 @@
 // Supabase advisor lints that depend on privileges and rows, not only on the schema's shape, so they
 // run as catalog queries on the database itself (the shadow the migrations were replayed into, or a
 // real one) instead of over a snapshot. Same names as splinter's lints (kebab-case), same
-// conditions (supabase/splinter lints/0017, 0019, 0023, 0025-0029; 0005 only on a live database):
+// conditions (supabase/splinter lints/0017, 0019, 0023, 0025-0029; 0005 apart, see unusedIndexes):
 //
 //   foreign-table-in-api                          (warning) foreign table anon/authenticated can SELECT in an API schema
 //   insecure-queue-exposed-in-api                 (error)   pgmq queue table without RLS that the API roles can read, pgmq_public exposed
@@ -11,7 +11,9 @@
 //   pg-graphql-authenticated-table-exposed        (warning) the same for authenticated
 //   anon-security-definer-function-executable     (warning) SECURITY DEFINER function anon can EXECUTE
 //   authenticated-security-definer-function-executable (warning) the same for authenticated
-//   unused-index                                  (info)    live database only: an index never scanned (statistics)
+//   unused-index                                  (info)    unusedIndexes(): an index a PostgreSQL server never scanned; run
+//                                                           by `agent db analyze performance` on a pg target, the only place
+//                                                           with usage statistics (the shadow and PGlite keep none)
 //
 // The shadow is built from the migrations, so its privileges are the ones they grant (and Postgres'
 // defaults: EXECUTE to PUBLIC on every new function), as they would be on a fresh Supabase project.
@@ -23,8 +25,6 @@ import { quoteQualified, sqlString } from './sql-names.js';
 export interface CatalogLintOptions {
   /** The schemas the API serves (config.toml's [api] schemas; public always). */
   apiSchemas: readonly string[];
-  /** A real database (its statistics mean something): adds unused-index. */
-  live?: boolean;
 }
 
 /** splinter's list of schemas these lints never look at. */
@@ -141,15 +141,23 @@ export async function catalogLints(db: Queryable, opts: CatalogLintOptions): Pro
     }
   }
 
-  // 0005 unused indexes: statistics only mean something on a live database
-  if (opts.live) {
-    const rows = (await db.query<{ s: string; t: string; i: string }>(
-      `select s.schemaname as s, s.relname as t, s.indexrelname as i from pg_catalog.pg_stat_user_indexes s join pg_catalog.pg_index x on x.indexrelid = s.indexrelid
-        where s.idx_scan = 0 and not x.indisunique and not x.indisprimary and not (s.schemaname = any($1)) order by 1, 2, 3`,
-      [SKIPPED],
-    )).rows;
-    for (const r of rows) out.push({ ruleId: 'unused-index', severity: 'info', object: `${r.s}.${r.i}`, message: `index ${r.s}.${r.i} on ${r.t} has never been used since statistics were last reset: every write still maintains it`, fix: 'drop it if nothing needs it (check after representative traffic)', fixSql: `drop index concurrently if exists ${quoteQualified(`${r.s}.${r.i}`)};` });
-  }
   return out;
 }
 
+
+/**
+ * splinter 0005: indexes a server has never scanned since its statistics were last reset (not
+ * unique, not a primary key: those enforce something). Only a PostgreSQL server's statistics mean
+ * this: a shadow was just built and PGlite keeps no usage statistics, so there every index would
+ * look unused. `since` is when the statistics were reset, when the server says.
+ */
+export async function unusedIndexes(db: Queryable): Promise<Array<Finding & { since: string | null }>> {
+  const since = (await db.query<{ at: string | null }>(`select pg_catalog.pg_stat_get_db_stat_reset_time(d.oid)::text as at from pg_catalog.pg_database d where d.datname = pg_catalog.current_database()`)).rows[0]?.at ?? null;
+  const rows = (await db.query<{ s: string; t: string; i: string }>(
+    `select s.schemaname as s, s.relname as t, s.indexrelname as i from pg_catalog.pg_stat_user_indexes s join pg_catalog.pg_index x on x.indexrelid = s.indexrelid
+      where s.idx_scan = 0 and not x.indisunique and not x.indisprimary and not (s.schemaname = any($1)) order by 1, 2, 3`,
+    [SKIPPED],
+  )).rows;
+  const window = since ? `since statistics were reset (${since})` : 'since statistics began (never reset)';
+  return rows.map((r) => ({ ruleId: 'unused-index', severity: 'info' as const, object: `${r.s}.${r.i}`, since, message: `index ${r.s}.${r.i} on ${r.s}.${r.t} has not been scanned ${window}: every write still maintains it`, fix: 'drop it if nothing needs it (judge after representative traffic)', fixSql: `drop index concurrently if exists ${quoteQualified(`${r.s}.${r.i}`)};` }));
+}

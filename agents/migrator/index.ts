@@ -159,13 +159,13 @@ function readApiSchemas(projectRoot: string): string[] {
  * Schema lints over a live database, every user schema (the RLS-exposure lints over the API's
  * schemas); with projectRoot, findings point at the migration that created or last changed the object.
  */
-export async function scanSchema(db: Queryable, opts: { projectRoot?: string; schemas?: string[]; live?: boolean } = {}): Promise<Finding[]> {
+export async function scanSchema(db: Queryable, opts: { projectRoot?: string; schemas?: string[] } = {}): Promise<Finding[]> {
   const snapshot = await takeSnapshot(db);
   const locate = opts.projectRoot ? locatorFromFiles(readMigrationFiles(opts.projectRoot).files) : undefined;
   const schemas = opts.schemas ?? (opts.projectRoot ? readApiSchemas(opts.projectRoot) : undefined);
   // The advisor lints that depend on privileges and rows run on the database itself (./catalog-lints.ts).
   const { catalogLints } = await import('./catalog-lints.js');
-  const catalog = (await catalogLints(db, { apiSchemas: schemas ?? ['public'], live: opts.live })).map((f) => {
+  const catalog = (await catalogLints(db, { apiSchemas: schemas ?? ['public'] })).map((f) => {
     const fn = /^([^.(]+)\.([^(]+)\(/.exec(f.object);
     const at = locate?.(fn ? { function: `${fn[1]}.${fn[2]}` } : snapshot.tables[f.object] ? { table: f.object } : {});
     return at ? { ...f, file: at.file, line: at.line } : f;

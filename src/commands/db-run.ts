@@ -173,7 +173,7 @@ export async function unindexedForeignKeys(db: Queryable): Promise<UnindexedFore
 }
 
 interface Finding {
-  kind: 'unindexed-foreign-key' | 'duplicate-index' | 'slow-statement' | 'sequential-scans' | 'dead-rows' | 'cache-hit-ratio';
+  kind: 'unindexed-foreign-key' | 'duplicate-index' | 'slow-statement' | 'sequential-scans' | 'dead-rows' | 'cache-hit-ratio' | 'unused-index';
   object: string;
   detail: string;
   fix: string | null;
@@ -199,6 +199,8 @@ async function serverFigures(db: Queryable): Promise<{ findings: Finding[]; unav
     if (r.live >= 10_000 && r.seq_scan > (r.idx_scan ?? 0)) findings.push({ kind: 'sequential-scans', object: r.t, detail: `${r.seq_scan} sequential scans against ${r.idx_scan ?? 0} index scans on ~${r.live} rows`, fix: `an index on the columns its queries filter by (\`agent migrate "add index on ${r.t.replace(/^public\./, '')}(<column>)"\`)` });
     if (r.dead > 1000 && r.dead / Math.max(1, r.live + r.dead) > 0.2) findings.push({ kind: 'dead-rows', object: r.t, detail: `${r.dead} dead rows of ${r.live + r.dead} (${Math.round((100 * r.dead) / (r.live + r.dead))}%, a bloat estimate from pg_stat_user_tables)`, fix: `\`agent db optimize table ${r.t}\`` });
   }
+  const { unusedIndexes } = await import('../../agents/migrator/catalog-lints.js');
+  for (const u of await unusedIndexes(db)) findings.push({ kind: 'unused-index', object: u.object, detail: u.message, fix: u.fixSql ? `a migration: ${u.fixSql}` : u.fix });
   const hit = await db.query<{ ratio: number | null }>(`select sum(heap_blks_hit)::float8 / nullif(sum(heap_blks_hit) + sum(heap_blks_read), 0) as ratio from pg_statio_user_tables`);
   const ratio = hit.rows[0]?.ratio;
   if (ratio !== null && ratio !== undefined && ratio < 0.99) findings.push({ kind: 'cache-hit-ratio', object: 'database', detail: `cache hit ratio ${(ratio * 100).toFixed(1)}% (below 99%)`, fix: 'more shared_buffers, or fewer rows read per query' });
