@@ -316,10 +316,15 @@ async function dumpServer(target: DatabaseTarget & { kind: 'url' }, db: Pg, work
   return { kind: 'logical', file: 'database.sql', source: target.description };
 }
 
-/** The schema step and the last audit entry of a copied state database, read through the live connection. */
+/**
+ * The schema step and the last audit entry of a copied state database, read through the live
+ * connection. The copy is switched out of WAL mode: opened in WAL mode, even read-only (sqlite3 on
+ * a backup, say), it grows -wal and -shm files its manifest does not list, and the restore refuses it.
+ */
 export function readStateCopy(state: StateDb, file: string): { stateSchema: number; audit: { seq: number; hash: string } | null } {
   state.db.prepare('ATTACH DATABASE ? AS bkcopy').run(file);
   try {
+    state.db.pragma('bkcopy.journal_mode = DELETE');
     const stateSchema = state.db.pragma('bkcopy.user_version', { simple: true }) as number;
     const audit = (state.db.prepare('SELECT seq, hash FROM bkcopy.audit ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined) ?? null;
     return { stateSchema, audit };
