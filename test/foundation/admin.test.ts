@@ -23,6 +23,15 @@ describe('agents update config', () => {
     const bad = await agent(['agents', 'update', 'config'], { cwd: dir });
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim()).toBe('error: agent.config.json: agents.maxConcurrent: expected a number >= 1, got 0');
+    // The baseline in the state database is the last valid config; each valid run is audited.
+    const db = new StateDb(join(dir, '.agent', 'state.db'));
+    try {
+      const baseline = db.getKv<{ agents: { maxConcurrent: number }; gates: { testCoverage: number } }>('config.snapshot')!;
+      expect([baseline.agents.maxConcurrent, baseline.gates.testCoverage]).toEqual([3, 70]);
+      expect(db.audit().filter((a) => a.action === 'agents.update-config').map((a) => a.result)).toEqual(['first snapshot', '2 change(s)', '0 change(s)']);
+    } finally {
+      db.close();
+    }
   });
 
   it('diffs nested values purely', () => {
@@ -45,6 +54,14 @@ describe('agents purge logs', () => {
     expect(parseNdjson(r.stdout).at(-1)).toMatchObject({ ok: true, data: { resumed: { removed: 5 } } });
     const logs = await agent(['logs'], { cwd: dir });
     expect(logs.stdout).toContain('Ticket created');
+    const after = new StateDb(join(dir, '.agent', 'state.db'));
+    try {
+      expect(after.events({ agent: 'OLD' })).toEqual([]);
+      expect(after.events().some((e) => /Ticket created/.test(e.message))).toBe(true);
+      expect(after.audit().filter((a) => a.action === 'agents.purge-logs').map((a) => [a.approval, a.result])).toEqual([['APR-1', '5 removed']]);
+    } finally {
+      after.close();
+    }
     expect((await agent(['audit', '--verify'], { cwd: dir })).code).toBe(0);
     expect((await agent(['agents', 'purge', 'logs', '--older-than', 'soon'], { cwd: dir })).code).toBe(2);
   });
@@ -69,6 +86,13 @@ describe('emergency', () => {
     expect(ok.stdout).toMatch(/Stop sent to 1 run\(s\) in 1 process\(es\): RUN-1/);
     const code = await running.closed;
     expect(code).toBe(130);
+    const db = new StateDb(join(dir, '.agent', 'state.db'));
+    try {
+      expect(db.run('RUN-1')!.status).toBe('cancelled');
+      expect(db.audit().some((a) => a.action.startsWith('emergency.stop') && a.approval === 'APR-1')).toBe(true);
+    } finally {
+      db.close();
+    }
   });
 
   it('maintenance mode shows in status and runs the configured commands', async () => {
@@ -87,8 +111,20 @@ describe('emergency', () => {
 describe('system', () => {
   it('system status checks every dependency and prints the status block', async () => {
     const dir = makeProject();
+    const before = Date.now();
     const r = await agent(['system', 'status'], { cwd: dir });
     expect(r.code).toBe(0);
+    // Every check it printed was run now and recorded in the state database's health table.
+    const db = new StateDb(join(dir, '.agent', 'state.db'));
+    try {
+      const checked = db.health();
+      expect(checked.length).toBe(12);
+      expect(checked.every((h) => h.checked_at >= before)).toBe(true);
+      expect(checked.find((h) => h.name === 'state database')!.status).toBe('ok');
+      for (const h of checked) expect(r.stdout).toContain(h.name);
+    } finally {
+      db.close();
+    }
     // Nothing external is configured in a bare project: not OPTIMAL, and each check rated.
     expect(r.stdout).toMatch(/✓ state database[\s\S]*System Health: ⚪ NOT CONFIGURED: 4 ok, 8 not configured, 0 failing[\s\S]*CRM AGENT STATUS[\s\S]*System Health:\s+⚪ NOT CONFIGURED/);
     expect(r.stdout).toMatch(/🟢 state database {2}🟢 git repository {2}🟢 staging database {2}🟢 production database {2}⚪ supabase/);
