@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { agent, cleanupProjects, makeProject, ROOT } from '../helpers.js';
+import { agent, cleanupProjects, makeProject, parseNdjson, ROOT } from '../helpers.js';
 import { reply, startScriptedServer, step, text, toolUse } from '../llm/scripted-server.mjs';
 import { openStateDb } from '../../src/store/state-db.js';
 
@@ -37,6 +37,9 @@ describe('the model loop sees your MCP tools', () => {
     const id = (JSON.parse(ticket.stdout.trim().split('\n').at(-1)!) as { data: { ticket: { id: string } } }).data.ticket.id;
     const r = await agent(['analyze', 'ticket', id, '--model', '--json'], { cwd: dir, env: { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: s.url, MCP_CALL_LOG: log } });
 
+    // The default understanding gate: the model found no cause, so the run stops there and says so.
+    expect(r.code, r.stdout + r.stderr).toBe(4);
+    expect((parseNdjson(r.stdout).at(-1) as { error: { message: string } }).error.message).toMatch(/blocked the understand phase: no root cause found that explains this ticket; .*\(confidence 0%, required 95%\); to unblock: /);
     const first = s.requests.find((q) => /BugHunter/.test(JSON.stringify(q.body?.system)))?.body;
     expect(first, r.stdout + r.stderr).toBeDefined();
     const tools = first.tools as Array<{ name: string; description: string; input_schema: { properties?: Record<string, unknown>; required?: string[] } }>;
