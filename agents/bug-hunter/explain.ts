@@ -149,6 +149,8 @@ export interface Looked {
   tests: { command: string; passed: number | null; failed: number | null } | null;
   schemaFindings: number;
   leads: string[];
+  /** Where the failing tests lead (file:line and what they use there), when their frames or imports lead somewhere. */
+  logic?: string;
 }
 
 /** One line: why no cause explains the ticket, what was checked, and where to look next. */
@@ -156,7 +158,7 @@ export function unexplained(e: Explained, looked: Looked): string {
   const parts = ['no root cause found that explains this ticket'];
   if (e.tests.length) {
     const t = e.tests.slice(0, 3).map((x) => `${x.failure.location ?? x.failure.file} "${x.failure.name}"${x.failure.message ? ` (${x.failure.message.slice(0, 120)})` : ''}`);
-    parts.push(`its failing test${e.tests.length > 1 ? 's' : ''} ${t.join('; ')} point${e.tests.length > 1 ? '' : 's'} at logic that no offline analyzer locates or fixes, so nothing is staged for it`);
+    parts.push(`its failing test${e.tests.length > 1 ? 's' : ''} ${t.join('; ')} point${e.tests.length > 1 ? '' : 's'} at logic${looked.logic ? ` in ${looked.logic}` : ''} that only the model fixes (no offline agent writes a logic fix), so nothing is staged for it`);
   }
   const ran = looked.tests && !(looked.tests.passed === 0 && looked.tests.failed === 0);
   const tests = !looked.tests ? 'no test command' : ran ? `tests \`${looked.tests.command}\` (${looked.tests.passed ?? '?'} passed, ${looked.tests.failed ?? '?'} failed)` : `\`${looked.tests.command}\`, which ran no test`;

@@ -132,7 +132,7 @@ export function bugHunter(input: BugHunterInput, done: (a: Analysis) => void): A
       ranked,
       rootCauses,
       alsoFound: explained.alsoFound,
-      unexplained: rootCauses.length ? null : unexplained(explained, { files: files.length, typedFiles: types.files, typeErrors: types.diagnostics.length, tests: t, schemaFindings: schema.length, leads: located ? [`${located.path}:${located.line}`, ...leads(files, ranked).filter((l) => !l.startsWith(`${located.path}:`))] : leads(files, ranked) }),
+      unexplained: rootCauses.length ? null : unexplained(explained, { files: files.length, typedFiles: types.files, typeErrors: types.diagnostics.length, tests: t, schemaFindings: schema.length, leads: located ? [`${located.path}:${located.line}`, ...leads(files, ranked).filter((l) => !l.startsWith(`${located.path}:`))] : leads(files, ranked), ...(located ? { logic: `${located.path}:${located.line}${located.symbol ? ` (${located.symbol})` : ''}` } : {}) }),
       unresolved,
       schema,
       failures,

@@ -80,6 +80,7 @@ describe('the email-validation ticket through `agent fix ticket`', () => {
     expect(r.code, r.stdout + r.stderr).toBe(4);
     expect(r.stderr).toContain('no root cause found that explains this ticket; its failing tests lib/validate.test.ts:12 "validate > lists every problem"');
     expect(r.stderr).toContain('app/api/customers/route.test.ts:21 "/api/customers > answers 400 with the problems"');
+    expect(r.stderr).toMatch(/ point at logic in lib\/validate\.ts:\d+ \(validate\) that only the model fixes \(no offline agent writes a logic fix\), so nothing is staged for it;/);
     expect(r.stderr).toMatch(/best leads: lib\/validate\.ts:\d+/);
     expect(r.stderr).toMatch(/to unblock: `agent fix ticket \S+ --model` \(with ANTHROPIC_API_KEY\)/);
     expect(r.stdout).toMatch(/The ticket's failing tests lead to lib\/validate\.ts:\d+ \(validate\); only the model writes a logic fix/);
