@@ -15,6 +15,18 @@ const SCHEMA = `create table public.customers (id bigint primary key, name text 
 create table public.jobs (id bigint primary key, customer_id bigint not null references public.customers (id), title text not null);
 `;
 
+/** The jobs table's file on disk and its visibility map (a fork only VACUUM writes). */
+async function jobsOnDisk(dir: string): Promise<{ file: string; vm: number }> {
+  const { openPglite } = await import('../../src/integrations/postgres/pglite.js');
+  const db = await openPglite({ dataDir: join(dir, '.agent', 'pgdata', 'staging') });
+  try {
+    const { rows } = await db.query<{ file: string; vm: string }>(`select pg_relation_filepath('public.jobs') as file, pg_relation_size('public.jobs', 'vm')::text as vm`);
+    return { file: rows[0]!.file, vm: Number(rows[0]!.vm) };
+  } finally {
+    await db.close();
+  }
+}
+
 async function json(dir: string, ...args: string[]) {
   const r = await agent([...args, '--json'], { cwd: dir });
   return { ...r, result: parseNdjson(r.stdout).find((e) => e.type === 'result') as { data?: any; error?: { detail?: { approvalId?: string } } } | undefined };
@@ -61,16 +73,24 @@ describe('db analyze performance / optimize table / vacuum full', () => {
     }
 
     // optimize: VACUUM (ANALYZE) measured on the table; vacuum full waits for the typed approval, then runs.
+    const unvacuumed = await jobsOnDisk(dir);
+    expect(unvacuumed.vm).toBe(0);
     const opt = await json(dir, 'db', 'optimize', 'table', 'jobs', '--env', 'staging');
     expect(opt.code, opt.stdout + opt.stderr).toBe(0);
     expect(opt.result!.data).toMatchObject({ table: 'jobs', reindexed: false });
     expect(opt.result!.data.bytesAfter).toBeGreaterThan(1_000_000);
+    // VACUUM ran on the table: its visibility map now exists on disk.
+    const vacuumed = await jobsOnDisk(dir);
+    expect(vacuumed.vm).toBeGreaterThan(0);
     const asked = await json(dir, 'db', 'vacuum', 'full', 'jobs', '--env', 'staging');
     expect(asked.code, asked.stdout + asked.stderr).toBe(3);
     expect(asked.stdout + asked.stderr).toMatch(/ACCESS EXCLUSIVE/);
+    expect((await jobsOnDisk(dir)).file).toBe(vacuumed.file);
     const id = asked.result?.error?.detail?.approvalId ?? /APR-\d+/.exec(asked.stdout + asked.stderr)![0];
     const done = await json(dir, 'approve', id, '--confirm', id);
     expect(done.code, done.stdout + done.stderr).toBe(0);
+    // VACUUM FULL rewrote the table into a new file (the request for approval left it where it was).
+    expect((await jobsOnDisk(dir)).file).not.toBe(vacuumed.file);
     const audit = new Database(join(dir, '.agent', 'state.db'), { readonly: true });
     try {
       expect(audit.prepare(`select action, approval from audit where action like 'db.%' order by seq`).all()).toEqual([
