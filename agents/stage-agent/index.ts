@@ -140,9 +140,11 @@ export function stageAgent(input: StageInput, done: (m: Manifest) => void): Agen
         if (plan) ctx.log('info', plan.announce);
         // The tests run in a child process; the type check runs here meanwhile.
         // With V8 coverage: the gate's figure is the share of changed lines those tests execute.
+        const started = performance.now();
         const testRun = plan?.command && !ctx.signal.aborted ? testWithChange(input.root, patch, plan.command, ctx.signal, undefined, { coverage: true }) : null;
         testRun?.catch(() => undefined); // awaited below; a type-check failure must not leave it unhandled
         const [before, typed] = [await typeCheck(input.root), await typeCheck(input.root, overlay)];
+        const typedAt = Math.round(performance.now() - started);
         const fresh = typed.diagnostics.filter((d) => !before.diagnostics.some((b) => b.path === d.path && b.message === d.message));
         const items = [item('Static analysis passed', fresh.length === 0, `${fresh.length} new type errors across ${typed.files} files`)];
         let failed = 0;
@@ -185,6 +187,8 @@ export function stageAgent(input: StageInput, done: (m: Manifest) => void): Agen
         typesClean = fresh.length === 0;
         testsPass = Boolean(tests?.ok) && failed === 0;
         const ran = testRun ? await testRun : null;
+        // Where validate waits (bench/fix-ticket.mjs reads it): the type check ran beside the tests.
+        if (ran) ctx.log('debug', `Tested in ${Math.round(performance.now() - started)} ms: worktree with the change at ${ran.took.worktree} ms, tests done at ${ran.took.tests} ms, coverage read at ${ran.took.coverage} ms; type check done at ${typedAt} ms`, { took: { ...ran.took, typeCheck: typedAt } });
         // No run (no test file can reach the change): no changed line ran; the text is the change's.
         const coverage = ran?.coverage ?? (await measureLineCoverage(null, changedLines(patch), (p) => overlay.get(p) ?? null));
         const cov = coverageOutcome({ coverage, testCommand: input.testCommand, ran: plan?.command ?? null, passed: testsPass ? tests?.passed ?? null : null, changed: [...changed], migrations: input.change.migrations.length, dryRun: dryRun?.detail ?? null }, ctx.config.gates.testCoverage);

@@ -92,6 +92,7 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
   // BugHunter's schema scan replays the migrations into a shadow database; the Migrator's dry run
   // starts from it rather than loading the template and replaying again.
   let shadow: ReplayedShadow | undefined;
+  let discardWorktree: (() => Promise<void>) | undefined;
   const closeShadow = async () => {
     const s = shadow;
     shadow = undefined;
@@ -119,6 +120,12 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
       }
       const names = [needsCode && 'CodeSmith Agent (Code Generation)', needsMigration && 'Migrator Agent (Database Operations)', 'StageAgent (Staging)'].filter(Boolean);
       ctx.out.line('ORCHESTRATOR', 'info', `Spinning up specialist agents: ${names.join(', ')}`, ids);
+      // StageAgent's test run needs a worktree at HEAD: made while CodeSmith and the Migrator work.
+      if (testCommandFor(root, config.test.command)) {
+        const verify = await import('../../agents/shared/verify-worktree.js');
+        verify.prepareWorktree(root);
+        discardWorktree = () => verify.discardPreparedWorktree(root);
+      }
 
       // BugHunter's schema scan already knows every table and column.
       const tables = Object.keys(analysis.tables);
@@ -165,6 +172,7 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
     throw err;
   } finally {
     await closeShadow();
+    await discardWorktree?.();
     orch.dispose();
   }
 }
