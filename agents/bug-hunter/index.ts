@@ -11,6 +11,7 @@ import { findUnresolved, isArchived, tablesWithoutWrites, type UnresolvedReferen
 import { findRootCauses, type RootCause, type SchemaFinding } from './root-cause.js';
 import { explainTicket, unexplained } from './explain.js';
 import { locateLogic, logicCause, unaccounted } from './logic-cause.js';
+import { FAILING_TEST_EVIDENCE } from '../shared/causes.js';
 import { deleteBlockedByKey } from './fk-actions.js';
 import { parseFailures, parseFileResults, type TestFailure } from '../shared/test-failures.js';
 import { headSha, matchesHead } from '../../src/integrations/git.js';
@@ -196,7 +197,7 @@ export function bugHunter(input: BugHunterInput, done: (a: Analysis) => void): A
       async plan(): Promise<PhaseOutcome> {
         const fixable = analysis.rootCauses.filter((c) => c.fix !== 'type-error' || c.confidence >= 70);
         return {
-          items: fixable.map((c) => item(`Fix planned: ${c.summary.split(' (')[0]}`, true, c.fix === 'foreign-key' ? `migration with NOT VALID + VALIDATE and a rollback${c.fixSql ? `: ${c.fixSql.split('\n')[0]}` : ''}` : `${c.fix} generated from the project's own patterns, type-checked and tested`)),
+          items: fixable.map((c) => item(`Fix planned: ${c.summary.split(' (')[0]}`, true, c.fix === 'foreign-key' ? `migration with NOT VALID + VALIDATE and a rollback${c.fixSql ? `: ${c.fixSql.split('\n')[0]}` : ''}` : c.fix === 'logic' ? `the model's change to ${c.subject} (CodeSmith), which must turn ${c.evidence.filter((e) => FAILING_TEST_EVIDENCE.test(e)).length} failing test(s) green and break none` : `${c.fix} generated from the project's own patterns, type-checked and tested`)),
           metrics: { scenarios: fixable.length, mitigated: fixable.length },
         };
       },
