@@ -52,6 +52,20 @@ describe('example 4.1: bug fix AI-EST-142', () => {
     const fks = causes.filter((c) => c.fix === 'foreign-key').map((c) => c.subject).sort();
     expect(fks).toEqual(['public.estimates.customer_id', 'public.estimates.job_id']);
     expect(causes.find((c) => c.fix === 'foreign-key')!.evidence[0]).toMatch(/supabase\/migrations\/\d+_create_estimates\.sql:\d+/);
+    // In the state database: the ticket as described, and the analysis as a finished run whose
+    // BugHunter recorded a checklist (the output above is not all there is to it).
+    const { StateDb } = await import('../../src/store/state-db.js');
+    const state = new StateDb(join(dir, '.agent', 'state.db'));
+    try {
+      expect(state.ticket(ticket)).toMatchObject({ kind: 'BUG', description: SEED_TICKET });
+      const [run] = state.runs({ ticketId: ticket });
+      expect(run).toMatchObject({ command: `analyze ticket ${ticket}`, status: 'succeeded' });
+      const hunters = state.agents({ runId: run!.id }).filter((a) => a.type === 'BugHunter');
+      expect(hunters).toHaveLength(1);
+      expect(state.checklist({ agentId: hunters[0]!.id }).length).toBeGreaterThan(0);
+    } finally {
+      state.close();
+    }
   });
 
   it('stages the migration, the MCP tool and the endpoint, with the tests passing', async () => {
