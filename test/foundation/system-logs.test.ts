@@ -26,10 +26,14 @@ describe('system logs', () => {
       state.appendEvent({ ts: now - 5 * MIN, kind: 'log', level: 'warn', agent: 'STAGEAGENT', runId: 'RUN-7', message: 'coverage below target' });
       state.appendEvent({ ts: now - 2 * MIN, kind: 'log', level: 'debug', agent: 'CODESMITH', message: 'debug chatter' });
       state.appendEvent({ ts: now - 1 * MIN, kind: 'log', level: 'info', agent: 'BUGHUNTER', ticketId: ticket, message: 'root cause found' });
+      // One agent of a run, by its id (the seed's `logs <agent-id>`).
+      state.insertRun({ id: 'RUN-7', ticket_id: null, command: 'fixture run', priority: 0, resources: [] });
+      state.insertAgent({ id: 'stageagent-3', run_id: 'RUN-7', ticket_id: null, type: 'StageAgent' });
+      state.appendEvent({ ts: now - 4 * MIN, kind: 'log', level: 'info', agent: 'STAGEAGENT', agentId: 'stageagent-3', runId: 'RUN-7', message: 'tests carried from HEAD' });
     } finally {
       state.close();
     }
-    const mine = ['old migrator note', 'shadow replay failed', 'coverage below target', 'debug chatter', 'root cause found'];
+    const mine = ['old migrator note', 'shadow replay failed', 'coverage below target', 'debug chatter', 'root cause found', 'tests carried from HEAD'];
 
     const messages = async (...args: string[]) => {
       const r = await agent(['system', 'logs', ...args, '--json'], { cwd: dir });
@@ -54,22 +58,23 @@ describe('system logs', () => {
     expect(text.stdout).not.toContain('debug chatter');
 
     const all = await messages();
-    expect(ours(all)).toEqual(['old migrator note', 'shadow replay failed', 'coverage below target', 'root cause found']);
+    expect(ours(all)).toEqual(['old migrator note', 'shadow replay failed', 'coverage below target', 'root cause found', 'tests carried from HEAD']);
     expect(ours(await messages('--level', 'debug'))).toEqual(mine);
     // --level is the lowest shown: warn shows the warning and the error, error only the error.
     expect((await messages('--level', 'warn')).map((e) => `${e.level} ${e.message}`)).toEqual(['error shadow replay failed', 'warn coverage below target']);
     expect((await messages('--level', 'error')).map((e) => e.message)).toEqual(['shadow replay failed']);
     // --since: the 3-hour-old note is out, the rest in.
-    expect(ours(await messages('--since', '30m'))).toEqual(['shadow replay failed', 'coverage below target', 'root cause found']);
+    expect(ours(await messages('--since', '30m'))).toEqual(['shadow replay failed', 'coverage below target', 'root cause found', 'tests carried from HEAD']);
     // One agent by name, one ticket (its own creation events too), one run.
     expect((await messages('MIGRATOR')).map((e) => e.message)).toEqual(['old migrator note', 'shadow replay failed']);
     const ofTicket = await messages(ticket);
     expect(ofTicket.every((e) => e.ticketId === ticket)).toBe(true);
     expect(ours(ofTicket)).toEqual(['old migrator note', 'root cause found']);
-    expect((await messages('RUN-7')).map((e) => `${e.agent} ${e.runId} ${e.message}`)).toEqual(['STAGEAGENT RUN-7 coverage below target']);
+    expect((await messages('RUN-7')).map((e) => `${e.agent} ${e.runId} ${e.message}`)).toEqual(['STAGEAGENT RUN-7 coverage below target', 'STAGEAGENT RUN-7 tests carried from HEAD']);
+    expect((await messages('stageagent-3')).map((e) => e.message)).toEqual(['tests carried from HEAD']);
     // Pages from the newest: the last two shown, then the two before them.
-    expect((await messages('--limit', '2')).map((e) => e.message)).toEqual(['coverage below target', 'root cause found']);
-    expect((await messages('--limit', '2', '--offset', '2')).map((e) => e.message)).toEqual(['old migrator note', 'shadow replay failed']);
+    expect((await messages('--limit', '2')).map((e) => e.message)).toEqual(['root cause found', 'tests carried from HEAD']);
+    expect((await messages('--limit', '2', '--offset', '2')).map((e) => e.message)).toEqual(['shadow replay failed', 'coverage below target']);
     // A target that is none of these is bad input, not an empty list.
     const unknown = await agent(['system', 'logs', 'NOBODY-9'], { cwd: dir });
     expect(unknown.code).toBe(2);
