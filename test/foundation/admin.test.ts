@@ -125,6 +125,15 @@ describe('system', () => {
     } finally {
       db.close();
     }
+    // `agent health` (the seed's 1.2 health check) records its checks the same way, each one anew.
+    const since = Date.now();
+    expect((await agent(['health'], { cwd: dir })).code).toBe(0);
+    const again = new StateDb(join(dir, '.agent', 'state.db'));
+    try {
+      expect(again.health().map((h) => h.checked_at >= since)).toEqual(Array(12).fill(true));
+    } finally {
+      again.close();
+    }
     // Nothing external is configured in a bare project: not OPTIMAL, and each check rated.
     expect(r.stdout).toMatch(/✓ state database[\s\S]*System Health: ⚪ NOT CONFIGURED: 4 ok, 8 not configured, 0 failing[\s\S]*CRM AGENT STATUS[\s\S]*System Health:\s+⚪ NOT CONFIGURED/);
     expect(r.stdout).toMatch(/🟢 state database {2}🟢 git repository {2}🟢 staging database {2}🟢 production database {2}⚪ supabase/);
