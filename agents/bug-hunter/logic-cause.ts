@@ -1,8 +1,9 @@
-// Where a ticket's failing tests lead when no other cause accounts for them: the source file a stack
-// frame of the failure names, or the one their imports reach. The file most of the tests reach (a
-// frame first, then the ticket's own words in its path, then the shortest import chain) becomes a
-// logic cause: its subject that file, its evidence each test at file:line in the form CodeSmith
-// reads (agents/shared/causes.ts). Only a model writes its fix; offline it is the best lead. Pure.
+// Where a ticket's failing tests lead when no other cause accounts for them: the source files a
+// stack frame of a failure names or their imports reach, ranked by the failures with a frame in it,
+// then how many of the tests reach it, the ticket's words in its path, the shortest import chain.
+// The first becomes a logic cause: its subject that file, its evidence each test at file:line in
+// the form CodeSmith reads (agents/shared/causes.ts). Only a model writes its fix; offline it is
+// the best lead. Pure.
 import { posix } from 'node:path';
 import type { SourceFile } from '../shared/project-files.js';
 import type { RootCause } from '../shared/causes.js';
@@ -153,7 +154,7 @@ function reached(start: string, edges: ReadonlyMap<string, Edge[]>): Map<string,
   return chains;
 }
 
-/** Where the tests lead, best first (see the file's head for the order). */
+/** Where the tests lead, best first (the order is in the file's head). */
 export function locateLogic(files: readonly SourceFile[], ticketText: string, tests: readonly TicketTest[]): LocatedLogic[] {
   if (!tests.length) return [];
   const byPath = new Map(files.map((f) => [f.path, f]));
