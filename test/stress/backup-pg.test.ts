@@ -18,9 +18,11 @@ const bin = mkdtempSync(join(tmpdir(), 'crm-agent-bin-'));
 symlinkSync(process.execPath, join(bin, 'node'));
 const git = spawnSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).stdout.trim();
 symlinkSync(git, join(bin, 'git'));
-afterAll(() => {
+const made: string[] = [];
+afterAll(async () => {
   cleanupProjects();
   rmSync(bin, { recursive: true, force: true });
+  for (const name of made) await sql(SERVER!, `drop database if exists ${name}`);
 });
 
 async function sql<T = Record<string, unknown>>(url: string, text: string): Promise<T[]> {
@@ -39,6 +41,7 @@ async function freshDatabase(): Promise<string> {
   const name = `crm_agent_backup_${process.pid}_${++n}`;
   await sql(SERVER!, `drop database if exists ${name}`);
   await sql(SERVER!, `create database ${name}`);
+  made.push(name);
   const u = new URL(SERVER!);
   u.pathname = `/${name}`;
   return u.toString();
