@@ -1,21 +1,23 @@
-// `node bench/migrator-realworld.mjs [runs] [base]`: the Migrator on the real projects of
-// ../shared/realworld (issue 14) beside the code of an earlier commit (default: the commit before
-// issue 14's replay changes), interleaved in one run so machine noise hits both alike. For each
-// project: the replay into a shadow from the cached template (ms, replay errors) and the schema
-// findings over it; then `bench/migrator.mjs`'s 100-migration dry run for both.
+// `node bench/migrator-realworld.mjs [runs] [base ...]`: the Migrator on the real projects of
+// ../shared/realworld (issue 14) beside the code of earlier commits (default: 19e0a10, before issue
+// 14's replay changes, and 1084e0a, the last whose shadow was a copy of the template directory
+// opened from disk), interleaved in one run so machine noise hits all alike. For each project: the
+// replay into a shadow from the cached template (ms, replay errors) and the schema findings over it;
+// then `bench/migrator.mjs`'s 100-migration dry run. Median and min–max; the load average is
+// printed, since the 2 cores here are shared.
 //
 // Both versions are bundled with esbuild (a dev dependency) into node_modules/.cache; the earlier
 // one from `git archive` of that commit. Never part of the tests.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { homedir, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const runs = Math.max(1, Number(process.argv[2] ?? 3));
-const base = process.argv[3] ?? '19e0a10';
+const bases = process.argv.length > 3 ? process.argv.slice(3) : ['19e0a10', '1084e0a'];
 const realworld = process.env.REALWORLD_DIR ?? join(root, '..', 'shared', 'realworld');
 const cacheDir = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'crm-agent');
 const pkg = (await import(pathToFileURL(join(root, 'package.json')), { with: { type: 'json' } })).default;
@@ -36,11 +38,19 @@ async function bundle(srcRoot, name) {
   return import(pathToFileURL(join(outDir, 'migrator.js')).href);
 }
 
-const old = mkdtempSync(join(tmpdir(), 'crm-agent-bench-base-'));
-execFileSync('sh', ['-c', `git -C "${root}" archive ${base} agents src | tar -x -C "${old}"`]);
-const versions = { before: await bundle(old, `migrator-${base}`), now: await bundle(root, 'migrator-now') };
+const versions = {};
+const olds = [];
+for (const base of bases) {
+  const old = mkdtempSync(join(tmpdir(), 'crm-agent-bench-base-'));
+  olds.push(old);
+  execFileSync('sh', ['-c', `git -C "${root}" archive ${base} agents src | tar -x -C "${old}"`]);
+  versions[base] = await bundle(old, `migrator-${base}`);
+}
+versions.now = await bundle(root, 'migrator-now');
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+const loadBefore = load();
 
 // The 100-migration project of bench/migrator.mjs.
 const hundred = mkdtempSync(join(tmpdir(), 'crm-agent-bench-100-'));
@@ -73,7 +83,7 @@ try {
         (times[`${p} ${label}`] ??= []).push(ms);
         if (r === 0) {
           const schemas = [...new Set(findings.filter((f) => f.ruleId !== 'replay-error').map((f) => f.object.split('.')[0]))].sort();
-          rows.push(`${p.padEnd(30)} ${label.padEnd(7)} replay errors ${String(diagnoses.filter((d) => d.cause === 'sql-error').length).padStart(3)}, findings ${String(findings.length).padStart(3)} (unindexed fk ${findings.filter((f) => f.ruleId === 'unindexed-foreign-key').length}, search_path ${findings.filter((f) => f.ruleId === 'function-search-path-mutable').length}) in schemas ${schemas.join(', ')}`);
+          rows.push(`${p.padEnd(30)} ${label.padEnd(8)} replay errors ${String(diagnoses.filter((d) => d.cause === 'sql-error').length).padStart(3)}, findings ${String(findings.length).padStart(3)} (unindexed fk ${findings.filter((f) => f.ruleId === 'unindexed-foreign-key').length}, search_path ${findings.filter((f) => f.ruleId === 'function-search-path-mutable').length}) in schemas ${schemas.join(', ')}`);
         }
       }
       const t = performance.now();
@@ -82,12 +92,13 @@ try {
       if (!dry.rollbackVerified) throw new Error(`${label}: the 100-migration dry run did not verify its rollback`);
     }
   }
-  console.log(`Migrator on ../shared/realworld, ${base} (before) vs the working tree (now), median of ${runs}, interleaved`);
+  console.log(`Migrator on ../shared/realworld, ${bases.join(', ')} (before) vs the working tree (now), median (min–max) of ${runs}, interleaved`);
+  console.log(`  load average before ${loadBefore}, after ${load()} (2 cores, shared)`);
   for (const r of rows) console.log(`  ${r}`);
-  for (const [k, xs] of Object.entries(times)) console.log(`  ${k.padEnd(40)} ${`${Math.round(median(xs))} ms`.padStart(8)}`);
+  for (const [k, xs] of Object.entries(times)) console.log(`  ${k.padEnd(40)} ${`${Math.round(median(xs))} ms`.padStart(8)}  (${Math.round(Math.min(...xs))}–${Math.round(Math.max(...xs))})`);
   const dry = median(times['100-migration dry run now']);
   console.log(`  100-migration dry run now ≤ 1000 ms: ${dry <= 1000 ? 'MET' : 'MISSED'}`);
 } finally {
   rmSync(hundred, { recursive: true, force: true });
-  rmSync(old, { recursive: true, force: true });
+  for (const old of olds) rmSync(old, { recursive: true, force: true });
 }

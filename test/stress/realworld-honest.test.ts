@@ -6,17 +6,64 @@
 //   only when this test re-derives it from the migrations' own SQL, so it can say why.
 // - `analyze ticket --json` on each project's realistic ticket: the first root cause is the true one.
 // Slow (real CLI, PGlite replays), so in stress.
-import { afterAll, describe, expect, it } from 'vitest';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+//
+// Every CLI call runs a private copy of dist/ made when this file starts: other work in the same
+// checkout may rebuild dist/ meanwhile, which deletes the chunks a running CLI still has to load and
+// changes the code between the calls of one case. A failing call reports its exit code, signal and
+// output (or that there was none), and a call still running when its case ends is killed.
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
-import { agent, parseNdjson } from '../helpers.js';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { CLI, parseNdjson, testEnv } from '../helpers.js';
 
 const REALWORLD = process.env.REALWORLD_DIR ?? join(import.meta.dirname, '..', '..', '..', 'shared', 'realworld');
 const here = existsSync(REALWORLD);
 const parent = mkdtempSync(join(tmpdir(), 'crm-agent-realworld-honest-'));
 afterAll(() => rmSync(parent, { recursive: true, force: true }));
+
+// Inside the checkout's node_modules, so the copy resolves the same packages dist/ does.
+const pinned = join(import.meta.dirname, '..', '..', 'node_modules', '.cache', `crm-agent-stress-dist-${process.pid}`);
+mkdirSync(pinned, { recursive: true });
+cpSync(join(CLI, '..'), pinned, { recursive: true });
+afterAll(() => rmSync(pinned, { recursive: true, force: true }));
+
+interface CliRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+const running = new Set<ChildProcess>();
+afterEach(() => {
+  for (const child of running) child.kill('SIGKILL');
+  running.clear();
+});
+
+/** One `agent` call on the pinned build. */
+function agent(args: string[], opts: { cwd: string }): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(pinned, 'cli.js'), ...args], { cwd: opts.cwd, env: testEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    running.add(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d) => (stdout += d));
+    child.stderr!.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      running.delete(child);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+/** What a call did, for an assertion's message: exit code or signal, then its output (or that it printed none). */
+function told(args: string[], r: CliRun): string {
+  const out = `${r.stdout}${r.stderr}`.trim();
+  return `agent ${args.join(' ')}: ${r.signal ? `killed by ${r.signal}` : `exit ${r.code}`}; ${out ? `output:\n${out.slice(-3000)}` : 'no output at all'}`;
+}
 
 interface Finding {
   ruleId: string;
@@ -40,8 +87,14 @@ function copy(name: string): string {
 
 async function result<T>(args: string[], dir: string): Promise<{ code: number | null; data: T; stderr: string }> {
   const r = await agent([...args, '--json'], { cwd: dir });
-  const line = parseNdjson(r.stdout).find((e) => e.type === 'result') as { data?: T } | undefined;
-  expect(line?.data, r.stderr || r.stdout.slice(-2000)).toBeDefined();
+  let lines: Array<Record<string, unknown>> = [];
+  try {
+    lines = parseNdjson(r.stdout);
+  } catch {
+    // output cut short mid-line: told() below shows it
+  }
+  const line = lines.find((e) => e.type === 'result') as { data?: T } | undefined;
+  expect(line?.data, told([...args, '--json'], r)).toBeDefined();
   return { code: r.code, data: line!.data!, stderr: r.stderr };
 }
 
@@ -205,15 +258,15 @@ describe.skipIf(!here)(`bugs scan and analyze on real Supabase projects, against
         expect(data.findings.filter((f) => /^ts\d+$/.test(f.ruleId))).toEqual([]);
       }
       rmSync(dir, { recursive: true, force: true });
-    }, 180_000);
+    }, 600_000);
   }
 
   it('basejump: the scan counts the tables of schema basejump', async () => {
     const dir = copy('basejump');
     const r = await agent(['bugs', 'scan'], { cwd: dir });
-    expect(r.stderr + r.stdout).toMatch(/in \d+ files and 6 tables/);
+    expect(r.stderr + r.stdout, told(['bugs', 'scan'], r)).toMatch(/in \d+ files and 6 tables/);
     rmSync(dir, { recursive: true, force: true });
-  }, 180_000);
+  }, 600_000);
 
   type Cause = { id: string; summary: string; subject?: string; evidence: string[]; fix: string };
 
@@ -224,10 +277,10 @@ describe.skipIf(!here)(`bugs scan and analyze on real Supabase projects, against
    */
   async function fixStagesOnlyTheCause(dir: string, id: string, cause: RegExp) {
     const r = await agent(['fix', 'ticket', id], { cwd: dir });
-    expect([0, 4], r.stdout + r.stderr).toContain(r.code);
+    expect([0, 4], told(['fix', 'ticket', id], r)).toContain(r.code);
     const staged = existsSync(join(dir, 'staged')) ? readdirSync(join(dir, 'staged')).filter((d) => !d.startsWith('.')) : [];
     if (r.code === 4) {
-      expect(r.stderr).toMatch(/Quality gate "[^"]+" blocked the \w+ phase: .*; to unblock: /);
+      expect(r.stderr, told(['fix', 'ticket', id], r)).toMatch(/Quality gate "[^"]+" blocked the \w+ phase: .*; to unblock: /);
       expect(staged).toEqual([]);
       return;
     }
@@ -254,7 +307,7 @@ describe.skipIf(!here)(`bugs scan and analyze on real Supabase projects, against
     for (const c of causes.slice(cascade.length)) expect(c.summary).not.toMatch(/unindexed/i);
     await fixStagesOnlyTheCause(dir, created.data.ticket.id, /create index concurrently[^;]*basejump\.(account_user|invitations|billing_customers|billing_subscriptions) \(account_id\)/i);
     rmSync(dir, { recursive: true, force: true });
-  }, 180_000);
+  }, 600_000);
 
   it('nextjs-subscription-payments: the price.deleted ticket is explained first by subscriptions_price_id_fkey having no ON DELETE action, with the delete in utils/supabase/admin.ts', async () => {
     const dir = copy('nextjs-subscription-payments');
@@ -268,5 +321,5 @@ describe.skipIf(!here)(`bugs scan and analyze on real Supabase projects, against
     expect(data.analysis.rootCauses.filter((c) => /environment variable|no write|nothing .* inserts/i.test(c.summary))).toEqual([]);
     await fixStagesOnlyTheCause(dir, created.data.ticket.id, /subscriptions_price_id_fkey|subscriptions \(price_id\)/i);
     rmSync(dir, { recursive: true, force: true });
-  }, 180_000);
+  }, 600_000);
 });
