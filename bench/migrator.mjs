@@ -30,7 +30,7 @@ const pkg = (await import(pathToFileURL(join(root, 'package.json')), { with: { t
 async function bundle(srcRoot, name) {
   const outDir = join(root, 'node_modules', '.cache', 'crm-agent-bench', name);
   await build({
-    entryPoints: { migrator: join(srcRoot, 'agents', 'migrator', 'index.ts') },
+    entryPoints: { migrator: join(srcRoot, 'agents', 'migrator', 'index.ts'), template: join(srcRoot, 'src', 'integrations', 'postgres', 'template.ts') },
     outdir: outDir,
     bundle: true,
     format: 'esm',
@@ -49,6 +49,7 @@ const bundles = { now: await bundle(root, 'migrator-now'), [base]: await bundle(
 rmSync(old, { recursive: true, force: true });
 const versions = {};
 for (const [label, file] of Object.entries(bundles)) versions[label] = await import(pathToFileURL(file).href);
+const template = await import(pathToFileURL(join(dirname(bundles.now), 'template.js')).href);
 
 // ── a project with 100 migrations ──────────────────────────────────────────────────────────────
 const project = mkdtempSync(join(tmpdir(), 'crm-agent-bench-migrator-'));
@@ -117,7 +118,10 @@ try {
       push(`${label} fresh open`, child.openMs);
       push(`${label} fresh wall`, child.wall);
     }
-    const t1 = performance.now();
+    let t1 = performance.now();
+    await template.ensureTemplateImage(cacheDir);
+    push('image', performance.now() - t1);
+    t1 = performance.now();
     const fresh = await PGlite.create();
     await fresh.query('select 1');
     push('initdb', performance.now() - t1);
@@ -131,7 +135,10 @@ try {
     const accounted = t[`${label} total`].map((total, i) => total - shadow.reduce((s, k) => s + t[k][i], 0));
     console.log(`  ${label === 'now' ? 'working tree' : `${base} (before)`}`);
     console.log(`    dry run, in process       ${spread(t[`${label} total`])}`);
-    for (const k of shadow) console.log(`      ${k.slice(label.length + 1).replace(/Ms$/, '').padEnd(24)}${spread(t[k])}`);
+    for (const k of shadow) {
+      console.log(`      ${k.slice(label.length + 1).replace(/Ms$/, '').padEnd(24)}${spread(t[k])}`);
+      if (label === 'now' && k.endsWith('openMs')) console.log(`        ${'of it: image read+check'.padEnd(22)}${spread(t.image)}   (the rest: PGlite's WebAssembly compile and Postgres start)`);
+    }
     console.log(`      ${(shadow.some((k) => k.endsWith('applyMs')) ? 'read, lint, the rest' : 'apply, rollback, lint, rest').padEnd(24)}${spread(accounted)}`);
     console.log(`    dry run, fresh process    ${spread(t[`${label} fresh`])}   (shadow open ${Math.round(median(t[`${label} fresh open`]))} ms; process wall ${Math.round(median(t[`${label} fresh wall`]))} ms)`);
   }
