@@ -13,7 +13,7 @@
 // Never part of the tests. Runs in about a minute; `--lock` or `--fix` runs only that part.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
@@ -379,6 +379,11 @@ async function afterFix(cliPath = cli, label = 'this build') {
       const inWindow = (a, b) => trace.memory.filter((m) => m.t >= since + a && m.t < since + b).map((m) => m.heapUsed);
       const young = (a, b) => trace.memory.filter((m) => m.t >= since + a && m.t < since + b).map((m) => m.newSpace ?? NaN);
       heap = { idle: inWindow(0, WINDOW_MS), after: inWindow(t1 - tIdle, t1 - tIdle + WINDOW_MS), youngIdle: young(0, WINDOW_MS), youngAfter: young(t1 - tIdle, t1 - tIdle + WINDOW_MS) };
+      // Where RSS is, per window (medians): V8's heap as committed, ArrayBuffers and other external memory, the rest (code, native).
+      const part = (a, b, f) => median(trace.memory.filter((m) => m.t >= since + a && m.t < since + b).map(f));
+      const parts = (a, b) => ({ rss: part(a, b, (m) => m.rss), heapTotal: part(a, b, (m) => m.heapTotal), external: part(a, b, (m) => m.external), other: part(a, b, (m) => m.rss - m.heapTotal - m.external) });
+      heap.parts = { idle: parts(0, WINDOW_MS), after: parts(t1 - tIdle, t1 - tIdle + WINDOW_MS) };
+      heap.releaseMs = Array.isArray(trace.releaseMs) ? trace.releaseMs : null;
     }
   } catch {
     // no trace from this build
@@ -402,16 +407,33 @@ async function afterFix(cliPath = cli, label = 'this build') {
           ['  JS heap in use, after the fix (min / median / max)', `${Math.min(...heap.after).toFixed(1)}/${median(heap.after).toFixed(1)}/${Math.max(...heap.after).toFixed(1)}`, 'MB', `${(Math.min(...heap.after) / Math.min(...heap.idle)).toFixed(2)}x (min)`],
           // V8 grows its young generation after a busy spell and keeps it: most of RSS's rise.
           ['  V8 young generation, idle / after the fix (max)', `${Math.max(...heap.youngIdle).toFixed(1)}/${Math.max(...heap.youngAfter).toFixed(1)}`, 'MB', ''],
+          ...['heapTotal', 'external', 'other'].map((k) => [`  ${k === 'heapTotal' ? 'V8 heap committed' : k === 'external' ? 'external + ArrayBuffers' : 'the rest of RSS (code, native)'}, idle / after (median)`, `${heap.parts.idle[k].toFixed(1)}/${heap.parts.after[k].toFixed(1)}`, 'MB', `+${(heap.parts.after[k] - heap.parts.idle[k]).toFixed(1)} MB`]),
         ]
       : []),
+    ...(heap?.releaseMs ? [['  memory given back after the command (a full GC)', heap.releaseMs.join(', ') || 'not done', heap.releaseMs.length ? 'ms' : '', '']] : []),
     ['dashboard exit code after Ctrl-C', code, '', ''],
   ]);
-  return { rssIdle, rssPeak, rssAfter };
+  return { rssIdle, rssPeak, rssAfter, midIdle, midAfter };
 }
 
 if (process.argv[2] === '--fix') {
-  if (process.env.BENCH_BEFORE_CLI) await afterFix(process.env.BENCH_BEFORE_CLI, 'before');
-  await afterFix();
+  // BENCH_FIX_ROUNDS=n: n rounds (before and this build interleaved), then the ratios' median and spread.
+  const rounds = Math.max(1, Number(process.env.BENCH_FIX_ROUNDS ?? 1));
+  const ratios = { before: [], now: [] };
+  const spread = (xs) => `median ${median(xs).toFixed(2)}x, min ${Math.min(...xs).toFixed(2)}x, max ${Math.max(...xs).toFixed(2)}x (n=${xs.length})`;
+  for (let i = 0; i < rounds; i++) {
+    if (process.env.BENCH_BEFORE_CLI) {
+      const b = await afterFix(process.env.BENCH_BEFORE_CLI, 'before');
+      ratios.before.push(b.rssAfter / b.rssIdle);
+    }
+    const r = await afterFix();
+    ratios.now.push(r.rssAfter / r.rssIdle);
+  }
+  if (rounds > 1) {
+    console.log('\nRSS after the fix / idle RSS (max over 8 s each), over the rounds; target <= 1.2x');
+    if (ratios.before.length) console.log(`  before:     ${spread(ratios.before)}`);
+    console.log(`  this build: ${spread(ratios.now)}   load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  }
   process.exit(0);
 }
 

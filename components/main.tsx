@@ -13,6 +13,7 @@ import { redact } from '../src/config/redact.js';
 import { App } from './App.js';
 import { createDashboard, type Dashboard } from './controller.js';
 import { FrameWriter } from './frame-writer.js';
+import { releaseMemory, releaseWhenIdle } from './release-memory.js';
 
 // Bracketed paste (?2004) on while the dashboard runs: a paste arrives as one text, never as keys.
 const ENTER_ALT = '\x1b[?1049h\x1b[?25l\x1b[?2004h\x1b[H\x1b[2J';
@@ -130,6 +131,14 @@ export async function runDashboard(ctx: CommandContext, opts: RunDashboardOption
   // frame writer puts only the changed rows on the screen, at most 30 times a second.
   const writer = new FrameWriter(stdout, { columns: stdout.columns || 80, rows: stdout.rows || 24 }, { maxFps: 30 });
   const trace = process.env.AGENT_DASHBOARD_TRACE ? startTrace(d, writer) : null;
+  // What a command's busy spell grew the heap to is given back once it is over (release-memory.ts).
+  const release = releaseWhenIdle(() => d.ui.getState().running.length > 0, () => {
+    const t = performance.now();
+    if (releaseMemory()) trace?.onRelease(performance.now() - t);
+  });
+  const offRunning = d.ui.subscribe((s, prev) => {
+    if (s.running.length < prev.running.length) release.commandFinished();
+  });
   let instance: Instance | null = null;
   const mount = () => {
     const inst = render(<App dashboard={d} />, {
@@ -162,6 +171,8 @@ export async function runDashboard(ctx: CommandContext, opts: RunDashboardOption
     fail(err);
   } finally {
     stdout.off('resize', onResize);
+    offRunning();
+    release.stop();
     // A quit while a command runs leaves at once (Ctrl-C twice): the terminal first, then the
     // cancelled commands get a moment to record themselves.
     d.stop();
@@ -224,6 +235,7 @@ function startTrace(d: Dashboard, writer: FrameWriter) {
   // How long each poll of SQLite (sync + refresh) and each Ink render took.
   const syncMs: number[] = [];
   const renderMs: number[] = [];
+  const releaseMs: number[] = [];
   const sync = d.data.getState().sync;
   d.data.setState({
     sync: (maxRows?: number) => {
@@ -240,6 +252,7 @@ function startTrace(d: Dashboard, writer: FrameWriter) {
   };
   return {
     onRender: (renderTime: number) => renderMs.push(renderTime),
+    onRelease: (ms: number) => releaseMs.push(Math.round(ms * 10) / 10),
     save(file: string) {
       clearInterval(lagTimer);
       clearInterval(memTimer);
@@ -249,7 +262,7 @@ function startTrace(d: Dashboard, writer: FrameWriter) {
         const at = (p: number) => Math.round((sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0) * 10) / 10;
         return { n: sorted.length, p50: at(0.5), p99: at(0.99), max: at(1) };
       };
-      const out = { seconds, keyToFrame, loopLag: dist(lag), syncMs: dist(syncMs), renderMs: dist(renderMs), ...writer.stats, eventsSeen: d.data.getState().eventsSeen, memory };
+      const out = { seconds, keyToFrame, loopLag: dist(lag), syncMs: dist(syncMs), renderMs: dist(renderMs), releaseMs, ...writer.stats, eventsSeen: d.data.getState().eventsSeen, memory };
       writeFileSync(file, JSON.stringify(out));
     },
   };

@@ -134,11 +134,12 @@ export function headerLines(s: StatusSnapshot | null, now: number, eventsSeen: n
   const checked = s.health.checkedAt ? ` (checked ${ago(s.health.checkedAt, now)})` : ' (run `health`)';
   const checkedSeg = seg(checked, { dim: true });
   const nameSeg = seg(` · ${s.project.name}`, { dim: true });
+  const healthSeg = seg('System Health: ');
   const first: Line = [
     seg('CRM AGENT', { bold: true }),
     nameSeg,
     seg('  '),
-    seg('System Health: '),
+    healthSeg,
     seg(HEALTH_LABEL[s.health.overall], { color: healthTone, bold: true }),
     checkedSeg,
   ];
@@ -150,6 +151,14 @@ export function headerLines(s: StatusSnapshot | null, now: number, eventsSeen: n
   const { line: second, eventsSeg } = countsLine(s, now, eventsSeen, width);
   const usage = usageSummary(s.modelUsage);
   if (usage) placeUsage([first, second], usage, width, [eventsSeg, checkedSeg, nameSeg]);
+  // Narrow: when it was checked, then the project's name make way, then the label gets short, so
+  // the health itself is never cut off.
+  for (const drop of [checkedSeg, nameSeg]) {
+    if (lineWidth(first) <= width) break;
+    const at = first.indexOf(drop);
+    if (at >= 0) first.splice(at, 1);
+  }
+  if (lineWidth(first) > width) healthSeg.text = 'Health: ';
   return [first, second];
 }
 

@@ -97,8 +97,12 @@ describe('header usage, the pure view', () => {
     expect(w76).not.toContain('events');
     expect(w76).toContain('CRM AGENT · crm  System Health: 🟢 OPTIMAL  Claude 12.3k tokens · $1.50');
     expect(text(66).join('\n')).toContain('CRM AGENT  System Health: 🟢 OPTIMAL  Claude 12.3k tokens · $1.50');
-    // Too narrow for even that: the bare figures still start on the first row.
-    expect(text(40)[0]).toMatch(/^CRM AGENT {2}System Health: 🟢 OPTIMAL {2}Claude/);
+    // Too narrow for even that: the health label gets short, the bare figures still start on the first row.
+    expect(text(40)[0]).toMatch(/^CRM AGENT {2}Health: 🟢 OPTIMAL {2}Claude/);
+    // Without usage, 40 columns: when it was checked and the name make way, the health stays whole.
+    const bare = lineText(headerLines(snapshot({ tokens: 0, costUsd: 0, tickets: [] }), Date.now(), 1234, 40)[0]!);
+    expect(bare).toBe('CRM AGENT  System Health: 🟢 OPTIMAL');
+    expect(cellWidth(bare)).toBeLessThanOrEqual(40);
   });
 
   it('keeps a pending approval in sight at any width: the event count, the ticket count, then long labels make way', () => {
