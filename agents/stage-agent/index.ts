@@ -62,9 +62,9 @@ interface TestPlan {
  * The whole suite, or, when BugHunter ran it on this HEAD with a clean tree, only the test files
  * the change can reach (./test-selection.ts); the others' passing results carry over.
  */
-async function planTests(root: string, command: string, after: SourceFile[], changed: string[], baseSha: string | null, baseline: TestBaseline | null): Promise<TestPlan> {
+async function planTests(root: string, command: string, after: SourceFile[], changed: string[], baseSha: string | null, baseline: TestBaseline | null, clean: Promise<boolean>): Promise<TestPlan> {
   const whole: TestPlan = { command, announce: `Running the project's tests with the change: ${command}`, baseline: null, carried: null };
-  if (!baseline || baseline.sha !== baseSha || baseline.command !== command || !(await matchesHead(root))) return whole;
+  if (!baseline || baseline.sha !== baseSha || baseline.command !== command || !(await clean)) return whole;
   const selection: TestSelection = selectTests(after, changed, baseline, installedFrom(root));
   if (selection.kind === 'all') return { ...whole, baseline };
   const carried = { files: selection.carried, tests: selection.carried.reduce((n, t) => n + (baseline.files[t]!.tests ?? 0) - (baseline.files[t]!.skipped ?? 0), 0), baseSha: baseline.sha };
@@ -90,6 +90,7 @@ function pgTapNote(root: string): string {
 export function stageAgent(input: StageInput, done: (m: Manifest) => void): AgentTask {
   let baseSha: string | null = null;
   let patch = '';
+  let patching: Promise<string> | null = null;
   let tests: ChangeSetInput['tests'];
   let manifest: Manifest | null = null;
   let typesClean = false;
@@ -104,6 +105,9 @@ export function stageAgent(input: StageInput, done: (m: Manifest) => void): Agen
     resources: files.map((f) => `file:${f.path}`),
     phases: {
       async understand(): Promise<PhaseOutcome> {
+        // The patch is computed meanwhile (analyze takes it): the two git runs do not wait on each other.
+        patching = diffAgainstHead(input.root, files);
+        patching.catch(() => undefined); // awaited in analyze
         baseSha = await headSha(input.root);
         return {
           items: [item('Collected the agents’ changes', files.length > 0, `${files.length} file(s), ${input.change.migrations.length} migration(s)`), item('Base revision known', baseSha !== null, baseSha ? `HEAD ${baseSha.slice(0, 12)}` : 'the repository has no commits')],
@@ -121,7 +125,7 @@ export function stageAgent(input: StageInput, done: (m: Manifest) => void): Agen
       async analyze(): Promise<PhaseOutcome> {
         const paths = files.map((f) => f.path);
         const dupes = paths.filter((p, i) => paths.indexOf(p) !== i);
-        patch = await diffAgainstHead(input.root, files);
+        patch = await (patching ?? diffAgainstHead(input.root, files));
         return { items: [item('No two agents changed the same file', dupes.length === 0, dupes.length ? dupes.join(', ') : `${paths.length} distinct paths`), item('Patch computed against HEAD', patch.length > 0, `${patch.split('\n').length} lines`)], metrics: { criticalCycles: dupes.length } };
       },
       async plan(): Promise<PhaseOutcome> {
@@ -134,9 +138,11 @@ export function stageAgent(input: StageInput, done: (m: Manifest) => void): Agen
       async validate(ctx): Promise<PhaseOutcome> {
         const overlay = new Map(files.filter((f) => f.content !== null).map((f) => [f.path, f.content!]));
         const changed = new Set(files.map((f) => f.path));
+        const clean = matchesHead(input.root);
+        clean.catch(() => undefined); // awaited by planTests, or not needed
         const project = await readProjectFiles(input.root);
         const after = [...project.filter((f) => !changed.has(f.path)), ...[...overlay].map(([path, content]) => ({ path, content }))];
-        const plan = input.testCommand ? await planTests(input.root, input.testCommand, after, [...changed], baseSha, input.baseline ?? null) : null;
+        const plan = input.testCommand ? await planTests(input.root, input.testCommand, after, [...changed], baseSha, input.baseline ?? null, clean) : null;
         if (plan) ctx.log('info', plan.announce);
         // The tests run in a child process; the type check runs here meanwhile.
         // With V8 coverage: the gate's figure is the share of changed lines those tests execute.

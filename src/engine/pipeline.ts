@@ -88,6 +88,9 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
   const root = ctx.project.root;
   // The fix writes code as generate does, so the same policy applies (asked before any work starts).
   await ctx.requireApproval({ category: 'codeGeneration', action: `fix ticket ${ticket.id}`, requestedBy: 'CODESMITH', ticketId: ticket.id });
+  // The type check is the longest of BugHunter's three jobs: it starts now, and BugHunter's
+  // typeCheck shares it while it is under way.
+  void import('../../agents/shared/ts-diagnostics.js').then((m) => m.typeCheck(root)).catch(() => undefined);
   const orch = new Orchestrator(state, config, ctx.out, ctx.signal);
   // BugHunter's schema scan replays the migrations into a shadow database; the Migrator's dry run
   // starts from it rather than loading the template and replaying again.
@@ -102,7 +105,10 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
     return await orch.withRun({ command: `fix ticket ${ticket.id}`, ticketId: ticket.id, resources: [ticketLock(ticket.id)] }, async (run) => {
       const ids = { ticketId: ticket.id, runId: run.id };
       ctx.out.line('ORCHESTRATOR', 'ok', `Ticket received: ${ticket.id}${ticket.external_ref ? ` (${ticket.external_ref})` : ''}`, ids);
-      const analysis = await runBugHunter(ctx, orch, run, ticket, (s) => (shadow = s));
+      const analyzing = runBugHunter(ctx, orch, run, ticket, (s) => (shadow = s));
+      // The modules of the agents after it load while BugHunter works, not after it.
+      for (const m of [import('../../agents/code-smith/index.js'), import('../../agents/migrator/agent.js'), import('../../agents/migrator/orphans.js'), import('../../agents/stage-agent/index.js'), import('../../agents/shared/verify-worktree.js')]) m.catch(() => undefined);
+      const analysis = await analyzing;
       state.setTicketStatus(ticket.id, 'in_progress');
 
       const { codeSmith } = await import('../../agents/code-smith/index.js');
@@ -116,7 +122,9 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
       if (!needsCode && !needsMigration) {
         // Nothing offline writes a fix for these causes: stage nothing rather than something unrelated.
         const c = analysis.rootCauses[0]!;
-        throw new GateBlockedError('plan', 'offline-fix-for-the-cause', `the cause that explains ${ticket.id} is ${c.summary.split(' (')[0]} (${c.evidence.slice(0, 2).join('; ')}); no offline agent writes a ${c.fix} fix, so nothing was staged`);
+        // Only the model writes a logic fix: model mode is the step that unblocks it (this command, with --model).
+        const unblock = analysis.rootCauses.some((x) => x.fix === 'logic') ? `; to unblock: \`agent fix ticket ${ticket.id} --model\` (with ANTHROPIC_API_KEY) lets CodeSmith's model write it${c.fix === 'logic' ? '' : ' for the logic cause'}` : '';
+        throw new GateBlockedError('plan', 'offline-fix-for-the-cause', `the cause that explains ${ticket.id} is ${c.summary.split(' (')[0]} (${c.evidence.slice(0, 2).join('; ')}); no offline agent writes a ${c.fix} fix, so nothing was staged${unblock}`);
       }
       const names = [needsCode && 'CodeSmith Agent (Code Generation)', needsMigration && 'Migrator Agent (Database Operations)', 'StageAgent (Staging)'].filter(Boolean);
       ctx.out.line('ORCHESTRATOR', 'info', `Spinning up specialist agents: ${names.join(', ')}`, ids);
