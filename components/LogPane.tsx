@@ -5,7 +5,7 @@ import { Box, Text } from 'ink';
 import { logLines, type LogRow } from '../src/store/store.js';
 import { useData, useUi } from './context.js';
 import { Line } from './Line.js';
-import { clean, logDetailLines, logLine, logRowKey } from './view.js';
+import { clean, fitParts, logDetailLines, logLine, logRowKey } from './view.js';
 
 export const LogPane = memo(function LogPane({ height, visible }: { height: number; visible: number }) {
   const log = useData((s) => s.log);
@@ -26,11 +26,24 @@ export const LogPane = memo(function LogPane({ height, visible }: { height: numb
   const where = log.follow
     ? 'following'
     : `scrolled back${log.unseen ? ` · ${log.unseen.toLocaleString('en-US')} new below` : ''} · F follows`;
+  // Whole parts only, most telling first: a narrow terminal drops the last ones, never cuts one.
+  const title = fitParts(
+    [
+      'Log',
+      clean(log.filter.agent ?? 'all agents'),
+      `${log.filter.minLevel}+`,
+      ...(log.filter.text ? [clean(`/${log.filter.text}`)] : []),
+      where,
+      ...(start > 0 || log.hasOlder ? ['↑ older'] : []),
+      ...(log.filter.minLevel === 'info' ? [] : ['the level filters events; command output always shows']),
+    ],
+    columns - 4,
+  );
   return (
     <Box borderStyle="round" borderColor={focused ? 'cyan' : 'gray'} flexDirection="column" height={height} paddingX={1} flexShrink={0}>
       <Text wrap="truncate">
         <Text bold>Log</Text>
-        <Text dimColor>{clean(` · ${log.filter.agent ?? 'all agents'} · ${log.filter.minLevel}+${log.filter.text ? ` · /${log.filter.text}` : ''} · ${where}${start > 0 || log.hasOlder ? ' · ↑ older' : ''}${log.filter.minLevel === 'info' ? '' : ' · the level filters events; command output always shows'}`)}</Text>
+        <Text dimColor>{title.slice(3)}</Text>
       </Text>
       {shown.map((row) => (
         <LogLine key={logRowKey(row)} row={row} selected={selected !== null && selected === logRowKey(row)} />

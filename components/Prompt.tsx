@@ -5,7 +5,7 @@ import { memo } from 'react';
 import { Box, Text } from 'ink';
 import { useUi } from './context.js';
 import { visibleWindow } from './line-edit.js';
-import { clean, SPINNER } from './view.js';
+import { clean, fitParts, SPINNER } from './view.js';
 
 const LABEL = 'agent › ';
 
@@ -74,16 +74,6 @@ export const Prompt = memo(function Prompt({ height }: { height: number }) {
     </Box>
   );
 });
-
-/** The parts joined with ' · ', as many whole ones as fit in `width` (the first always). */
-export function fitParts(parts: readonly string[], width: number): string {
-  let out = parts[0] ?? '';
-  for (const p of parts.slice(1)) {
-    if (out.length + 3 + p.length > width) break;
-    out += ` · ${p}`;
-  }
-  return out;
-}
 
 /** The first of the variants (longest first) that fits, else the last. */
 function fitText(variants: readonly string[], width: number): string {

@@ -104,16 +104,15 @@ export function fitSegs(segs: readonly Seg[], width: number): Line {
 
 /** An agent in the list: who, its state, how far through the six phases (the run when there is room). */
 export function agentRow(a: AgentPhases, selected: boolean, width = Number.POSITIVE_INFINITY): Line {
-  const gates = a.phases.filter((p) => p.gate?.ok).length;
-  const { bar } = phaseBar(null);
-  const done = '▰'.repeat(gates) + bar.slice(gates);
+  // As the agents pane counts: the phases it reached (the one it stopped in included).
+  const { bar, index: reached } = phaseBar(a.phases[a.phases.length - 1]?.phase ?? null);
   const blocked = a.phases.some((p) => p.gate && !p.gate.ok);
   return fitSegs([
     seg(selected ? '› ' : '  ', { color: 'cyan', bold: true }),
     seg(a.agentId, { bold: selected, inverse: selected }),
     seg(` ${a.state} `, { dim: !selected, color: a.state === 'done' ? 'green' : blocked || a.state === 'failed' ? 'red' : undefined }),
-    seg(done, { color: blocked ? 'red' : 'cyan' }),
-    seg(` ${gates}/${PHASES.length}`, { dim: true }),
+    seg(bar, { color: blocked ? 'red' : 'cyan' }),
+    seg(` ${reached}/${PHASES.length}`, { dim: true }),
     seg(`  ${a.runId}`, { dim: true }),
     seg(` ${a.command}`, { dim: true }),
   ], width);

@@ -29,6 +29,17 @@ export const clean = (text: string): string =>
 const seg = (text: string, style: Omit<Seg, 'text'> = {}): Seg => ({ text: clean(text), ...style });
 export const lineText = (line: Line): string => line.map((s) => s.text).join('');
 
+/** The parts joined with ' · ', as many whole ones as fit in `width` (the first always). */
+export function fitParts(parts: readonly string[], width: number): string {
+  let out = parts[0] ?? '';
+  for (const p of parts.slice(1)) {
+    if (out.length + 3 + p.length > width) break;
+    out += ` · ${p}`;
+  }
+  return out;
+}
+
+
 export const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 /** A finished agent stays (dimmed) in the agents pane this long, then lives on in recent activity. */
 export const FADE_MS = 5000;

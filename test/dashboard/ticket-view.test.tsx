@@ -78,7 +78,7 @@ describe('the ticket view', () => {
     // Side by side from 100 columns: the ticket and both agents on the left.
     expect(f).toMatch(/Agents ←→ choose/);
     expect(f).toMatch(/hunter-\d+ done ▰▰▰▰▰▰ 6\/6/);
-    expect(f).toMatch(/mover-\d+ blocked ▰▰▱▱▱▱ 2\/6/);
+    expect(f).toMatch(/mover-\d+ blocked ▰▰▰▱▱▱ 3\/6/); // stopped in plan, the third phase
     expect(f).toContain('TICKET');
 
     await h.press(KEY.left);

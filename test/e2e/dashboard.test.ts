@@ -116,8 +116,17 @@ describe.skipIf(!hasTmux)(`agent dashboard in a real terminal${hasTmux ? '' : ' 
   });
 
   // The 6 s write-lock test and SIGTERM / SIGHUP are in test/stress/dashboard-terminal.test.ts (npm run stress).
-  it('takes R and H on the first frame; 80×24, 120×40 and 40×12 have no cut labels or wrapped rows', { timeout: 60_000 }, async () => {
+  it('takes R and H on the first frame; 80×24, 120×40 and 40×12 have no cut labels or wrapped rows, the ticket view included', { timeout: 90_000 }, async () => {
     const dir = makeProject();
+    // A ticket and a real fix run on it (BugHunter stops at its understand gate in this empty
+    // project): the ticket view has phases, checklist items and evidence to show.
+    const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { cwd: dir, env: ENV, encoding: 'utf8' });
+    expect(cli('create', 'ticket', 'Estimates are not saved when the form is submitted').status).toBe(0);
+    const ticket = new StateDb(join(dir, '.agent', 'state.db'));
+    const id = ticket.tickets()[0]!.id;
+    ticket.close();
+    const fix = cli('fix', 'ticket', id);
+    expect(fix.status, fix.stderr).toBe(4);
     tmux('-f', '/dev/null', 'new-session', '-d', '-s', 'lock', '-x', '80', '-y', '24', `cd '${dir}' && '${process.execPath}' '${CLI}' dashboard; echo "__EXIT__=$?"`);
     tmux('set-option', '-t', 'lock', 'remain-on-exit', 'on');
     tmux('set-option', '-t', 'lock', 'window-size', 'manual');
@@ -154,6 +163,25 @@ describe.skipIf(!hasTmux)(`agent dashboard in a real terminal${hasTmux ? '' : ' 
       const rows = s.split('\n');
       expect(s, `${x}×${y}`).toContain('agent ›');
       expect(rows.find((l) => l.startsWith('PANES'))!.trimEnd(), `${x}×${y}: a hint cut short`).not.toMatch(/…$/);
+      // Labels elsewhere are whole too: the header's first row, the log's title, the prompt's hints.
+      const labels = [rows[0]!, ...rows.filter((l) => /│ Log · |quick keys live|agent › /.test(l))];
+      expect(labels.length, `${x}×${y}`).toBeGreaterThanOrEqual(3); // the hints row may hold a notice (R said "Refreshed")
+      for (const row of labels) expect(row.replace(/│/g, '').trimEnd(), `${x}×${y}: a label cut short`).not.toMatch(/…$/);
+
+      // T: the ticket view of the newest ticket, its agent's phases, at this size too.
+      tmux('send-keys', '-t', 'lock', 't');
+      const { s: tv } = await waitPane(`the ticket view at ${x}×${y}`, (f) => {
+        const r = f.split('\n');
+        return r[0]!.includes('CRM AGENT') && r.slice(y - 2, y).some((l) => l.startsWith('TICKET ^C quit')) && /✗ understand/.test(f);
+      }, 5000);
+      const trows = tv.split('\n');
+      expect(tv, `${x}×${y}`).toMatch(/bughunter-\d+/);
+      if (y >= 24) expect(tv, `${x}×${y}`).toMatch(/○ analyze +not reached/); // 40×12 has 3 phase rows
+      // Titles and the footer keep whole labels (evidence, which is data, may be cut: Enter shows it whole).
+      for (const row of trows.filter((l) => /Ticket BUG|Phases|TICKET|BUG-\d{4}-\d{3} bughunter/.test(l))) expect(row.replace(/[│╮╭]/g, '').trimEnd(), `${x}×${y}: a label cut short`).not.toMatch(/…$/);
+      if (x >= 80) expect(tv, `${x}×${y}`).toContain(`Ticket ${id}`);
+      tmux('send-keys', '-t', 'lock', 'Escape');
+      await waitPane('the ticket view closed', (f) => !f.includes('TICKET ^C quit'), 5000);
     }
     tmux('resize-window', '-t', 'lock', '-x', '80', '-y', '24');
     await waitPane('back at 80×24', (f) => f.split('\n').some((l) => l.startsWith('PANES ^C quit : prompt H help')));
