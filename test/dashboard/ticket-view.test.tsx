@@ -127,6 +127,22 @@ describe('the ticket view', () => {
     await h.waitForFrame(`Ticket ${id}`);
   });
 
+  it('follows the ticket while it is open: an agent that starts working on it appears with its phases', async () => {
+    const h = await renderDashboard({ columns: 100, rows: 40 });
+    await h.d.submit('create ticket "Estimates are not saved when the voice agent says success"');
+    const id = h.state.tickets()[0]!.id;
+    await h.run(`ticket ${id}`);
+    await h.waitForFrame('No agent has worked on it yet.');
+    const orch = new Orchestrator(h.state, defaultConfig('t'), quiet, new AbortController().signal);
+    await orch.withRun({ command: `fix ticket ${id}`, ticketId: id }, async (run) => {
+      await orch.runAgent(run, task('Hunter'));
+    });
+    orch.dispose();
+    const f = await h.waitForFrame(/Phases hunter-\d+ · done/);
+    expect(f).toMatch(/✓ verify +gate passed/);
+    expect(f).not.toContain('No agent has worked on it yet.');
+  });
+
   it('fits 80×24 stacked, 40×12 in one box, 100×30 side by side: no row wider than the terminal, the frame one row shorter', async () => {
     // (ink-testing-library's stdout is 100 columns wide; the tmux test takes 120×40.)
     for (const [columns, rows] of [[80, 24], [40, 12], [100, 30]] as const) {
