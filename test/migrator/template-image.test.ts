@@ -2,12 +2,13 @@
 // shadows start from in memory. Round trip, damage detection, rebuild, and two real CLI processes
 // building it at once, in a cache directory of its own (the shared test cache is never damaged).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { packDirectory, readImage, writeImage, type ImageTargetFs } from '../../src/integrations/postgres/data-image.js';
 import { ensureTemplate, ensureTemplateImage, openShadowDatabase, templateDirName, templateImagePath } from '../../src/integrations/postgres/index.js';
+import { lockIsStale } from '../../src/integrations/postgres/template.js';
 import { agent, parseNdjson } from '../helpers.js';
 import { TEMPLATE_CACHE } from './helpers.js';
 
@@ -129,4 +130,23 @@ describe('template image in a cache directory', () => {
     expect(readImage(readFileSync(templateImagePath(built))).entries.length).toBe(readdirSync(join(built, templateDirName()), { recursive: true }).length);
     expect(readdirSync(built).filter((n) => n.endsWith('.tmp'))).toEqual([]);
   }, 60_000);
+});
+
+describe('the template build lock', () => {
+  it('is taken over at once when its builder is gone, after 120 s when it names no builder, never while its builder lives', () => {
+    const lock = join(parent, 'pg-template-x.lock');
+    mkdirSync(lock);
+    expect(lockIsStale(lock)).toBeNull(); // just made, no pid yet: its maker is writing it
+    writeFileSync(join(lock, 'pid'), String(process.pid));
+    expect(lockIsStale(lock, Date.now() + 60_000)).toBeNull();
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    writeFileSync(join(lock, 'pid'), gone);
+    expect(lockIsStale(lock)).toBe(`its builder (pid ${gone}) is gone`);
+    rmSync(join(lock, 'pid'));
+    const old = new Date(Date.now() - 121_000);
+    utimesSync(lock, old, old);
+    expect(lockIsStale(lock)).toBe('older than 120 s');
+    rmSync(lock, { recursive: true });
+    expect(lockIsStale(lock)).toBeNull();
+  });
 });

@@ -19,6 +19,7 @@ import { SHIM_EXTENSIONS, SUPABASE_SHIMS } from './supabase-shims.js';
 import { openPglite, type PgliteDb } from './pglite.js';
 import { packDirectory, readImage, type DataImage } from './data-image.js';
 import { processScratch, type ScratchRegistrar } from '../../engine/scratch.js';
+import { isAlive } from '../../store/state-db.js';
 
 const LOCK_STALE_MS = 120_000;
 const LOCK_WAIT_MS = 180_000;
@@ -49,20 +50,43 @@ export interface TemplateInfo {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The pid a lock directory names, or null (not written yet, or by a version that wrote none). */
+function lockOwner(lockDir: string): number | null {
+  try {
+    const pid = Number(readFileSync(join(lockDir, 'pid'), 'utf8'));
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Why a build lock may be taken over, or null while its builder may still be at work. A builder
+ * killed mid-initdb leaves its lock: taken over at once when its process is gone, else after
+ * LOCK_STALE_MS (a lock that names no pid yet, or a pid on another machine's cache).
+ */
+export function lockIsStale(lockDir: string, now = Date.now()): string | null {
+  try {
+    const owner = lockOwner(lockDir);
+    if (owner !== null && !isAlive(owner)) return `its builder (pid ${owner}) is gone`;
+    const age = now - statSync(lockDir).mtimeMs;
+    return age > LOCK_STALE_MS ? `older than ${LOCK_STALE_MS / 1000} s` : null;
+  } catch {
+    return null; // the holder removed it meanwhile
+  }
+}
+
 async function withLock<T>(lockDir: string, ready: () => boolean, fn: () => Promise<T>): Promise<T | null> {
   const started = Date.now();
   for (;;) {
     try {
       mkdirSync(lockDir);
+      writeFileSync(join(lockDir, 'pid'), String(process.pid));
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       if (ready()) return null;
-      try {
-        if (Date.now() - statSync(lockDir).mtimeMs > LOCK_STALE_MS) rmSync(lockDir, { recursive: true, force: true });
-      } catch {
-        // the holder removed it meanwhile
-      }
+      if (lockIsStale(lockDir)) rmSync(lockDir, { recursive: true, force: true });
       if (Date.now() - started > LOCK_WAIT_MS) throw new Error(`timed out waiting for ${lockDir}`);
       await sleep(100);
     }
@@ -92,7 +116,11 @@ export async function ensureTemplate(cacheDir: string): Promise<TemplateInfo> {
       } finally {
         await db.close();
       }
-      renameSync(tmp, path);
+      try {
+        renameSync(tmp, path);
+      } catch (err) {
+        if (!existsSync(join(path, 'PG_VERSION'))) throw err; // else another builder finished first (its lock was taken over as stale)
+      }
       rmSync(`${path}.tar.gz`, { force: true }); // what versions before the directory cached
     } finally {
       rmSync(tmp, { recursive: true, force: true });
