@@ -17,7 +17,7 @@ import { newRoutePath, type RouteSibling, type ToolSibling, type Typescript } fr
 import type { TicketRow } from '../../src/store/rows.js';
 import { llmSettings } from '../../src/integrations/llm/settings.js'; // issue 6 (LLM)
 import { failingTestsOf } from './failing-tests.js';
-import { proveChange, type Proof } from './proof.js';
+import { failsOnHead, proveChange, type HeadRun, type Proof } from './proof.js';
 
 export interface CodeSmithInput {
   root: string;
@@ -33,9 +33,22 @@ export interface CodeSmithInput {
 
 interface Job {
   cause: RootCause;
-  /** logic: a fix located by failing tests, which only the model writes (issue 15). */
+  /**
+   * logic: a fix located by failing tests, which only the model writes (issue 15); or, when the
+   * cause names none (a symptom reproduced outside the tests, issue 18's mcp-no-row), a fix the
+   * model writes after a test that reproduces the symptom, proven failing on HEAD.
+   */
   kind: 'mcp-tool' | 'api-route' | 'logic';
   table: string | null;
+}
+
+const TEST_FILE = /\.(test|spec)\.[cm]?[jt]sx?$/;
+
+/** The project's tests that import `subject` (by a relative path): how its siblings are tested. Paths only. Pure. */
+export function testsOf(files: readonly SourceFile[], subject: string): string[] {
+  const base = subject.replace(/\.[cm]?[jt]sx?$/, '');
+  const tests = files.filter((f) => TEST_FILE.test(f.path) && [...f.content.matchAll(/\bfrom\s+['"](\.{1,2}\/[^'"]+)['"]/g)].some((m) => posix.normalize(posix.join(posix.dirname(f.path), m[1]!)).replace(/\.[cm]?[jt]sx?$/, '') === base));
+  return tests.length ? [`${subject} is tested by ${tests.slice(0, 3).map((t) => t.path).join(', ')}: write the reproducing test like those`] : [];
 }
 
 /** Which table a tool like create_estimate_record writes: the longest table name in it. */
@@ -77,20 +90,42 @@ export function codeSmith(input: CodeSmithInput, done: (files: ChangeFile[]) => 
     for (const n of placed.notes) untested.push(item(`Test for ${what}`, true, n));
     untested.push(item(`Test for ${what}`, true, how));
   };
+  type ProofContext = { config: { test: { command?: string | null } }; signal: AbortSignal };
+  const commandFor = async (ctx: ProofContext) => (input.testCommand !== undefined ? input.testCommand : (await import('../../src/engine/deploy.js')).testCommandFor(input.root, ctx.config.test.command ?? undefined));
+  const original = (path: string) => files.find((f) => f.path === path)?.content ?? null;
+  const keyOf = (change: readonly ChangeFile[]) => [...change].sort((a, b) => a.path.localeCompare(b.path)).map((f) => [f.path, f.content]);
   // The same change set is proven once: finish (the model's) and validate ask for the same run.
   const proofs = new Map<string, Promise<Proof>>();
-  const proofFor = (change: ChangeFile[], tests: { must: Array<{ file: string; name: string }>; named: Array<{ file: string; name: string }> }, ctx: { config: { test: { command?: string | null } }; signal: AbortSignal }) => {
-    const key = JSON.stringify([tests, [...change].sort((a, b) => a.path.localeCompare(b.path)).map((f) => [f.path, f.content])]);
+  const proofFor = (change: ChangeFile[], tests: { must: Array<{ file: string; name: string }>; named: Array<{ file: string; name: string }> }, ctx: ProofContext) => {
+    const key = JSON.stringify([tests, keyOf(change)]);
     let p = proofs.get(key);
     if (!p) {
-      p = (async () => {
-        const command = input.testCommand !== undefined ? input.testCommand : (await import('../../src/engine/deploy.js')).testCommandFor(input.root, ctx.config.test.command ?? undefined);
-        return proveChange(input.root, change, tests, (path) => files.find((f) => f.path === path)?.content ?? null, command, ctx.signal);
-      })();
+      p = (async () => proveChange(input.root, change, tests, original, await commandFor(ctx), ctx.signal))();
       proofs.set(key, p);
     }
     return p;
   };
+  // The same test files run on HEAD once: the model's reproduce, its finish and validate share the run.
+  const headRuns = new Map<string, Promise<HeadRun>>();
+  const headRunFor = (change: readonly ChangeFile[], ctx: ProofContext) => {
+    const tests = change.filter((f) => TEST_FILE.test(f.path) && f.content !== null);
+    const key = JSON.stringify(keyOf(tests));
+    let p = headRuns.get(key);
+    if (!p) {
+      p = (async () => failsOnHead(input.root, tests, original, await commandFor(ctx), ctx.signal))();
+      headRuns.set(key, p);
+    }
+    return p;
+  };
+  /** A reproducing test: it fails on HEAD without the fix, and the same test passes with it. */
+  const reproductionProof = async (change: ChangeFile[], ctx: ProofContext): Promise<{ items: ChecklistItem[]; failed: string | null }> => {
+    const head = await headRunFor(change, ctx);
+    const failsFirst = item('The reproducing test fails on HEAD', head.ok, head.evidence);
+    if (!head.ok) return { items: [failsFirst], failed: `no test of the change reproduces the symptom: ${head.evidence}; nothing is staged without one` };
+    const green = await proofFor(change, { must: head.failing.map((f) => ({ file: f.file, name: f.name })), named: [] }, ctx);
+    return { items: [failsFirst, item('The reproducing test passes with the change', green.item.ok, green.item.evidence)], failed: green.failed };
+  };
+  const reproducing = (j: Job) => j.kind === 'logic' && failingTestsOf(j.cause).length === 0;
   return {
     type: 'CodeSmith',
     priority: 5,
@@ -103,8 +138,8 @@ export function codeSmith(input: CodeSmithInput, done: (files: ChangeFile[]) => 
         const model = input.ticket ? llmSettings(input.root, ctx.config) : null;
         const logicItem = (j: Job) => {
           const tests = failingTestsOf(j.cause);
-          const ok = Boolean(model) && tests.length > 0;
-          return item(`Identified target for ${j.cause.subject}`, ok, !tests.length ? 'the cause names no failing test to turn green' : model ? `the model fixes ${j.cause.subject}; ${tests.length} failing test(s) must pass: ${tests.map((t) => `${t.file} > ${t.name}`).join('; ')}` : `a logic fix is written only by the model (ANTHROPIC_API_KEY with llm.enabled); offline nothing is staged for ${j.cause.subject}`);
+          const ok = Boolean(model);
+          return item(`Identified target for ${j.cause.subject}`, ok, !tests.length ? (model ? `no test shows it yet: the model first writes a test that reproduces it, which must fail on HEAD, then fixes ${j.cause.subject} so that the same test passes` : `a logic fix is written only by the model (ANTHROPIC_API_KEY with llm.enabled, or --model), after a test that reproduces it; offline nothing is staged for ${j.cause.subject}`) : model ? `the model fixes ${j.cause.subject}; ${tests.length} failing test(s) must pass: ${tests.map((t) => `${t.file} > ${t.name}`).join('; ')}` : `a logic fix is written only by the model (ANTHROPIC_API_KEY with llm.enabled); offline nothing is staged for ${j.cause.subject}`);
         };
         const route = findRoutePattern(files);
         // Jobs with nothing in the project to follow: dropped, and said in the checklist.
@@ -171,13 +206,21 @@ export function codeSmith(input: CodeSmithInput, done: (files: ChangeFile[]) => 
           const modelJobs = jobs.map((j) => ({ kind: j.kind, subject: j.cause.subject, table: j.table, cause: j.cause }));
           const analogies = [...[...toolSib.values()].map((x) => `MCP tools like ${x.entry.key} in ${x.decl.file.path}, registered in ${x.registry.name} (${x.registry.file.path})`), ...(routeSib ? [`route handlers like ${routeSib.route.file.path}`] : [])];
           const must = jobs.filter((j) => j.kind === 'logic').flatMap((j) => failingTestsOf(j.cause));
-          const failingTestsPass = must.length
-            ? async (change: ReadonlyMap<string, string>) => {
-                const p = await proofFor([...change].map(([path, content]) => ({ path, content, reason: '', agent: 'CODESMITH' })), { must, named: must }, ctx);
-                return { ok: p.item.ok, evidence: p.item.evidence };
-              }
-            : undefined;
-          const got = await composeWithModel({ root: input.root, ticket: input.ticket!, jobs: modelJobs, files, tables: input.tables, columns: input.columns, hints: [...modelHints(files, toolP, routeP), ...analogies], coverage: ctx.config.gates.testCoverage, ...(failingTestsPass ? { failingTestsPass } : {}) }, llm, ctx);
+          const reproduce = jobs.some(reproducing);
+          const asFiles = (change: ReadonlyMap<string, string>): ChangeFile[] => [...change].map(([path, content]) => ({ path, content, reason: '', agent: 'CODESMITH' }));
+          const failingTestsPass =
+            must.length || reproduce
+              ? async (change: ReadonlyMap<string, string>) => {
+                  const proven: Array<{ ok: boolean; evidence: string }> = [];
+                  if (must.length) proven.push((await proofFor(asFiles(change), { must, named: must }, ctx)).item);
+                  if (reproduce) proven.push(...(await reproductionProof(asFiles(change), ctx)).items);
+                  const bad = proven.filter((p) => !p.ok);
+                  return { ok: !bad.length, evidence: (bad.length ? bad : proven).map((p) => p.evidence).join('; ') };
+                }
+              : undefined;
+          const reproduceRun = reproduce ? async (change: ReadonlyMap<string, string>) => headRunFor(asFiles(change), ctx) : undefined;
+          const hints = [...modelHints(files, toolP, routeP), ...analogies, ...jobs.filter(reproducing).flatMap((j) => testsOf(files, j.cause.subject))];
+          const got = await composeWithModel({ root: input.root, ticket: input.ticket!, jobs: modelJobs, files, tables: input.tables, columns: input.columns, hints, coverage: ctx.config.gates.testCoverage, ...(failingTestsPass ? { failingTestsPass } : {}), ...(reproduceRun ? { reproduce: reproduceRun } : {}) }, llm, ctx);
           if (got) {
             for (const f of got.files) out.set(f.path, f);
             return got.outcome;
@@ -254,8 +297,12 @@ export function codeSmith(input: CodeSmithInput, done: (files: ChangeFile[]) => 
         // A logic cause's failing tests must pass; other causes may name failing tests the change turns green.
         const must = jobs.filter((j) => j.kind === 'logic').flatMap((j) => failingTestsOf(j.cause));
         const named = jobs.flatMap((j) => failingTestsOf(j.cause)).filter((t, i, all) => all.findIndex((x) => x.file === t.file && x.name === t.name) === i);
-        const proving = out.size ? proofFor([...out.values()], { must, named }, ctx) : null;
+        // A logic cause no failing test shows is proven by its reproducing test instead (fails on HEAD, passes with the change).
+        const reproduce = jobs.some(reproducing);
+        const proving = out.size && (must.length || !jobs.every(reproducing)) ? proofFor([...out.values()], { must, named }, ctx) : null;
+        const reproving = out.size && reproduce ? reproductionProof([...out.values()], ctx) : null;
         proving?.catch(() => undefined); // awaited below; a failing type check must not leave it unhandled
+        reproving?.catch(() => undefined);
         const before = await typeCheck(input.root);
         const after = await typeCheck(input.root, overlay);
         const fresh = after.diagnostics.filter((d) => !before.diagnostics.some((b) => b.path === d.path && b.message === d.message));
@@ -266,19 +313,22 @@ export function codeSmith(input: CodeSmithInput, done: (files: ChangeFile[]) => 
         const cycles = cyclesThrough(graph, generatedSources());
         const proof = proving ? await proving : null;
         if (proof) ctx.log(proof.item.ok ? 'ok' : 'error', `${proof.item.item}: ${proof.item.evidence}`);
+        const reproof = reproving ? await reproving : null;
+        for (const i of reproof?.items ?? []) ctx.log(i.ok ? 'ok' : 'error', `${i.item}: ${i.evidence}`);
         return {
           items: [
             item('Static analysis passed', fresh.length === 0, `tsc over ${after.files} files: ${fresh.length} new diagnostics`),
             item('No new import cycles', cycles.length === 0, cycles.length ? cycles.map((c) => c.join(' -> ')).join('; ') : 'none through the generated files'),
             item('Tests import the generated code', (reach.percent ?? 0) >= 80, reach.percent === null ? 'no generated source' : `${reach.percent}% of generated files reached by a test${reach.untested.length ? `; untested: ${reach.untested.join(', ')}` : ''}`),
             ...(proof ? [proof.item] : []),
+            ...(reproof?.items ?? []),
           ],
           metrics: {
             // CodeSmith runs no test over the change's lines (its proof runs the tests without the source, or
             // only the failing ones); StageAgent measures them with V8 before anything is staged.
             coverage: null,
-            coverageInstead: `StageAgent runs the change's tests with V8 coverage and stages nothing under ${ctx.config.gates.testCoverage}% of the changed lines run${proof?.item.ok ? `; CodeSmith's proof: ${proof.item.evidence}` : ''}`,
-            checksFailed: [...(fresh.length ? [`${fresh.length} new type error(s), first ${fresh[0]!.path}:${fresh[0]!.line} TS${fresh[0]!.code}`] : []), ...(proof?.failed ? [proof.failed] : [])],
+            coverageInstead: `StageAgent runs the change's tests with V8 coverage and stages nothing under ${ctx.config.gates.testCoverage}% of the changed lines run${proof?.item.ok ? `; CodeSmith's proof: ${proof.item.evidence}` : ''}${reproof && !reproof.failed ? `; the reproducing test ${reproof.items.map((i) => i.evidence).join('; ')}` : ''}`,
+            checksFailed: [...(fresh.length ? [`${fresh.length} new type error(s), first ${fresh[0]!.path}:${fresh[0]!.line} TS${fresh[0]!.code}`] : []), ...(proof?.failed ? [proof.failed] : []), ...(reproof?.failed ? [reproof.failed] : [])],
           },
         };
       },

@@ -1,6 +1,8 @@
-// What proves a change: a failing test it turns green, or a test it adds that fails without it.
-// Both are run, not assumed: the failing tests on HEAD plus the change, the added tests on HEAD
-// plus only the test files, each in a scratch worktree (the project's tree is not touched).
+// What proves a change: a failing test it turns green, or a test it adds that fails without it,
+// or (a logic cause no test shows yet) a test it adds that reproduces the symptom: it fails on HEAD
+// and the same test passes with the change. Each is run, not assumed: the failing tests on HEAD
+// plus the change, the added tests on HEAD plus only the test files, each in a scratch worktree
+// (the project's tree is not touched).
 import { posix } from 'node:path';
 import { diffAgainstHead } from '../../src/integrations/git.js';
 import { focusedCommand } from '../../src/integrations/shell.js';
@@ -48,7 +50,7 @@ export async function proveChange(root: string, files: readonly ChangeFile[], te
   return green.item.ok ? green : { item: item(added.item.item, false, `${added.item.evidence}; and ${green.item.evidence}`), failed: `nothing proves the change: ${added.item.evidence}; and ${green.item.evidence}` };
 }
 
-async function turnsGreen(root: string, files: readonly ChangeFile[], turnGreen: ReadonlyArray<{ file: string; name: string }>, command: string, signal: AbortSignal): Promise<Proof> {
+export async function turnsGreen(root: string, files: readonly ChangeFile[], turnGreen: ReadonlyArray<{ file: string; name: string }>, command: string, signal: AbortSignal): Promise<Proof> {
   const label = 'The change turns the failing tests green';
   const paths = [...new Set(turnGreen.map((t) => t.file))];
   const r = await run(root, files, paths, command, signal);
@@ -103,4 +105,36 @@ async function addsFailingTest(root: string, files: readonly ChangeFile[], origi
       ? `${tests.map((t) => t.path).join(', ')} cannot run without the change (exit ${r.exitCode}: what they import is not there)`
       : `the added tests pass without the change (${r.counts?.passed ?? 0} passed on HEAD plus only ${tests.map((t) => t.path).join(', ')}): they prove nothing about it`;
   return { item: item(label, ok, evidence), failed: ok ? null : `nothing proves the change: ${evidence}` };
+}
+
+export interface HeadRun {
+  /** At least one added test ran and failed on HEAD plus only the test files. */
+  ok: boolean;
+  evidence: string;
+  /** The added tests that failed there: what the change must turn green. */
+  failing: Array<{ file: string; name: string; message: string }>;
+}
+
+/**
+ * Runs the change's test files on HEAD plus only those files (none of its source changes) and
+ * names the added tests that fail there. A reproduction must run and fail on an assertion: a file
+ * that cannot load on HEAD shows nothing about the symptom, so it does not count.
+ */
+export async function failsOnHead(root: string, files: readonly ChangeFile[], original: (path: string) => string | null, command: string | null, signal: AbortSignal): Promise<HeadRun> {
+  const tests = files.filter((f) => TEST.test(f.path) && f.content !== null);
+  if (!tests.length) return { ok: false, evidence: 'the change set holds no test file (*.test.* or *.spec.*) that reproduces the symptom', failing: [] };
+  if (!command) return { ok: false, evidence: 'no test command: set test.command in agent.config.json or a "test" script in package.json', failing: [] };
+  const paths = tests.map((t) => t.path);
+  const r = await run(root, tests, paths, command, signal);
+  const failing = r.failures
+    .filter((f) => paths.includes(f.file))
+    .filter((f) => {
+      const before = original(f.file);
+      return before === null || !before.includes(title(f.name));
+    })
+    .map((f) => ({ file: f.file, name: f.name, message: f.message }));
+  const where = `HEAD plus only ${paths.join(', ')}, without the fix, in a scratch worktree`;
+  if (failing.length) return { ok: true, failing, evidence: `fails on HEAD: ${failing.slice(0, 3).map((f) => `${f.file} > ${f.name}${f.message ? ` (${f.message.replace(/\s+/g, ' ').slice(0, 160)})` : ''}`).join('; ')}${failing.length > 3 ? `; and ${failing.length - 3} more` : ''} (${where})` };
+  if (r.exitCode !== 0 && !r.counts?.passed) return { ok: false, failing, evidence: `${paths.join(', ')} did not run on HEAD (exit ${r.exitCode}, no test failed on an assertion): a reproduction must load and fail on what the symptom is` };
+  return { ok: false, failing, evidence: `passes on HEAD (${r.counts?.passed ?? 0} passed, ${where}): it does not reproduce the symptom` };
 }

@@ -15,10 +15,15 @@ export interface SchemaFinding {
 export type FixKind = 'mcp-tool' | 'foreign-key' | 'api-route' | 'env-var' | 'type-error' | 'schema' | 'logic';
 
 /**
- * A logic cause (fix 'logic') is located by the ticket's failing tests: its subject is the source
- * file they point at, and its evidence carries each test as `<file>:<line>: failing test "<name>" …`
- * (the form explain.ts writes). Only CodeSmith's model loop writes its fix, which must turn those
- * tests green; offline it is reported and nothing is staged.
+ * A logic cause (fix 'logic') is fixed only by CodeSmith's model loop; offline it is reported and
+ * nothing is staged. Two kinds:
+ * - located by the ticket's failing tests: its subject is the source file they point at, and its
+ *   evidence carries each test as `<file>:<line>: failing test "<name>" …` (the form explain.ts
+ *   writes). The fix must turn those tests green, and may not edit them.
+ * - no failing test shows it: the symptom was reproduced elsewhere (`mcp-no-row:<tool>`, the MCP
+ *   call that answered success without its row; summary names `public.<table>`, subject the file
+ *   that registers the handler). The model first writes a test that reproduces the symptom, which
+ *   must fail on HEAD (then it is frozen), and the fix must make that same test pass.
  */
 export const FAILING_TEST_EVIDENCE = /^(\S+?\.(?:test|spec)\.[cm]?[jt]sx?)(?::\d+)*: failing test "(.+?)"/;
 

@@ -28,10 +28,10 @@ export function parseFailures(output: string): TestFailure[] {
   const failures: TestFailure[] = [];
   const blocks = text.split(/\n(?=\s*FAIL\s)/);
   for (const block of blocks) {
-    const head = /^\s*FAIL\s+(\S+\.(?:test|spec)\.[jt]sx?)\s+>\s+(.+)$/m.exec(block);
+    const head = /^\s*FAIL\s+(\S+\.(?:test|spec)\.[cm]?[jt]sx?)\s+>\s+(.+)$/m.exec(block);
     if (!head) continue;
     const message = /^\s*((?:AssertionError|Error|TypeError|ReferenceError)[^\n]*)$/m.exec(block)?.[1]?.trim() ?? block.split('\n').slice(1).find((l) => l.trim())?.trim() ?? '';
-    const loc = /❯\s+(\S+\.[jt]sx?):(\d+)(?::\d+)?/.exec(block) ?? /at .*?\(?([^\s()]+\.[jt]sx?):(\d+):\d+\)?/.exec(block);
+    const loc = /❯\s+(\S+\.[cm]?[jt]sx?):(\d+)(?::\d+)?/.exec(block) ?? /at .*?\(?([^\s()]+\.[cm]?[jt]sx?):(\d+):\d+\)?/.exec(block);
     const name = head[2]!.trim();
     if (failures.some((f) => f.file === head[1] && f.name === name)) continue;
     const frames = sourceFrames(block, head[1]!);
