@@ -135,13 +135,25 @@ function readKnown(fileName, read) {
 }
 
 /**
+ * A tsconfig parsed (its file list read from disk), once per check: finding the configs and
+ * checking each use the same parse (each parse walks the include folders again).
+ * @param {string} path
+ * @param {Map<string, import('typescript').ParsedCommandLine | undefined>} parses
+ */
+function parseConfig(path, parses) {
+  if (!parses.has(path)) parses.set(path, ts.getParsedCommandLineOfConfigFile(path, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined }));
+  return parses.get(path);
+}
+
+/**
  * The tsconfig files that hold the project's sources: tsconfig.json itself, or the projects it
  * references when it only has references (the Vite layout), or the apps' own configs when the
  * root has none (an app in a subfolder such as nextjs/).
  * @param {string} root
+ * @param {Map<string, import('typescript').ParsedCommandLine | undefined>} parses
  * @returns {string[]}
  */
-function projectConfigs(root) {
+function projectConfigs(root, parses) {
   const rootConfig = join(root, 'tsconfig.json');
   if (existsSync(rootConfig)) {
     /** @type {string[]} */
@@ -149,7 +161,7 @@ function projectConfigs(root) {
     /** @param {string} path */
     const follow = (path) => {
       if (out.includes(path) || out.length > 20) return;
-      const parsed = ts.getParsedCommandLineOfConfigFile(path, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined });
+      const parsed = parseConfig(path, parses);
       if (!parsed) return;
       if (parsed.fileNames.length || !parsed.projectReferences?.length) out.push(path);
       for (const ref of parsed.projectReferences ?? []) {
@@ -186,19 +198,21 @@ function projectConfigs(root) {
  * @param {Array<[string, string]>} extraFiles project-relative path -> content, checked as if on disk
  */
 function check(root, extraFiles) {
-  const configs = projectConfigs(root);
+  /** @type {Map<string, import('typescript').ParsedCommandLine | undefined>} */
+  const parses = new Map();
+  const configs = projectConfigs(root, parses);
   const overlay = new Map(extraFiles.map(([p, c]) => [join(root, p), c]));
   // Each overlay file is checked with the config of the deepest folder that holds it.
   const owner = (/** @type {string} */ file) => configs.filter((c) => file.startsWith(dirname(c) + '/')).sort((a, b) => b.length - a.length)[0] ?? configs[0];
   if (!configs.length) {
-    const r = checkOne(root, null, overlay, [...overlay.keys()]);
+    const r = checkOne(root, null, overlay, [...overlay.keys()], parses);
     return { diagnostics: r.diagnostics, files: r.files, configs: [] };
   }
   /** @type {ReturnType<typeof checkOne>['diagnostics']} */
   const diagnostics = [];
   const files = new Set();
   for (const config of configs) {
-    const r = checkOne(root, config, overlay, [...overlay.keys()].filter((f) => owner(f) === config));
+    const r = checkOne(root, config, overlay, [...overlay.keys()].filter((f) => owner(f) === config), parses);
     for (const d of r.diagnostics) if (!diagnostics.some((x) => x.path === d.path && x.line === d.line && x.code === d.code && x.message === d.message)) diagnostics.push(d);
     r.fileNames.forEach((f) => files.add(f));
   }
@@ -210,17 +224,18 @@ function check(root, extraFiles) {
  * @param {string | null} configPath
  * @param {Map<string, string>} overlay absolute path -> content
  * @param {string[]} own the overlay files this config checks
+ * @param {Map<string, import('typescript').ParsedCommandLine | undefined>} parses
  */
-function checkOne(root, configPath, overlay, own) {
+function checkOne(root, configPath, overlay, own, parses) {
   /** @type {import('typescript').CompilerOptions} */
   let options = { strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, skipLibCheck: true, lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'] };
   /** @type {string[]} */
   let fileNames = [];
   if (configPath && existsSync(configPath)) {
-    const parsed = ts.getParsedCommandLineOfConfigFile(configPath, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined });
+    const parsed = parseConfig(configPath, parses);
     if (parsed) {
       options = { ...parsed.options, noEmit: true };
-      fileNames = parsed.fileNames;
+      fileNames = [...parsed.fileNames];
     }
   }
   // Files a change set adds or replaces are checked as they would be, without touching disk.
