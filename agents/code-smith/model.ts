@@ -1,12 +1,14 @@
 // CodeSmith with Claude as its mind (issue 6). The model gets CodeSmith's own tools and nothing
 // else: read, list and search the project, the columns of a table, write or edit a file *in the
 // change set* (an in-memory overlay; nothing reaches the project), type-check the overlay, and
-// finish. What it submits with finish becomes the ChangeFile[] of the offline code, and the same
-// gates judge it: CodeSmith's validate phase (new type errors, tests that reach the new code),
-// then StageAgent (type check and the project's tests with the change). A submission that fails a
-// gate blocks the run (exit 4) with the gate's reason; it is never swapped for template output.
-// Only when there is no submission (API unreachable, budget spent, no finish) does the offline
-// generation run, and it says so.
+// finish; for a logic job no failing test shows, also reproduce (its tests run on HEAD without the
+// fix; one that fails there is the proof, frozen from then on). What it submits with finish
+// becomes the ChangeFile[] of the offline code, and the same gates judge it: CodeSmith's validate
+// phase (new type errors, tests that reach the new code, the proof that its tests fail or pass
+// where they must), then StageAgent (type check and the project's tests with the change). A
+// submission that fails a gate blocks the run (exit 4) with the gate's reason; it is never swapped
+// for template output. Only when there is no submission (API unreachable, budget spent, no finish)
+// does the offline generation run, and it says so.
 import { posix } from 'node:path';
 import { z } from '../../src/integrations/zod-full.js';
 import { item, type PhaseContext, type PhaseOutcome } from '../../src/engine/phases.js';
