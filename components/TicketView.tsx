@@ -6,7 +6,7 @@ import { useUi } from './context.js';
 import { Line } from './Line.js';
 import { STACK_BELOW } from './screen.js';
 import { agentRow, fitSegs, phaseRows, ticketLayout, ticketSummary, visualRows, windowTop } from './ticket-view.js';
-import type { Seg } from './view.js';
+import { clean, type Seg } from './view.js';
 
 export const TicketView = memo(function TicketView({ height }: { height: number }) {
   const t = useUi((s) => s.ticket);
@@ -19,20 +19,19 @@ export const TicketView = memo(function TicketView({ height }: { height: number 
   const rows = visualRows(phaseRows(chosen, m.id), t.cursor, t.expanded, phasesWidth);
   const top = windowTop(rows, t.cursor, l.phaseRows, t.scroll);
   const shown = rows.slice(top, top + l.phaseRows);
-  const phasesWidth0 = phasesWidth;
   const which = m.agents.length > 1 ? ` (${t.agent + 1}/${m.agents.length} ←→)` : '';
   const more = rows.length > l.phaseRows ? ` · ${top + 1}-${Math.min(rows.length, top + l.phaseRows)}/${rows.length}` : '';
   // Whole segments only, most telling first: a label is never cut in half.
   const titleSegs: Seg[] = [
     l.mode === 'single' ? { text: `${m.id} `, bold: true, color: 'cyan' } : { text: 'Phases ', bold: true },
     ...(chosen
-      ? [{ text: `${chosen.agentId}${which}`, dim: true }, { text: ` · ${chosen.state}`, dim: true }, { text: more, dim: true }, { text: ` · ${chosen.runId} ${chosen.command}`, dim: true }]
+      ? [{ text: clean(`${chosen.agentId}${which}`), dim: true }, { text: ` · ${chosen.state}`, dim: true }, { text: more, dim: true }, { text: clean(` · ${chosen.runId} ${chosen.command}`), dim: true }]
       : [{ text: 'no agent yet', dim: true }, { text: more, dim: true }]),
     ...(l.mode === 'single' ? [{ text: ' · Esc back', dim: true }] : []),
   ];
   const phases = (
     <Box borderStyle="round" borderColor="cyan" flexDirection="column" height={l.mode === 'stacked' ? height - l.ticketBox : height} width={l.mode === 'side' ? columns - l.ticketBox : columns} flexShrink={0} paddingX={1}>
-      <Line segs={fitSegs(titleSegs.filter((x) => x.text), phasesWidth0)} />
+      <Line segs={fitSegs(titleSegs.filter((x) => x.text), phasesWidth)} />
       {shown.map((r, i) => (
         <Line key={i} segs={r.line} />
       ))}
