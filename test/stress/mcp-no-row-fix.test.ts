@@ -9,7 +9,8 @@
 // handler the way mcp/tools.test.mjs does and asserts the row, proves with reproduce that it fails
 // on HEAD, is refused an edit of it, fixes the handler and finishes; the test and the fix are staged,
 // and applied, the test passes (it failed with the test alone). A "reproducing" test that passes on
-// HEAD is blocked: nothing staged. Real test runs and servers (~2 min): in stress.
+// HEAD is blocked, and so is a fix that leaves the proven test failing: nothing staged. Real test
+// runs, servers and CLI processes (~25 s): in stress.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -125,6 +126,10 @@ describe('create_customer', () => {
   });
 });
 `;
+/** A "fix" that still saves nothing: it only echoes the customer back. */
+const NOT_A_FIX = `  create_customer: async (db, { name }) => {
+    return { ok: true, customer: { name } };
+  },`;
 /** A "reproduction" that checks only the answer: it passes on HEAD, so it shows nothing. */
 const NOT_REPRODUCING = REPRODUCING.replace("    expect((await db.from('customers').select('*')).data).toEqual([expect.objectContaining({ name: 'Ada Lovelace' })]);\n", '').replace('stores the customer row it answers success for', 'answers success');
 
@@ -184,7 +189,7 @@ const bugHunterBrain: Brain = () => reply([text('The MCP reproduction shows the 
  * calls reproduce, tries to weaken the test (refused once it is proven), fixes the handler, finishes.
  */
 const codeSmithBrain =
-  (test: string): Brain =>
+  (test: string, fix = FIX): Brain =>
   (body) => {
     const brief = firstText(body);
     const subject = /^1\. logic (\S+): /m.exec(brief)?.[1];
@@ -199,7 +204,7 @@ const codeSmithBrain =
       case 3:
         return reply([toolUse('edit_file', { path: TEST_PATH, old: "expect(r.ok).toBe(true);", new: 'expect(r).toBeDefined();', reason: 'looser' })]);
       case 4:
-        return reply([toolUse('edit_file', { path: subject!, old: BUG, new: FIX, reason: 'create_customer inserts the customer before it answers success' })]);
+        return reply([toolUse('edit_file', { path: subject!, old: BUG, new: fix, reason: 'create_customer inserts the customer before it answers success' })]);
       case 5:
         return reply([toolUse('type_check', {})]);
       case 6:
@@ -276,6 +281,21 @@ describe('a tool that answers success without its row, fixed through `agent fix 
     expect(lastResults(codeSmith[4]!.body)).toContain('edited in the change set');
     expect(lastResults(codeSmith[7]!.body)).toContain('not addressed: logic mcp/tools.mjs: no test of the change set was proven failing on HEAD (the last try passes on HEAD');
     expect(r.stderr).toMatch(/Quality gate "all-scenarios-mitigated" blocked the plan phase: 1 of 1 failure scenarios have no mitigation; unmet: Addressed logic mcp\/tools\.mjs \(no test of the change set was proven failing on HEAD \(the last try passes on HEAD/);
+    expect(stagedSets(dir)).toEqual(before);
+  }, 600_000);
+
+  it('with --model, a fix that leaves the proven test failing: CodeSmith\'s gate blocks naming the test, nothing staged', async () => {
+    const before = stagedSets(dir);
+    const s = await startScriptedServer(byAgent({ BugHunter: bugHunterBrain, CodeSmith: codeSmithBrain(REPRODUCING, NOT_A_FIX) }));
+    servers.push(s);
+    const id = await ticket(dir, 'Katherine Johnson');
+    const r = await agent(['fix', 'ticket', id, '--model'], { cwd: dir, env: { ANTHROPIC_API_KEY: API_KEY, ANTHROPIC_BASE_URL: s.url } });
+    expect(r.code, r.stdout + r.stderr).toBe(4);
+    const codeSmith = s.requests.filter((q) => /^You are CodeSmith/.test((q.body as { system: Array<{ text: string }> }).system[0]!.text));
+    expect(lastResults(codeSmith[3]!.body)).toMatch(/\nproven: fails on HEAD: mcp\/create-customer\.test\.mjs > create_customer > stores the customer row it answers success for/);
+    // finish ran the proven test with the change and told the model; the validate gate then blocked.
+    expect(lastResults(codeSmith[7]!.body)).toContain('the failing tests do not pass with the change: still failing with the change: mcp/create-customer.test.mjs > create_customer > stores the customer row it answers success for');
+    expect(r.stderr).toMatch(/blocked the validate phase: .*the failing tests do not pass with the change: still failing with the change: mcp\/create-customer\.test\.mjs > create_customer > stores the customer row it answers success for/);
     expect(stagedSets(dir)).toEqual(before);
   }, 600_000);
 });
