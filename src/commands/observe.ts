@@ -85,6 +85,16 @@ export function parseSince(text: string, now = Date.now()): number {
   throw new UsageError(`--since ${printable(text)}: expected a duration like 30s, 15m, 1h, 2d or an ISO date`);
 }
 
+/** The filters of a `logs` query in words: " at warn level or above for BUG-1 since 1h". Pure. */
+function eventFilters(args: { target?: string; level?: string; since?: string; offset?: number }, q: EventQuery): string {
+  const parts: string[] = [];
+  if (q.minLevel && q.minLevel !== 'debug') parts.push(` at ${q.minLevel} level or above`);
+  if (args.target) parts.push(` for ${printable(args.target)}`);
+  if (args.since) parts.push(` since ${printable(args.since)}`);
+  if (args.offset) parts.push(` past the newest ${args.offset}`);
+  return parts.join('');
+}
+
 export const logs = defineCommand({
   name: 'logs',
   summary: "Events of an agent, ticket or run (or all), filtered by level and age; --follow streams",
@@ -133,6 +143,8 @@ export const logs = defineCommand({
     const more = moreNote(info, first.length, 'older events');
     if (more && !ctx.out.json) ctx.out.print(style.dim(more));
     emit(first);
+    // An empty page says so, with the filters that made it empty (silence reads as a hang or a failure).
+    if (!first.length && !ctx.out.json) ctx.out.print(style.dim(`No events${eventFilters(args, q)}${args.follow ? '; waiting for new ones (Ctrl-C stops)' : ''}`));
     let count = first.length;
     if (args.follow) {
       let last = first.length ? first[first.length - 1]!.id : state.maxEventId();

@@ -146,7 +146,7 @@ describe('system', () => {
     // The checks left no error event behind (what system logs shows and filters: system-logs.test.ts).
     const logs = await agent(['system', 'logs', '--level', 'error'], { cwd: dir });
     expect(logs.code, logs.stderr).toBe(0);
-    expect(logs.stdout).toBe('');
+    expect(logs.stdout).toBe('No events at error level or above\n');
   });
 });
 

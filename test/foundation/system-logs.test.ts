@@ -79,5 +79,9 @@ describe('system logs', () => {
     const unknown = await agent(['system', 'logs', 'NOBODY-9'], { cwd: dir });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/NOBODY-9: no ticket, agent or run by that id/);
+    // An empty result says so, naming the filters that emptied it (silence reads as a hang).
+    const none = await agent(['system', 'logs', '--level', 'error', '--since', '30s'], { cwd: dir });
+    expect(none.code).toBe(0);
+    expect(none.stdout.trim()).toBe('No events at error level or above since 30s');
   });
 });
