@@ -259,8 +259,14 @@ function checkOne(root, configPath, overlay, own, parses) {
     if (file) parsed.set(key, file);
     return file;
   };
-  const key = configPath ?? root;
-  const builder = ts.createSemanticDiagnosticsBuilderProgram(fileNames, options, host, lastBuilder.get(key));
+  // A builder for the project as on disk and one for it with an overlay: agents check the project
+  // before and after their change, and going back and forth on one builder re-checked the changed
+  // files and their importers each way (~0.25 s of CPU for StageAgent's pair here). Each builder
+  // still reads every file again and re-checks what changed since its own last check; the first
+  // overlay check starts from the disk builder (builders only read the state they start from).
+  const slot = (/** @type {string} */ kind) => `${configPath ?? root}\0${kind}`;
+  const key = slot(overlay.size ? 'overlay' : 'disk');
+  const builder = ts.createSemanticDiagnosticsBuilderProgram(fileNames, options, host, lastBuilder.get(key) ?? lastBuilder.get(slot(overlay.size ? 'disk' : 'overlay')));
   lastBuilder.set(key, builder);
   const found = [...builder.getOptionsDiagnostics(), ...builder.getGlobalDiagnostics(), ...builder.getSyntacticDiagnostics(), ...builder.getSemanticDiagnostics()];
   const diagnostics = found.map((d) => {

@@ -42,6 +42,23 @@ describe('typeCheck', () => {
     expect(again.files).toBe(2);
   });
 
+  it('reports each state exactly when checks go back and forth between the disk and an overlay', async () => {
+    const root = makeProject();
+    writeFileSync(join(root, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, noEmit: true, skipLibCheck: true, types: [] }, include: ['*.ts'] }));
+    writeFileSync(join(root, 'a.ts'), 'export const a: number = 1;\n');
+    writeFileSync(join(root, 'b.ts'), "import { a } from './a';\nexport const b: number = a;\n");
+    const broken = new Map([['a.ts', "export const a: string = 'x';\n"]]);
+    const seen: string[][] = [];
+    for (const overlay of [new Map<string, string>(), broken, new Map<string, string>(), broken, new Map<string, string>()]) {
+      seen.push((await typeCheck(root, overlay)).diagnostics.map((d) => `${d.path}:${d.line} TS${d.code}`));
+    }
+    expect(seen).toEqual([[], ['b.ts:2 TS2322'], [], ['b.ts:2 TS2322'], []]);
+    // The disk changes between two plain checks: the second sees it, though the overlay's builder saw that text before.
+    writeFileSync(join(root, 'a.ts'), "export const a: string = 'x';\n");
+    utimesSync(join(root, 'a.ts'), new Date(), new Date(Date.now() + 5000));
+    expect((await typeCheck(root)).diagnostics.map((d) => `${d.path}:${d.line} TS${d.code}`)).toEqual(['b.ts:2 TS2322']);
+  });
+
   it('reads a file again once it changes on disk, even to text of the same length', async () => {
     const root = makeProject();
     writeFileSync(join(root, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, noEmit: true, skipLibCheck: true, types: [] }, include: ['*.ts'] }));
