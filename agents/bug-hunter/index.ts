@@ -24,6 +24,8 @@ export interface BugHunterInput {
   root: string;
   ticket: TicketRow;
   testCommand: string | null;
+  /** The command the admin ran (`analyze` or `fix`): the one an unblock hint repeats. Default analyze. */
+  command?: 'analyze' | 'fix';
   /** Schema lints over the database the migrations build (the Migrator's scan), and its tables. */
   scanSchema: () => Promise<{ findings: SchemaFinding[]; tables: string[]; columns: Record<string, Column[]> }>;
 }
@@ -166,7 +168,7 @@ export function bugHunter(input: BugHunterInput, done: (a: Analysis) => void): A
         const top = analysis.rootCauses[0];
         const basis = top ? `${top.summary.split(' (')[0]}: ${top.evidence.filter((e) => /^the ticket|: failing test /.test(e)).join('; ')}` : analysis.unexplained!;
         const gap = top ? null : reproductionGap(mcp, text, toolCallsIn(files));
-        const hint = top ? noRowUnblock(top, input.ticket.id) : null;
+        const hint = top ? noRowUnblock(top, input.ticket.id, input.command) : null;
         return {
           items: [...clarity, item('Tied a root cause to the ticket', Boolean(top), top ? basis : analysis.unexplained!), ...evidenceItems(mcp)],
           metrics: {

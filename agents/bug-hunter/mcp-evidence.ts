@@ -229,12 +229,12 @@ export function noRowCause(e: McpEvidence, files: readonly Pick<SourceFile, 'pat
 }
 
 /** What unblocks a reproduced missing row that is not understood enough: where the handler is, or why it saves nothing. */
-export function noRowUnblock(c: RootCause, ticketId: string): string | null {
+export function noRowUnblock(c: RootCause, ticketId: string, command: 'analyze' | 'fix' = 'analyze'): string | null {
   if (!c.id.startsWith('mcp-no-row:') || c.confidence >= 99) return null;
   const tool = c.id.slice('mcp-no-row:'.length);
   return c.subject === tool
-    ? `run it in the project that holds the MCP server's code, where ${tool} is registered (\`agent analyze ticket ${ticketId} --project <dir>\`)`
-    : `\`agent analyze ticket ${ticketId} --model\` (with ANTHROPIC_API_KEY) lets the model read ${c.subject} and find what stops the row`;
+    ? `run it in the project that holds the MCP server's code, where ${tool} is registered (\`agent ${command} ticket ${ticketId} --project <dir>\`)`
+    : `\`agent ${command} ticket ${ticketId} --model\` (with ANTHROPIC_API_KEY) lets the model read ${c.subject} and find what stops the row`;
 }
 
 /** The server's causes beside the analyzers': corroborated ones gain confidence, a reproduced missing row is added; strongest first. */

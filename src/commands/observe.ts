@@ -86,7 +86,7 @@ export function parseSince(text: string, now = Date.now()): number {
 }
 
 /** The filters of a `logs` query in words: " at warn level or above for BUG-1 since 1h". Pure. */
-function eventFilters(args: { target?: string; level?: string; since?: string; offset?: number }, q: EventQuery): string {
+function eventFilters(args: { target?: string; level?: string; since?: string; offset?: string }, q: EventQuery): string {
   const parts: string[] = [];
   if (q.minLevel && q.minLevel !== 'debug') parts.push(` at ${q.minLevel} level or above`);
   if (args.target) parts.push(` for ${printable(args.target)}`);

@@ -23,7 +23,7 @@ export async function runBugHunter(ctx: CommandContext, orch: Orchestrator, run:
     .runAgent(
       run,
       bugHunter(
-        { root: ctx.project.root, ticket, testCommand: testCommandFor(ctx.project.root, ctx.project.config().test.command), scanSchema: () => scanProjectSchema(ctx, { keep: keepShadow }) },
+        { root: ctx.project.root, ticket, command: run.command.startsWith('fix') ? 'fix' : 'analyze', testCommand: testCommandFor(ctx.project.root, ctx.project.config().test.command), scanSchema: () => scanProjectSchema(ctx, { keep: keepShadow }) },
         (a) => (analysis = a),
       ),
     )

@@ -137,6 +137,8 @@ describe('the reproduction as a root cause, decided without a server', () => {
     // Only the symptom itself makes a cause: the row there, the tool failing, an answer that claims no success.
     expect([noRowCause(gathered(check({ outcome: 'row-found' })), []), noRowCause(gathered(check({ response: { ok: false } })), []), noRowCause(gathered(null), []), noRowCause({ status: 'skipped', reason: 'x' }, [])]).toEqual([null, null, null, null]);
     expect([noRowUnblock(never, 'T-1'), noRowUnblock(noRowCause(gathered(check()), [])!, 'T-1')]).toEqual([null, "run it in the project that holds the MCP server's code, where create_customer is registered (`agent analyze ticket T-1 --project <dir>`)"]);
+    // Said with the command the admin ran.
+    expect(noRowUnblock(noRowCause(gathered(check()), [])!, 'T-1', 'fix')).toContain('`agent fix ticket T-1 --project <dir>`');
   });
 
   it("the server's word corroborates a cause it confirms, never one it contradicts; a skipped reproduction says what unblocks it", () => {
