@@ -10,37 +10,15 @@ import { UsageError, WorkFailedError } from '../errors.js';
 import type { Pg, Queryable } from '../integrations/postgres/types.js';
 import type { EnvName } from '../engine/environments.js';
 import type { CommandContext, CommandResult } from './types.js';
+import { openEnvironmentUnderLock } from './open-env.js';
 
 const AGENT = 'MIGRATOR';
 const LOCK_TIMEOUT = '5s';
 const SHOWN_ROWS = 200;
-let holderSeq = 0;
 
 /** An environment's database opened under its lock; close() releases it. Null when embedded and not created. */
-export async function openEnv(ctx: CommandContext, env: EnvName, holder: string): Promise<Pg | null> {
-  const [{ databaseFor }, { holdLocks, databaseLock }, { openEnvironmentDatabase }] = await Promise.all([
-    import('../engine/environments.js'),
-    import('../engine/locks.js'),
-    import('../integrations/env-database.js'),
-  ]);
-  const target = databaseFor(ctx, env);
-  const state = ctx.state();
-  const release = await holdLocks(state, `${holder}-${process.pid}-${++holderSeq}`, [databaseLock(target.identity)], {
-    signal: ctx.signal,
-    announce: (held) => ctx.out.line(AGENT, 'info', `Waiting for ${held.join(', ')} to finish with the ${env} database`),
-  });
-  try {
-    const db = await openEnvironmentDatabase(ctx.project.root, state, target, { create: false, by: holder, log: (m) => ctx.out.line(AGENT, 'info', m) });
-    if (!db) {
-      release();
-      return null;
-    }
-    const close = db.close.bind(db);
-    return Object.assign(db, { close: () => close().finally(release) });
-  } catch (err) {
-    release();
-    throw err;
-  }
+export function openEnv(ctx: CommandContext, env: EnvName, holder: string): Promise<Pg | null> {
+  return openEnvironmentUnderLock(ctx, env, { holder, by: holder, create: false, agent: AGENT });
 }
 
 /** The statement as the audit trail keeps it: password literals masked (registered secrets are redacted by appendAudit). */

@@ -10,7 +10,7 @@ import { loadSecrets } from '../config/secrets.js';
 import { createContext } from './dispatch.js';
 import { defineCommand, type CommandContext, type Reporter } from './types.js';
 import { lineEvent } from '../cli/output.js';
-import type { StateDb } from '../store/state-db.js';
+import { isAlive, type StateDb } from '../store/state-db.js';
 
 export const SEED_TICKET = 'AI estimates are generated but not persisting to database. Voice agent says success but no record created. Ticket: AI-EST-142';
 
@@ -46,14 +46,6 @@ export function defaultDemoDir(parent = tmpdir()): string {
   return join(parent, `crm-agent-demo${process.getuid ? `-${process.getuid()}` : ''}`);
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * A fresh copy in the one default demo directory: the last run's copy (~41 MB with its databases)

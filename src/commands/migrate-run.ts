@@ -10,6 +10,7 @@ import type { ChangeSetRow } from '../store/rows.js';
 import type { Manifest } from '../../agents/shared/change-set.js';
 import type { Pg } from '../integrations/postgres/types.js';
 import type { CommandContext, CommandResult } from './types.js';
+import { openEnvironmentUnderLock } from './open-env.js';
 import { stagedMigrationRequest } from '../engine/approval-policy.js';
 
 type EnvName = 'staging' | 'production';
@@ -21,7 +22,6 @@ import { templateCacheDir } from '../integrations/postgres/cache-dir.js';
 const migrator = () => import('../../agents/migrator/index.js');
 
 const ENVS = ['staging', 'production'] as const;
-let holderSeq = 0;
 
 /**
  * An environment's database (default production), opened under its lock, which close() releases:
@@ -29,32 +29,9 @@ let holderSeq = 0;
  * With `create: false` an embedded database that does not exist yet is not made (null): reading
  * status must not create one.
  */
-async function openTarget(ctx: CommandContext, opts: { create: boolean; env?: string }): Promise<Pg | null> {
-  const [{ databaseFor }, { holdLocks, databaseLock }, { openEnvironmentDatabase }] = await Promise.all([
-    import('../engine/environments.js'),
-    import('../engine/locks.js'),
-    import('../integrations/env-database.js'),
-  ]);
+function openTarget(ctx: CommandContext, opts: { create: boolean; env?: string }): Promise<Pg | null> {
   const env = (opts.env ?? 'production') as (typeof ENVS)[number];
-  const target = databaseFor(ctx, env);
-  const state = ctx.state();
-  const holder = `MIGRATE-${process.pid}-${++holderSeq}`;
-  const release = await holdLocks(state, holder, [databaseLock(target.identity)], {
-    signal: ctx.signal,
-    announce: (held) => ctx.out.line(AGENT, 'info', `Waiting for ${held.join(', ')} to finish with the ${env} database`),
-  });
-  try {
-    const db = await openEnvironmentDatabase(ctx.project.root, state, target, { create: opts.create, by: `migrate (${env})`, log: (m) => ctx.out.line(AGENT, 'info', m) });
-    if (!db) {
-      release();
-      return null;
-    }
-    const close = db.close.bind(db);
-    return Object.assign(db, { close: () => close().finally(release) });
-  } catch (err) {
-    release();
-    throw err;
-  }
+  return openEnvironmentUnderLock(ctx, env, { holder: 'MIGRATE', by: `migrate (${env})`, create: opts.create, agent: AGENT });
 }
 
 const embedded = (env = 'production') => `embedded PGlite (.agent/pgdata/${env})`;

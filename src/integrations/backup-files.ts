@@ -9,7 +9,7 @@ import { cpSync, createReadStream, existsSync, mkdirSync, readdirSync, readFileS
 import { rm } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { WorkFailedError } from '../errors.js';
-import type { StateDb } from '../store/state-db.js';
+import { isAlive, type StateDb } from '../store/state-db.js';
 import type { DatabaseTarget } from '../engine/environments.js';
 import { BACKUPS_DIR, MANIFEST_FILE, MANIFEST_VERSION, backupId, compareChecksums, parseManifest, type BackupFile, type BackupManifest, type BackupReason, type ChecksumVerdict, type DatabaseCopy } from '../engine/backup.js';
 import { dataDirState, openEnvironmentDatabase } from './env-database.js';
@@ -125,14 +125,6 @@ export function copyDir(src: string, dest: string): Promise<void> {
   });
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** A backup killed while it was written leaves `<id>.partial-<pid>`: removed once its process is gone. */
 export function sweepPartials(root: string): string[] {

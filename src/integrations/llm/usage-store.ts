@@ -2,7 +2,7 @@
 // holds the running totals (the budget reads it), and an event records every agent's share. The kv
 // row `llm.holds.<ticket>` holds the ceilings of the ticket's calls in flight, in any process.
 import { randomUUID } from 'node:crypto';
-import type { StateDb } from '../../store/state-db.js';
+import { isAlive, type StateDb } from '../../store/state-db.js';
 import type { SpendLedger } from './loop.js';
 import { emptyTally, formatTally, sumTallies, type CallPlan, type Tally } from './usage.js';
 
@@ -69,19 +69,11 @@ export const holdsKey = (ticketId: string) => `llm.holds.${ticketId}`;
 /** A hold older than this is a leftover (a call is bounded by llm.timeoutMs and its retries). */
 const HOLD_MAX_AGE_MS = 30 * 60_000;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** The holds of calls still in flight: those of dead processes and leftovers are dropped. */
 function liveHolds(db: StateDb, ticketId: string, now = Date.now()): Record<string, Hold> {
   const all = db.getKv<Record<string, Hold>>(holdsKey(ticketId)) ?? {};
-  return Object.fromEntries(Object.entries(all).filter(([, h]) => now - h.at < HOLD_MAX_AGE_MS && alive(h.pid)));
+  return Object.fromEntries(Object.entries(all).filter(([, h]) => now - h.at < HOLD_MAX_AGE_MS && isAlive(h.pid)));
 }
 
 /**
