@@ -248,6 +248,21 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
   });
 
   /** Runs `work` as a tracked command with its own context and abort signal. */
+  /** A command is over: its row leaves the running list and the panes re-read the state database. */
+  const finished = (id: number): void => {
+    running.delete(id);
+    if (stopped) return;
+    ui.getState().finishCommand(id);
+    // A full read, not the change check: a command can write rows from this very connection
+    // without an event (health's results), which the change check does not see.
+    try {
+      data.getState().refresh();
+    } catch {
+      // the next sync reports a database that cannot be read
+    }
+    queueSync();
+  };
+
   const track = async (line: string, work: (ctx: CommandContext) => Promise<CommandResult>, label?: string): Promise<void> => {
     const ui0 = ui.getState();
     const id = ui0.startCommand(line);
@@ -267,18 +282,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
     } catch (err) {
       if (!stopped) printError(err);
     } finally {
-      running.delete(id);
-      if (!stopped) {
-        ui.getState().finishCommand(id);
-        // A full read, not the change check: a command can write rows from this very connection
-        // without an event (health's results), which the change check does not see.
-        try {
-          data.getState().refresh();
-        } catch {
-          // the next sync reports a database that cannot be read
-        }
-        queueSync();
-      }
+      finished(id);
       resolveDone();
     }
   };
@@ -322,16 +326,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
         ui.getState().notify(`✗ ${label} exited ${code}`, 'error');
       }
     } finally {
-      running.delete(id);
-      if (!stopped) {
-        ui.getState().finishCommand(id);
-        try {
-          data.getState().refresh();
-        } catch {
-          // the next sync reports a database that cannot be read
-        }
-        queueSync();
-      }
+      finished(id);
       resolveDone();
     }
   };
