@@ -113,7 +113,7 @@ describe('logs', () => {
     expect(one.stdout.trim().split('\n')).toHaveLength(1);
     expect(one.stdout).toContain(`Ticket created: BUG-${year}-002`);
     const errors = await agent(['logs', '--level', 'error'], { cwd: dir });
-    expect(errors.stdout).toBe('');
+    expect(errors.stdout).toBe('No events at error level or above\n');
     const recent = await agent(['logs', '--since', '1h', '--json'], { cwd: dir });
     const events = parseNdjson(recent.stdout);
     expect(events.filter((e) => e.type === 'event')).toHaveLength(2);
