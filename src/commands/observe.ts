@@ -86,9 +86,9 @@ export function parseSince(text: string, now = Date.now()): number {
 }
 
 /** The filters of a `logs` query in words: " at warn level or above for BUG-1 since 1h". Pure. */
-function eventFilters(args: { target?: string; level?: string; since?: string; offset?: string }, q: EventQuery): string {
+function eventFilters(args: { target?: string; level?: string; since?: string; offset?: string }): string {
   const parts: string[] = [];
-  if (q.minLevel && q.minLevel !== 'debug') parts.push(` at ${q.minLevel} level or above`);
+  if (args.level) parts.push(` at ${args.level} level or above`);
   if (args.target) parts.push(` for ${printable(args.target)}`);
   if (args.since) parts.push(` since ${printable(args.since)}`);
   if (args.offset) parts.push(` past the newest ${args.offset}`);
@@ -144,7 +144,7 @@ export const logs = defineCommand({
     if (more && !ctx.out.json) ctx.out.print(style.dim(more));
     emit(first);
     // An empty page says so, with the filters that made it empty (silence reads as a hang or a failure).
-    if (!first.length && !ctx.out.json) ctx.out.print(style.dim(`No events${eventFilters(args, q)}${args.follow ? '; waiting for new ones (Ctrl-C stops)' : ''}`));
+    if (!first.length && !ctx.out.json) ctx.out.print(style.dim(`No events${eventFilters(args)}${args.follow ? '; waiting for new ones (Ctrl-C stops)' : ''}`));
     let count = first.length;
     if (args.follow) {
       let last = first.length ? first[first.length - 1]!.id : state.maxEventId();

@@ -119,7 +119,7 @@ describe('logs', () => {
     expect(events.filter((e) => e.type === 'event')).toHaveLength(2);
     expect(events.at(-1)).toMatchObject({ type: 'result', data: { count: 2 } });
     const future = await agent(['logs', '--since', '2999-01-01'], { cwd: dir });
-    expect(future.stdout).toBe('');
+    expect(future.stdout).toBe('No events since 2999-01-01\n');
     expectUsageError(await agent(['logs', '--since', 'yesterday'], { cwd: dir }), /--since yesterday: expected a duration like 30s/);
     expectUsageError(await agent(['logs', '--level', 'loud'], { cwd: dir }), /--level loud: expected one of debug, info, warn, error/);
     expectUsageError(await agent(['logs', 'nobody-7'], { cwd: dir }), /nobody-7: no ticket, agent or run/);
