@@ -1,7 +1,7 @@
 // The project's tests on HEAD plus a change, in a throw-away git worktree.
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { git } from '../../src/integrations/git.js';
 import { parseTestCounts, runShell } from '../../src/integrations/shell.js';
 import { processScratch, type ScratchRegistrar } from '../../src/engine/scratch.js';
@@ -44,7 +44,8 @@ async function makeWorktree(root: string, scratch: ScratchRegistrar): Promise<Wo
 async function removeWorktree(root: string, w: Worktree, scratch: ScratchRegistrar): Promise<void> {
   let admin: string | null = null;
   try {
-    admin = /^gitdir: (.+\/worktrees\/[^/\n]+)\n?$/.exec(readFileSync(join(w.wt, '.git'), 'utf8'))?.[1] ?? null;
+    const named = /^gitdir: (.+\/worktrees\/[^/\n]+)\n?$/.exec(readFileSync(join(w.wt, '.git'), 'utf8'))?.[1];
+    admin = named ? resolve(w.wt, named) : null; // git may write it relative to the worktree
   } catch {
     admin = null;
   }
