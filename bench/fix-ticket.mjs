@@ -18,9 +18,9 @@ const TICKET = 'AI estimates are generated but not persisting to database. Voice
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Wall and CPU (user + system, with children) of a shell command, from sh's `times`. */
-function timeShell(command, cwd, env = {}) {
+function timeShell(command, cwd, env = {}, log = '/dev/null') {
   const t = process.hrtime.bigint();
-  const r = spawnSync('sh', ['-c', `${command} >/dev/null 2>&1; times`], { cwd, env: { ...process.env, ...env }, encoding: 'utf8' });
+  const r = spawnSync('sh', ['-c', `${command} >${log} 2>&1; times`], { cwd, env: { ...process.env, ...env }, encoding: 'utf8' });
   const wall = Number(process.hrtime.bigint() - t) / 1e6;
   const secs = (r.stdout.trim().split('\n').at(-1) ?? '').split(/\s+/).map((v) => {
     const m = /^(\d+)m([\d.]+)s$/.exec(v);
@@ -87,8 +87,9 @@ for (let i = 0; i < runs; i++) {
     await makeDemoCopy(project);
     spawnSync(process.execPath, [cli, '--project', project, 'create', 'ticket', TICKET], { encoding: 'utf8' });
     const fixCommand = `${JSON.stringify(process.execPath)} ${JSON.stringify(cli)} --project ${JSON.stringify(project)} fix ticket BUG-${new Date().getUTCFullYear()}-001`;
-    const { wall: fix, cpu: fixCpu } = timeShell(fixCommand, parent);
-    if (!readdirSync(project).includes('staged') || !readdirSync(join(project, 'staged')).some((d) => /_bug-/.test(d))) throw new Error(`fix ticket staged nothing: ${spawnSync('sh', ['-c', `${fixCommand} 2>&1 | tail -5`], { encoding: 'utf8' }).stdout}`);
+    const log = join(parent, 'fix.log');
+    const { wall: fix, cpu: fixCpu } = timeShell(fixCommand, parent, {}, JSON.stringify(log));
+    if (!readdirSync(project).includes('staged') || !readdirSync(join(project, 'staged')).some((d) => /_bug-/.test(d))) throw new Error(`fix ticket staged nothing:\n${readFileSync(log, 'utf8').trim().split('\n').slice(-12).join('\n')}`);
     const own = ownTools(project);
     // The suite and tsc can share the cores; the change's tests can only start once the fix exists.
     const floor = Math.max(own.suite.wall, own.tsc.wall, (own.suite.cpu + own.tsc.cpu) / cores) + own.change.wall;
