@@ -81,6 +81,8 @@ export function bugHunter(input: BugHunterInput, done: (a: Analysis) => void): A
     const started = performance.now();
     const took: Record<string, number> = {};
     const timed = <T>(name: string, p: Promise<T>) => p.finally(() => (took[name] = Math.round(performance.now() - started)));
+    // The suite's process is spawned first: the schema scan then holds this thread for a while.
+    const testing = timed('tests', input.testCommand ? runShell(input.testCommand, { cwd: input.root, signal: ctx.signal }) : Promise.resolve(null));
     const [types, scan, tests, reproduced] = await Promise.all([
       timed('type check', typeCheck(input.root, overlay)),
       timed(
@@ -90,7 +92,7 @@ export function bugHunter(input: BugHunterInput, done: (a: Analysis) => void): A
           return { findings: [] as SchemaFinding[], tables: [] as string[], columns: {} as Record<string, Column[]> };
         }),
       ),
-      timed('tests', input.testCommand ? runShell(input.testCommand, { cwd: input.root, signal: ctx.signal }) : Promise.resolve(null)),
+      testing,
       // issue 18: reproducing through the admin's MCP server is part of understanding the ticket.
       timed('MCP reproduction', reproduceThroughMcp(ctx, { root: input.root, ticketText: text, files })),
     ]);

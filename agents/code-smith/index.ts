@@ -29,6 +29,8 @@ export interface CodeSmithInput {
   ticket?: TicketRow;
   /** The project's test command, to prove the change (./proof.ts); null: none. Read from the project when absent. */
   testCommand?: string | null;
+  /** Called with the change once the plan's gate has passed (validate does not alter it): the fix pipeline starts StageAgent's test run then. */
+  onPlanned?: (files: ChangeFile[]) => void;
 }
 
 interface Job {
@@ -292,6 +294,7 @@ export function codeSmith(input: CodeSmithInput, done: (files: ChangeFile[]) => 
         };
       },
       async validate(ctx): Promise<PhaseOutcome> {
+        if (out.size) input.onPlanned?.([...out.values()]);
         const overlay = new Map([...out.values()].map((f) => [f.path, f.content!]));
         // What proves the change runs in child processes while the type checks run in their worker.
         // A logic cause's failing tests must pass; other causes may name failing tests the change turns green.

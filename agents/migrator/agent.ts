@@ -47,6 +47,8 @@ export interface MigratorInput {
    * destructive migration before the VALIDATE. Without it nothing is counted (said in the plan).
    */
   orphans?: OrphanProbe;
+  /** Called with the migrations once the plan's gate has passed (the dry run does not alter them): the fix pipeline starts StageAgent's test run then. */
+  onPlanned?: (out: MigratorOutput) => void;
   /** @deprecated ignored: the shadow comes from the migrator's template (kept until the pipeline stops passing it). */
   now?: Date;
 }
@@ -180,6 +182,13 @@ export function migrator(input: MigratorInput, done: (out: MigratorOutput) => vo
   let migrations: StagedMigration[] = [];
   let reasons = { up: 'adds the missing foreign keys (NOT VALID, then VALIDATE) with covering indexes', down: 'its rollback, kept in the repository beside the migrations' };
   let dryRun: { errors: string[]; ms: number; verified: boolean; difference: string[] } = { errors: [], ms: 0, verified: false, difference: [] };
+  const output = (): MigratorOutput => ({
+    migrations,
+    files: migrations.flatMap((m, i) => [
+      { path: m.upPath, content: m.up, reason: reasonOf.get(m.name) ?? (i === 0 ? reasons.up : i === 1 ? 'validates the new keys in a transaction of its own (no write-blocking lock)' : 'the covering index, built CONCURRENTLY in a file of its own'), agent: 'MIGRATOR' as const },
+      { path: m.downPath, content: m.down, reason: reasons.down, agent: 'MIGRATOR' as const },
+    ]),
+  });
   return {
     type: 'Migrator',
     priority: 5,
@@ -285,6 +294,7 @@ export function migrator(input: MigratorInput, done: (out: MigratorOutput) => vo
         };
       },
       async validate(ctx): Promise<PhaseOutcome> {
+        if (migrations.length) input.onPlanned?.(output());
         const [{ openShadowDatabase }, { extensionsIn }] = await Promise.all([import('../../src/integrations/postgres/template.js'), import('../../src/integrations/postgres/extensions.js')]);
         const { files } = readMigrationFiles(input.root);
         const extensions = extensionsIn([...files.map((f) => f.sql), ...migrations.map((m) => m.up)]);
@@ -334,13 +344,7 @@ export function migrator(input: MigratorInput, done: (out: MigratorOutput) => vo
         return { items: [item('Migrations and rollbacks assembled', migrations.length > 0, migrations.map((m) => `${m.upPath} + ${m.downPath}`).join('; '))], metrics: { preconditions: 1, preconditionsMet: dryRun.verified ? 1 : 0 } };
       },
       async verify(): Promise<PhaseOutcome> {
-        done({
-          migrations,
-          files: migrations.flatMap((m, i) => [
-            { path: m.upPath, content: m.up, reason: reasonOf.get(m.name) ?? (i === 0 ? reasons.up : i === 1 ? 'validates the new keys in a transaction of its own (no write-blocking lock)' : 'the covering index, built CONCURRENTLY in a file of its own'), agent: 'MIGRATOR' as const },
-            { path: m.downPath, content: m.down, reason: reasons.down, agent: 'MIGRATOR' as const },
-          ]),
-        });
+        done(output());
         return { items: [item('Zero post-execution errors', dryRun.errors.length === 0, `${dryRun.errors.length} dry-run errors`)], metrics: { postErrors: dryRun.errors.length } };
       },
     },

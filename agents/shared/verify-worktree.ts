@@ -1,7 +1,7 @@
 // The project's tests on HEAD plus a change, in a throw-away git worktree.
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { git } from '../../src/integrations/git.js';
 import { parseTestCounts, runShell } from '../../src/integrations/shell.js';
 import { processScratch, type ScratchRegistrar } from '../../src/engine/scratch.js';
@@ -88,22 +88,46 @@ async function worktreeAtHead(root: string, scratch: ScratchRegistrar): Promise<
 }
 
 /**
+ * A change given as its files (written over the worktree at HEAD, which is what applying its patch
+ * there gives) and its patch against HEAD (for the coverage of the lines it adds), which may still
+ * be in the making while the tests run.
+ */
+export interface WrittenChange {
+  files: ReadonlyArray<{ path: string; content: string | null }>;
+  patch: Promise<string>;
+}
+
+function writeInto(wt: string, files: WrittenChange['files']): void {
+  for (const f of files) {
+    const full = resolve(wt, f.path);
+    if (!full.startsWith(`${wt}/`)) throw new Error(`${f.path} is outside the project`);
+    if (f.content === null) rmSync(full, { force: true });
+    else {
+      mkdirSync(dirname(full), { recursive: true });
+      writeFileSync(full, f.content);
+    }
+  }
+}
+
+/**
  * Runs the project's tests on HEAD plus the change, in a throw-away worktree. It is registered
  * (src/engine/scratch.ts) before git creates it, so a kill at any point leaves nothing that the
  * next command does not remove. `took`: when (ms from the call) the worktree held the change, the
  * tests ended and the coverage was read.
  */
-export async function testWithChange(root: string, patch: string, command: string, signal: AbortSignal, scratch: ScratchRegistrar = processScratch, opts: { coverage?: boolean } = {}) {
+export async function testWithChange(root: string, change: string | WrittenChange, command: string, signal: AbortSignal, scratch: ScratchRegistrar = processScratch, opts: { coverage?: boolean } = {}) {
   const started = performance.now();
   const at = () => Math.round(performance.now() - started);
   const w = await worktreeAtHead(root, scratch);
   try {
-    if (patch.trim()) await git(w.wt, ['apply', '--whitespace=nowarn', '-'], { input: patch });
+    if (typeof change !== 'string') writeInto(w.wt, change.files);
+    else if (change.trim()) await git(w.wt, ['apply', '--whitespace=nowarn', '-'], { input: change });
     const ready = at();
     // With `coverage`, V8's coverage of the run, measured on the lines the patch adds.
     const cov = opts.coverage ? coverageRun(join(w.dir, 'coverage'), w.wt) : null;
     const r = await runShell(command, { cwd: w.wt, signal, ...(cov ? { env: cov.env } : {}) });
     const tested = at();
+    const patch = typeof change === 'string' ? change : await change.patch;
     const coverage: LineCoverage | null = cov ? await measureLineCoverage(cov, changedLines(patch), undefined, [...parseFileResults(r.output).keys()]) : null;
     return { ...r, counts: parseTestCounts(r.output), failures: parseFailures(r.output), coverage, took: { worktree: ready, tests: tested, coverage: at() } };
   } finally {

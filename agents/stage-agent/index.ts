@@ -1,5 +1,6 @@
 // StageAgent: gathers the other agents' output into one change set, proves it (types, the
 // project's tests in a scratch worktree), and writes it to ./staged/ for review.
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { AgentTask } from '../../src/engine/orchestrator.js';
@@ -8,7 +9,7 @@ import { diffAgainstHead, git, headSha, matchesHead } from '../../src/integratio
 import { focusedCommand } from '../../src/integrations/shell.js';
 import { typeCheck } from '../shared/ts-diagnostics.js';
 import type { TestFailure } from '../shared/test-failures.js';
-import type { ChangeSetInput, GateResult, Manifest } from '../shared/change-set.js';
+import type { ChangeFile, ChangeSetInput, GateResult, Manifest } from '../shared/change-set.js';
 import { readProjectFiles, type SourceFile } from '../shared/project-files.js';
 import { changedLines, measureLineCoverage } from '../shared/line-coverage.js';
 import { coverageOutcome } from '../shared/coverage-verdict.js';
@@ -24,6 +25,8 @@ export interface StageInput {
   testCommand: string | null;
   /** BugHunter's run of the whole suite, when it ran on a clean tree: unaffected files are not run again. */
   baseline?: TestBaseline | null;
+  /** The proof of this change, started before StageAgent was (startProof); used when its files are these. */
+  early?: ChangeProof | null;
 }
 
 /** Whether `name` is installed in a node_modules at or above root. */
@@ -80,6 +83,58 @@ export function migrationOnly(change: Pick<ChangeSetInput, 'files' | 'migrations
   return change.migrations.length > 0 && change.files.every((f) => paths.has(f.path));
 }
 
+type TestRun = Awaited<ReturnType<typeof testWithChange>>;
+
+/** The patch, the test plan and the test run (with V8 coverage) of one change: what StageAgent's validate waits for. */
+export interface ChangeProof {
+  /** changeKey of the files it proves. */
+  key: string;
+  patch: Promise<string>;
+  baseSha: Promise<string | null>;
+  plan: Promise<TestPlan | null>;
+  run: Promise<TestRun | null>;
+  /** Ends the test run (its worktree is removed); awaiting `run` then waits for that. */
+  cancel(): void;
+}
+
+/** Which files with which content: a proof started for one change is never taken for another. Pure. */
+export function changeKey(files: readonly Pick<ChangeFile, 'path' | 'content'>[]): string {
+  const h = createHash('sha256');
+  for (const f of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) h.update(`${f.path}\0${f.content === null ? '\u0001deleted' : f.content}\0`);
+  return h.digest('hex');
+}
+
+/**
+ * Starts proving a change: its patch against HEAD, which tests can reach it, and their run in a
+ * worktree. The fix pipeline starts it as soon as CodeSmith's plan and the Migrator's output are
+ * final, so the tests run while CodeSmith's own checks do; StageAgent starts it in validate otherwise.
+ */
+export function startProof(input: Pick<StageInput, 'root' | 'testCommand' | 'baseline'>, files: readonly ChangeFile[], signal: AbortSignal, patching?: Promise<string>): ChangeProof {
+  const stop = new AbortController();
+  const sig = AbortSignal.any([signal, stop.signal]);
+  const root = input.root;
+  const patch = patching ?? diffAgainstHead(root, files);
+  const baseSha = headSha(root);
+  const plan = (async () => {
+    if (!input.testCommand) return null;
+    const clean = matchesHead(root);
+    clean.catch(() => undefined); // awaited by planTests, or not needed
+    const overlay = new Map(files.filter((f) => f.content !== null).map((f) => [f.path, f.content!]));
+    const changed = new Set(files.map((f) => f.path));
+    const project = await readProjectFiles(root);
+    const after = [...project.filter((f) => !changed.has(f.path)), ...[...overlay].map(([path, content]) => ({ path, content }))];
+    return planTests(root, input.testCommand, after, [...changed], await baseSha, input.baseline ?? null, clean);
+  })();
+  const run = (async () => {
+    const p = await plan;
+    if (!p?.command || sig.aborted) return null;
+    // The files are written into the worktree while the patch is still being made (four git runs).
+    return testWithChange(root, { files, patch }, p.command, sig, undefined, { coverage: true });
+  })();
+  for (const x of [patch, baseSha, plan, run]) x.catch(() => undefined); // awaited by StageAgent, or cancelled
+  return { key: changeKey(files), patch, baseSha, plan, run, cancel: () => stop.abort() };
+}
+
 /** The pgTAP files the project keeps for `supabase test db`, which needs the Supabase CLI's database to run. */
 function pgTapNote(root: string): string {
   const dir = join(root, 'supabase', 'tests');
@@ -91,6 +146,9 @@ export function stageAgent(input: StageInput, done: (m: Manifest) => void): Agen
   let baseSha: string | null = null;
   let patch = '';
   let patching: Promise<string> | null = null;
+  // A proof started early for exactly these files is taken; one for other files is ended.
+  const early = input.early && input.early.key === changeKey(input.change.files) ? input.early : null;
+  if (input.early && !early) input.early.cancel();
   let tests: ChangeSetInput['tests'];
   let manifest: Manifest | null = null;
   let typesClean = false;
@@ -106,9 +164,9 @@ export function stageAgent(input: StageInput, done: (m: Manifest) => void): Agen
     phases: {
       async understand(): Promise<PhaseOutcome> {
         // The patch is computed meanwhile (analyze takes it): the two git runs do not wait on each other.
-        patching = diffAgainstHead(input.root, files);
+        patching = early?.patch ?? diffAgainstHead(input.root, files);
         patching.catch(() => undefined); // awaited in analyze
-        baseSha = await headSha(input.root);
+        baseSha = await (early?.baseSha ?? headSha(input.root));
         return {
           items: [item('Collected the agents’ changes', files.length > 0, `${files.length} file(s), ${input.change.migrations.length} migration(s)`), item('Base revision known', baseSha !== null, baseSha ? `HEAD ${baseSha.slice(0, 12)}` : 'the repository has no commits')],
           metrics: {
@@ -138,17 +196,16 @@ export function stageAgent(input: StageInput, done: (m: Manifest) => void): Agen
       async validate(ctx): Promise<PhaseOutcome> {
         const overlay = new Map(files.filter((f) => f.content !== null).map((f) => [f.path, f.content!]));
         const changed = new Set(files.map((f) => f.path));
-        const clean = matchesHead(input.root);
-        clean.catch(() => undefined); // awaited by planTests, or not needed
-        const project = await readProjectFiles(input.root);
-        const after = [...project.filter((f) => !changed.has(f.path)), ...[...overlay].map(([path, content]) => ({ path, content }))];
-        const plan = input.testCommand ? await planTests(input.root, input.testCommand, after, [...changed], baseSha, input.baseline ?? null, clean) : null;
+        // The tests run in a child process (from before StageAgent started, when the pipeline could
+        // start them early); the type check runs here meanwhile. With V8 coverage: the gate's
+        // figure is the share of changed lines those tests execute.
+        const proof = early ?? startProof(input, files, ctx.signal, patching ?? undefined);
+        const cancel = () => proof.cancel();
+        ctx.signal.addEventListener('abort', cancel, { once: true });
+        const plan = await proof.plan;
         if (plan) ctx.log('info', plan.announce);
-        // The tests run in a child process; the type check runs here meanwhile.
-        // With V8 coverage: the gate's figure is the share of changed lines those tests execute.
         const started = performance.now();
-        const testRun = plan?.command && !ctx.signal.aborted ? testWithChange(input.root, patch, plan.command, ctx.signal, undefined, { coverage: true }) : null;
-        testRun?.catch(() => undefined); // awaited below; a type-check failure must not leave it unhandled
+        const testRun = plan?.command ? proof.run : null;
         const [before, typed] = [await typeCheck(input.root), await typeCheck(input.root, overlay)];
         const typedAt = Math.round(performance.now() - started);
         const fresh = typed.diagnostics.filter((d) => !before.diagnostics.some((b) => b.path === d.path && b.message === d.message));
@@ -193,8 +250,9 @@ export function stageAgent(input: StageInput, done: (m: Manifest) => void): Agen
         typesClean = fresh.length === 0;
         testsPass = Boolean(tests?.ok) && failed === 0;
         const ran = testRun ? await testRun : null;
+        ctx.signal.removeEventListener('abort', cancel);
         // Where validate waits (bench/fix-ticket.mjs reads it): the type check ran beside the tests.
-        if (ran) ctx.log('debug', `Tested in ${Math.round(performance.now() - started)} ms: worktree with the change at ${ran.took.worktree} ms, tests done at ${ran.took.tests} ms, coverage read at ${ran.took.coverage} ms; type check done at ${typedAt} ms`, { took: { ...ran.took, typeCheck: typedAt } });
+        if (ran) ctx.log('debug', `Tested in ${Math.round(performance.now() - started)} ms${early ? ' more (the run started before StageAgent did)' : ''}: worktree with the change at ${ran.took.worktree} ms, tests done at ${ran.took.tests} ms, coverage read at ${ran.took.coverage} ms; type check done at ${typedAt} ms`, { took: { ...ran.took, typeCheck: typedAt } });
         // No run (no test file can reach the change): no changed line ran; the text is the change's.
         const coverage = ran?.coverage ?? (await measureLineCoverage(null, changedLines(patch), (p) => overlay.get(p) ?? null));
         const cov = coverageOutcome({ coverage, testCommand: input.testCommand, ran: plan?.command ?? null, passed: testsPass ? tests?.passed ?? null : null, changed: [...changed], migrations: input.change.migrations.length, dryRun: dryRun?.detail ?? null }, ctx.config.gates.testCoverage);

@@ -61,17 +61,18 @@ export async function analyze(ctx: CommandContext, ticket: TicketRow): Promise<A
 }
 
 type ChangeInput = import('../../agents/stage-agent/index.js').StageInput['change'];
+type ChangeProof = import('../../agents/stage-agent/index.js').ChangeProof;
 
 /**
  * Runs StageAgent over a change: proves it and writes the staged set; returns its manifest. REVIEW.md
  * and the manifest get every gate the run's agents decided before the set is written (BugHunter's,
  * CodeSmith's, the Migrator's and StageAgent's own up to validate), read from the run's events.
  */
-async function stage(ctx: CommandContext, orch: Orchestrator, run: Run, change: ChangeInput, baseline: Analysis['baseline'] = null) {
+async function stage(ctx: CommandContext, orch: Orchestrator, run: Run, change: ChangeInput, baseline: Analysis['baseline'] = null, early: ChangeProof | null = null) {
   const { stageAgent } = await import('../../agents/stage-agent/index.js');
   let manifest: import('../../agents/shared/change-set.js').Manifest | undefined;
   const root = ctx.project.root;
-  await orch.runAgent(run, stageAgent({ root, testCommand: testCommandFor(root, ctx.project.config().test.command), gates: () => runGates(ctx.state(), run.id), change, baseline }, (m) => (manifest = m)));
+  await orch.runAgent(run, stageAgent({ root, testCommand: testCommandFor(root, ctx.project.config().test.command), gates: () => runGates(ctx.state(), run.id), change, baseline, early }, (m) => (manifest = m)));
   return manifest!;
 }
 
@@ -91,11 +92,14 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
   // The type check is the longest of BugHunter's three jobs: it starts now, and BugHunter's
   // typeCheck shares it while it is under way.
   void import('../../agents/shared/ts-diagnostics.js').then((m) => m.typeCheck(root)).catch(() => undefined);
+  void import('execa').catch(() => undefined); // BugHunter's suite run spawns without waiting for it
+
   const orch = new Orchestrator(state, config, ctx.out, ctx.signal);
   // BugHunter's schema scan replays the migrations into a shadow database; the Migrator's dry run
   // starts from it rather than loading the template and replaying again.
   let shadow: ReplayedShadow | undefined;
   let discardWorktree: (() => Promise<void>) | undefined;
+  let early: ChangeProof | null = null;
   const closeShadow = async () => {
     const s = shadow;
     shadow = undefined;
@@ -141,10 +145,20 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
       {
         let code: import('../../agents/shared/change-set.js').ChangeFile[] = [];
         let db: import('../../agents/migrator/agent.js').MigratorOutput = { files: [], migrations: [] };
+        // StageAgent's test run starts once CodeSmith's plan and the Migrator's output are final,
+        // while CodeSmith's own checks run; StageAgent takes it only for exactly those files.
+        const testCommand = testCommandFor(root, config.test.command);
+        const { startProof } = await import('../../agents/stage-agent/index.js');
+        let planned: typeof code | null = null;
+        let migrations: typeof db | null = needsMigration ? null : db;
+        const startEarly = () => {
+          if (early || !planned || !migrations || !testCommand || ctx.signal.aborted) return;
+          early = startProof({ root, testCommand, baseline: analysis.baseline }, [...migrations.files, ...planned], ctx.signal);
+        };
         // Both settle before the shadow closes: when one blocks, the Migrator may still be using it.
         const settledAgents = await Promise.allSettled([
-          needsCode ? orch.runAgent(run, codeSmith({ root, causes: analysis.rootCauses, tables, columns: async (t) => columns.get(t) ?? [], ticket }, (f) => (code = f))) : null,
-          needsMigration ? orch.runAgent(run, migrator({ root, causes: analysis.rootCauses, ticket, shadow, orphans: environmentOrphanProbe(ctx) }, (o) => (db = o))) : null,
+          needsCode ? orch.runAgent(run, codeSmith({ root, causes: analysis.rootCauses, tables, columns: async (t) => columns.get(t) ?? [], ticket, onPlanned: (f) => ((planned = f), startEarly()) }, (f) => (code = f))) : null,
+          needsMigration ? orch.runAgent(run, migrator({ root, causes: analysis.rootCauses, ticket, shadow, orphans: environmentOrphanProbe(ctx), onPlanned: (o) => ((migrations = o), startEarly()) }, (o) => (db = o))) : null,
         ]);
         await closeShadow();
         const failed = settledAgents.find((r) => r.status === 'rejected');
@@ -162,6 +176,7 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
             rootCauses: analysis.rootCauses.map((c) => ({ summary: c.summary, evidence: c.evidence })),
           },
           analysis.baseline,
+          early,
         );
         state.insertChangeSet({ id: m.id, ticket_id: ticket.id, dir: m.dir, status: 'staged', requires_approval: m.requiresApproval ? 1 : 0, created_at: Date.now(), manifest: JSON.stringify(m) });
         state.setTicketStatus(ticket.id, 'staged');
@@ -179,6 +194,10 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
     state.setTicketStatus(ticket.id, settled(ticket.status));
     throw err;
   } finally {
+    // A test run started early for a change that was not staged (an agent blocked) is ended.
+    const started = early as ChangeProof | null;
+    started?.cancel();
+    await started?.run.catch(() => null);
     await closeShadow();
     await discardWorktree?.();
     orch.dispose();
