@@ -13,3 +13,4 @@ export { makeStyle } from './cli/style.js';
 export * from './errors.js';
 export { makeDemoCopy, SEED_TICKET } from './commands/demo.js';
 export { testWithChange } from '../agents/shared/verify-worktree.js';
+export { openPglite } from './integrations/postgres/pglite.js';
