@@ -152,7 +152,7 @@ export function withOrphanCleanup<M extends StagedMigration>(migrations: readonl
  */
 export function environmentOrphanProbe(ctx: { project: { root: string; config(): AgentConfig }; secrets: Pick<Secrets, 'get'>; state(): StateDb }, waitMs = 30_000): OrphanProbe {
   return async (keys, signal) => {
-    const [{ databaseFor, ENVIRONMENTS }, { holdLocks, databaseLock }, { openEnvironmentDatabase }] = await Promise.all([
+    const [{ databaseFor, ENVIRONMENTS }, { holdLocks, databaseLock }, { openEnvironmentDatabase, dataDirState }] = await Promise.all([
       import('../../src/engine/environments.js'),
       import('../../src/engine/locks.js'),
       import('../../src/integrations/env-database.js'),
@@ -170,6 +170,11 @@ export function environmentOrphanProbe(ctx: { project: { root: string; config():
       if (out.some((o) => o.target === target.description)) continue;
       const entry: EnvironmentOrphans = { env, target: target.description, counts: [], missing: [] };
       out.push(entry);
+      // An embedded database not made yet holds no row: no lock to wait for, nothing to open.
+      if (target.kind === 'embedded' && dataDirState(ctx.project.root, target) === 'absent') {
+        entry.skipped = 'no database there yet';
+        continue;
+      }
       const state = ctx.state();
       let release: (() => void) | undefined;
       try {

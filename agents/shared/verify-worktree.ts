@@ -75,12 +75,12 @@ export async function discardPreparedWorktree(root: string): Promise<void> {
   if (w) await removeWorktree(root, w, p.scratch);
 }
 
-/** The prepared worktree when it holds HEAD's commit, else a new one. */
-async function worktreeAtHead(root: string, scratch: ScratchRegistrar): Promise<Worktree> {
+/** The prepared worktree when it holds HEAD's commit (`head`, when the caller has just read it), else a new one. */
+async function worktreeAtHead(root: string, scratch: ScratchRegistrar, knownHead?: string | null): Promise<Worktree> {
   const p = prepared.get(root);
   if (p && p.scratch === scratch) {
     prepared.delete(root);
-    const [w, head] = await Promise.all([p.made.catch(() => null), git(root, ['rev-parse', '--verify', 'HEAD^{commit}']).then((r) => r.stdout.trim(), () => null)]);
+    const [w, head] = await Promise.all([p.made.catch(() => null), knownHead ?? git(root, ['rev-parse', '--verify', 'HEAD^{commit}']).then((r) => r.stdout.trim(), () => null)]);
     if (w && w.sha === head) return w;
     if (w) await removeWorktree(root, w, scratch); // HEAD moved since: it holds another commit
   }
@@ -115,10 +115,10 @@ function writeInto(wt: string, files: WrittenChange['files']): void {
  * next command does not remove. `took`: when (ms from the call) the worktree held the change, the
  * tests ended and the coverage was read.
  */
-export async function testWithChange(root: string, change: string | WrittenChange, command: string, signal: AbortSignal, scratch: ScratchRegistrar = processScratch, opts: { coverage?: boolean } = {}) {
+export async function testWithChange(root: string, change: string | WrittenChange, command: string, signal: AbortSignal, scratch: ScratchRegistrar = processScratch, opts: { coverage?: boolean; head?: string | null } = {}) {
   const started = performance.now();
   const at = () => Math.round(performance.now() - started);
-  const w = await worktreeAtHead(root, scratch);
+  const w = await worktreeAtHead(root, scratch, opts.head);
   try {
     if (typeof change !== 'string') writeInto(w.wt, change.files);
     else if (change.trim()) await git(w.wt, ['apply', '--whitespace=nowarn', '-'], { input: change });

@@ -104,24 +104,36 @@ export function changeKey(files: readonly Pick<ChangeFile, 'path' | 'content'>[]
   return h.digest('hex');
 }
 
+/** What a proof reads of the project at HEAD, before the change is known: startable early. */
+export interface ProjectRead {
+  sha: Promise<string | null>;
+  clean: Promise<boolean>;
+  files: Promise<SourceFile[]>;
+}
+
+/** Starts reading the project for a proof (its commit, whether the tree matches it, its files). */
+export function readProject(root: string): ProjectRead {
+  const read = { sha: headSha(root), clean: matchesHead(root), files: readProjectFiles(root) };
+  for (const x of Object.values(read)) (x as Promise<unknown>).catch(() => undefined); // awaited by the proof, or not needed
+  return read;
+}
+
 /**
  * Starts proving a change: its patch against HEAD, which tests can reach it, and their run in a
  * worktree. The fix pipeline starts it as soon as CodeSmith's plan and the Migrator's output are
  * final, so the tests run while CodeSmith's own checks do; StageAgent starts it in validate otherwise.
  */
-export function startProof(input: Pick<StageInput, 'root' | 'testCommand' | 'baseline'>, files: readonly ChangeFile[], signal: AbortSignal, patching?: Promise<string>): ChangeProof {
+export function startProof(input: Pick<StageInput, 'root' | 'testCommand' | 'baseline'>, files: readonly ChangeFile[], signal: AbortSignal, opts: { patching?: Promise<string>; project?: ProjectRead } = {}): ChangeProof {
   const stop = new AbortController();
   const sig = AbortSignal.any([signal, stop.signal]);
   const root = input.root;
-  const patch = patching ?? diffAgainstHead(root, files);
-  const baseSha = headSha(root);
+  const patch = opts.patching ?? diffAgainstHead(root, files);
+  const { sha: baseSha, clean, files: reading } = opts.project ?? readProject(root);
   const plan = (async () => {
     if (!input.testCommand) return null;
-    const clean = matchesHead(root);
-    clean.catch(() => undefined); // awaited by planTests, or not needed
     const overlay = new Map(files.filter((f) => f.content !== null).map((f) => [f.path, f.content!]));
     const changed = new Set(files.map((f) => f.path));
-    const project = await readProjectFiles(root);
+    const project = await reading;
     const after = [...project.filter((f) => !changed.has(f.path)), ...[...overlay].map(([path, content]) => ({ path, content }))];
     return planTests(root, input.testCommand, after, [...changed], await baseSha, input.baseline ?? null, clean);
   })();
@@ -129,7 +141,7 @@ export function startProof(input: Pick<StageInput, 'root' | 'testCommand' | 'bas
     const p = await plan;
     if (!p?.command || sig.aborted) return null;
     // The files are written into the worktree while the patch is still being made (four git runs).
-    return testWithChange(root, { files, patch }, p.command, sig, undefined, { coverage: true });
+    return testWithChange(root, { files, patch }, p.command, sig, undefined, { coverage: true, head: await baseSha });
   })();
   for (const x of [patch, baseSha, plan, run]) x.catch(() => undefined); // awaited by StageAgent, or cancelled
   return { key: changeKey(files), patch, baseSha, plan, run, cancel: () => stop.abort() };
@@ -199,7 +211,7 @@ export function stageAgent(input: StageInput, done: (m: Manifest) => void): Agen
         // The tests run in a child process (from before StageAgent started, when the pipeline could
         // start them early); the type check runs here meanwhile. With V8 coverage: the gate's
         // figure is the share of changed lines those tests execute.
-        const proof = early ?? startProof(input, files, ctx.signal, patching ?? undefined);
+        const proof = early ?? startProof(input, files, ctx.signal, { ...(patching ? { patching } : {}) });
         const cancel = () => proof.cancel();
         ctx.signal.addEventListener('abort', cancel, { once: true });
         const plan = await proof.plan;

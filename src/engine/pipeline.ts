@@ -148,12 +148,13 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
         // StageAgent's test run starts once CodeSmith's plan and the Migrator's output are final,
         // while CodeSmith's own checks run; StageAgent takes it only for exactly those files.
         const testCommand = testCommandFor(root, config.test.command);
-        const { startProof } = await import('../../agents/stage-agent/index.js');
+        const { startProof, readProject } = await import('../../agents/stage-agent/index.js');
+        const project = testCommand ? readProject(root) : undefined; // read now, while the agents plan
         let planned: typeof code | null = null;
         let migrations: typeof db | null = needsMigration ? null : db;
         const startEarly = () => {
           if (early || !planned || !migrations || !testCommand || ctx.signal.aborted) return;
-          early = startProof({ root, testCommand, baseline: analysis.baseline }, [...migrations.files, ...planned], ctx.signal);
+          early = startProof({ root, testCommand, baseline: analysis.baseline }, [...migrations.files, ...planned], ctx.signal, { ...(project ? { project } : {}) });
         };
         // Both settle before the shadow closes: when one blocks, the Migrator may still be using it.
         const settledAgents = await Promise.allSettled([
