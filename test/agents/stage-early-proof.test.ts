@@ -4,7 +4,7 @@
 // the real phase handlers; a log file outside the repo counts the test runs that started.
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { changeKey, stageAgent, startProof, type ChangeProof } from '../../agents/stage-agent/index.js';
@@ -59,7 +59,8 @@ async function stage(root: string, files: ChangeFile[], early: ChangeProof | nul
 }
 
 const runs = (log: string) => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean).length : 0);
-const worktrees = () => readdirSync(tmpdir()).filter((d) => d.startsWith('crm-agent-verify-')).length;
+/** The repository's worktrees besides its own (a proof's run makes one and removes it). */
+const worktrees = (root: string) => spawnSync('git', ['worktree', 'list', '--porcelain'], { cwd: root, encoding: 'utf8' }).stdout.split('\n').filter((l) => l.startsWith('worktree ')).length - 1;
 
 describe('a test run started before StageAgent', () => {
   it('is keyed by every path and content', () => {
@@ -71,7 +72,6 @@ describe('a test run started before StageAgent', () => {
 
   it('is taken for the same files: one run, its files written into the worktree, the change staged', async () => {
     const { root, log } = repo();
-    const before = worktrees();
     const files = change(true);
     const early = startProof({ root, testCommand: 'npm test --silent', baseline: null }, files, new AbortController().signal);
     const r = await stage(root, files, early);
@@ -83,12 +83,11 @@ describe('a test run started before StageAgent', () => {
     const manifest = JSON.parse(readFileSync(join(root, r.staged!, 'manifest.json'), 'utf8'));
     expect(manifest.tests.passed).toBe(2);
     expect(r.logs.some((l) => /Tested in \d+ ms more \(the run started before StageAgent did\)/.test(l))).toBe(true);
-    expect(worktrees()).toBe(before);
+    expect(worktrees(root)).toBe(0);
   });
 
   it('is ended for other files, and StageAgent proves the files it was given', async () => {
     const { root, log } = repo();
-    const before = worktrees();
     // The early run is for a change whose new test fails; StageAgent gets the one that passes.
     const early = startProof({ root, testCommand: 'npm test --silent', baseline: null }, change(false), new AbortController().signal);
     await early.plan;
@@ -99,7 +98,21 @@ describe('a test run started before StageAgent', () => {
     const settled = await early.run.then(() => 'resolved', (e: Error) => e.message);
     expect(settled === 'resolved' || /cancelled/.test(settled)).toBe(true);
     expect(runs(log)).toBeGreaterThanOrEqual(1);
-    expect(worktrees()).toBe(before);
+    expect(worktrees(root)).toBe(0);
+  });
+
+  it('is ended by cancel() mid-run (the pipeline does so when an agent blocks): its process tree is killed and its worktree removed', async () => {
+    const { root, log } = repo();
+    // A test that would take a minute: the run is ended long before.
+    const files: ChangeFile[] = [{ path: 'lib/slow.test.ts', content: "import { it } from 'vitest';\nit('waits', () => new Promise((r) => setTimeout(r, 60_000)), 70_000);\n", reason: 'slow', agent: 'CODESMITH' }];
+    const early = startProof({ root, testCommand: 'npm test --silent', baseline: null }, files, new AbortController().signal);
+    for (let i = 0; i < 200 && runs(log) === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(runs(log)).toBe(1);
+    const t0 = Date.now();
+    early.cancel();
+    await expect(early.run).rejects.toThrow(/cancelled/);
+    expect(Date.now() - t0).toBeLessThan(15_000);
+    expect(worktrees(root)).toBe(0);
   });
 
   it('blocks StageAgent when the change fails its test, taken early or not', async () => {
