@@ -133,8 +133,13 @@ export async function systemRestoreRun(ctx: CommandContext, args: { backup: stri
   if (!kinds.includes(m.database.kind)) throw new UsageError(`${m.id} holds ${m.database.kind === 'embedded' ? 'an embedded data directory' : 'a dump of a server'} of ${m.env}, but ${m.env} is now ${target.description}; set environments.${m.env}.database back to what it was, or restore a backup taken since`);
   const B = await files();
   const L = await logic();
+  // Where the restore spends its time (ms from here), in --json: bench/backup.mjs reads it.
+  const t0 = performance.now();
+  const took: Record<string, number> = {};
+  const mark = (step: string) => (took[step] = Math.round(performance.now() - t0));
   const sums = await ctx.out.spin(`Checking ${m.id}'s ${m.files.length} files against their sha256…`, B.verifyBackupFiles(root, m));
   if (!sums.ok) throw new WorkFailedError(`${m.id} does not match its manifest: ${L.describeChecksumFailure(sums)}; nothing was restored`);
+  mark('checksums');
   ctx.out.line(AGENT, 'ok', `${m.id}: ${m.files.length} files match their sha256 (${L.formatBytes(m.bytes)})`);
   await ctx.requireApproval({
     category: 'databaseDestructive',
@@ -161,6 +166,7 @@ export async function systemRestoreRun(ctx: CommandContext, args: { backup: stri
     let pre: BackupManifest;
     try {
       pre = await backupNow(ctx, target, 'pre-restore');
+      mark('preRestoreBackup');
     } catch (err) {
       const incoming = await copying?.catch(() => null);
       if (incoming) rmSync(incoming, { recursive: true, force: true });
@@ -170,7 +176,9 @@ export async function systemRestoreRun(ctx: CommandContext, args: { backup: stri
     if (target.kind === 'embedded') {
       if (copying) {
         try {
-          await B.swapInEmbedded(root, await copying, target, pre);
+          const incoming = await copying;
+          mark('copiedIn');
+          await B.swapInEmbedded(root, incoming, target, pre);
         } catch (err) {
           // The live directory was not moved: the pre-restore backup (listing its files) is incomplete.
           if (pre.database.kind === 'embedded' && !existsSync(join(B.backupsRoot(root), pre.id, 'pgdata'))) await B.removeBackup(root, pre.id);
@@ -186,6 +194,7 @@ export async function systemRestoreRun(ctx: CommandContext, args: { backup: stri
       await B.restoreServer(root, m, target, async () => (await openEnvironmentDatabase(root, state, target, { create: false, by: 'restore' }))!);
     }
     ctx.out.line(AGENT, 'ok', `Restored ${m.env}'s database from ${m.id} (${m.database.kind === 'absent' ? 'it had none: removed' : m.database.kind === 'embedded' ? 'data directory copied beside and renamed into place' : m.database.kind})`);
+    mark('databaseInPlace');
     const restored = B.restoreStateDb(state, join(dir, B.STATE_FILE));
     if (m.database.kind === 'absent') forgetEmbedded(state, m.env);
     B.writeAuditHead(audit.headFileOf(state)!, m.audit);
@@ -193,6 +202,7 @@ export async function systemRestoreRun(ctx: CommandContext, args: { backup: stri
     ctx.out.line(AGENT, 'ok', `Restored the state database (${restored.rows} rows in ${restored.tables} tables; locks, sessions and scratch kept as they are now) and the audit head #${m.audit?.seq ?? 0}`);
     audit.appendAudit(state, { initiator: ctx.initiator, agent: AGENT, action: 'system.restore', approval, target: `${m.env} from ${m.id}`, files: [target.kind === 'embedded' ? target.dataDir : target.description, '.agent/state.db'], result: `restored ${m.id} (${m.createdAt}); what it replaced is ${pre.id}` });
     audit.flushGitCheckpoints();
+    mark('stateRestored');
     // The schema now against the snapshot taken with the backup.
     let schema: { ok: boolean; differences: string[] } | null = null;
     const snapFile = join(dir, B.SCHEMA_FILE);
@@ -215,6 +225,7 @@ export async function systemRestoreRun(ctx: CommandContext, args: { backup: stri
         }
       }
     }
+    mark('schemaCompared');
     return { pre, restored, schema };
   });
   const { relative } = await import('node:path');
@@ -240,6 +251,7 @@ export async function systemRestoreRun(ctx: CommandContext, args: { backup: stri
       state: outcome.restored,
       schema: outcome.schema,
       audit: { ok: report.exitCode === 0, message: report.message, problem: report.problem ?? null },
+      took: { ...took, auditVerified: Math.round(performance.now() - t0) },
     },
     exitCode: failed ? 1 : 0,
   };

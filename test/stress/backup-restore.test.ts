@@ -107,6 +107,11 @@ describe('system backup create / system restore from', () => {
     const verify = await agent(['audit', '--verify'], { cwd: dir });
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);
 
+    // Where it spent its time, step by step, in order (bench/backup.mjs reads it).
+    const took = restore.result!.data.resumed.took as Record<string, number>;
+    expect(Object.keys(took)).toEqual(['checksums', 'preRestoreBackup', 'copiedIn', 'databaseInPlace', 'stateRestored', 'schemaCompared', 'auditVerified']);
+    expect(Object.values(took)).toEqual([...Object.values(took)].sort((a, b) => a - b));
+
     // The pre-restore backup exists and holds the database as it was (without invoices).
     const pre = restore.result!.data.resumed.preRestoreBackup as { id: string; path: string; reason: string };
     const list = await run(dir, 'system', 'backups');
