@@ -109,6 +109,13 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
     return await orch.withRun({ command: `fix ticket ${ticket.id}`, ticketId: ticket.id, resources: [ticketLock(ticket.id)] }, async (run) => {
       const ids = { ticketId: ticket.id, runId: run.id };
       ctx.out.line('ORCHESTRATOR', 'ok', `Ticket received: ${ticket.id}${ticket.external_ref ? ` (${ticket.external_ref})` : ''}`, ids);
+      // StageAgent's test run needs a worktree at HEAD: made while BugHunter works (checking out the
+      // project is ~0.1 s that the test run, on the critical path, would otherwise wait for).
+      if (testCommandFor(root, config.test.command)) {
+        const verify = await import('../../agents/shared/verify-worktree.js');
+        verify.prepareWorktree(root);
+        discardWorktree = () => verify.discardPreparedWorktree(root);
+      }
       const analyzing = runBugHunter(ctx, orch, run, ticket, (s) => (shadow = s));
       // The modules of the agents after it load while BugHunter works, not after it.
       for (const m of [import('../../agents/code-smith/index.js'), import('../../agents/migrator/agent.js'), import('../../agents/migrator/orphans.js'), import('../../agents/stage-agent/index.js'), import('../../agents/shared/verify-worktree.js')]) m.catch(() => undefined);
@@ -132,12 +139,6 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
       }
       const names = [needsCode && 'CodeSmith Agent (Code Generation)', needsMigration && 'Migrator Agent (Database Operations)', 'StageAgent (Staging)'].filter(Boolean);
       ctx.out.line('ORCHESTRATOR', 'info', `Spinning up specialist agents: ${names.join(', ')}`, ids);
-      // StageAgent's test run needs a worktree at HEAD: made while CodeSmith and the Migrator work.
-      if (testCommandFor(root, config.test.command)) {
-        const verify = await import('../../agents/shared/verify-worktree.js');
-        verify.prepareWorktree(root);
-        discardWorktree = () => verify.discardPreparedWorktree(root);
-      }
 
       // BugHunter's schema scan already knows every table and column.
       const tables = Object.keys(analysis.tables);
