@@ -123,7 +123,7 @@ export function readProject(root: string): ProjectRead {
  * worktree. The fix pipeline starts it as soon as CodeSmith's plan and the Migrator's output are
  * final, so the tests run while CodeSmith's own checks do; StageAgent starts it in validate otherwise.
  */
-export function startProof(input: Pick<StageInput, 'root' | 'testCommand' | 'baseline'>, files: readonly ChangeFile[], signal: AbortSignal, opts: { patching?: Promise<string>; project?: ProjectRead } = {}): ChangeProof {
+export function startProof(input: Pick<StageInput, 'root' | 'testCommand' | 'baseline'>, files: readonly ChangeFile[], signal: AbortSignal, opts: { patching?: Promise<string> | undefined; project?: ProjectRead | undefined } = {}): ChangeProof {
   const stop = new AbortController();
   const sig = AbortSignal.any([signal, stop.signal]);
   const root = input.root;
@@ -211,7 +211,7 @@ export function stageAgent(input: StageInput, done: (m: Manifest) => void): Agen
         // The tests run in a child process (from before StageAgent started, when the pipeline could
         // start them early); the type check runs here meanwhile. With V8 coverage: the gate's
         // figure is the share of changed lines those tests execute.
-        const proof = early ?? startProof(input, files, ctx.signal, { ...(patching ? { patching } : {}) });
+        const proof = early ?? startProof(input, files, ctx.signal, { patching: patching ?? undefined });
         const cancel = () => proof.cancel();
         ctx.signal.addEventListener('abort', cancel, { once: true });
         const plan = await proof.plan;

@@ -93,7 +93,7 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
   // typeCheck shares it while it is under way.
   void import('../../agents/shared/ts-diagnostics.js').then((m) => m.typeCheck(root)).catch(() => undefined);
   void import('execa').catch(() => undefined); // BugHunter's suite run spawns without waiting for it
-
+  const testCommand = testCommandFor(root, config.test.command);
   const orch = new Orchestrator(state, config, ctx.out, ctx.signal);
   // BugHunter's schema scan replays the migrations into a shadow database; the Migrator's dry run
   // starts from it rather than loading the template and replaying again.
@@ -111,7 +111,7 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
       ctx.out.line('ORCHESTRATOR', 'ok', `Ticket received: ${ticket.id}${ticket.external_ref ? ` (${ticket.external_ref})` : ''}`, ids);
       // StageAgent's test run needs a worktree at HEAD: made while BugHunter works (checking out the
       // project is ~0.1 s that the test run, on the critical path, would otherwise wait for).
-      if (testCommandFor(root, config.test.command)) {
+      if (testCommand) {
         const verify = await import('../../agents/shared/verify-worktree.js');
         verify.prepareWorktree(root);
         discardWorktree = () => verify.discardPreparedWorktree(root);
@@ -148,14 +148,13 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
         let db: import('../../agents/migrator/agent.js').MigratorOutput = { files: [], migrations: [] };
         // StageAgent's test run starts once CodeSmith's plan and the Migrator's output are final,
         // while CodeSmith's own checks run; StageAgent takes it only for exactly those files.
-        const testCommand = testCommandFor(root, config.test.command);
         const { startProof, readProject } = await import('../../agents/stage-agent/index.js');
         const project = testCommand ? readProject(root) : undefined; // read now, while the agents plan
         let planned: typeof code | null = null;
         let migrations: typeof db | null = needsMigration ? null : db;
         const startEarly = () => {
           if (early || !planned || !migrations || !testCommand || ctx.signal.aborted) return;
-          early = startProof({ root, testCommand, baseline: analysis.baseline }, [...migrations.files, ...planned], ctx.signal, { ...(project ? { project } : {}) });
+          early = startProof({ root, testCommand, baseline: analysis.baseline }, [...migrations.files, ...planned], ctx.signal, { project });
         };
         // Both settle before the shadow closes: when one blocks, the Migrator may still be using it.
         const settledAgents = await Promise.allSettled([
