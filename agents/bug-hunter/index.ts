@@ -26,6 +26,13 @@ export interface BugHunterInput {
   testCommand: string | null;
   /** The command the admin ran (`analyze` or `fix`): the one an unblock hint repeats. Default analyze. */
   command?: 'analyze' | 'fix';
+  /** The project's files as already read for this run (src/engine/pipeline.ts); default: read in understand. */
+  files?: Promise<SourceFile[]> | undefined;
+  /**
+   * Called at most once, when everything but the type check is in and the check is still running
+   * (offline only): the analysis as it will be unless a type error adds a cause.
+   */
+  onProvisional?: (analysis: Analysis) => void;
   /** Schema lints over the database the migrations build (the Migrator's scan), and its tables. */
   scanSchema: () => Promise<{ findings: SchemaFinding[]; tables: string[]; columns: Record<string, Column[]> }>;
 }
@@ -83,8 +90,13 @@ export function bugHunter(input: BugHunterInput, done: (a: Analysis) => void): A
     const timed = <T>(name: string, p: Promise<T>) => p.finally(() => (took[name] = Math.round(performance.now() - started)));
     // The suite's process is spawned first: the schema scan then holds this thread for a while.
     const testing = timed('tests', input.testCommand ? runShell(input.testCommand, { cwd: input.root, signal: ctx.signal }) : Promise.resolve(null));
-    const [types, scan, tests, reproduced] = await Promise.all([
-      timed('type check', typeCheck(input.root, overlay)),
+    const typing = timed('type check', typeCheck(input.root, overlay));
+    let typed = false;
+    typing.then(
+      () => (typed = true),
+      () => undefined,
+    );
+    const [scan, tests, reproduced] = await Promise.all([
       timed(
         'schema scan',
         input.scanSchema().catch((err: Error) => {
@@ -97,54 +109,76 @@ export function bugHunter(input: BugHunterInput, done: (a: Analysis) => void): A
       timed('MCP reproduction', reproduceThroughMcp(ctx, { root: input.root, ticketText: text, files })),
     ]);
     mcp = reproduced;
+    const [sha, clean] = await atHead;
+    const found: Evidence = { scan, tests, sha, clean, failures: tests ? parseFailures(tests.output) : [], counts: tests ? parseTestCounts(tests.output) : null, unresolved: findUnresolved(files), unwritten: tablesWithoutWrites(files, scan.tables) };
+    const llm = llmSettings(input.root, ctx.config);
+    // The type check is usually the last of the three to finish, and only adds type-error causes,
+    // which nothing offline fixes: the fix pipeline may start on the analysis as it stands (a draft
+    // it discards unless the final change is the same, file for file). Offline only: the model's
+    // reasoning reads the type errors.
+    if (input.onProvisional && !llm && !typed) {
+      const explained = explainTicket(candidatesFrom(found, []), text, found.failures);
+      input.onProvisional(conclude(found, { diagnostics: [], files: 0 }, explained, locateLogic(files, text, unaccounted(explained))[0]));
+    }
+    const types = await typing;
     // Where the analysis waits (bench/fix-ticket.mjs reads it): each ran beside the others.
     ctx.log('debug', `Gathered in ${Math.round(performance.now() - started)} ms: ${Object.entries(took).map(([k, ms]) => `${k} done at ${ms} ms`).join(', ')}`, { took });
     typedFiles = types.files;
     if (types.missingDependencies) ctx.log('warn', `Dependencies are not installed: run \`${types.missingDependencies.install}\` (the type check's ${types.missingDependencies.errors} errors are left out: without the packages nothing can be type-checked honestly)`);
     if (!types.files) ctx.log('warn', 'The type check covered no file: no tsconfig.json lists the sources');
-    const schema = scan.findings;
-    const failures = tests ? parseFailures(tests.output) : [];
-    const counts = tests ? parseTestCounts(tests.output) : null;
-    const [sha, clean] = await atHead;
-    const perFile = tests ? parseFileResults(tests.output) : new Map();
-    const baseline = tests && input.testCommand && sha && clean && perFile.size ? { sha, command: input.testCommand, files: Object.fromEntries(perFile), failures } : null;
-    const unresolved = findUnresolved(files);
-    const unwritten = tablesWithoutWrites(files, scan.tables);
-    let candidates = [...deleteBlockedByKey(files, text), ...findRootCauses({ ticketText: text, unresolved, schema, failures, diagnostics: types.diagnostics, unwritten })];
-    const t = tests && input.testCommand ? { command: input.testCommand, passed: counts?.passed ?? null, failed: counts?.failed ?? null, exitCode: tests.exitCode } : null;
+    const t = testRun(found);
     // A run that ran no test proves nothing: it is never read as passing.
-    if (t && counts && counts.passed + counts.failed === 0) ctx.log('warn', `\`${t.command}\` ran no test (exit ${t.exitCode}): no failing test can point at a cause`);
+    if (t && found.counts && found.counts.passed + found.counts.failed === 0) ctx.log('warn', `\`${t.command}\` ran no test (exit ${t.exitCode}): no failing test can point at a cause`);
+    let candidates = candidatesFrom(found, types.diagnostics);
     // issue 6 (LLM): with ANTHROPIC_API_KEY set, Claude reasons over BugHunter's own tools; only
     // causes verifyCause() grounds in the tools' output replace the offline ones (./model.ts).
-    const llm = llmSettings(input.root, ctx.config);
     if (llm) {
       const { reasonWithModel } = await import('./model.js');
-      candidates = (await reasonWithModel({ root: input.root, ticket: input.ticket, files, ranked, diagnostics: types.diagnostics, typedFiles: types.files, failures, tests: t, schema, tables: scan.tables }, llm, ctx)) ?? candidates;
+      candidates = (await reasonWithModel({ root: input.root, ticket: input.ticket, files, ranked, diagnostics: types.diagnostics, typedFiles: types.files, failures: found.failures, tests: testRun(found), schema: scan.findings, tables: scan.tables }, llm, ctx)) ?? candidates;
     }
     // A cause counts for this ticket only when the ticket's own words or failing tests reach it.
-    let explained = explainTicket(candidates, text, failures);
+    let explained = explainTicket(candidates, text, found.failures);
     // Failing tests of the ticket that no cause accounts for lead, by their frames and imports, to
     // the logic they exercise: a cause only the model can fix, so offline it is the best lead.
     const loose = unaccounted(explained);
     const located = locateLogic(files, text, loose)[0];
-    if (located && llm) explained = explainTicket([...candidates, logicCause(located, loose.length)], text, failures);
+    if (located && llm) explained = explainTicket([...candidates, logicCause(located, loose.length)], text, found.failures);
     else if (located) ctx.log('info', `The ticket's failing tests lead to ${located.path}:${located.line}${located.symbol ? ` (${located.symbol})` : ''}; only the model writes a logic fix (\`--model\`)`);
-    const rootCauses = withMcpEvidence(mcp, explained.explaining, files);
-    for (const c of rootCauses) ctx.log('ok', c.fix === 'mcp-tool' ? `Missing MCP tool: ${c.subject}` : c.fix === 'foreign-key' ? `Root cause found: missing foreign key ${c.subject.replace(/^public\./, '')}` : `Root cause found: ${c.summary}`);
+    const analysis = conclude(found, types, explained, located);
+    for (const c of analysis.rootCauses) ctx.log('ok', c.fix === 'mcp-tool' ? `Missing MCP tool: ${c.subject}` : c.fix === 'foreign-key' ? `Root cause found: missing foreign key ${c.subject.replace(/^public\./, '')}` : `Root cause found: ${c.summary}`);
     for (const c of explained.alsoFound) ctx.log('info', `Also found (explains nothing in the ticket): ${c.summary.split(' (')[0]}`);
+    return analysis;
+  }
+  /** What the analysis rests on, the type check apart: the schema scan, the suite's run (read), where HEAD stands, the code's references and writes. */
+  type Evidence = { scan: Awaited<ReturnType<BugHunterInput['scanSchema']>>; tests: Awaited<ReturnType<typeof runShell>> | null; sha: string | null; clean: boolean; failures: TestFailure[]; counts: { passed: number; failed: number } | null; unresolved: UnresolvedReference[]; unwritten: ReturnType<typeof tablesWithoutWrites> };
+  /** Every candidate cause the evidence and the type errors show, tied to the ticket or not. Pure. */
+  function candidatesFrom(e: Evidence, diagnostics: Diagnostic[]): RootCause[] {
+    return [...deleteBlockedByKey(files, text), ...findRootCauses({ ticketText: text, unresolved: e.unresolved, schema: e.scan.findings, failures: e.failures, diagnostics, unwritten: e.unwritten })];
+  }
+  /** The suite's run as the analysis reports it. Pure. */
+  function testRun(e: Evidence): Analysis['tests'] {
+    return e.tests && input.testCommand ? { command: input.testCommand, passed: e.counts?.passed ?? null, failed: e.counts?.failed ?? null, exitCode: e.tests.exitCode } : null;
+  }
+  /** The analysis, from the evidence, the type check and the causes tied to the ticket. Pure. */
+  function conclude(e: Evidence, types: { diagnostics: Diagnostic[]; files: number }, explained: ReturnType<typeof explainTicket>, located: ReturnType<typeof locateLogic>[number] | undefined): Analysis {
+    const perFile = e.tests ? parseFileResults(e.tests.output) : new Map();
+    const baseline = e.tests && input.testCommand && e.sha && e.clean && perFile.size ? { sha: e.sha, command: input.testCommand, files: Object.fromEntries(perFile), failures: e.failures } : null;
+    const t = testRun(e);
+    const rootCauses = withMcpEvidence(mcp, explained.explaining, files);
+    const schema = e.scan.findings;
     return {
       ticketId: input.ticket.id,
       ranked,
       rootCauses,
       alsoFound: explained.alsoFound,
       unexplained: rootCauses.length ? null : unexplained(explained, { files: files.length, typedFiles: types.files, typeErrors: types.diagnostics.length, tests: t, schemaFindings: schema.length, leads: located ? [`${located.path}:${located.line}`, ...leads(files, ranked).filter((l) => !l.startsWith(`${located.path}:`))] : leads(files, ranked), ...(located ? { logic: `${located.path}:${located.line}${located.symbol ? ` (${located.symbol})` : ''}` } : {}) }),
-      unresolved,
+      unresolved: e.unresolved,
       schema,
-      failures,
+      failures: e.failures,
       diagnostics: types.diagnostics,
       tests: t,
       confidence: rootCauses[0]?.confidence ?? 0,
-      tables: scan.columns,
+      tables: e.scan.columns,
       baseline,
     };
   }
@@ -154,7 +188,7 @@ export function bugHunter(input: BugHunterInput, done: (a: Analysis) => void): A
     phases: {
       async understand(ctx): Promise<PhaseOutcome> {
         ctx.log('info', 'Analyzing issue...');
-        files = await readProjectFiles(input.root);
+        files = await (input.files ?? readProjectFiles(input.root));
         // An archived migration is history, never the place a ticket's bug lives.
         ranked = rankFiles(files.filter((f) => !isArchived(f.path)), text);
         const ticketTerms = terms(text);

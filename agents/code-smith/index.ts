@@ -29,6 +29,8 @@ export interface CodeSmithInput {
   ticket?: TicketRow;
   /** The project's test command, to prove the change (./proof.ts); null: none. Read from the project when absent. */
   testCommand?: string | null;
+  /** The project's files as already read (a draft of the change, src/engine/pipeline.ts); default: read in understand. */
+  files?: Promise<SourceFile[]> | undefined;
   /** Called with the change once the plan's gate has passed (validate does not alter it): the fix pipeline starts StageAgent's test run then. */
   onPlanned?: (files: ChangeFile[]) => void;
 }
@@ -133,7 +135,7 @@ export function codeSmith(input: CodeSmithInput, done: (files: ChangeFile[]) => 
     priority: 5,
     phases: {
       async understand(ctx): Promise<PhaseOutcome> {
-        files = await readProjectFiles(input.root);
+        files = await (input.files ?? readProjectFiles(input.root));
         jobs = input.causes
           .filter((c) => c.fix === 'mcp-tool' || c.fix === 'api-route' || c.fix === 'logic')
           .map((c) => ({ cause: c, kind: c.fix as Job['kind'], table: c.fix === 'api-route' ? c.subject : c.fix === 'logic' ? null : tableForTool(c.subject, input.tables) }));
@@ -291,6 +293,7 @@ export function codeSmith(input: CodeSmithInput, done: (files: ChangeFile[]) => 
         return {
           items: [...[...out.values()].map((f) => item(`Planned ${f.path}`, true, f.reason)), ...untested],
           metrics: { scenarios: jobs.length, mitigated: planned.length },
+          output: [...out.values()],
         };
       },
       async validate(ctx): Promise<PhaseOutcome> {

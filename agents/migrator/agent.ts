@@ -49,7 +49,7 @@ export interface MigratorInput {
   orphans?: OrphanProbe;
   /** Called with the migrations once the plan's gate has passed (the dry run does not alter them): the fix pipeline starts StageAgent's test run then. */
   onPlanned?: (out: MigratorOutput) => void;
-  /** @deprecated ignored: the shadow comes from the migrator's template (kept until the pipeline stops passing it). */
+  /** When the migrations' versions are stamped (default: when the plan runs); a draft and the run it predicts share it. */
   now?: Date;
 }
 
@@ -279,7 +279,7 @@ export function migrator(input: MigratorInput, done: (out: MigratorOutput) => vo
         migration = migrations[0] ?? null;
         if (!targets.length) {
           const o = schemaPlanOutcome(schemaFixes, migrations);
-          return orphanItem ? { ...o, items: [...o.items, orphanItem] } : o;
+          return { ...o, items: orphanItem ? [...o.items, orphanItem] : o.items, output: output() };
         }
         ({ up, down } = migration!);
         return {
@@ -291,6 +291,7 @@ export function migrator(input: MigratorInput, done: (out: MigratorOutput) => vo
             item('Planned rollback procedures', down.includes('drop constraint'), `${migrations.length} rollbacks: ${migration!.downPath} drops ${targets.length} key(s), each index has its own`),
           ],
           metrics: { scenarios: 4, mitigated: [true, up.includes('lock_timeout'), true, down.includes('drop constraint')].filter(Boolean).length },
+          output: output(),
         };
       },
       async validate(ctx): Promise<PhaseOutcome> {

@@ -1,7 +1,7 @@
 // Reads the project's source files (tracked and untracked, respecting .gitignore).
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { git } from '../../src/integrations/git.js';
+import { git, headSha, matchesHead } from '../../src/integrations/git.js';
 
 export interface SourceFile {
   path: string;
@@ -25,4 +25,19 @@ export async function readProjectFiles(root: string, maxBytes = 400_000): Promis
     }
   }
   return files;
+}
+
+/** The project at HEAD as a change's proof reads it, before the change is known: startable early. */
+export interface ProjectRead {
+  sha: Promise<string | null>;
+  /** Whether the working tree matches HEAD. */
+  clean: Promise<boolean>;
+  files: Promise<SourceFile[]>;
+}
+
+/** Starts reading the project: its commit, whether the tree matches it, its files. */
+export function readProject(root: string): ProjectRead {
+  const read = { sha: headSha(root), clean: matchesHead(root), files: readProjectFiles(root) };
+  for (const x of Object.values(read)) (x as Promise<unknown>).catch(() => undefined); // awaited by whoever needs it, or not needed
+  return read;
 }

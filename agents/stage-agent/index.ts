@@ -5,12 +5,12 @@ import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { AgentTask } from '../../src/engine/orchestrator.js';
 import { item, type PhaseOutcome } from '../../src/engine/phases.js';
-import { diffAgainstHead, git, headSha, matchesHead } from '../../src/integrations/git.js';
+import { diffAgainstHead, git, headSha } from '../../src/integrations/git.js';
 import { focusedCommand } from '../../src/integrations/shell.js';
 import { typeCheck } from '../shared/ts-diagnostics.js';
 import type { TestFailure } from '../shared/test-failures.js';
 import type { ChangeFile, ChangeSetInput, GateResult, Manifest } from '../shared/change-set.js';
-import { readProjectFiles, type SourceFile } from '../shared/project-files.js';
+import { readProject, type ProjectRead, type SourceFile } from '../shared/project-files.js';
 import { changedLines, measureLineCoverage } from '../shared/line-coverage.js';
 import { coverageOutcome } from '../shared/coverage-verdict.js';
 import { writeChangeSet } from './writer.js';
@@ -104,20 +104,6 @@ export function changeKey(files: readonly Pick<ChangeFile, 'path' | 'content'>[]
   return h.digest('hex');
 }
 
-/** What a proof reads of the project at HEAD, before the change is known: startable early. */
-export interface ProjectRead {
-  sha: Promise<string | null>;
-  clean: Promise<boolean>;
-  files: Promise<SourceFile[]>;
-}
-
-/** Starts reading the project for a proof (its commit, whether the tree matches it, its files). */
-export function readProject(root: string): ProjectRead {
-  const read = { sha: headSha(root), clean: matchesHead(root), files: readProjectFiles(root) };
-  for (const x of Object.values(read)) (x as Promise<unknown>).catch(() => undefined); // awaited by the proof, or not needed
-  return read;
-}
-
 /**
  * Starts proving a change: its patch against HEAD, which tests can reach it, and their run in a
  * worktree. The fix pipeline starts it as soon as CodeSmith's plan and the Migrator's output are
@@ -127,7 +113,15 @@ export function startProof(input: Pick<StageInput, 'root' | 'testCommand' | 'bas
   const stop = new AbortController();
   const sig = AbortSignal.any([signal, stop.signal]);
   const root = input.root;
-  const patch = opts.patching ?? diffAgainstHead(root, files);
+  // The patch's four git runs each fork this process (which by now is large): they start once the
+  // tests' process is spawned, not ahead of it. The tests are what StageAgent waits for.
+  let release = () => {};
+  const patch = opts.patching ?? new Promise<string>((resolve, reject) => (release = () => void diffAgainstHead(root, files).then(resolve, reject)));
+  const once = () => {
+    const r = release;
+    release = () => {};
+    r();
+  };
   const { sha: baseSha, clean, files: reading } = opts.project ?? readProject(root);
   const plan = (async () => {
     if (!input.testCommand) return null;
@@ -138,10 +132,15 @@ export function startProof(input: Pick<StageInput, 'root' | 'testCommand' | 'bas
     return planTests(root, input.testCommand, after, [...changed], await baseSha, input.baseline ?? null, clean);
   })();
   const run = (async () => {
-    const p = await plan;
-    if (!p?.command || sig.aborted) return null;
-    // The files are written into the worktree while the patch is still being made (four git runs).
-    return testWithChange(root, { files, patch }, p.command, sig, undefined, { coverage: true, head: await baseSha });
+    let running: Promise<TestRun> | null = null;
+    try {
+      const p = await plan;
+      // The files are written into the worktree while the patch is still being made.
+      if (p?.command && !sig.aborted) running = testWithChange(root, { files, patch }, p.command, sig, undefined, { coverage: true, head: await baseSha });
+    } finally {
+      setImmediate(once); // after the tests' spawn, which comes within this turn of the event loop
+    }
+    return running;
   })();
   for (const x of [patch, baseSha, plan, run]) x.catch(() => undefined); // awaited by StageAgent, or cancelled
   return { key: changeKey(files), patch, baseSha, plan, run, cancel: () => stop.abort() };

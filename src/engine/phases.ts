@@ -106,3 +106,20 @@ export async function runPhases(opts: PhaseRunOptions, handlers: PhaseHandlers):
   }
   return { records, outputs };
 }
+
+/**
+ * An agent's first three phases run as a draft: silently, recording nothing, each gate decided as
+ * runPhases would. Returns the plan phase's output when all three gates pass, else null. The fix
+ * pipeline drafts a change before the agents may start, to start proving it early; the agents'
+ * own run is what counts.
+ */
+export async function draftPhases(handlers: PhaseHandlers, opts: Pick<PhaseRunOptions, 'config' | 'ticketId' | 'signal'>): Promise<unknown> {
+  const outputs: Partial<Record<Phase, unknown>> = {};
+  for (const phase of ['understand', 'analyze', 'plan'] as const) {
+    if (opts.signal.aborted) return null;
+    const outcome = await handlers[phase]({ phase, agentId: 'draft', runId: 'draft', ticketId: opts.ticketId, signal: opts.signal, config: opts.config, log: () => undefined, outputs });
+    if (evaluateGate(phase, outcome.metrics, opts.config.gates, outcome.items, opts.ticketId).type === 'block') return null;
+    outputs[phase] = outcome.output;
+  }
+  return outputs.plan ?? null;
+}

@@ -7,13 +7,16 @@ import { testCommandFor } from './deploy.js';
 import { appendAudit } from './audit.js';
 import { ticketLock } from './locks.js';
 import { runGates } from './run-gates.js';
+import { draftPhases } from './phases.js';
 import type { Analysis } from '../../agents/bug-hunter/index.js';
 import type { ReplayedShadow } from '../../agents/migrator/agent.js';
 import { resolveTestTarget, type TestTarget } from '../../agents/code-smith/test-gen.js';
 
 /** Runs BugHunter inside an open run and returns its analysis. `keepShadow` receives the schema
- * scan's shadow database (migrations replayed) instead of it being closed. */
-export async function runBugHunter(ctx: CommandContext, orch: Orchestrator, run: Run, ticket: TicketRow, keepShadow?: (shadow: ReplayedShadow) => void): Promise<Analysis> {
+ * scan's shadow database (migrations replayed) instead of it being closed; `onProvisional`, the
+ * analysis before the type check is in (BugHunterInput.onProvisional); `files`, the project's files
+ * as the run read them. */
+export async function runBugHunter(ctx: CommandContext, orch: Orchestrator, run: Run, ticket: TicketRow, hooks: { keepShadow?: (shadow: ReplayedShadow) => void; onProvisional?: (a: Analysis) => void; files?: Promise<SourceFile[]> | undefined } = {}): Promise<Analysis> {
   const state = ctx.state();
   const { bugHunter } = await import('../../agents/bug-hunter/index.js');
   const { scanProjectSchema } = await import('../integrations/schema-scan.js');
@@ -23,7 +26,7 @@ export async function runBugHunter(ctx: CommandContext, orch: Orchestrator, run:
     .runAgent(
       run,
       bugHunter(
-        { root: ctx.project.root, ticket, command: run.command.startsWith('fix') ? 'fix' : 'analyze', testCommand: testCommandFor(ctx.project.root, ctx.project.config().test.command), scanSchema: () => scanProjectSchema(ctx, { keep: keepShadow }) },
+        { root: ctx.project.root, ticket, command: run.command.startsWith('fix') ? 'fix' : 'analyze', testCommand: testCommandFor(ctx.project.root, ctx.project.config().test.command), scanSchema: () => scanProjectSchema(ctx, { keep: hooks.keepShadow }), onProvisional: hooks.onProvisional, files: hooks.files },
         (a) => (analysis = a),
       ),
     )
@@ -62,6 +65,19 @@ export async function analyze(ctx: CommandContext, ticket: TicketRow): Promise<A
 
 type ChangeInput = import('../../agents/stage-agent/index.js').StageInput['change'];
 type ChangeProof = import('../../agents/stage-agent/index.js').ChangeProof;
+type ChangeFile = import('../../agents/shared/change-set.js').ChangeFile;
+type SourceFile = import('../../agents/shared/project-files.js').SourceFile;
+type MigratorOutput = import('../../agents/migrator/agent.js').MigratorOutput;
+type OrphanProbe = import('../../agents/migrator/orphans.js').OrphanProbe;
+
+/** Which agents write a fix for an analysis' causes. A logic cause is CodeSmith's only with the model (issue 15). Pure. */
+function fixesFor(analysis: Analysis, withModel: boolean): { code: boolean; migration: boolean } {
+  return {
+    code: analysis.rootCauses.some((c) => c.fix === 'mcp-tool' || c.fix === 'api-route' || (c.fix === 'logic' && withModel)),
+    // A missing key, and a schema fix for an unindexed key or a key with no ON DELETE action (agents/migrator/schema-fix.ts).
+    migration: analysis.rootCauses.some((c) => c.fix === 'foreign-key' || (c.fix === 'schema' && /^(index|on-delete):/.test(c.id))),
+  };
+}
 
 /**
  * Runs StageAgent over a change: proves it and writes the staged set; returns its manifest. REVIEW.md
@@ -100,6 +116,7 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
   let shadow: ReplayedShadow | undefined;
   let discardWorktree: (() => Promise<void>) | undefined;
   let early: ChangeProof | null = null;
+  const proofs: ChangeProof[] = []; // every test run started early; `early` is the last
   const closeShadow = async () => {
     const s = shadow;
     shadow = undefined;
@@ -111,25 +128,78 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
       ctx.out.line('ORCHESTRATOR', 'ok', `Ticket received: ${ticket.id}${ticket.external_ref ? ` (${ticket.external_ref})` : ''}`, ids);
       // StageAgent's test run needs a worktree at HEAD: made while BugHunter works (checking out the
       // project is ~0.1 s that the test run, on the critical path, would otherwise wait for).
+      // The project as the run sees it (its commit, whether the tree is clean, its files) is read now,
+      // while this process is small (each git run forks it, which costs more as it grows): the agents
+      // work from these files, and StageAgent's proof from all three.
+      let project: import('../../agents/shared/project-files.js').ProjectRead | undefined;
       if (testCommand) {
-        const verify = await import('../../agents/shared/verify-worktree.js');
+        const [verify, { readProject }] = await Promise.all([import('../../agents/shared/verify-worktree.js'), import('../../agents/shared/project-files.js')]);
         verify.prepareWorktree(root);
         discardWorktree = () => verify.discardPreparedWorktree(root);
+        project = readProject(root);
       }
-      const analyzing = runBugHunter(ctx, orch, run, ticket, (s) => (shadow = s));
+      // The agents' inputs, from an analysis: the same for a draft (below) and for the agents' run,
+      // so that the same analysis gives the same change, file for file.
+      let stamp: Date | undefined; // the migrations' version stamp, shared by the draft and the run
+      let counted: Map<string, ReturnType<OrphanProbe>> | undefined;
+      const agentInputs = async (a: Analysis) => {
+        const { environmentOrphanProbe } = await import('../../agents/migrator/orphans.js');
+        const probe = environmentOrphanProbe(ctx);
+        counted ??= new Map();
+        const memo = counted;
+        // Counted once per set of keys: the draft's count is the run's (read-only queries).
+        const orphans: OrphanProbe = (keys, signal) => {
+          const k = JSON.stringify(keys);
+          if (!memo.has(k)) memo.set(k, probe(keys, signal));
+          return memo.get(k)!;
+        };
+        stamp ??= new Date();
+        const columns = new Map(Object.entries(a.tables));
+        return {
+          // The project's files as the run read them at its start, as BugHunter did.
+          code: { root, causes: a.rootCauses, tables: Object.keys(a.tables), columns: async (t: string) => columns.get(t) ?? [], ticket, files: project?.files },
+          migration: { root, causes: a.rootCauses, ticket, shadow, orphans, now: stamp },
+        };
+      };
+      // StageAgent's test run starts as soon as a change is known: drafted from BugHunter's analysis
+      // before its type check is in, then from CodeSmith's and the Migrator's own plans. StageAgent
+      // takes it only for exactly the files the agents hand it; another change ends it.
+      const propose = async (files: ChangeFile[], baseline: Analysis['baseline']) => {
+        const { startProof, changeKey } = await import('../../agents/stage-agent/index.js');
+        if (!testCommand || ctx.signal.aborted || early?.key === changeKey(files)) return;
+        early?.cancel();
+        early = startProof({ root, testCommand, baseline }, files, ctx.signal, { project });
+        proofs.push(early);
+      };
+      // The draft: the agents' first three phases, silent, on the analysis as it stands without the
+      // type check (which only adds type-error causes, and nothing offline fixes those).
+      let drafting: Promise<void> = Promise.resolve();
+      const draft = async (a: Analysis) => {
+        const fixes = fixesFor(a, false);
+        if (!testCommand || (!fixes.code && !fixes.migration)) return;
+        const [{ codeSmith }, { migrator }, inputs] = await Promise.all([import('../../agents/code-smith/index.js'), import('../../agents/migrator/agent.js'), agentInputs(a)]);
+        const opts = { config, ticketId: ticket.id, signal: ctx.signal };
+        const [code, db] = await Promise.all([
+          fixes.code ? (draftPhases(codeSmith(inputs.code, () => undefined).phases, opts) as Promise<ChangeFile[] | null>) : [],
+          fixes.migration ? (draftPhases(migrator(inputs.migration, () => undefined).phases, opts) as Promise<MigratorOutput | null>) : { files: [] },
+        ]);
+        if (!code || !db) return;
+        await propose([...db.files, ...code], a.baseline);
+        ctx.out.line('ORCHESTRATOR', 'debug', `Drafted the change before BugHunter's type check was in (${[...db.files, ...code].map((f) => f.path).join(', ')}): its tests started; StageAgent takes that run only for the same files`, ids);
+      };
+      const analyzing = runBugHunter(ctx, orch, run, ticket, { keepShadow: (s) => (shadow = s), onProvisional: (a) => (drafting = draft(a).catch(() => undefined)), files: project?.files });
       // The modules of the agents after it load while BugHunter works, not after it.
       for (const m of [import('../../agents/code-smith/index.js'), import('../../agents/migrator/agent.js'), import('../../agents/migrator/orphans.js'), import('../../agents/stage-agent/index.js'), import('../../agents/shared/verify-worktree.js')]) m.catch(() => undefined);
       const analysis = await analyzing;
+      await drafting; // the agents below never run beside their draft (it may read the shadow they change)
       state.setTicketStatus(ticket.id, 'in_progress');
 
       const { codeSmith } = await import('../../agents/code-smith/index.js');
-      const [{ migrator }, { environmentOrphanProbe }] = await Promise.all([import('../../agents/migrator/agent.js'), import('../../agents/migrator/orphans.js')]);
+      const { migrator } = await import('../../agents/migrator/agent.js');
 
       // A logic cause (located by failing tests) is CodeSmith's only with the model (issue 15).
       const withModel = analysis.rootCauses.some((c) => c.fix === 'logic') && (await import('../integrations/llm/settings.js')).llmSettings(root, config) !== null;
-      const needsCode = analysis.rootCauses.some((c) => c.fix === 'mcp-tool' || c.fix === 'api-route' || (c.fix === 'logic' && withModel));
-      // The Migrator writes a missing key, and a schema fix for an unindexed key or a key with no ON DELETE action (agents/migrator/schema-fix.ts).
-      const needsMigration = analysis.rootCauses.some((c) => c.fix === 'foreign-key' || (c.fix === 'schema' && /^(index|on-delete):/.test(c.id)));
+      const { code: needsCode, migration: needsMigration } = fixesFor(analysis, withModel);
       if (!needsCode && !needsMigration) {
         // Nothing offline writes a fix for these causes: stage nothing rather than something unrelated.
         const c = analysis.rootCauses[0]!;
@@ -140,30 +210,27 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
       const names = [needsCode && 'CodeSmith Agent (Code Generation)', needsMigration && 'Migrator Agent (Database Operations)', 'StageAgent (Staging)'].filter(Boolean);
       ctx.out.line('ORCHESTRATOR', 'info', `Spinning up specialist agents: ${names.join(', ')}`, ids);
 
-      // BugHunter's schema scan already knows every table and column.
-      const tables = Object.keys(analysis.tables);
-      const columns = new Map(Object.entries(analysis.tables));
       {
-        let code: import('../../agents/shared/change-set.js').ChangeFile[] = [];
-        let db: import('../../agents/migrator/agent.js').MigratorOutput = { files: [], migrations: [] };
-        // StageAgent's test run starts once CodeSmith's plan and the Migrator's output are final,
-        // while CodeSmith's own checks run; StageAgent takes it only for exactly those files.
-        const { startProof, readProject } = await import('../../agents/stage-agent/index.js');
-        const project = testCommand ? readProject(root) : undefined; // read now, while the agents plan
-        let planned: typeof code | null = null;
-        let migrations: typeof db | null = needsMigration ? null : db;
-        const startEarly = () => {
-          if (early || !planned || !migrations || !testCommand || ctx.signal.aborted) return;
-          early = startProof({ root, testCommand, baseline: analysis.baseline }, [...migrations.files, ...planned], ctx.signal, { project });
+        let code: ChangeFile[] = [];
+        let db: MigratorOutput = { files: [], migrations: [] };
+        const inputs = await agentInputs(analysis);
+        // Once CodeSmith's plan and the Migrator's output are final: the draft's run goes on if they
+        // are what it drafted, else a run for them starts (while CodeSmith's own checks run).
+        let planned: ChangeFile[] | null = null;
+        let migrations: MigratorOutput | null = needsMigration ? null : db;
+        let proposing: Promise<void> = Promise.resolve();
+        const plansFinal = () => {
+          if (planned && migrations) proposing = propose([...migrations.files, ...planned], analysis.baseline);
         };
         // Both settle before the shadow closes: when one blocks, the Migrator may still be using it.
         const settledAgents = await Promise.allSettled([
-          needsCode ? orch.runAgent(run, codeSmith({ root, causes: analysis.rootCauses, tables, columns: async (t) => columns.get(t) ?? [], ticket, onPlanned: (f) => ((planned = f), startEarly()) }, (f) => (code = f))) : null,
-          needsMigration ? orch.runAgent(run, migrator({ root, causes: analysis.rootCauses, ticket, shadow, orphans: environmentOrphanProbe(ctx), onPlanned: (o) => ((migrations = o), startEarly()) }, (o) => (db = o))) : null,
+          needsCode ? orch.runAgent(run, codeSmith({ ...inputs.code, onPlanned: (f) => ((planned = f), plansFinal()) }, (f) => (code = f))) : null,
+          needsMigration ? orch.runAgent(run, migrator({ ...inputs.migration, onPlanned: (o) => ((migrations = o), plansFinal()) }, (o) => (db = o))) : null,
         ]);
         await closeShadow();
         const failed = settledAgents.find((r) => r.status === 'rejected');
         if (failed) throw failed.reason;
+        await proposing;
         const m = await stage(
           ctx,
           orch,
@@ -195,10 +262,10 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
     state.setTicketStatus(ticket.id, settled(ticket.status));
     throw err;
   } finally {
-    // A test run started early for a change that was not staged (an agent blocked) is ended.
-    const started = early as ChangeProof | null;
-    started?.cancel();
-    await started?.run.catch(() => null);
+    // Test runs started early for a change that was not staged (a draft unlike the agents' change,
+    // an agent that blocked) are ended; StageAgent's own has finished.
+    for (const p of proofs) p.cancel();
+    await Promise.all(proofs.map((p) => p.run.catch(() => null)));
     await closeShadow();
     await discardWorktree?.();
     orch.dispose();
