@@ -3,9 +3,9 @@
 import type { AgentTask } from '../../src/engine/orchestrator.js';
 import { item, type PhaseContext, type PhaseOutcome } from '../../src/engine/phases.js';
 import type { TicketRow } from '../../src/store/rows.js';
-import { parseTestCounts, runShell } from '../../src/integrations/shell.js';
+import { parseTestCounts, runShell, type ShellResult } from '../../src/integrations/shell.js';
 import { buildGraph, cyclesThrough } from '../shared/import-graph.js';
-import { readProjectFiles, type SourceFile } from '../shared/project-files.js';
+import { readProjectFiles, type ProjectRead, type SourceFile } from '../shared/project-files.js';
 import { rankFiles, terms, type Ranked } from './ranker.js';
 import { findUnresolved, isArchived, tablesWithoutWrites, type UnresolvedReference } from './references.js';
 import { findRootCauses, type RootCause, type SchemaFinding } from './root-cause.js';
@@ -26,8 +26,10 @@ export interface BugHunterInput {
   testCommand: string | null;
   /** The command the admin ran (`analyze` or `fix`): the one an unblock hint repeats. Default analyze. */
   command?: 'analyze' | 'fix';
-  /** The project's files as already read for this run (src/engine/pipeline.ts); default: read in understand. */
-  files?: Promise<SourceFile[]> | undefined;
+  /** The run of `testCommand` at HEAD, when the caller started it (src/engine/pipeline.ts); default: started in understand. */
+  suite?: Promise<ShellResult> | undefined;
+  /** The project (its files, HEAD, whether the tree matches it) as already read for this run (src/engine/pipeline.ts); default: read here. */
+  project?: ProjectRead | undefined;
   /**
    * Called at most once, when everything but the type check is in and the check is still running
    * (offline only): the analysis as it will be unless a type error adds a cause.
@@ -84,12 +86,12 @@ export function bugHunter(input: BugHunterInput, done: (a: Analysis) => void): A
   /** Type check, schema scan and the test run; root causes tied to the ticket, the rest set aside. */
   async function gather(ctx: PhaseContext): Promise<Analysis> {
     const overlay = new Map<string, string>();
-    const atHead = Promise.all([headSha(input.root), matchesHead(input.root).catch(() => false)]);
+    const atHead = Promise.all([input.project?.sha ?? headSha(input.root), (input.project?.clean ?? matchesHead(input.root)).catch(() => false)]);
     const started = performance.now();
     const took: Record<string, number> = {};
     const timed = <T>(name: string, p: Promise<T>) => p.finally(() => (took[name] = Math.round(performance.now() - started)));
     // The suite's process is spawned first: the schema scan then holds this thread for a while.
-    const testing = timed('tests', input.testCommand ? runShell(input.testCommand, { cwd: input.root, signal: ctx.signal }) : Promise.resolve(null));
+    const testing = timed('tests', input.testCommand ? (input.suite ?? runShell(input.testCommand, { cwd: input.root, signal: ctx.signal })) : Promise.resolve(null));
     const typing = timed('type check', typeCheck(input.root, overlay));
     let typed = false;
     typing.then(
@@ -188,7 +190,7 @@ export function bugHunter(input: BugHunterInput, done: (a: Analysis) => void): A
     phases: {
       async understand(ctx): Promise<PhaseOutcome> {
         ctx.log('info', 'Analyzing issue...');
-        files = await (input.files ?? readProjectFiles(input.root));
+        files = await (input.project?.files ?? readProjectFiles(input.root));
         // An archived migration is history, never the place a ticket's bug lives.
         ranked = rankFiles(files.filter((f) => !isArchived(f.path)), text);
         const ticketTerms = terms(text);

@@ -7,16 +7,17 @@ import { testCommandFor } from './deploy.js';
 import { appendAudit } from './audit.js';
 import { ticketLock } from './locks.js';
 import { runGates } from './run-gates.js';
+import { runShell } from '../integrations/shell.js';
 import { draftPhases } from './phases.js';
-import type { Analysis } from '../../agents/bug-hunter/index.js';
+import type { Analysis, BugHunterInput } from '../../agents/bug-hunter/index.js';
 import type { ReplayedShadow } from '../../agents/migrator/agent.js';
 import { resolveTestTarget, type TestTarget } from '../../agents/code-smith/test-gen.js';
 
 /** Runs BugHunter inside an open run and returns its analysis. `keepShadow` receives the schema
  * scan's shadow database (migrations replayed) instead of it being closed; `onProvisional`, the
- * analysis before the type check is in (BugHunterInput.onProvisional); `files`, the project's files
- * as the run read them. */
-export async function runBugHunter(ctx: CommandContext, orch: Orchestrator, run: Run, ticket: TicketRow, hooks: { keepShadow?: (shadow: ReplayedShadow) => void; onProvisional?: (a: Analysis) => void; files?: Promise<SourceFile[]> | undefined } = {}): Promise<Analysis> {
+ * analysis before the type check is in (BugHunterInput.onProvisional); `project`, the project as the
+ * run read it; `suite`, its test suite's run at HEAD, already started. */
+export async function runBugHunter(ctx: CommandContext, orch: Orchestrator, run: Run, ticket: TicketRow, hooks: Pick<BugHunterInput, 'onProvisional' | 'project' | 'suite'> & { keepShadow?: (shadow: ReplayedShadow) => void } = {}): Promise<Analysis> {
   const state = ctx.state();
   const { bugHunter } = await import('../../agents/bug-hunter/index.js');
   const { scanProjectSchema } = await import('../integrations/schema-scan.js');
@@ -26,7 +27,7 @@ export async function runBugHunter(ctx: CommandContext, orch: Orchestrator, run:
     .runAgent(
       run,
       bugHunter(
-        { root: ctx.project.root, ticket, command: run.command.startsWith('fix') ? 'fix' : 'analyze', testCommand: testCommandFor(ctx.project.root, ctx.project.config().test.command), scanSchema: () => scanProjectSchema(ctx, { keep: hooks.keepShadow }), onProvisional: hooks.onProvisional, files: hooks.files },
+        { root: ctx.project.root, ticket, command: run.command.startsWith('fix') ? 'fix' : 'analyze', testCommand: testCommandFor(ctx.project.root, ctx.project.config().test.command), scanSchema: () => scanProjectSchema(ctx, { keep: hooks.keepShadow }), onProvisional: hooks.onProvisional, project: hooks.project, suite: hooks.suite },
         (a) => (analysis = a),
       ),
     )
@@ -66,7 +67,6 @@ export async function analyze(ctx: CommandContext, ticket: TicketRow): Promise<A
 type ChangeInput = import('../../agents/stage-agent/index.js').StageInput['change'];
 type ChangeProof = import('../../agents/stage-agent/index.js').ChangeProof;
 type ChangeFile = import('../../agents/shared/change-set.js').ChangeFile;
-type SourceFile = import('../../agents/shared/project-files.js').SourceFile;
 type MigratorOutput = import('../../agents/migrator/agent.js').MigratorOutput;
 type OrphanProbe = import('../../agents/migrator/orphans.js').OrphanProbe;
 
@@ -108,7 +108,6 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
   // The type check is the longest of BugHunter's three jobs: it starts now, and BugHunter's
   // typeCheck shares it while it is under way.
   void import('../../agents/shared/ts-diagnostics.js').then((m) => m.typeCheck(root)).catch(() => undefined);
-  void import('execa').catch(() => undefined); // BugHunter's suite run spawns without waiting for it
   const testCommand = testCommandFor(root, config.test.command);
   const orch = new Orchestrator(state, config, ctx.out, ctx.signal);
   // BugHunter's schema scan replays the migrations into a shadow database; the Migrator's dry run
@@ -117,6 +116,7 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
   let discardWorktree: (() => Promise<void>) | undefined;
   let early: ChangeProof | null = null;
   const proofs: ChangeProof[] = []; // every test run started early; `early` is the last
+  const suiteStop = new AbortController();
   const closeShadow = async () => {
     const s = shadow;
     shadow = undefined;
@@ -126,6 +126,9 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
     return await orch.withRun({ command: `fix ticket ${ticket.id}`, ticketId: ticket.id, resources: [ticketLock(ticket.id)] }, async (run) => {
       const ids = { ticketId: ticket.id, runId: run.id };
       ctx.out.line('ORCHESTRATOR', 'ok', `Ticket received: ${ticket.id}${ticket.external_ref ? ` (${ticket.external_ref})` : ''}`, ids);
+      // BugHunter's run of the suite at HEAD starts first of all: the change's tests wait for it.
+      const suite = testCommand ? runShell(testCommand, { cwd: root, signal: AbortSignal.any([ctx.signal, suiteStop.signal]) }) : undefined;
+      suite?.catch(() => undefined); // BugHunter awaits it, or it is ended below
       // StageAgent's test run needs a worktree at HEAD: made while BugHunter works (checking out the
       // project is ~0.1 s that the test run, on the critical path, would otherwise wait for).
       // The project as the run sees it (its commit, whether the tree is clean, its files) is read now,
@@ -187,7 +190,7 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
         await propose([...db.files, ...code], a.baseline);
         ctx.out.line('ORCHESTRATOR', 'debug', `Drafted the change before BugHunter's type check was in (${[...db.files, ...code].map((f) => f.path).join(', ')}): its tests started; StageAgent takes that run only for the same files`, ids);
       };
-      const analyzing = runBugHunter(ctx, orch, run, ticket, { keepShadow: (s) => (shadow = s), onProvisional: (a) => (drafting = draft(a).catch(() => undefined)), files: project?.files });
+      const analyzing = runBugHunter(ctx, orch, run, ticket, { keepShadow: (s) => (shadow = s), onProvisional: (a) => (drafting = draft(a).catch(() => undefined)), project, suite });
       // The modules of the agents after it load while BugHunter works, not after it.
       for (const m of [import('../../agents/code-smith/index.js'), import('../../agents/migrator/agent.js'), import('../../agents/migrator/orphans.js'), import('../../agents/stage-agent/index.js'), import('../../agents/shared/verify-worktree.js')]) m.catch(() => undefined);
       const analysis = await analyzing;
@@ -264,6 +267,7 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
   } finally {
     // Test runs started early for a change that was not staged (a draft unlike the agents' change,
     // an agent that blocked) are ended; StageAgent's own has finished.
+    suiteStop.abort(); // a suite BugHunter never waited for (the ticket named no failing behaviour)
     for (const p of proofs) p.cancel();
     await Promise.all(proofs.map((p) => p.run.catch(() => null)));
     await closeShadow();
