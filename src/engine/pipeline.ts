@@ -8,6 +8,7 @@ import { appendAudit } from './audit.js';
 import { ticketLock } from './locks.js';
 import { runGates } from './run-gates.js';
 import { runShell } from '../integrations/shell.js';
+import { proofSlot, type ProofSlot } from './proof-slot.js';
 import { draftPhases } from './phases.js';
 import type { Analysis, BugHunterInput } from '../../agents/bug-hunter/index.js';
 import type { ReplayedShadow } from '../../agents/migrator/agent.js';
@@ -114,8 +115,7 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
   // starts from it rather than loading the template and replaying again.
   let shadow: ReplayedShadow | undefined;
   let discardWorktree: (() => Promise<void>) | undefined;
-  let early: ChangeProof | null = null;
-  const proofs: ChangeProof[] = []; // every test run started early; `early` is the last
+  let slot: ProofSlot | undefined;
   const suiteStop = new AbortController();
   const closeShadow = async () => {
     const s = shadow;
@@ -167,12 +167,12 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
       // StageAgent's test run starts as soon as a change is known: drafted from BugHunter's analysis
       // before its type check is in, then from CodeSmith's and the Migrator's own plans. StageAgent
       // takes it only for exactly the files the agents hand it; another change ends it.
+      // One baseline for both: the draft's analysis and the final one read the same suite run.
       const propose = async (files: ChangeFile[], baseline: Analysis['baseline']) => {
         const { startProof, changeKey } = await import('../../agents/stage-agent/index.js');
-        if (!testCommand || ctx.signal.aborted || early?.key === changeKey(files)) return;
-        early?.cancel();
-        early = startProof({ root, testCommand, baseline }, files, ctx.signal, { project });
-        proofs.push(early);
+        if (!testCommand || ctx.signal.aborted) return;
+        slot ??= proofSlot(changeKey, (f) => startProof({ root, testCommand, baseline }, f, ctx.signal, { project }));
+        slot.propose(files);
       };
       // The draft: the agents' first three phases, silent, on the analysis as it stands without the
       // type check (which only adds type-error causes, and nothing offline fixes those).
@@ -247,7 +247,7 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
             rootCauses: analysis.rootCauses.map((c) => ({ summary: c.summary, evidence: c.evidence })),
           },
           analysis.baseline,
-          early,
+          slot?.current ?? null,
         );
         state.insertChangeSet({ id: m.id, ticket_id: ticket.id, dir: m.dir, status: 'staged', requires_approval: m.requiresApproval ? 1 : 0, created_at: Date.now(), manifest: JSON.stringify(m) });
         state.setTicketStatus(ticket.id, 'staged');
@@ -268,8 +268,7 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
     // Test runs started early for a change that was not staged (a draft unlike the agents' change,
     // an agent that blocked) are ended; StageAgent's own has finished.
     suiteStop.abort(); // a suite BugHunter never waited for (the ticket named no failing behaviour)
-    for (const p of proofs) p.cancel();
-    await Promise.all(proofs.map((p) => p.run.catch(() => null)));
+    await slot?.endAll();
     await closeShadow();
     await discardWorktree?.();
     orch.dispose();
