@@ -29,7 +29,7 @@ export interface CodeSmithInput {
   ticket?: TicketRow;
   /** The project's test command, to prove the change (./proof.ts); null: none. Read from the project when absent. */
   testCommand?: string | null;
-  /** The project's files as already read (a draft of the change, src/engine/pipeline.ts); default: read in understand. */
+  /** The project's files as already read (the fix pipeline reads them once, at the start of its run); default: read in understand. */
   files?: Promise<SourceFile[]> | undefined;
   /** Called with the change once the plan's gate has passed (validate does not alter it): the fix pipeline starts StageAgent's test run then. */
   onPlanned?: (files: ChangeFile[]) => void;
