@@ -9,7 +9,7 @@ import { ticketLock } from './locks.js';
 import { runGates } from './run-gates.js';
 import { runShell } from '../integrations/shell.js';
 import { proofSlot, type ProofSlot } from './proof-slot.js';
-import { draftPhases } from './phases.js';
+import { agentInputs, draftChange, fixesFor } from './fix-draft.js';
 import type { Analysis, BugHunterInput } from '../../agents/bug-hunter/index.js';
 import type { ReplayedShadow } from '../../agents/migrator/agent.js';
 import { resolveTestTarget, type TestTarget } from '../../agents/code-smith/test-gen.js';
@@ -69,16 +69,7 @@ type ChangeInput = import('../../agents/stage-agent/index.js').StageInput['chang
 type ChangeProof = import('../../agents/stage-agent/index.js').ChangeProof;
 type ChangeFile = import('../../agents/shared/change-set.js').ChangeFile;
 type MigratorOutput = import('../../agents/migrator/agent.js').MigratorOutput;
-type OrphanProbe = import('../../agents/migrator/orphans.js').OrphanProbe;
 
-/** Which agents write a fix for an analysis' causes. A logic cause is CodeSmith's only with the model (issue 15). Pure. */
-function fixesFor(analysis: Analysis, withModel: boolean): { code: boolean; migration: boolean } {
-  return {
-    code: analysis.rootCauses.some((c) => c.fix === 'mcp-tool' || c.fix === 'api-route' || (c.fix === 'logic' && withModel)),
-    // A missing key, and a schema fix for an unindexed key or a key with no ON DELETE action (agents/migrator/schema-fix.ts).
-    migration: analysis.rootCauses.some((c) => c.fix === 'foreign-key' || (c.fix === 'schema' && /^(index|on-delete):/.test(c.id))),
-  };
-}
 
 /**
  * Runs StageAgent over a change: proves it and writes the staged set; returns its manifest. REVIEW.md
@@ -141,29 +132,7 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
         discardWorktree = () => verify.discardPreparedWorktree(root);
         project = readProject(root);
       }
-      // The agents' inputs, from an analysis: the same for a draft (below) and for the agents' run,
-      // so that the same analysis gives the same change, file for file.
-      let stamp: Date | undefined; // the migrations' version stamp, shared by the draft and the run
-      let counted: Map<string, ReturnType<OrphanProbe>> | undefined;
-      const agentInputs = async (a: Analysis) => {
-        const { environmentOrphanProbe } = await import('../../agents/migrator/orphans.js');
-        const probe = environmentOrphanProbe(ctx);
-        counted ??= new Map();
-        const memo = counted;
-        // Counted once per set of keys: the draft's count is the run's (read-only queries).
-        const orphans: OrphanProbe = (keys, signal) => {
-          const k = JSON.stringify(keys);
-          if (!memo.has(k)) memo.set(k, probe(keys, signal));
-          return memo.get(k)!;
-        };
-        stamp ??= new Date();
-        const columns = new Map(Object.entries(a.tables));
-        return {
-          // The project's files as the run read them at its start, as BugHunter did.
-          code: { root, causes: a.rootCauses, tables: Object.keys(a.tables), columns: async (t: string) => columns.get(t) ?? [], ticket, files: project?.files },
-          migration: { root, causes: a.rootCauses, ticket, shadow, orphans, now: stamp },
-        };
-      };
+      const inputsFor = agentInputs(ctx, { root, ticket, project, shadow: () => shadow });
       // StageAgent's test run starts as soon as a change is known: drafted from BugHunter's analysis
       // before its type check is in, then from CodeSmith's and the Migrator's own plans. StageAgent
       // takes it only for exactly the files the agents hand it; another change ends it.
@@ -174,21 +143,14 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
         slot ??= proofSlot(changeKey, (f) => startProof({ root, testCommand, baseline }, f, ctx.signal, { project }));
         slot.propose(files);
       };
-      // The draft: the agents' first three phases, silent, on the analysis as it stands without the
-      // type check (which only adds type-error causes, and nothing offline fixes those).
+      // The draft, on the analysis as it stands without the type check (which only adds type-error
+      // causes, and nothing offline fixes those).
       let drafting: Promise<void> = Promise.resolve();
       const draft = async (a: Analysis) => {
-        const fixes = fixesFor(a, false);
-        if (!testCommand || (!fixes.code && !fixes.migration)) return;
-        const [{ codeSmith }, { migrator }, inputs] = await Promise.all([import('../../agents/code-smith/index.js'), import('../../agents/migrator/agent.js'), agentInputs(a)]);
-        const opts = { config, ticketId: ticket.id, signal: ctx.signal };
-        const [code, db] = await Promise.all([
-          fixes.code ? (draftPhases(codeSmith(inputs.code, () => undefined).phases, opts) as Promise<ChangeFile[] | null>) : [],
-          fixes.migration ? (draftPhases(migrator(inputs.migration, () => undefined).phases, opts) as Promise<MigratorOutput | null>) : { files: [] },
-        ]);
-        if (!code || !db) return;
-        await propose([...db.files, ...code], a.baseline);
-        ctx.out.line('ORCHESTRATOR', 'debug', `Drafted the change before BugHunter's type check was in (${[...db.files, ...code].map((f) => f.path).join(', ')}): its tests started; StageAgent takes that run only for the same files`, ids);
+        const files = testCommand ? await draftChange(ctx, inputsFor, a) : null;
+        if (!files) return;
+        await propose(files, a.baseline);
+        ctx.out.line('ORCHESTRATOR', 'debug', `Drafted the change before BugHunter's type check was in (${files.map((f) => f.path).join(', ')}): its tests started; StageAgent takes that run only for the same files`, ids);
       };
       const analyzing = runBugHunter(ctx, orch, run, ticket, { keepShadow: (s) => (shadow = s), onProvisional: (a) => (drafting = draft(a).catch(() => undefined)), project, suite });
       // The modules of the agents after it load while BugHunter works, not after it.
@@ -216,7 +178,7 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
       {
         let code: ChangeFile[] = [];
         let db: MigratorOutput = { files: [], migrations: [] };
-        const inputs = await agentInputs(analysis);
+        const inputs = await inputsFor(analysis);
         // Once CodeSmith's plan and the Migrator's output are final: the draft's run goes on if they
         // are what it drafted, else a run for them starts (while CodeSmith's own checks run).
         let planned: ChangeFile[] | null = null;
