@@ -115,13 +115,8 @@ export function startProof(input: Pick<StageInput, 'root' | 'testCommand' | 'bas
   const root = input.root;
   // The patch's four git runs each fork this process (which by now is large): they start once the
   // tests' process is spawned, not ahead of it. The tests are what StageAgent waits for.
-  let release = () => {};
-  const patch = opts.patching ?? new Promise<string>((resolve, reject) => (release = () => void diffAgainstHead(root, files).then(resolve, reject)));
-  const once = () => {
-    const r = release;
-    release = () => {};
-    r();
-  };
+  let makePatch = () => {};
+  const patch = opts.patching ?? new Promise<string>((resolve, reject) => (makePatch = () => void diffAgainstHead(root, files).then(resolve, reject)));
   const { sha: baseSha, clean, files: reading } = opts.project ?? readProject(root);
   const plan = (async () => {
     if (!input.testCommand) return null;
@@ -138,7 +133,7 @@ export function startProof(input: Pick<StageInput, 'root' | 'testCommand' | 'bas
       // The files are written into the worktree while the patch is still being made.
       if (p?.command && !sig.aborted) running = testWithChange(root, { files, patch }, p.command, sig, undefined, { coverage: true, head: await baseSha });
     } finally {
-      setImmediate(once); // after the tests' spawn, which comes within this turn of the event loop
+      setImmediate(makePatch); // after the tests' spawn, which comes within this turn of the event loop
     }
     return running;
   })();

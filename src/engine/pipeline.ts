@@ -120,11 +120,10 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
       // BugHunter's run of the suite at HEAD starts first of all: the change's tests wait for it.
       const suite = testCommand ? runShell(testCommand, { cwd: root, signal: AbortSignal.any([ctx.signal, suiteStop.signal]) }) : undefined;
       suite?.catch(() => undefined); // BugHunter awaits it, or it is ended below
-      // StageAgent's test run needs a worktree at HEAD: made while BugHunter works (checking out the
-      // project is ~0.1 s that the test run, on the critical path, would otherwise wait for).
-      // The project as the run sees it (its commit, whether the tree is clean, its files) is read now,
-      // while this process is small (each git run forks it, which costs more as it grows): the agents
-      // work from these files, and StageAgent's proof from all three.
+      // Made now, while BugHunter works: StageAgent's worktree at HEAD (its checkout is ~0.1 s the test
+      // run would otherwise wait for), and the project as the run sees it (its commit, whether the
+      // tree is clean, its files), read while this process is small: each git run forks it, which
+      // costs more as it grows. The agents work from these files, StageAgent's proof from all three.
       let project: import('../../agents/shared/project-files.js').ProjectRead | undefined;
       if (testCommand) {
         const [verify, { readProject }] = await Promise.all([import('../../agents/shared/verify-worktree.js'), import('../../agents/shared/project-files.js')]);

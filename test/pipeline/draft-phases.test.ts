@@ -7,9 +7,8 @@ import { defaultConfig } from '../../src/config/config.js';
 const config = defaultConfig('demo');
 
 function agent(confidence: number, ran: string[]): PhaseHandlers {
-  const phase = (name: string, outcome: () => Awaited<ReturnType<PhaseHandlers['plan']>>) => async (ctx: Parameters<PhaseHandlers['plan']>[0]) => {
+  const phase = (name: string, outcome: () => Awaited<ReturnType<PhaseHandlers['plan']>>) => async () => {
     ran.push(name);
-    ctx.log('ok', `${name} done`);
     return outcome();
   };
   const never = async () => {
