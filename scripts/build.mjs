@@ -133,9 +133,9 @@ await Promise.all([
 
 rmSync(resolve(root, out, '.vendor'), { recursive: true, force: true });
 
-// Worker scripts are plain JavaScript started with `new URL('./x.mjs', import.meta.url)`: they go
+// Worker and server scripts are plain JavaScript started with `new URL('./x.mjs', import.meta.url)`: they go
 // next to every chunk that may start them.
-const workers = ['agents/shared/type-check-worker.mjs'];
+const workers = ['agents/shared/type-check-worker.mjs', 'src/integrations/vitest-server.mjs'];
 for (const dir of [out, `${out}/chunks`, `${out}/lib`]) {
   mkdirSync(resolve(root, dir), { recursive: true });
   for (const file of workers) copyFileSync(resolve(root, file), resolve(root, dir, file.split('/').pop()));

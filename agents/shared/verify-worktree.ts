@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { git } from '../../src/integrations/git.js';
 import { parseTestCounts, runShell } from '../../src/integrations/shell.js';
+import { startWarmVitest, type WarmVitest } from '../../src/integrations/warm-vitest.js';
 import { processScratch, type ScratchRegistrar } from '../../src/engine/scratch.js';
 import { parseFailures, parseFileResults } from './test-failures.js';
 import { changedLines, coverageRun, measureLineCoverage, type LineCoverage } from './line-coverage.js';
@@ -13,6 +14,8 @@ interface Worktree {
   wt: string;
   /** The commit it has checked out; null when it could not be made. */
   sha: string | null;
+  /** The project's vitest started in it ahead of the run (prepareWorktree), with coverage. */
+  warm?: WarmVitest | null;
 }
 
 /**
@@ -42,6 +45,7 @@ async function makeWorktree(root: string, scratch: ScratchRegistrar): Promise<Wo
  * folder is gone: `git worktree remove --force` takes 10-100 ms here, the two removals ~2 ms.
  */
 async function removeWorktree(root: string, w: Worktree, scratch: ScratchRegistrar): Promise<void> {
+  w.warm?.dispose();
   let admin: string | null = null;
   try {
     const named = /^gitdir: (.+\/worktrees\/[^/\n]+)\n?$/.exec(readFileSync(join(w.wt, '.git'), 'utf8'))?.[1];
@@ -57,11 +61,15 @@ async function removeWorktree(root: string, w: Worktree, scratch: ScratchRegistr
 
 /**
  * Starts making the worktree the next testWithChange on `root` will use, so that it is ready
- * when the change is (the fix pipeline calls it while CodeSmith and the Migrator work).
+ * when the change is (the fix pipeline calls it while BugHunter works). With `testCommand`, the
+ * project's vitest starts in it too, with coverage, waiting for the files to run (warm-vitest.ts).
  */
-export function prepareWorktree(root: string, scratch: ScratchRegistrar = processScratch): void {
+export function prepareWorktree(root: string, scratch: ScratchRegistrar = processScratch, opts: { testCommand?: string | null } = {}): void {
   if (prepared.has(root)) return;
-  const made = makeWorktree(root, scratch);
+  const made = makeWorktree(root, scratch).then((w) => {
+    if (opts.testCommand) w.warm = startWarmVitest(w.wt, opts.testCommand, coverageRun(coverageDir(w), w.wt).env);
+    return w;
+  });
   made.catch(() => undefined); // the test run makes its own when this one failed
   prepared.set(root, { made, scratch });
 }
@@ -86,6 +94,8 @@ async function worktreeAtHead(root: string, scratch: ScratchRegistrar, knownHead
   }
   return makeWorktree(root, scratch);
 }
+
+const coverageDir = (w: Worktree) => join(w.dir, 'coverage');
 
 /**
  * A change given as its files (written over the worktree at HEAD, which is what applying its patch
@@ -115,7 +125,7 @@ function writeInto(wt: string, files: WrittenChange['files']): void {
  * next command does not remove. `took`: when (ms from the call) the worktree held the change, the
  * tests ended and the coverage was read.
  */
-export async function testWithChange(root: string, change: string | WrittenChange, command: string, signal: AbortSignal, scratch: ScratchRegistrar = processScratch, opts: { coverage?: boolean; head?: string | null } = {}) {
+export async function testWithChange(root: string, change: string | WrittenChange, command: string, signal: AbortSignal, scratch: ScratchRegistrar = processScratch, opts: { coverage?: boolean; head?: string | null; files?: readonly string[] | null } = {}) {
   const started = performance.now();
   const at = () => Math.round(performance.now() - started);
   const w = await worktreeAtHead(root, scratch, opts.head);
@@ -124,12 +134,17 @@ export async function testWithChange(root: string, change: string | WrittenChang
     else if (change.trim()) await git(w.wt, ['apply', '--whitespace=nowarn', '-'], { input: change });
     const ready = at();
     // With `coverage`, V8's coverage of the run, measured on the lines the patch adds.
-    const cov = opts.coverage ? coverageRun(join(w.dir, 'coverage'), w.wt) : null;
-    const r = await runShell(command, { cwd: w.wt, signal, ...(cov ? { env: cov.env } : {}) });
+    const cov = opts.coverage ? coverageRun(coverageDir(w), w.wt) : null;
+    // The vitest started ahead runs exactly what `command` would: the files it narrows the test
+    // command to (`files`, none for the whole suite), with coverage. The caller leaves `files` out
+    // when the change edits what vitest read at its start (its config, package.json).
+    const warm = w.warm && cov && opts.files !== undefined && opts.files !== null ? await w.warm.run(opts.files, { signal }) : null;
+    if (!warm) w.warm?.dispose();
+    const r = warm ?? (await runShell(command, { cwd: w.wt, signal, ...(cov ? { env: cov.env } : {}) }));
     const tested = at();
     const patch = typeof change === 'string' ? change : await change.patch;
     const coverage: LineCoverage | null = cov ? await measureLineCoverage(cov, changedLines(patch), undefined, [...parseFileResults(r.output).keys()]) : null;
-    return { ...r, counts: parseTestCounts(r.output), failures: parseFailures(r.output), coverage, took: { worktree: ready, tests: tested, coverage: at() } };
+    return { ...r, counts: parseTestCounts(r.output), failures: parseFailures(r.output), coverage, warm: warm !== null, took: { worktree: ready, tests: tested, coverage: at() } };
   } finally {
     await removeWorktree(root, w, scratch);
   }

@@ -15,7 +15,7 @@ import { changedLines, measureLineCoverage } from '../shared/line-coverage.js';
 import { coverageOutcome } from '../shared/coverage-verdict.js';
 import { writeChangeSet } from './writer.js';
 import { testWithChange } from '../shared/verify-worktree.js';
-import { selectTests, type TestBaseline, type TestSelection } from './test-selection.js';
+import { affectsEveryTest, selectTests, type TestBaseline, type TestSelection } from './test-selection.js';
 
 export interface StageInput {
   root: string;
@@ -55,6 +55,11 @@ export async function failingAtHead(root: string, command: string, failures: rea
 interface TestPlan {
   /** What to run with the change; null when no test file can reach it. */
   command: string | null;
+  /**
+   * The test files `command` narrows the test command to (none: the whole suite), for a test runner
+   * started ahead (testWithChange); null when the change edits what every test may read.
+   */
+  files: string[] | null;
   announce: string;
   /** Set when the selection rests on it: its failures are HEAD's. */
   baseline: TestBaseline | null;
@@ -66,15 +71,15 @@ interface TestPlan {
  * the change can reach (./test-selection.ts); the others' passing results carry over.
  */
 async function planTests(root: string, command: string, after: SourceFile[], changed: string[], baseSha: string | null, baseline: TestBaseline | null, clean: Promise<boolean>): Promise<TestPlan> {
-  const whole: TestPlan = { command, announce: `Running the project's tests with the change: ${command}`, baseline: null, carried: null };
+  const whole: TestPlan = { command, files: changed.some(affectsEveryTest) ? null : [], announce: `Running the project's tests with the change: ${command}`, baseline: null, carried: null };
   if (!baseline || baseline.sha !== baseSha || baseline.command !== command || !(await clean)) return whole;
   const selection: TestSelection = selectTests(after, changed, baseline, installedFrom(root));
   if (selection.kind === 'all') return { ...whole, baseline };
   const carried = { files: selection.carried, tests: selection.carried.reduce((n, t) => n + (baseline.files[t]!.tests ?? 0) - (baseline.files[t]!.skipped ?? 0), 0), baseSha: baseline.sha };
   const why = `the other ${carried.files.length} passed on HEAD ${baseline.sha.slice(0, 12)} and import nothing it changes`;
-  if (!selection.run.length) return { command: null, announce: `No test file can reach the change; ${why.replace(/^the other/, 'all')}`, baseline, carried };
+  if (!selection.run.length) return { command: null, files: null, announce: `No test file can reach the change; ${why.replace(/^the other/, 'all')}`, baseline, carried };
   const focused = focusedCommand(command, selection.run);
-  return { command: focused, announce: `Running the ${selection.run.length} test file(s) the change can reach (${why}): ${focused}`, baseline, carried };
+  return { command: focused, files: selection.run, announce: `Running the ${selection.run.length} test file(s) the change can reach (${why}): ${focused}`, baseline, carried };
 }
 
 /** Whether the change is migrations (and their rollbacks) and nothing else. Pure. */
@@ -131,7 +136,7 @@ export function startProof(input: Pick<StageInput, 'root' | 'testCommand' | 'bas
     try {
       const p = await plan;
       // The files are written into the worktree while the patch is still being made.
-      if (p?.command && !sig.aborted) running = testWithChange(root, { files, patch }, p.command, sig, undefined, { coverage: true, head: await baseSha });
+      if (p?.command && !sig.aborted) running = testWithChange(root, { files, patch }, p.command, sig, undefined, { coverage: true, head: await baseSha, files: p.files });
     } finally {
       setImmediate(makePatch); // after the tests' spawn, which comes within this turn of the event loop
     }
@@ -258,7 +263,7 @@ export function stageAgent(input: StageInput, done: (m: Manifest) => void): Agen
         const ran = testRun ? await testRun : null;
         ctx.signal.removeEventListener('abort', cancel);
         // Where validate waits (bench/fix-ticket.mjs reads it): the type check ran beside the tests.
-        if (ran) ctx.log('debug', `Tested in ${Math.round(performance.now() - started)} ms${early ? ' more (the run started before StageAgent did)' : ''}: worktree with the change at ${ran.took.worktree} ms, tests done at ${ran.took.tests} ms, coverage read at ${ran.took.coverage} ms; type check done at ${typedAt} ms`, { took: { ...ran.took, typeCheck: typedAt } });
+        if (ran) ctx.log('debug', `Tested in ${Math.round(performance.now() - started)} ms${early ? ' more (the run started before StageAgent did)' : ''}: worktree with the change at ${ran.took.worktree} ms, tests done at ${ran.took.tests} ms, coverage read at ${ran.took.coverage} ms${ran.warm ? " (the project's vitest was started ahead, in the worktree, and given the files)" : ''}; type check done at ${typedAt} ms`, { took: { ...ran.took, typeCheck: typedAt }, warm: ran.warm });
         // No run (no test file can reach the change): no changed line ran; the text is the change's.
         const coverage = ran?.coverage ?? (await measureLineCoverage(null, changedLines(patch), (p) => overlay.get(p) ?? null));
         const cov = coverageOutcome({ coverage, testCommand: input.testCommand, ran: plan?.command ?? null, passed: testsPass ? tests?.passed ?? null : null, changed: [...changed], migrations: input.change.migrations.length, dryRun: dryRun?.detail ?? null }, ctx.config.gates.testCoverage);

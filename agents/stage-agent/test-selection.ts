@@ -33,6 +33,11 @@ const READS_OUTSIDE_IMPORTS = /\bfrom\s+['"](node:)?(fs|fs\/promises|child_proce
 const BARE = /(?:import|export)\s+(?:[^'"]*?\s+from\s+)?['"]([^'"./][^'"]*)['"]|import\(\s*['"]([^'"./][^'"]*)['"]\s*\)|require\(\s*['"]([^'"./][^'"]*)['"]\s*\)/g;
 const BUILTIN = new Set(builtinModules);
 
+/** Whether a change to this path may affect every test (a manifest, a lockfile, a config, setup files, mocks). Pure. */
+export function affectsEveryTest(path: string): boolean {
+  return GLOBAL.test(path);
+}
+
 function packageName(spec: string): string {
   const parts = spec.split('/');
   return spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
@@ -61,7 +66,7 @@ function reach(graph: Graph, start: string): Set<string> {
  * deletes; `isPackage`: whether a bare import names an installed package.
  */
 export function selectTests(files: readonly SourceFile[], changed: readonly string[], baseline: TestBaseline, isPackage: (name: string) => boolean): TestSelection {
-  const global = changed.find((p) => GLOBAL.test(p));
+  const global = changed.find(affectsEveryTest);
   if (global) return { kind: 'all', reason: `the change edits ${global}, which every test may depend on` };
   const data = changed.filter((p) => !isModule(p));
   const setup = files.find((f) => /(^|\/)(vitest|vite|jest)\.config\.[cm]?[jt]s$|^package\.json$/.test(f.path) && SETUP.test(f.content));

@@ -127,7 +127,7 @@ export async function fix(ctx: CommandContext, ticket: TicketRow): Promise<FixRe
       let project: import('../../agents/shared/project-files.js').ProjectRead | undefined;
       if (testCommand) {
         const [verify, { readProject }] = await Promise.all([import('../../agents/shared/verify-worktree.js'), import('../../agents/shared/project-files.js')]);
-        verify.prepareWorktree(root);
+        verify.prepareWorktree(root, undefined, { testCommand });
         discardWorktree = () => verify.discardPreparedWorktree(root);
         project = readProject(root);
       }

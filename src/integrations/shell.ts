@@ -9,26 +9,16 @@ export interface ShellResult {
   ms: number;
 }
 
-export async function runShell(
-  command: string,
-  opts: { cwd: string; signal?: AbortSignal; env?: Record<string, string>; onLine?: (line: string) => void; timeoutMs?: number },
-): Promise<ShellResult> {
-  const { execa } = await import('execa');
-  const started = performance.now();
-  const lines: string[] = [];
-  const direct = directNpmScript(command, opts.cwd);
-  const child = execa({
-    shell: true,
-    cwd: opts.cwd,
-    all: true,
-    reject: false,
-    cancelSignal: opts.signal,
-    env: { FORCE_COLOR: '0', NO_COLOR: '1', CI: 'true', ...direct?.env, ...opts.env },
-    stdin: 'ignore',
-    // Its own process group, so that cancelling ends the whole tree: killing only `sh -c` leaves
-    // the command it started running and holding the output pipe open until it ends by itself.
-    detached: process.platform !== 'win32',
-  })`${direct?.command ?? command}`;
+/** How many of a run's last output lines are kept for its result. */
+const KEPT_LINES = 400;
+const DEFAULT_TIMEOUT_MS = 15 * 60_000;
+
+/**
+ * Ends a process started in its own process group and everything it started: SIGTERM, then SIGKILL
+ * a few seconds later for a tree that ignored it. Killing only `sh -c` would leave the command it
+ * started running and holding the output pipe open until it ended by itself.
+ */
+export function endProcessTree(child: { pid?: number | undefined; kill(signal?: NodeJS.Signals): boolean }): void {
   const signalTree = (sig: NodeJS.Signals) => {
     try {
       if (child.pid && process.platform !== 'win32') process.kill(-child.pid, sig);
@@ -37,39 +27,80 @@ export async function runShell(
       // already gone
     }
   };
-  // SIGTERM first; a tree still there a few seconds later (it ignored it) gets SIGKILL.
-  const killTree = () => {
-    signalTree('SIGTERM');
-    setTimeout(() => signalTree('SIGKILL'), 3000).unref();
-  };
-  opts.signal?.addEventListener('abort', killTree, { once: true });
-  if (opts.signal?.aborted) killTree(); // cancelled before it started: 'abort' has already fired
+  signalTree('SIGTERM');
+  setTimeout(() => signalTree('SIGKILL'), 3000).unref();
+}
+
+/**
+ * The bookkeeping of one run of a command: its output's last lines, the caller's signal and the
+ * time limit (both end the process tree), and its result or the error that says why there is none.
+ */
+export function supervise(command: string, end: () => void, opts: { signal?: AbortSignal | undefined; onLine?: ((line: string) => void) | undefined; timeoutMs?: number | undefined }) {
+  const started = performance.now();
+  const lines: string[] = [];
+  opts.signal?.addEventListener('abort', end, { once: true });
+  if (opts.signal?.aborted) end(); // cancelled before it started: 'abort' has already fired
   // Our own timer rather than execa's: execa's ends `sh` alone, and the command it started would
   // hold the output pipe open (and this call with it) until it ended by itself.
-  const timeoutMs = opts.timeoutMs ?? 15 * 60_000;
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
-    killTree();
+    end();
   }, timeoutMs);
+  return {
+    line(text: string) {
+      lines.push(text);
+      if (lines.length > KEPT_LINES) lines.shift();
+      opts.onLine?.(text);
+    },
+    finish(exit: { exitCode: number | undefined; canceled?: boolean }): ShellResult {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', end);
+      // Cancelled means the caller's signal fired (Ctrl-C, emergency stop): an interruption, not a failure.
+      if (exit.canceled || opts.signal?.aborted) throw new InterruptedError(`${command}: cancelled`);
+      if (timedOut) throw new WorkFailedError(`${command}: timed out after ${Math.round(timeoutMs / 1000)} s`);
+      return { exitCode: exit.exitCode ?? 1, output: lines.join('\n'), ms: Math.round(performance.now() - started) };
+    },
+    /** Stops the timer and the signal's listener when the run ends without a result. */
+    abandon() {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', end);
+    },
+  };
+}
+
+export async function runShell(
+  command: string,
+  opts: { cwd: string; signal?: AbortSignal; env?: Record<string, string>; onLine?: (line: string) => void; timeoutMs?: number },
+): Promise<ShellResult> {
+  const { execa } = await import('execa');
+  const direct = directNpmScript(command, opts.cwd);
+  const child = execa({
+    shell: true,
+    cwd: opts.cwd,
+    all: true,
+    reject: false,
+    cancelSignal: opts.signal,
+    env: { ...SHELL_ENV, ...direct?.env, ...opts.env },
+    stdin: 'ignore',
+    // Its own process group, so that cancelling ends the whole tree (endProcessTree).
+    detached: process.platform !== 'win32',
+  })`${direct?.command ?? command}`;
+  const run = supervise(command, () => endProcessTree(child), opts);
   let result;
   try {
-    for await (const line of child.iterable({ from: 'all' })) {
-      const text = String(line);
-      lines.push(text);
-      if (lines.length > 400) lines.shift();
-      opts.onLine?.(text);
-    }
+    for await (const line of child.iterable({ from: 'all' })) run.line(String(line));
     result = await child;
-  } finally {
-    clearTimeout(timer);
-    opts.signal?.removeEventListener('abort', killTree);
+  } catch (err) {
+    run.abandon();
+    throw err;
   }
-  // Cancelled means the caller's signal fired (Ctrl-C, emergency stop): an interruption, not a failure.
-  if (result.isCanceled || opts.signal?.aborted) throw new InterruptedError(`${command}: cancelled`);
-  if (timedOut) throw new WorkFailedError(`${command}: timed out after ${Math.round(timeoutMs / 1000)} s`);
-  return { exitCode: result.exitCode ?? 1, output: lines.join('\n'), ms: Math.round(performance.now() - started) };
+  return run.finish({ exitCode: result.exitCode, canceled: result.isCanceled });
 }
+
+/** What every command the project's tools run gets: plain output, CI behaviour. */
+export const SHELL_ENV: Record<string, string> = { FORCE_COLOR: '0', NO_COLOR: '1', CI: 'true' };
 
 /** Passed/failed counts from the summary line of vitest, jest, node --test or mocha. */
 export function parseTestCounts(output: string): { passed: number; failed: number } | null {

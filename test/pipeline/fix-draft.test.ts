@@ -52,7 +52,10 @@ describe('fix ticket drafts the change while the type check runs', () => {
     expect(drafted).toBeLessThan(gathered);
     const draftedFiles = /\(([^)]*)\): its tests started/.exec(log[drafted]!.message)![1]!.split(', ').sort();
     // StageAgent took the run the draft started: the change it staged is the drafted one, file for file.
-    expect(log.some((e) => /^Tested in \d+ ms more \(the run started before StageAgent did\)/.test(e.message))).toBe(true);
+    const tested = log.find((e) => /^Tested in \d+ ms more \(the run started before StageAgent did\)/.test(e.message));
+    expect(tested).toBeDefined();
+    // The example's test script is `vitest run`: its vitest was started in the worktree while the suite ran.
+    expect(tested!.message).toContain("the project's vitest was started ahead, in the worktree, and given the files");
     const set = readdirSync(join(dir, 'staged')).find((d) => /_bug-2026-001/.test(d))!;
     const manifest = JSON.parse(readFileSync(join(dir, 'staged', set, 'manifest.json'), 'utf8')) as { files: Array<{ path: string }>; tests: { passed: number; failed: number } };
     expect(manifest.files.map((f) => f.path).sort()).toEqual(draftedFiles);
