@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'dist', 'cli.js');
-const runs = Math.max(1, Number(process.argv[2] ?? process.env.BENCH_RUNS ?? 3));
+const runs = Math.max(1, Number(process.argv[2] ?? process.env.BENCH_RUNS ?? 7));
 const TARGET = 1.25;
 const TICKET = 'AI estimates are generated but not persisting to database. Voice agent says success but no record created.';
 

@@ -15,6 +15,8 @@ import { join, normalize } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const UNSUPPORTED = 75;
+/** Vitest majors whose Node API this was checked against (vitest 4: parseCLI, createVitest, start, exit). */
+const CHECKED_MAJORS = [4];
 
 /** @param {string} reason */
 function unsupported(reason) {
@@ -28,14 +30,17 @@ const filesArrive = new Promise((resolve) => {
   process.on('disconnect', () => resolve(null));
 });
 
+const projectRequire = createRequire(join(process.cwd(), 'package.json'));
 /** @type {any} */
 let api;
 try {
-  api = await import(pathToFileURL(createRequire(join(process.cwd(), 'package.json')).resolve('vitest/node')).href);
+  const { version } = projectRequire('vitest/package.json');
+  if (!CHECKED_MAJORS.includes(Number(String(version).split('.')[0]))) unsupported(`vitest ${version}: only vitest ${CHECKED_MAJORS.join(', ')} is run ahead`);
+  api = await import(pathToFileURL(projectRequire.resolve('vitest/node')).href);
 } catch (err) {
   unsupported(`vitest/node could not be loaded: ${err instanceof Error ? err.message : String(err)}`);
 }
-if (typeof api.createVitest !== 'function' || typeof api.parseCLI !== 'function') unsupported('this vitest has no createVitest/parseCLI (vitest 1 or later has both)');
+if (typeof api.createVitest !== 'function' || typeof api.parseCLI !== 'function') unsupported('this vitest has no createVitest/parseCLI');
 
 /** @type {{ filter: string[], options: Record<string, any> }} */
 let parsed = { filter: [], options: {} };
@@ -71,7 +76,7 @@ const needs = [{ jsdom: 'jsdom', 'happy-dom': 'happy-dom', 'edge-runtime': '@edg
 for (const name of needs) {
   if (!name) continue;
   try {
-    createRequire(join(process.cwd(), 'package.json')).resolve(`${name}/package.json`);
+    projectRequire.resolve(`${name}/package.json`);
   } catch {
     await ctx.close().catch(() => undefined);
     unsupported(`${name} is not installed`);
@@ -85,11 +90,20 @@ if (files === null) {
   process.exit(0);
 }
 process.channel?.unref();
+// As vitest's CLI does (startVitest, then its start()): no matching test file is said by vitest
+// itself and exits 1 unless passWithNoTests; another error is printed and exits 1.
 try {
-  await ctx.start(files.map((f) => normalize(f)));
+  try {
+    await ctx.start(files.map((f) => normalize(f)));
+  } catch (err) {
+    if (!['VITEST_FILES_NOT_FOUND', 'VITEST_GIT_NOT_FOUND'].includes(/** @type {any} */ (err)?.code)) {
+      process.exitCode = 1;
+      ctx.logger.printError(err, { fullStack: true, type: 'Unhandled Error' });
+      ctx.logger.error('\n\n');
+    } else if (/** @type {any} */ (err)?.code === 'VITEST_GIT_NOT_FOUND') ctx.logger.error(/** @type {Error} */ (err).message);
+  }
   if (!ctx.shouldKeepServer()) await ctx.exit();
 } catch (err) {
-  // As vitest's CLI reports an error it did not expect.
   console.error('\nStartup Error');
   console.error(err);
   console.error('\n\n');

@@ -75,6 +75,16 @@ describe('startWarmVitest', () => {
     expect(verdict(ahead!)).toMatchObject({ exitCode: 1, counts: { passed: 2, failed: 1 }, failures: ['broken.test.ts > adds negatives'] });
   });
 
+  it('exits as `vitest run` does when no test file matches', async () => {
+    const dir = project();
+    const ahead = await startWarmVitest(dir, 'npm test --silent')!.run(['nothing-matches-this'], {});
+    const command = await runShell(focusedCommand('npm test --silent', ['nothing-matches-this']), { cwd: dir });
+    expect(ahead!.exitCode).toBe(command.exitCode);
+    expect(ahead!.exitCode).toBe(1);
+    expect(ahead!.output).toContain('No test files found');
+    expect(command.output).toContain('No test files found');
+  });
+
   it('is not started for a script that is more than vitest, and hands back a script it cannot run ahead', async () => {
     expect(startWarmVitest(project('vitest run && echo done'), 'npm test --silent')).toBeNull();
     // The script names its own files: vitest would run those alongside the change's, so the server says no and exits.
