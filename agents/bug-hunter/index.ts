@@ -152,7 +152,7 @@ export function bugHunter(input: BugHunterInput, done: (a: Analysis) => void): A
     return analysis;
   }
   /** What the analysis rests on, the type check apart: the schema scan, the suite's run (read), where HEAD stands, the code's references and writes. */
-  type Evidence = { scan: Awaited<ReturnType<BugHunterInput['scanSchema']>>; tests: Awaited<ReturnType<typeof runShell>> | null; sha: string | null; clean: boolean; failures: TestFailure[]; counts: { passed: number; failed: number } | null; unresolved: UnresolvedReference[]; unwritten: ReturnType<typeof tablesWithoutWrites> };
+  type Evidence = { scan: Awaited<ReturnType<BugHunterInput['scanSchema']>>; tests: ShellResult | null; sha: string | null; clean: boolean; failures: TestFailure[]; counts: { passed: number; failed: number } | null; unresolved: UnresolvedReference[]; unwritten: ReturnType<typeof tablesWithoutWrites> };
   /** Every candidate cause the evidence and the type errors show, tied to the ticket or not. Pure. */
   function candidatesFrom(e: Evidence, diagnostics: Diagnostic[]): RootCause[] {
     return [...deleteBlockedByKey(files, text), ...findRootCauses({ ticketText: text, unresolved: e.unresolved, schema: e.scan.findings, failures: e.failures, diagnostics, unwritten: e.unwritten })];

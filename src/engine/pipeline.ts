@@ -70,7 +70,6 @@ type ChangeProof = import('../../agents/stage-agent/index.js').ChangeProof;
 type ChangeFile = import('../../agents/shared/change-set.js').ChangeFile;
 type MigratorOutput = import('../../agents/migrator/agent.js').MigratorOutput;
 
-
 /**
  * Runs StageAgent over a change: proves it and writes the staged set; returns its manifest. REVIEW.md
  * and the manifest get every gate the run's agents decided before the set is written (BugHunter's,

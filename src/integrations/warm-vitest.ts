@@ -57,11 +57,18 @@ export function startWarmVitest(cwd: string, command: string, env: Record<string
   // Nothing here keeps this process alive: a run does, by its own timer (supervise).
   child.unref();
   (child.channel as { unref?: () => void } | null | undefined)?.unref?.();
-  const out = child.stdout!;
-  const err = child.stderr!;
-  const chunks: string[] = [];
-  out.setEncoding('utf8').on('data', (d: string) => chunks.push(d));
-  err.setEncoding('utf8').on('data', (d: string) => chunks.push(d));
+  // Output lines go to the run once there is one; before it (vitest's own warnings on start-up)
+  // they are kept for it.
+  let pending = '';
+  const early: string[] = [];
+  let toRun: ((line: string) => void) | null = null;
+  const onData = (d: string) => {
+    const lines = (pending + d).split('\n');
+    pending = lines.pop()!;
+    for (const l of lines) (toRun ?? ((x: string) => early.push(x)))(l);
+  };
+  child.stdout!.setEncoding('utf8').on('data', onData);
+  child.stderr!.setEncoding('utf8').on('data', onData);
   // 'close', not 'exit': the output is all read by then.
   const exited = new Promise<number | null>((resolve) => {
     child.on('close', (code) => resolve(code));
@@ -82,17 +89,8 @@ export function startWarmVitest(cwd: string, command: string, env: Record<string
         endProcessTree(child);
         return null;
       }
-      // Output before the files were sent (vitest's own warnings on start-up) is part of the run's.
-      let pending = chunks.splice(0).join('');
-      const take = (d: string) => {
-        pending += d;
-        const lines = pending.split('\n');
-        pending = lines.pop()!;
-        for (const l of lines) run.line(l);
-      };
-      take('');
-      out.removeAllListeners('data').on('data', take);
-      err.removeAllListeners('data').on('data', take);
+      for (const l of early.splice(0)) run.line(l);
+      toRun = run.line;
       child.send({ files: [...files] });
       const code = await exited;
       if (pending) run.line(pending);
