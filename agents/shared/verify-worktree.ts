@@ -45,7 +45,7 @@ async function makeWorktree(root: string, scratch: ScratchRegistrar): Promise<Wo
  * folder is gone: `git worktree remove --force` takes 10-100 ms here, the two removals ~2 ms.
  */
 async function removeWorktree(root: string, w: Worktree, scratch: ScratchRegistrar): Promise<void> {
-  w.warm?.dispose();
+  await w.warm?.dispose();
   let admin: string | null = null;
   try {
     const named = /^gitdir: (.+\/worktrees\/[^/\n]+)\n?$/.exec(readFileSync(join(w.wt, '.git'), 'utf8'))?.[1];
@@ -139,7 +139,7 @@ export async function testWithChange(root: string, change: string | WrittenChang
     // command to (`files`, none for the whole suite), with coverage. The caller leaves `files` out
     // when the change edits what vitest read at its start (its config, package.json).
     const warm = w.warm && cov && opts.files !== undefined && opts.files !== null ? await w.warm.run(opts.files, { signal }) : null;
-    if (!warm) w.warm?.dispose();
+    if (!warm) void w.warm?.dispose(); // before the command runs; the worktree's removal waits for it
     const r = warm ?? (await runShell(command, { cwd: w.wt, signal, ...(cov ? { env: cov.env } : {}) }));
     const tested = at();
     const patch = typeof change === 'string' ? change : await change.patch;

@@ -34,8 +34,12 @@ export interface WarmVitest {
    * Once only: the server exits after the run.
    */
   run(files: readonly string[], opts: { signal?: AbortSignal; onLine?: (line: string) => void; timeoutMs?: number }): Promise<ShellResult | null>;
-  /** Ends it, unless a run has it (the run ends it when its signal fires). */
-  dispose(): void;
+  /**
+   * Ends it (and its forks) unless it has exited already, and resolves once they are gone: a
+   * process ending in its worktree still writes there (V8 coverage on exit), so the worktree is
+   * removed only after this.
+   */
+  dispose(): Promise<void>;
 }
 
 /**
@@ -78,11 +82,11 @@ export function startWarmVitest(cwd: string, command: string, env: Record<string
     child.on('message', (m: { ready?: boolean }) => resolve(m?.ready === true));
     void exited.then(() => resolve(false));
   });
-  let taken = false;
+  let closed = false;
+  void exited.then(() => (closed = true));
   return {
     pid: child.pid,
     async run(files, opts) {
-      taken = true;
       const run = supervise(`vitest run ${files.join(' ')}`.trim(), () => endProcessTree(child), opts);
       if (!(await ready)) {
         run.abandon();
@@ -100,8 +104,11 @@ export function startWarmVitest(cwd: string, command: string, env: Record<string
       }
       return run.finish({ exitCode: code ?? 1 });
     },
-    dispose() {
-      if (!taken) endProcessTree(child);
+    async dispose() {
+      if (closed) return;
+      child.ref(); // this process waits for it from here on
+      endProcessTree(child);
+      await exited;
     },
   };
 }
